@@ -1,0 +1,258 @@
+"""Typed settings read from the environment and `.env`.
+
+Every option is declared once in `OPTIONS`; `.env.example`, the README's configuration table and the
+`Settings` dataclass are all checked against that list by tests, so they cannot drift apart.
+An invalid value raises `SettingsError` whose message is one line naming the variable, the value and the
+expected form, which the CLI prints instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+__all__ = ["OPTIONS", "Option", "Secret", "Settings", "SettingsError", "load_settings"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use. The message is meant for the person starting the bot."""
+
+
+class Secret:
+    """A string that never shows itself in reprs, logs or tracebacks' locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def _int(minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw.strip())
+        if minimum is not None and value < minimum:
+            raise ValueError
+        if maximum is not None and value > maximum:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _float(minimum: float = 0.0) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw.strip())
+        if not value > minimum or value != value:  # rejects NaN too
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _snowflake_or_none(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    value = int(raw.strip())
+    if value <= 0:
+        raise ValueError
+    return value
+
+
+def _secret_or_none(raw: str) -> Secret | None:
+    return Secret(raw.strip()) if raw.strip() else None
+
+
+def _str_or_none(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _shard_ids(raw: str) -> tuple[int, ...] | None:
+    if not raw.strip():
+        return None
+    ids = tuple(int(part) for part in raw.split(","))
+    if any(i < 0 for i in ids):
+        raise ValueError
+    return ids
+
+
+@dataclass(frozen=True)
+class Option:
+    env: str
+    field: str
+    parse: Callable[[str], Any]
+    default: str
+    expected: str
+    meaning: str
+    secret: bool = False
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("DISCORD_TOKEN", "discord_token", _secret_or_none, "", "a bot token from the Discord developer portal",
+           "Bot token. Empty: `newsdesk run` refuses to start; use `newsdesk sandbox` to try it locally.", secret=True),
+    Option("DATABASE_PATH", "database_path", lambda raw: Path(raw.strip()), "data/newsdesk.db", "a file path",
+           "SQLite database file (created with its folder if missing)."),
+    Option("DEV_GUILD_ID", "dev_guild_id", _snowflake_or_none, "", "a guild id (positive integer) or empty",
+           "Sync slash commands to this one guild while developing (instant) instead of globally."),
+    Option("LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error"), "warning",
+           "one of debug, info, warning, error", "How much the bot logs."),
+    Option("POLL_INTERVAL_SECONDS", "poll_interval_seconds", _int(60, 86400), "900",
+           "an integer from 60 to 86400", "Default time between two polls of a feed."),
+    Option("FEED_MAX_FAILURES", "feed_max_failures", _int(1, 1000), "10", "an integer from 1 to 1000",
+           "Consecutive failures after which a feed is paused (with the reason stored)."),
+    Option("HTTP_CONNECT_TIMEOUT", "http_connect_timeout", _float(), "10", "a positive number of seconds",
+           "Seconds to wait for a TCP/TLS connection."),
+    Option("HTTP_READ_TIMEOUT", "http_read_timeout", _float(), "20", "a positive number of seconds",
+           "Seconds to wait between two chunks of a response."),
+    Option("HTTP_TOTAL_TIMEOUT", "http_total_timeout", _float(), "45", "a positive number of seconds",
+           "Seconds a whole fetch may take, body included."),
+    Option("HTTP_MAX_BODY_BYTES", "http_max_body_bytes", _int(1024, 1 << 30), "10485760",
+           "an integer number of bytes from 1024", "Largest feed or page body read; reading stops past it."),
+    Option("HTTP_MAX_CONCURRENCY", "http_max_concurrency", _int(1, 1000), "32", "an integer from 1 to 1000",
+           "Fetches in flight at once, over all hosts."),
+    Option("HTTP_PER_HOST_CONCURRENCY", "http_per_host_concurrency", _int(1, 100), "4",
+           "an integer from 1 to 100", "Fetches in flight at once to one host."),
+    Option("CONTACT_URL", "contact_url", _str_or_none, "", "a URL or e-mail, or empty",
+           "Added to the User-Agent so site owners can reach whoever runs this bot."),
+    Option("SUMMARIZER", "summarizer", _choice("extractive", "llm"), "extractive", "extractive or llm",
+           "Summary engine; `llm` falls back to extractive on any failure."),
+    Option("LLM_BASE_URL", "llm_base_url", _url(("http", "https")), "http://127.0.0.1:11434/v1",
+           "an http(s) URL", "OpenAI-compatible endpoint (OpenAI, Ollama, llama.cpp server, vLLM)."),
+    Option("LLM_MODEL", "llm_model", lambda raw: raw.strip() or "llama3.1", "llama3.1", "a model name",
+           "Model name sent to the LLM endpoint."),
+    Option("LLM_API_KEY", "llm_api_key", _secret_or_none, "", "an API key or empty",
+           "Bearer key for the LLM endpoint, if it needs one.", secret=True),
+    Option("NEWSDESK_ALLOW_PRIVATE_NETWORKS", "allow_private_networks", _bool, "false", "true or false",
+           "Allow feeds on loopback/private addresses (off: such URLs are refused, a guard against SSRF)."),
+    Option("DISCORD_API_BASE", "discord_api_base", _url(("http", "https")), "https://discord.com/api/v10",
+           "an http(s) URL ending in /api/v10", "REST base; point at any Discord-compatible server."),
+    Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _url(("ws", "wss")), "wss://gateway.discord.gg",
+           "a ws(s) URL", "Gateway websocket; point at any Discord-compatible server."),
+    Option("SHARD_COUNT", "shard_count", _snowflake_or_none, "", "a positive integer or empty",
+           "Total shards across all processes (empty: one process, automatic)."),
+    Option("SHARD_IDS", "shard_ids", _shard_ids, "", "comma-separated shard numbers or empty",
+           "Shards this process runs; its guilds' feeds are polled here."),
+    Option("COMMENT_RETENTION_DAYS", "comment_retention_days", _int(0, 36500), "30",
+           "an integer number of days from 0", "How long deleted comments' text is kept for moderators."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: Secret | None
+    database_path: Path
+    dev_guild_id: int | None
+    log_level: str
+    poll_interval_seconds: int
+    feed_max_failures: int
+    http_connect_timeout: float
+    http_read_timeout: float
+    http_total_timeout: float
+    http_max_body_bytes: int
+    http_max_concurrency: int
+    http_per_host_concurrency: int
+    contact_url: str | None
+    summarizer: str
+    llm_base_url: str
+    llm_model: str
+    llm_api_key: Secret | None
+    allow_private_networks: bool
+    discord_api_base: str
+    discord_gateway_url: str
+    shard_count: int | None
+    shard_ids: tuple[int, ...] | None
+    comment_retention_days: int
+
+    def replace(self, **changes: Any) -> Settings:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)
+
+
+def _display(option: Option, raw: str) -> str:
+    return "'********'" if option.secret else repr(raw)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+) -> Settings:
+    """Build settings from `environ` (default: the process environment) over the values of `env_file`.
+
+    Real environment variables win over `.env`, as python-dotenv does by default.
+    """
+    source: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    source.update(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw = source.get(option.env, option.default)
+        try:
+            values[option.field] = option.parse(raw)
+        except (ValueError, TypeError):
+            raise SettingsError(
+                f"{option.env}={_display(option, raw)} is not valid: expected {option.expected}"
+            ) from None
+    settings = Settings(**values)
+    if settings.shard_ids is not None:
+        if settings.shard_count is None:
+            raise SettingsError("SHARD_IDS is set but SHARD_COUNT is empty: expected both or neither")
+        bad = [i for i in settings.shard_ids if i >= settings.shard_count]
+        if bad:
+            raise SettingsError(
+                f"SHARD_IDS={','.join(map(str, settings.shard_ids))!r} is not valid: expected numbers below "
+                f"SHARD_COUNT={settings.shard_count}"
+            )
+    return settings
