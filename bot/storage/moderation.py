@@ -116,6 +116,9 @@ class ModerationStore:
         )
         return None if row is None else Mute(**dict(row))
 
+    async def all_mutes(self) -> list[Mute]:
+        return [Mute(**dict(r)) for r in await self._db.fetchall("SELECT * FROM comment_mutes")]
+
     # --- word filters ----------------------------------------------------------------------------
 
     async def add_filter(
@@ -141,6 +144,9 @@ class ModerationStore:
         return await self._db.execute_rowcount(
             "DELETE FROM word_filters WHERE guild_id = ? AND pattern = ?", (guild_id, pattern)
         ) > 0
+
+    async def guilds_with_filters(self) -> list[int]:
+        return [r[0] for r in await self._db.fetchall("SELECT DISTINCT guild_id FROM word_filters")]
 
     async def filters(self, guild_id: int) -> list[WordFilter]:
         rows = await self._db.fetchall("SELECT * FROM word_filters WHERE guild_id = ? ORDER BY id", (guild_id,))
