@@ -70,3 +70,33 @@ async def test_moderation_log_mutes_filters(db: Database) -> None:
         await mod.add_filter(1, "x", is_regex=False, action="ban", created_by=9)
     assert [x.pattern for x in await mod.filters(1)] == ["spoiler"]
     assert await mod.remove_filter(1, "spoiler") and await mod.filters(1) == []
+
+
+async def test_timer_runner_fires_due_timers_and_retries_failures(db: Database) -> None:
+    from bot.timer_runner import TimerRunner
+
+    now = [1000.0]
+    timers = TimerStore(db)
+    runner = TimerRunner(timers, clock=lambda: now[0])
+    fired: list[int] = []
+
+    async def ok(timer):  # type: ignore[no-untyped-def]
+        fired.append(timer.payload["n"])
+
+    async def broken(timer):  # type: ignore[no-untyped-def]
+        raise RuntimeError("discord is down")
+
+    runner.on("ok", ok)
+    runner.on("broken", broken)
+    await timers.schedule("ok", 900.0, {"n": 1})          # fell due while the bot was down
+    await timers.schedule("ok", 2000.0, {"n": 2})
+    await timers.schedule("broken", 950.0, {}, key="b")
+    await timers.schedule("nobody", 950.0, {})
+    assert await runner.run_due() == 1 and fired == [1]
+    retry = await timers.get_key("b")
+    assert retry is not None and retry.due_at == 1060.0
+    now[0] = 2500.0
+    runner.on("broken", ok)  # fixed
+    await timers.schedule("broken", 1060.0, {"n": 3}, key="b")
+    assert await runner.run_due() == 2 and sorted(fired) == [1, 2, 3]
+    assert await timers.next_due_at() is None

@@ -37,6 +37,10 @@ class TimerStore:
     async def cancel(self, timer_id: int) -> bool:
         return await self._db.execute_rowcount("DELETE FROM timers WHERE id = ?", (timer_id,)) > 0
 
+    async def complete(self, timer: Timer) -> None:
+        """Delete a timer that fired, unless its handler re-armed it (same row, new due time)."""
+        await self._db.execute("DELETE FROM timers WHERE id = ? AND due_at = ?", (timer.id, timer.due_at))
+
     async def cancel_key(self, key: str) -> bool:
         return await self._db.execute_rowcount("DELETE FROM timers WHERE key = ?", (key,)) > 0
 
