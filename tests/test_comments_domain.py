@@ -182,3 +182,17 @@ def test_durations() -> None:
     for bad in ["", "soon", "0m", "400d", "5x"]:
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_digest_due_once_per_day_and_late_after_downtime() -> None:
+    from datetime import UTC, datetime
+
+    from bot.comments.digest import due_digest, render_digest
+
+    at = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
+    day, start, end = due_digest(at, "17:00", None)  # type: ignore[misc]
+    assert day == "2026-11-28" and end - start == 86400 and end == datetime(2026, 11, 28, 17, tzinfo=UTC).timestamp()
+    assert due_digest(at, "17:00", "2026-11-28") is None          # already posted: no repeat
+    assert due_digest(at, "18:30", "2026-11-27") is None          # today's not due yet
+    assert due_digest(at, "18:30", "2026-11-26")[0] == "2026-11-27"  # type: ignore[index]  # missed while down: late
+    assert "quiet day" in render_digest("2026-11-28", [])
