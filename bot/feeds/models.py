@@ -80,3 +80,7 @@ class IngestOutcome:
     kind: Literal["new", "updated", "unchanged"]
     article: Article
     item: FeedItem
+
+    @property
+    def article_id(self) -> int:
+        return self.article.id
