@@ -112,7 +112,8 @@ def extract_article(html: bytes | str, url: str, *, content_type: str | None = N
     language = getattr(doc, "language", None) or (m.group(1) if (m := _HTML_LANG.search(text_html[:5000])) else None)
     if not language:
         language = meta.get("og:locale")
-    published = parse_datetime(getattr(doc, "date", None) or meta.get("article:published_time"))
+    # The page's own timestamp is more precise than trafilatura's (a day).
+    published = parse_datetime(meta.get("article:published_time")) or parse_datetime(getattr(doc, "date", None))
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
     return ExtractedArticle(

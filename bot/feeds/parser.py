@@ -104,17 +104,18 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     feed = result.get("feed") or {}
     version = result.get("version") or ""
     problems: list[str] = []
-    if result.get("bozo"):
-        exc = result.get("bozo_exception")
+    exc = result.get("bozo_exception")
+    kind = type(exc).__name__
+    # A missing or odd Content-Type is no fault of the feed's: feedparser flags it, we do not.
+    if result.get("bozo") and kind != "NonXMLContentType":
         reason = _one_line(exc)
-        kind = type(exc).__name__
         if not entries and not feed.get("title") and not version:
             raise FeedParseError(f"not a readable feed: {reason}")
         if kind == "CharacterEncodingOverride":
             problems.append(f"declared character encoding is wrong; read as {result.get('encoding')}")
         elif kind == "CharacterEncodingUnknown":
             problems.append(f"unknown character encoding; read as {result.get('encoding')}")
-        elif kind != "NonXMLContentType":  # a missing or odd Content-Type is no problem of the feed's
+        else:
             problems.append(f"feed is not well-formed ({reason}); read {len(entries)} item(s) anyway")
     elif not version and not entries:
         raise FeedParseError("no RSS, Atom, RDF or JSON feed found in the document")
@@ -167,11 +168,11 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
     text = clean_text(content_html, is_html=content_is_html)
     summary = entry.get("summary") or ""
     excerpt_source = clean_text(summary, is_html=_is_html(entry.get("summary_detail"))) or text
-    published = struct_to_datetime(entry.get("published_parsed")) or struct_to_datetime(
-        entry.get("updated_parsed"))
-    updated = struct_to_datetime(entry.get("updated_parsed"))
-    if published is None and (entry.get("published") or entry.get("updated")):
-        raw_date = entry.get("published") or entry.get("updated")
+    # dict.get: FeedParserDict.get would map updated<->published itself, with a DeprecationWarning.
+    updated = struct_to_datetime(dict.get(entry, "updated_parsed"))
+    published = struct_to_datetime(dict.get(entry, "published_parsed")) or updated
+    raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
+    if published is None and raw_date:
         _add(problems, f"item {index + 1}: unreadable date {str(raw_date)[:40]!r}; kept without a date")
     guid = raw_id or url or hashlib.sha256(f"{title}\x1f{text}".encode()).hexdigest()[:32]
     author = (entry.get("author_detail") or {}).get("name") or entry.get("author")
@@ -208,15 +209,14 @@ def _detail_text(obj: Any, key: str) -> str:
 
 
 def _best_content(entry: Any) -> tuple[str, bool]:
-    """The longest body the entry carries (content:encoded / atom:content, else the summary)."""
+    """The entry's body: content:encoded / atom:content (the longest part), else the summary."""
     best, best_html = "", True
     for part in entry.get("content") or []:
         value = part.get("value") or ""
         if len(value) > len(best):
             best, best_html = value, "html" in (part.get("type") or "text/html")
-    summary = entry.get("summary") or ""
-    if len(summary) > len(best):
-        best, best_html = summary, _is_html(entry.get("summary_detail"))
+    if not best.strip():
+        best, best_html = entry.get("summary") or "", _is_html(entry.get("summary_detail"))
     return best, best_html
 
 
