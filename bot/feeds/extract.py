@@ -18,10 +18,12 @@ from bot.feeds.normalize import canonical_url, clean_text, parse_datetime
 if TYPE_CHECKING:
     from bot.feeds.models import FeedItem
 
-__all__ = ["MIN_FULL_TEXT_CHARS", "ExtractedArticle", "decode_html", "extract_article", "needs_full_text"]
+__all__ = ["MIN_ARTICLE_CHARS", "MIN_FULL_TEXT_CHARS", "ExtractedArticle", "decode_html", "extract_article", "needs_full_text"]
 
 # Below this many characters of text, an item is a teaser; an article page worth posting says more.
 MIN_FULL_TEXT_CHARS = 600
+# Less than this is not an article but a menu, a cookie wall or an error page.
+MIN_ARTICLE_CHARS = 150
 # Pages bigger than this are cut before parsing: extraction time grows with the tree, and the article is near
 # the top of any page that big.
 MAX_HTML_CHARS = 3_000_000
@@ -104,7 +106,7 @@ def extract_article(html: bytes | str, url: str, *, content_type: str | None = N
     if doc is None:
         return None
     body = (getattr(doc, "text", None) or "").strip()
-    if not body:
+    if len(body) < MIN_ARTICLE_CHARS:
         return None
     meta = _page_meta(text_html)
     image = getattr(doc, "image", None) or meta.get("og:image") or meta.get("twitter:image")

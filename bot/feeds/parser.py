@@ -53,11 +53,14 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FeedParseError(f"unreadable feed ({type(exc).__name__}: {str(exc)[:120]})") from exc
 
 
-def parse_raw(body: bytes, *, url: str = "", content_type: str | None = None) -> Any:
+def parse_raw(body: bytes, *, url: str = "", content_type: str | None = None,
+              headers: dict[str, str] | None = None) -> Any:
     """feedparser's own result for an XML body (what the conformance files' `Expect:` lines talk about)."""
     import feedparser
 
-    headers = {"content-location": url} if url else {}
+    headers = dict(headers or {})
+    if url:
+        headers.setdefault("content-location", url)
     if content_type:
         headers["content-type"] = content_type
     return feedparser.parse(body, response_headers=headers or None, sanitize_html=True, resolve_relative_uris=True)
