@@ -79,7 +79,16 @@ class NewsdeskBot(commands.Bot):
 
         await load_cogs(self, self.services)
         self.add_dynamic_items(*persistent_items())
+        self.services.timer_runner.start()
         await self.sync_commands_if_changed()
+
+    async def close(self) -> None:
+        # Stop background work before the connection goes, then land every buffered write.
+        for name in list(self.cogs):
+            await self.remove_cog(name)
+        await self.services.timer_runner.stop()
+        await self.services.writer.flush()
+        await super().close()
 
     def command_signature(self) -> str:
         guild = discord.Object(self.dev_guild_id) if self.dev_guild_id else None

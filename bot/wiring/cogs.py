@@ -17,11 +17,21 @@ log = logging.getLogger(__name__)
 
 def build_cogs(bot: commands.Bot, services: Services) -> list[commands.Cog]:
     from cogs.articles import ArticlesCog
+    from cogs.comment_listener import CommentListener
+    from cogs.comments import CommentsCog
+    from cogs.digest import DigestCog
+    from cogs.feeds import FeedsCog
+    from cogs.moderation import ModerationCog
     from cogs.settings import SettingsCog
 
     return [
         SettingsCog(services),
+        FeedsCog(bot, services),
         ArticlesCog(services),
+        CommentListener(bot, services),
+        CommentsCog(services),
+        ModerationCog(bot, services),
+        DigestCog(bot, services),
     ]
 
 
