@@ -59,7 +59,7 @@ _ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
 
 
 def looks_like_html(text: str) -> bool:
-    return len(_HTML_HINT.findall(text[:20000])) >= 2
+    return "<" in text and len(_HTML_HINT.findall(text[:20000])) >= 2
 
 
 def strip_html(text: str) -> str:
@@ -98,6 +98,7 @@ _INLINE_STAMPS = re.compile(
     """,
     re.VERBOSE,
 )
+_STAMP_MARKERS = ("By .", "PUBLISHED", "UPDATED", "Last updated", "Scroll down")
 # Sentences (after segmentation) that are furniture wherever they appear.
 _BOILER_SENTENCE = re.compile(
     r"""^\W*(?:
@@ -135,9 +136,11 @@ def clean_text(text: str) -> str:
     """Plain, normalised article text with furniture lines and stamps removed; paragraphs kept as lines."""
     if looks_like_html(text):
         text = strip_html(text)
-    text = unicodedata.normalize("NFC", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _INLINE_STAMPS.sub(" ", text)
+    if any(marker in text for marker in _STAMP_MARKERS):  # the stamp regex is the costliest step: skip it
+        text = _INLINE_STAMPS.sub(" ", text)
     lines: list[str] = []
     for raw in text.split("\n"):
         line = _SPACES.sub(" ", raw).strip()

@@ -19,7 +19,7 @@ from bot.summarize.segment import Segmenter
 __all__ = ["ExtractiveSummarizer", "extract_keywords"]
 
 _WORDS = re.compile(r"\S+")
-_KEYWORD_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
+_KEYWORD_TOKEN = re.compile(r"[^\W\d_][\w'’]*")
 _PHRASE = re.compile(r"\b[A-ZÀ-ÖØ-ÞА-Я][\w'’-]+(?:[ ][A-ZÀ-ÖØ-ÞА-Я][\w'’-]+){1,3}")
 MIN_SENTENCE_CHARS = 3
 KEYWORD_SENTENCES = 30
@@ -30,21 +30,18 @@ def extract_keywords(sentences: list[str], stops: frozenset[str], top: int = 8) 
 
     YAKE was measured at ~30 ms an article here (BENCHMARKS.md), ten times the whole summary budget.
     """
-    lead = " ".join(sentences[:5])
     body = " ".join(sentences[:KEYWORD_SENTENCES])
-    forms: Counter[str] = Counter()
-    for text in (lead, body):
-        forms.update(w for w in _KEYWORD_TOKEN.findall(text) if len(w) > 2 and w.lower() not in stops)
-        phrases = Counter(_PHRASE.findall(text))
-        forms.update(phrases)
-        for phrase, count in phrases.items():  # "San Jose Clash" counts once, not also as "San", "Jose"
-            for word in phrase.split():
-                forms[word] -= count
+    lead = " ".join(sentences[:5])
+    # Counting the lead twice favours what the article is about over what it mentions in passing.
+    forms = Counter(_KEYWORD_TOKEN.findall(body)) + Counter(_KEYWORD_TOKEN.findall(lead))
+    phrases = Counter(_PHRASE.findall(body)) + Counter(_PHRASE.findall(lead))
+    for phrase, count in phrases.items():  # "San Jose Clash" counts once, not also as "San", "Jose"
+        for word in phrase.split():
+            forms[word] -= count
     scores: Counter[str] = Counter()
-    surface: dict[str, tuple[int, str]] = {}
-    for form, count in forms.items():
-        if count <= 0:
-            continue
+    surface: dict[str, tuple[float, str]] = {}
+    candidates = [(f, c) for f, c in forms.items() if c > 0 and len(f) > 2 and f.lower() not in stops]
+    for form, count in [*candidates, *phrases.items()]:
         key = form.lower()
         # Entities (capitalised, multi-word) say more than common nouns of the same frequency.
         bonus = 1.5 if " " in form else 1.2 if form[0].isupper() else 1.0

@@ -13,6 +13,7 @@ Everything is linear in the number of tokens of the first `max_candidates` sente
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +33,8 @@ WEIGHTS: tuple[float, ...] = (
 )
 _QUOTES = frozenset("\"“”«»„")
 _DIGIT = re.compile(r"\d")
+# A word after whitespace starting with a capital (names, places): the first word does not count.
+_CAPITALISED = re.compile(r"\s[\"'“‘(]?[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]")
 
 
 @dataclass(frozen=True)
@@ -75,36 +78,38 @@ class ExtractiveRanker:
         bags: list[Counter[str]] = []
         raw_lengths: list[int] = []
         stop_starts: list[bool] = []
+        total: Counter[str] = Counter()
+        df: Counter[str] = Counter()
         for sentence in candidates:
             tokens = tokenize(sentence)
             raw_lengths.append(len(tokens))
             stop_starts.append(bool(tokens) and tokens[0] in stops)
-            bags.append(Counter([t[:7] for t in tokens if t not in stops and not t.isdigit()]))
-        df: Counter[str] = Counter()
-        for bag in bags:
+            content = [t[:7] for t in tokens if t not in stops and not t.isdigit()]  # t[:7]: see _stem
+            bag = Counter(content)
+            bags.append(bag)
+            total.update(content)
             df.update(bag.keys())
         idf = {term: math.log((n + 1) / (count + 0.5)) for term, count in df.items()}
-        centroid: Counter[str] = Counter()
-        for bag in bags:
-            for term, count in bag.items():
-                centroid[term] += count * idf[term]
+        # The article's centroid: the sum of all sentences' TF-IDF vectors.
+        centroid = {term: count * idf[term] for term, count in total.items()}
         centroid_norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
-        lead = set(bags[0]) if bags else set()
+        lead = bags[0].keys() if bags else set()
         title_terms = {_stem(t) for t in tokenize(title) if t not in stops} if title else set()
 
         rows: list[list[float]] = []
-        for i, (sentence, bag) in enumerate(zip(candidates, bags, strict=True)):
+        for i, sentence in enumerate(candidates):
+            bag = bags[i]
             length = raw_lengths[i]
-            weighted = {term: count * idf[term] for term, count in bag.items()}
-            norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-            # Centrality against the centroid of the other sentences (own contribution removed).
-            dot = sum(v * (centroid[t] - v) for t, v in weighted.items())
-            centrality = dot / (norm * centroid_norm)
-            terms = set(bag)
-            lead_sim = len(terms & lead) / (len(terms) or 1) if i else 1.0
-            title_sim = len(terms & title_terms) / (len(title_terms) or 1) if title_terms else 0.0
-            words = sentence.split()
-            caps = sum(1 for w in words[1:] if w[:1].isupper()) / (len(words) or 1)
+            norm2 = dot = 0.0
+            for term, count in bag.items():
+                v = count * idf[term]
+                norm2 += v * v
+                dot += v * (centroid[term] - v)  # against the other sentences: own part removed
+            centrality = dot / ((math.sqrt(norm2) or 1.0) * centroid_norm)
+            size = len(bag) or 1
+            lead_sim = len(bag.keys() & lead) / size if i else 1.0
+            title_sim = len(bag.keys() & title_terms) / (len(title_terms) or 1) if title_terms else 0.0
+            words = len(sentence.split()) or 1
             rows.append([
                 1.0,
                 float(i == 0),
@@ -121,7 +126,7 @@ class ExtractiveRanker:
                 float(not _QUOTES.isdisjoint(sentence)),
                 float(sentence.rstrip("\"'”’ ").endswith("?")),
                 float(_DIGIT.search(sentence) is not None),
-                caps,
+                len(_CAPITALISED.findall(sentence)) / words,
                 sum(bag.values()) / (length or 1),
                 float(stop_starts[i]),
             ])
@@ -129,7 +134,7 @@ class ExtractiveRanker:
 
     def score(self, rows: Sequence[Sequence[float]]) -> list[float]:
         w = self.weights
-        return [sum(a * b for a, b in zip(w, row, strict=True)) for row in rows]
+        return [sum(map(operator.mul, w, row)) for row in rows]
 
     # --- selection -----------------------------------------------------------------------------------
 

@@ -32,9 +32,6 @@ _ABBREVIATIONS = frozenset(
     vs etc al e.g i.e u.s u.k u.n a.m p.m d.c
     hr frau nr bzw z.b ca usw vgl mme mlle sra sras srta dña sig""".split()
 )
-_LAST_WORD = re.compile(r"(\S+)\s*$")
-# "J." or "J.P." (initials), and "3." (a German/Nordic ordinal such as "am 3. Mai").
-_INITIAL = re.compile(r"(?:^|[\s.(])(?:[A-ZÀ-Þ]|\d{1,2})\.$")
 
 
 def regex_split(paragraph: str) -> list[str]:
@@ -66,13 +63,15 @@ def _sentencex_splitter() -> Callable[[str, str], list[str]] | None:
 
 
 def _ends_with_abbreviation(fragment: str) -> bool:
-    if _INITIAL.search(fragment):
-        return True
-    match = _LAST_WORD.search(fragment)
-    if not match:
+    """True when the final "." of `fragment` is more likely an abbreviation than a sentence end."""
+    if not fragment.endswith("."):
         return False
-    word = match.group(1).lower().rstrip(".").lstrip("(\"'“‘")
-    return fragment.endswith(".") and word in _ABBREVIATIONS
+    word = fragment.rsplit(None, 1)[-1].rstrip(".").lstrip("(\"'“‘")
+    tail = word.rsplit(".", 1)[-1]
+    # "J." / "J.P." (initials) and "3." (an ordinal, as in German "am 3. Mai")
+    if (len(tail) == 1 and tail.isupper()) or (tail.isdigit() and len(tail) <= 2 and tail == word):
+        return True
+    return word.lower() in _ABBREVIATIONS
 
 
 def _open_quote(fragment: str) -> bool:
