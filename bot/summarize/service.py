@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
 from bot.config import Settings
 from bot.storage.summaries import SummaryStore
-from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.clean import clean_text
+from bot.summarize.extractive import ExtractiveSummarizer, reduction
 from bot.summarize.llm import LLMError, LLMSummarizer
 from bot.summarize.result import SummaryOptions, SummaryResult, render
 
 __all__ = ["SummaryService"]
 
 log = logging.getLogger(__name__)
-_WORDS = re.compile(r"\S+")
 CacheKey = tuple[int, str, str, str]
 
 
@@ -70,13 +69,10 @@ class SummaryService:
             log.warning("LLM summary failed, using the extractive one: %s", exc)
             extractive.fallback_reason = str(exc)
             return extractive
-        summary_words = sum(len(b.split()) for b in bullets)
-        total_words = len(_WORDS.findall(text))
-        reduced_by = max(0.0, min(1.0, 1.0 - summary_words / total_words)) if total_words else 0.0
         return SummaryResult(
             summary=render(bullets, options.style),
             sentences=bullets,
-            reduced_by=round(reduced_by, 4),
+            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, len(clean_text(text))),
             keywords=extractive.keywords,
             method="llm",
             style=options.style,
