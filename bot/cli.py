@@ -25,6 +25,7 @@ __all__ = ["CliError", "build_parser", "main"]
 # Modules that contribute subcommands: each has `register(subparsers) -> None`.
 _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
+    "bot.summarize.cli",
 )
 
 
