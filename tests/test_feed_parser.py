@@ -200,3 +200,22 @@ def test_title_key_and_similarity() -> None:
     assert text_similarity("the quick brown fox jumps", "completely different words here now") == 0.0
 
 
+
+
+def test_limits_future_dates_and_wordpress_footer() -> None:
+    entries = "".join(
+        f"<item><title>T{n}</title><link>http://x.example/{n}</link><guid>g{n}</guid>"
+        f"<pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate></item>" for n in range(600))
+    body = ("<rss version='2.0'><channel><title>Big</title>"
+            "<item><title>Future</title><link>http://x.example/f</link><pubDate>Fri, 01 Jan 2100 00:00:00 GMT"
+            "</pubDate><description>Text of the post. The post Future appeared first on Example Blog."
+            "</description></item>" + entries + "</channel></rss>").encode()
+    feed = parse_feed(body, url="http://x.example/rss")
+    assert len(feed.items) == 500
+    assert feed.items[0].published is None
+    assert feed.items[0].excerpt == "Text of the post."
+    assert feed.items[1].published == datetime(2024, 1, 1, tzinfo=UTC)
+    assert any("600" in p or "601" in p for p in feed.problems)
+    assert any("future" in p for p in feed.problems)
+    with pytest.raises(FeedParseError, match="too large"):
+        parse_feed(b"<rss>" + b" " * (17 * 1024 * 1024), url="http://x.example/rss")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.feeds.models import FeedItem, FeedParseError, ParsedFeed
@@ -32,6 +33,13 @@ __all__ = ["EXCERPT_CHARS", "parse_feed", "parse_raw"]
 
 EXCERPT_CHARS = 500
 MAX_PROBLEMS = 20
+# Beyond these a body is abuse or an archive dump, not a news feed: refuse it, or read only the newest items.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_ITEMS = 500
+# A date this far ahead is a wrong clock or a wrong timezone; trusting it would pin the item as "newest".
+FUTURE_TOLERANCE = timedelta(days=2)
+# WordPress appends this to every excerpt; in a Discord embed it is noise.
+_APPEARED_FIRST = re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S)
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
 _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
@@ -70,6 +78,9 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     if not isinstance(body, (bytes, bytearray, memoryview)):
         raise FeedParseError(f"feed body must be bytes, not {type(body).__name__}")
     body = bytes(body)
+    if len(body) > MAX_BODY_BYTES:
+        raise FeedParseError(f"feed body too large ({len(body) // 1048576} MB; the limit is "
+                             f"{MAX_BODY_BYTES // 1048576} MB)")
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FeedParseError("empty response: no feed")
@@ -127,6 +138,9 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     language = normalize_language(feed.get("language"))
     items: list[FeedItem] = []
     seen: set[str] = set()
+    if len(entries) > MAX_ITEMS:
+        problems.append(f"feed lists {len(entries)} items; read the first {MAX_ITEMS}")
+        entries = entries[:MAX_ITEMS]
     for index, entry in enumerate(entries):
         try:
             item = _entry_to_item(entry, base, language, problems, index)
@@ -171,12 +185,12 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
     text = clean_text(content_html, is_html=content_is_html)
     summary = entry.get("summary") or ""
     excerpt_source = clean_text(summary, is_html=_is_html(entry.get("summary_detail"))) or text
+    excerpt_source = _APPEARED_FIRST.sub("", excerpt_source) or excerpt_source
     # dict.get: FeedParserDict.get would map updated<->published itself, with a DeprecationWarning.
     updated = struct_to_datetime(dict.get(entry, "updated_parsed"))
     published = struct_to_datetime(dict.get(entry, "published_parsed")) or updated
     raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
-    if published is None and raw_date:
-        _add(problems, f"item {index + 1}: unreadable date {str(raw_date)[:40]!r}; kept without a date")
+    published = _checked_date(published, raw_date, problems, index)
     guid = raw_id or url or hashlib.sha256(f"{title}\x1f{text}".encode()).hexdigest()[:32]
     author = (entry.get("author_detail") or {}).get("name") or entry.get("author")
     language = None
@@ -257,6 +271,16 @@ def _ttl(value: Any) -> int | None:
     return minutes * 60 if 0 < minutes <= 7 * 24 * 60 else None
 
 
+def _checked_date(value: datetime | None, raw: Any, problems: list[str], index: int) -> datetime | None:
+    """`value`, or None (with a problem noted) when the feed's date was unreadable or implausibly far ahead."""
+    if value is not None and value > datetime.now(UTC) + FUTURE_TOLERANCE:
+        _add(problems, f"item {index + 1}: date {value:%Y-%m-%d %H:%M} UTC is in the future; kept without a date")
+        return None
+    if value is None and raw:
+        _add(problems, f"item {index + 1}: unreadable date {str(raw)[:40]!r}; kept without a date")
+    return value
+
+
 def _add(problems: list[str], line: str) -> None:
     if len(problems) < MAX_PROBLEMS:
         problems.append(line)
@@ -283,6 +307,9 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         raise FeedParseError(f"invalid JSON: {_one_line(exc)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise FeedParseError("JSON document is not a JSON Feed (no \"items\" list)")
+    if len(data["items"]) > MAX_ITEMS:
+        problems.append(f"feed lists {len(data['items'])} items; read the first {MAX_ITEMS}")
+        data["items"] = data["items"][:MAX_ITEMS]
     version = str(data.get("version") or "")
     if "jsonfeed.org/version/" not in version:
         problems.append(f"JSON Feed version {version[:60]!r} unknown; read as 1.1")
@@ -307,10 +334,9 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         html_body = _str(raw.get("content_html"))
         text = clean_text(html_body) if html_body else clean_text(_str(raw.get("content_text")), is_html=False)
         summary = clean_text(_str(raw.get("summary")), is_html=False) or text
-        published = parse_datetime(_str(raw.get("date_published")))
+        published = _checked_date(parse_datetime(_str(raw.get("date_published"))), raw.get("date_published"),
+                                  problems, index)
         updated = parse_datetime(_str(raw.get("date_modified")))
-        if published is None and raw.get("date_published"):
-            _add(problems, f"item {index + 1}: unreadable date {str(raw.get('date_published'))[:40]!r}")
         image = _str(raw.get("image")) or _str(raw.get("banner_image"))
         if not image:
             for attachment in raw.get("attachments") or []:
