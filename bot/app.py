@@ -17,6 +17,7 @@ from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
+from bot.feeds.article_text import ArticleTexts
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
@@ -32,9 +33,11 @@ from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
+from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 
 __all__ = ["Services", "open_services", "run_bot"]
@@ -67,6 +70,8 @@ class Services:
     feed_subscriptions: FeedSubscriptions
     scheduler: FeedScheduler
     feed_events: EventRelay
+    summaries: SummaryService
+    article_texts: ArticleTexts
 
 
 @contextlib.asynccontextmanager
@@ -78,6 +83,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     db = await Database.open(settings.database_path)
     writer = BatchWriter(db)
     fetcher = FeedFetcher(settings)
+    summaries = SummaryService(settings, SummaryStore(db))
     try:
         feeds, subscriptions, articles = FeedStore(db), SubscriptionStore(db), ArticleStore(db)
         posts, threads = PostStore(db), ThreadStore(db, writer)
@@ -101,9 +107,12 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                                  articles=articles, poll_interval=settings.poll_interval_seconds),
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
+            summaries=summaries,
+            article_texts=ArticleTexts(fetcher, articles),
         )
     finally:
         await writer.close()
+        await summaries.aclose()
         await fetcher.aclose()
         await db.close()
 

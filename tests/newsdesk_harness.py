@@ -205,7 +205,11 @@ class Newsroom:
     async def settled(self, rec: InteractionRecord, timeout: float = 15.0) -> InteractionRecord:
         """Wait until a deferred interaction got its follow-up."""
         if rec.deferred:
-            await self.emu.wait_for(lambda: rec.content or rec.followups or None, timeout, what="a follow-up")
+            def answered() -> bool:
+                first = rec.original
+                return bool(rec.followups or (first and (first.content or first.embeds or first.attachments)))
+
+            await self.emu.wait_for(answered, timeout, what="a follow-up")
         return rec
 
     async def publish_pass(self) -> tuple[int, int]:

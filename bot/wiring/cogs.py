@@ -23,10 +23,12 @@ def build_cogs(bot: commands.Bot, services: Services) -> list[commands.Cog]:
     from cogs.feeds import FeedsCog
     from cogs.moderation import ModerationCog
     from cogs.settings import SettingsCog
+    from cogs.summarize import SummarizeCog
 
     return [
         SettingsCog(services),
         FeedsCog(bot, services),
+        SummarizeCog(bot, services),  # after FeedsCog: it lends the publisher thread summaries
         ArticlesCog(services),
         CommentListener(bot, services),
         CommentsCog(services),
