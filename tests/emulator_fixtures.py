@@ -32,7 +32,7 @@ from discord.ext import commands
 from bot.sandbox import DiscordEmulator, Guild
 from bot.wiring.endpoints import apply_endpoints, restore_endpoints
 
-__all__ = ["E2E_MARKS", "BotRunner", "bot_runner", "emulator", "make_bot"]
+__all__ = ["E2E_MARKS", "BotRunner", "bot_runner", "emulator", "make_bot", "record"]
 
 E2E_MARKS = [
     pytest.mark.filterwarnings("error:coroutine .* was never awaited:RuntimeWarning"),
@@ -49,6 +49,18 @@ def make_bot(*, message_content: bool = True, members: bool = True, prefix: str 
     intents.members = members
     kwargs.setdefault("guild_ready_timeout", 0.05)
     return commands.Bot(command_prefix=prefix, intents=intents, **kwargs)
+
+
+def record(bot: commands.Bot, event: str) -> list[Any]:
+    """Collect what `bot` receives for `event` (e.g. "message", "raw_reaction_add"): one item per dispatch,
+    the argument itself, or a tuple when the event has several. Pair with `emulator.wait_for`."""
+    seen: list[Any] = []
+
+    async def listener(*args: Any) -> None:
+        seen.append(args[0] if len(args) == 1 else args)
+
+    bot.add_listener(listener, f"on_{event}")
+    return seen
 
 
 class BotRunner:
@@ -101,8 +113,13 @@ class BotRunner:
             ready.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ready
+            self._running.remove((client, task))
+            await client.close()
             if task in done:
-                task.result()  # raises the login/gateway failure
+                task.result()  # raises the login/gateway failure (e.g. PrivilegedIntentsRequired)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
             raise TimeoutError(f"bot not ready within {timeout}s")
         if tree is not None and sync:
             if isinstance(sync, Guild):  # as with DEV_GUILD_ID: global commands copied to one guild
@@ -133,6 +150,7 @@ class BotRunner:
         restore_endpoints(self._previous)
 
     def raise_errors(self) -> None:
+        self.errors.extend(self.emu.faults.internal_errors)
         if self.errors:
             first = self.errors[0]
             if isinstance(first, BaseException):
