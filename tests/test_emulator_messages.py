@@ -23,7 +23,7 @@ async def _world(emulator: DiscordEmulator):  # type: ignore[no-untyped-def]
 
 
 async def test_send_edit_delete_reply_and_events(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
-    guild, news, alice = await _world(emulator)
+    _guild, news, alice = await _world(emulator)
     bot = make_bot()
     edits: list[tuple[str, str]] = []
     deletions: list[int] = []
@@ -68,7 +68,7 @@ async def test_send_edit_delete_reply_and_events(emulator: DiscordEmulator, bot_
 
 
 async def test_history_paging_bulk_delete_and_files(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
-    guild, news, alice = await _world(emulator)
+    _guild, news, alice = await _world(emulator)
     posted = [emulator.send(alice, news, f"m{i}") for i in range(30)]
     bot = make_bot()
     await bot_runner.start(bot)
@@ -237,7 +237,7 @@ async def guild_member(bot: discord.Client, guild_id: int, user_id: int) -> disc
 
 
 async def test_message_content_intent(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
-    guild, news, alice = await _world(emulator)
+    _guild, news, alice = await _world(emulator)
     bot = make_bot(message_content=False)
     seen = record(bot, "message")
     await bot_runner.start(bot)
@@ -253,7 +253,7 @@ async def test_message_content_intent(emulator: DiscordEmulator, bot_runner: Bot
 
 
 async def test_members_roles_and_channels_events(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
-    guild, news, alice = await _world(emulator)
+    guild, _news, alice = await _world(emulator)
     bot = make_bot()
     joins = record(bot, "member_join")
     updates = record(bot, "guild_channel_update")
