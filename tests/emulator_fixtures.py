@@ -90,9 +90,12 @@ class BotRunner:
     def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         self.errors.append(f"event loop: {context.get('message')} {context.get('exception') or ''}")
 
-    async def start(self, client: discord.Client, *, sync: bool | Guild = False, timeout: float = 10.0) -> Any:
+    async def start(self, client: discord.Client, *, sync: bool | Guild = False, timeout: float = 10.0,
+                    fast_identify: bool = True) -> Any:
         """Log `client` in and wait for on_ready; `sync=True` syncs global commands; `sync=guild` copies
-        the global commands to that guild and syncs it (instant, like DEV_GUILD_ID)."""
+        the global commands to that guild and syncs it (instant, like DEV_GUILD_ID). `fast_identify` drops
+        discord.py's 5 s pause before each non-initial IDENTIFY (shards, re-identify), which only protects
+        the real Discord's identify rate limit."""
         runner = self
         tree: app_commands.CommandTree[Any] | None = getattr(client, "tree", None)
         if tree is not None:
@@ -105,6 +108,11 @@ class BotRunner:
             runner.errors.append(sys.exc_info()[1] or RuntimeError(f"error in {event}"))
 
         client.on_error = event_error  # type: ignore[method-assign]
+        if fast_identify:
+            async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> None:
+                return None
+
+            client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
         task = asyncio.create_task(client.start(self.emu.token), name="emulated-bot")
         self._running.append((client, task))
         ready = asyncio.create_task(client.wait_until_ready())
