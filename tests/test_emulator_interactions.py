@@ -110,21 +110,21 @@ class Poll(discord.ui.View):
         self.votes = 0
 
     @discord.ui.button(label="Vote", custom_id="poll:vote", style=discord.ButtonStyle.primary)
-    async def vote(self, interaction: discord.Interaction, button: discord.ui.Button["Poll"]) -> None:
+    async def vote(self, interaction: discord.Interaction, button: discord.ui.Button[Poll]) -> None:
         self.votes += 1
         await interaction.response.edit_message(content=f"votes: {self.votes}", view=self)
 
     @discord.ui.button(label="Quiet", custom_id="poll:quiet")
-    async def quiet(self, interaction: discord.Interaction, button: discord.ui.Button["Poll"]) -> None:
+    async def quiet(self, interaction: discord.Interaction, button: discord.ui.Button[Poll]) -> None:
         await interaction.response.defer()
 
     @discord.ui.select(custom_id="poll:pick", options=[discord.SelectOption(label="a"), discord.SelectOption(label="b")])
-    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select["Poll"]) -> None:
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select[Poll]) -> None:
         await interaction.response.send_message(f"picked {select.values[0]}", ephemeral=True)
 
 
 class Report(discord.ui.Modal, title="Report a comment"):
-    reason: discord.ui.TextInput["Report"] = discord.ui.TextInput(label="Reason", custom_id="reason")
+    reason: discord.ui.TextInput[Report] = discord.ui.TextInput(label="Reason", custom_id="reason")
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"reported: {self.reason.value}", ephemeral=True)

@@ -63,6 +63,8 @@ class Faults:
         self.requests: list[RequestRecord] = []
         # Exceptions the emulator itself raised while handling a request (bugs): tests should fail on these.
         self.internal_errors: list[BaseException] = []
+        # Set to a list to capture every REST answer as (method, path, status, JSON body) — contract tests.
+        self.capture: list[tuple[str, str, int, object]] | None = None
 
     def fail(self, route: str, status: int = 500, times: int | None = 1) -> FaultRule:
         """Answer `status` (e.g. 500, 502, 503) to the next `times` requests matching `route`."""
@@ -147,6 +149,10 @@ class Faults:
 
     def _log(self, request: web.Request, path: str, response: web.StreamResponse) -> web.StreamResponse:
         response.headers["Via"] = "1.1 google"
+        if self.capture is not None and isinstance(response, web.Response) and response.body:
+            import json
+
+            self.capture.append((request.method, path, response.status, json.loads(response.body)))  # type: ignore[arg-type]
         self.requests.append(RequestRecord(request.method, path, response.status))
         return response
 

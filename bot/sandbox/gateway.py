@@ -243,7 +243,7 @@ class Gateway:
         for s, frame in session.sent:
             if s > seq:
                 session.outbox.append(frame)
-        session.push("RESUMED", "{}")
+        session.push("RESUMED", '{"_trace":["discord-emulator"]}')  # discord.py needs an object
         return session
 
     async def _member_chunk(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:

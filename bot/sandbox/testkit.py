@@ -270,6 +270,7 @@ class TestKit:
         data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
         channel = self.world.channel(opened.channel_id)
         rec = self._interaction(user, channel, 5, data, opened.message)
+        rec.opener = opened
         return await rec.wait(timeout) if wait else rec
 
     # ---- inspecting -----------------------------------------------------------------------------------------

@@ -130,7 +130,8 @@ class WorldBase:
             member.nick = nick
         if timeout_until is not None:
             member.communication_disabled_until = timeout_until or None
-        self.emit("GUILD_MEMBER_UPDATE", {**payloads.member(member), "guild_id": str(guild.id)}, guild.id, None)
+        self.emit("GUILD_MEMBER_UPDATE", {**payloads.member(member), "avatar": None, "guild_id": str(guild.id)},
+                  guild.id, None)
         return member
 
     def remove_member(self, guild: Guild, user: User) -> None:
