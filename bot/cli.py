@@ -24,6 +24,7 @@ __all__ = ["CliError", "build_parser", "main"]
 
 # Modules that contribute subcommands: each has `register(subparsers) -> None`.
 _EXTENSIONS: tuple[str, ...] = (
+    "bot.sandbox.cli",
 )
 
 
