@@ -41,10 +41,21 @@ def user(u: User) -> dict[str, Any]:
     }
 
 
+_joined_cache: dict[tuple[int, float], str] = {}
+
+
+def _joined(m: Member) -> str:
+    key = (m.user.id, m.joined_at)
+    text = _joined_cache.get(key)
+    if text is None:
+        text = _joined_cache[key] = iso(m.joined_at)
+    return text
+
+
 def member(m: Member, *, with_user: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "roles": [str(r) for r in m.roles],
-        "joined_at": iso(m.joined_at),
+        "joined_at": _joined(m),
         "deaf": False,
         "mute": False,
         "flags": 0,
