@@ -26,6 +26,7 @@ __all__ = ["CliError", "build_parser", "main"]
 _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
     "bot.summarize.cli",
+    "bot.sandbox.cli",
 )
 
 

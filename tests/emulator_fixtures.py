@@ -32,7 +32,7 @@ from discord.ext import commands
 from bot.sandbox import DiscordEmulator, Guild
 from bot.wiring.endpoints import apply_endpoints, restore_endpoints
 
-__all__ = ["E2E_MARKS", "BotRunner", "bot_runner", "emulator", "make_bot"]
+__all__ = ["E2E_MARKS", "BotRunner", "bot_runner", "emulator", "make_bot", "record"]
 
 E2E_MARKS = [
     pytest.mark.filterwarnings("error:coroutine .* was never awaited:RuntimeWarning"),
@@ -49,6 +49,18 @@ def make_bot(*, message_content: bool = True, members: bool = True, prefix: str 
     intents.members = members
     kwargs.setdefault("guild_ready_timeout", 0.05)
     return commands.Bot(command_prefix=prefix, intents=intents, **kwargs)
+
+
+def record(bot: commands.Bot, event: str) -> list[Any]:
+    """Collect what `bot` receives for `event` (e.g. "message", "raw_reaction_add"): one item per dispatch,
+    the argument itself, or a tuple when the event has several. Pair with `emulator.wait_for`."""
+    seen: list[Any] = []
+
+    async def listener(*args: Any) -> None:
+        seen.append(args[0] if len(args) == 1 else args)
+
+    bot.add_listener(listener, f"on_{event}")
+    return seen
 
 
 class BotRunner:
@@ -78,9 +90,12 @@ class BotRunner:
     def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         self.errors.append(f"event loop: {context.get('message')} {context.get('exception') or ''}")
 
-    async def start(self, client: discord.Client, *, sync: bool | Guild = False, timeout: float = 10.0) -> Any:
+    async def start(self, client: discord.Client, *, sync: bool | Guild = False, timeout: float = 10.0,
+                    fast_identify: bool = True) -> Any:
         """Log `client` in and wait for on_ready; `sync=True` syncs global commands; `sync=guild` copies
-        the global commands to that guild and syncs it (instant, like DEV_GUILD_ID)."""
+        the global commands to that guild and syncs it (instant, like DEV_GUILD_ID). `fast_identify` drops
+        discord.py's 5 s pause before each non-initial IDENTIFY (shards, re-identify), which only protects
+        the real Discord's identify rate limit."""
         runner = self
         tree: app_commands.CommandTree[Any] | None = getattr(client, "tree", None)
         if tree is not None:
@@ -93,6 +108,11 @@ class BotRunner:
             runner.errors.append(sys.exc_info()[1] or RuntimeError(f"error in {event}"))
 
         client.on_error = event_error  # type: ignore[method-assign]
+        if fast_identify:
+            async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> None:
+                return None
+
+            client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
         task = asyncio.create_task(client.start(self.emu.token), name="emulated-bot")
         self._running.append((client, task))
         ready = asyncio.create_task(client.wait_until_ready())
@@ -101,8 +121,13 @@ class BotRunner:
             ready.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ready
+            self._running.remove((client, task))
+            await client.close()
             if task in done:
-                task.result()  # raises the login/gateway failure
+                task.result()  # raises the login/gateway failure (e.g. PrivilegedIntentsRequired)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
             raise TimeoutError(f"bot not ready within {timeout}s")
         if tree is not None and sync:
             if isinstance(sync, Guild):  # as with DEV_GUILD_ID: global commands copied to one guild
@@ -133,6 +158,7 @@ class BotRunner:
         restore_endpoints(self._previous)
 
     def raise_errors(self) -> None:
+        self.errors.extend(self.emu.faults.internal_errors)
         if self.errors:
             first = self.errors[0]
             if isinstance(first, BaseException):

@@ -4,6 +4,7 @@ request log, and the aiohttp middleware that applies them and turns `ApiError` i
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from bot.sandbox.wire import API_PREFIX, json_response
 
 __all__ = ["FaultRule", "Faults", "RequestRecord"]
 
+_log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -59,6 +61,10 @@ class Faults:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
         self.requests: list[RequestRecord] = []
+        # Exceptions the emulator itself raised while handling a request (bugs): tests should fail on these.
+        self.internal_errors: list[BaseException] = []
+        # Set to a list to capture every REST answer as (method, path, status, JSON body) — contract tests.
+        self.capture: list[tuple[str, str, int, object]] | None = None
 
     def fail(self, route: str, status: int = 500, times: int | None = 1) -> FaultRule:
         """Answer `status` (e.g. 500, 502, 503) to the next `times` requests matching `route`."""
@@ -132,11 +138,21 @@ class Faults:
             response = await handler(request)
         except ApiError as exc:
             response = json_response(exc.body(), status=exc.status)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # an emulator bug: answer a non-retried 5xx at once and remember it
+            _log.exception("emulator failed handling %s %s", request.method, path)
+            self.internal_errors.append(exc)
+            response = json_response({"message": f"emulator internal error: {exc!r}", "code": 0}, status=503)
         response.headers.update(_ratelimit_headers(bucket, remaining=49, reset_after=1.0))
         return self._log(request, path, response)
 
     def _log(self, request: web.Request, path: str, response: web.StreamResponse) -> web.StreamResponse:
         response.headers["Via"] = "1.1 google"
+        if self.capture is not None and isinstance(response, web.Response) and response.body:
+            import json
+
+            self.capture.append((request.method, path, response.status, json.loads(response.body)))  # type: ignore[arg-type]
         self.requests.append(RequestRecord(request.method, path, response.status))
         return response
 

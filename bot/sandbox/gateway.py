@@ -23,6 +23,7 @@ from bot.sandbox import payloads
 
 if TYPE_CHECKING:
     from bot.sandbox.messages import World
+    from bot.sandbox.world import Hidden
 
 __all__ = ["Gateway", "Intents", "Session"]
 
@@ -93,7 +94,7 @@ class Gateway:
 
     # ---- dispatch ---------------------------------------------------------------------------------------------
     def dispatch(self, event: str, payload: dict[str, Any], guild_id: int | None,
-                 hidden: dict[str, Any] | None = None) -> None:
+                 hidden: Hidden = None) -> None:
         if "__guild__" in payload:
             self._dispatch_guild_create(int(payload["__guild__"]))
             return
@@ -104,12 +105,21 @@ class Gateway:
                 continue
             if hidden is not None and not session.intents & Intents.MESSAGE_CONTENT:
                 if hidden_json is None:
-                    hidden_json = _dumps(hidden)
+                    hidden_json = _dumps(hidden())
                 session.push(event, hidden_json)
             else:
                 if full_json is None:
                     full_json = _dumps(payload)
                 session.push(event, full_json)
+
+    def dispatch_json(self, event: str, guild_id: int | None, full_json: str, hidden_json: str | None) -> None:
+        """Like `dispatch` for payloads already serialized (the load-test fast path)."""
+        for session in self.sessions.values():
+            if session.valid and session.wants(event, guild_id):
+                if hidden_json is not None and not session.intents & Intents.MESSAGE_CONTENT:
+                    session.push(event, hidden_json)
+                else:
+                    session.push(event, full_json)
 
     def _dispatch_guild_create(self, guild_id: int) -> None:
         guild = self.world.guilds[guild_id]
@@ -243,7 +253,7 @@ class Gateway:
         for s, frame in session.sent:
             if s > seq:
                 session.outbox.append(frame)
-        session.push("RESUMED", "{}")
+        session.push("RESUMED", '{"_trace":["discord-emulator"]}')  # discord.py needs an object
         return session
 
     async def _member_chunk(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:

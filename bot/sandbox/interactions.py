@@ -36,7 +36,7 @@ class CommandRegistry:
         cmd = {
             "type": 1, "description": "", "options": [], "default_member_permissions": None, "dm_permission": True,
             "nsfw": False, "contexts": [0, 1, 2], "integration_types": [0], "name_localizations": None,
-            "description_localizations": None, **data,
+            "description_localizations": None, **{k: v for k, v in data.items() if v is not None},
             "id": str(command_id), "application_id": str(self.world.application_id),
             "version": str(self.world.ids.next()),
         }
@@ -151,6 +151,7 @@ class InteractionRecord:
     channel_id: int
     data: dict[str, Any]
     message: Message | None = None  # the message a component was on
+    opener: InteractionRecord | None = None  # for a modal submit: the interaction the modal answered
     created: float = field(default_factory=time.time)
     response_type: int | None = None
     original: Message | None = None

@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from bot.sandbox import payloads
 from bot.sandbox.errors import ApiError, form_error
-from bot.sandbox.model import Channel, ChannelKind, Message, Perm, User
+from bot.sandbox.model import Channel, ChannelKind, Message, Perm, User, iso
 from bot.sandbox.world import WorldBase
 
 __all__ = ["World", "validate_embeds"]
@@ -18,6 +20,9 @@ __all__ = ["World", "validate_embeds"]
 NONCE_WINDOW_SECONDS = 120.0  # Discord dedupes enforce_nonce sends "within the past few minutes"
 BULK_DELETE_MAX_AGE = 14 * 24 * 3600
 _EMBED_LIMITS = {"title": 256, "description": 4096}
+_CONTENT_MARK = "\u0001content\u0001"
+_TS_MARK = "\u0001timestamp\u0001"
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def validate_embeds(embeds: list[dict[str, Any]]) -> None:
@@ -128,9 +133,50 @@ class World(WorldBase):
             self.emit_message("MESSAGE_CREATE", message)
         return message
 
+    def inject_messages(self, author: User, channel: Channel, contents: Iterable[str]) -> int:
+        """Fast path for load tests: store and dispatch many plain user messages (no permission checks).
+
+        The MESSAGE_CREATE JSON is rendered once as a template and only id, content and timestamp are
+        spliced in per message; contents with mentions go through the normal path.
+        """
+        template = Message(id=0, channel_id=channel.id, guild_id=channel.guild_id, author=author,
+                           content=_CONTENT_MARK)
+        payload = self.message_payload(template)
+        payload["timestamp"] = _TS_MARK
+        text = _dumps(payload)
+        head, rest = text.split('"0"', 1)  # the id comes first
+        middle, tail = rest.split(_dumps(_CONTENT_MARK), 1)
+        mid_a, mid_b = tail.split(_dumps(_TS_MARK), 1)
+        hidden_ok = self.content_visible_to_bot(template)
+        store = self.messages[channel.id]
+        index = self.message_index
+        dispatch_json = self.emit_json
+        n = 0
+        for content in contents:
+            if "<@" in content or "@everyone" in content:
+                self.post_message(author, channel, content, check=False)
+                n += 1
+                continue
+            message = Message(id=self.ids.next(), channel_id=channel.id, guild_id=channel.guild_id, author=author,
+                              content=content)
+            store[message.id] = index[message.id] = message
+            sid = f'"{message.id}"'
+            ts = f'"{iso(message.created_at)}"'
+            full = f"{head}{sid}{middle}{_dumps(content)}{mid_a}{ts}{mid_b}"
+            hidden = None if hidden_ok else f'{head}{sid}{middle}""{mid_a}{ts}{mid_b}'
+            dispatch_json("MESSAGE_CREATE", channel.guild_id, full, hidden)
+            n += 1
+        if store:
+            channel.last_message_id = next(reversed(store))
+        return n
+
     def emit_message(self, event: str, message: Message) -> None:
         full = self.message_payload(message)
-        hidden = None if self.content_visible_to_bot(message) else self.message_payload(message, with_content=False)
+        hidden = None
+        if not self.content_visible_to_bot(message):
+            # Built only if a session lacks the Message Content intent (the gateway calls it lazily).
+            def hidden() -> dict[str, Any]:
+                return self.message_payload(message, with_content=False)
         self.emit(event, full, message.guild_id, hidden)
 
     def edit_message(self, actor: User, message: Message, *, check: bool = True, **changes: Any) -> Message:

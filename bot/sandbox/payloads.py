@@ -41,21 +41,32 @@ def user(u: User) -> dict[str, Any]:
     }
 
 
+_joined_cache: dict[tuple[int, float], str] = {}
+
+
+def _joined(m: Member) -> str:
+    key = (m.user.id, m.joined_at)
+    text = _joined_cache.get(key)
+    if text is None:
+        text = _joined_cache[key] = iso(m.joined_at)
+    return text
+
+
 def member(m: Member, *, with_user: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "roles": [str(r) for r in m.roles],
-        "joined_at": iso(m.joined_at),
+        "joined_at": _joined(m),
         "deaf": False,
         "mute": False,
         "flags": 0,
-        "nick": m.nick,
-        "avatar": None,
         "premium_since": None,
         "pending": False,
-        "communication_disabled_until": iso(m.communication_disabled_until)
-        if m.communication_disabled_until
-        else None,
     }
+    # discord.types declares these as strings when present: absent rather than null
+    if m.nick is not None:
+        data["nick"] = m.nick
+    if m.communication_disabled_until:
+        data["communication_disabled_until"] = iso(m.communication_disabled_until)
     if with_user:
         data["user"] = user(m.user)
     return data
@@ -115,10 +126,11 @@ def channel(c: Channel) -> dict[str, Any]:
         permission_overwrites=[
             {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in c.overwrites
         ],
-        topic=c.topic,
         default_auto_archive_duration=1440,
         default_thread_rate_limit_per_user=0,
     )
+    if c.topic is not None:
+        base["topic"] = c.topic
     if c.type == ChannelKind.FORUM:
         base.update(
             available_tags=[dict(t) for t in c.available_tags],
@@ -296,7 +308,6 @@ def application(app_id: int, bot_user: User, owner: User) -> dict[str, Any]:
         "bot_public": True,
         "bot_require_code_grant": False,
         "owner": user(owner),
-        "team": None,
         "summary": "",
         "verify_key": "0" * 64,
         "flags": 1 << 19,  # GATEWAY_MESSAGE_CONTENT (set only when the intent is allowed; see server)

@@ -39,8 +39,12 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: DiscordEmulator, pref
         if rec.type == 2:
             data["name"] = rec.data.get("name", "")
             data["command_type"] = rec.data.get("type", 1)
+        if rec.type == 2 and rec.data.get("type") == 3:
+            data["target_message_id"] = str(rec.data["target_id"])
         if rec.type == 3 and rec.message is not None:
             data["interacted_message_id"] = str(rec.message.id)
+        if rec.type == 5 and rec.opener is not None:
+            data["triggering_interaction_metadata"] = metadata(rec.opener)
         return data
 
     def new_message(rec: InteractionRecord, fields: dict[str, Any], *, allow_empty: bool = False) -> Message:

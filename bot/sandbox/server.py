@@ -23,6 +23,7 @@ from bot.sandbox.rest_interactions import add_interaction_routes
 from bot.sandbox.rest_messages import add_message_routes
 from bot.sandbox.testkit import TestKit
 from bot.sandbox.wire import API_PREFIX
+from bot.sandbox.world import Hidden
 
 __all__ = ["DiscordEmulator"]
 
@@ -59,6 +60,7 @@ class DiscordEmulator(TestKit):
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.world.emit = self._emit
+        self.world.emit_json = self._emit_json
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
     @property
@@ -151,10 +153,13 @@ class DiscordEmulator(TestKit):
             att["description"] = description
         return att
 
-    def _emit(self, event: str, payload: dict[str, Any], guild_id: int | None,
-              hidden: dict[str, Any] | None) -> None:
+    def _emit(self, event: str, payload: dict[str, Any], guild_id: int | None, hidden: Hidden) -> None:
         self.gateway.dispatch(event, payload, guild_id, hidden)
         self.events.append((event, payload))
+        self._changed.set()
+
+    def _emit_json(self, event: str, guild_id: int | None, full_json: str, hidden_json: str | None) -> None:
+        self.gateway.dispatch_json(event, guild_id, full_json, hidden_json)
         self._changed.set()
 
     def notify(self) -> None:

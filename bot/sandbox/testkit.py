@@ -125,13 +125,9 @@ class TestKit:
         return thread
 
     def inject_messages(self: DiscordEmulator, user: User, channel: Channel, contents: Iterable[str]) -> int:
-        """Fast path for load: post many messages as `user` without permission checks. Returns the count."""
-        post = self.world.post_message
-        n = 0
-        for content in contents:
-            post(user, channel, content, check=False)
-            n += 1
-        return n
+        """Fast path for load: post many messages as `user` without permission checks (MESSAGE_CREATE for
+        each, rendered from one template; not recorded in `events`). Returns the count."""
+        return self.world.inject_messages(user, channel, contents)
 
     # ---- interactions ------------------------------------------------------------------------------------
     def _interaction(self: DiscordEmulator, user: User, channel: Channel, itype: int, data: dict[str, Any],
@@ -270,6 +266,7 @@ class TestKit:
         data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
         channel = self.world.channel(opened.channel_id)
         rec = self._interaction(user, channel, 5, data, opened.message)
+        rec.opener = opened
         return await rec.wait(timeout) if wait else rec
 
     # ---- inspecting -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.sandbox.errors import ApiError
 
@@ -38,15 +38,15 @@ async def read_body(request: web.Request) -> Body:
         files: list[tuple[str, str, bytes, str]] = []
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
-            if not isinstance(part, web.BodyPartReader) and not hasattr(part, "read"):
+            if not isinstance(part, BodyPartReader):
                 continue
-            name = part.name or ""  # type: ignore[union-attr]
-            data = await part.read(decode=False)  # type: ignore[union-attr]
+            name = part.name or ""
+            data = await part.read(decode=False)
             if name == "payload_json":
                 payload = json.loads(data)
             else:
-                ctype = part.headers.get("Content-Type", "application/octet-stream")  # type: ignore[union-attr]
-                files.append((name, part.filename or name, bytes(data), ctype))  # type: ignore[union-attr]
+                ctype = part.headers.get("Content-Type", "application/octet-stream")
+                files.append((name, part.filename or name, bytes(data), ctype))
         return Body(payload, files)
     if not request.can_read_body:
         return Body({})

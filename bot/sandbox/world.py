@@ -28,13 +28,15 @@ from bot.sandbox.model import (
     User,
 )
 
-__all__ = ["Emit", "WorldBase"]
+__all__ = ["Emit", "Hidden", "WorldBase"]
 
-# emit(event_name, payload, guild_id, payload_without_content) -> None
-Emit = Callable[[str, dict[str, Any], "int | None", "dict[str, Any] | None"], None]
+# What a session without the Message Content intent gets instead (built lazily), or None.
+Hidden = Callable[[], dict[str, Any]] | None
+# emit(event_name, payload, guild_id, hidden) -> None
+Emit = Callable[[str, dict[str, Any], "int | None", Hidden], None]
 
 
-def _no_emit(event: str, payload: dict[str, Any], guild_id: int | None, hidden: dict[str, Any] | None) -> None:
+def _no_emit(event: str, payload: dict[str, Any], guild_id: int | None, hidden: Hidden) -> None:
     return None
 
 
@@ -50,6 +52,8 @@ class WorldBase:
         self.messages: dict[int, dict[int, Message]] = {}
         self.message_index: dict[int, Message] = {}
         self.emit: Emit = _no_emit
+        # emit_json(event, guild_id, full_json, hidden_json): the pre-serialized fast path (load tests)
+        self.emit_json: Callable[[str, int | None, str, str | None], None] = lambda *a: None
         self.application_id = self.ids.next()
         self.bot_user = self._new_user(bot_name, bot=True, user_id=self.application_id)
         self.owner_user = self._new_user("app-owner")
@@ -130,7 +134,8 @@ class WorldBase:
             member.nick = nick
         if timeout_until is not None:
             member.communication_disabled_until = timeout_until or None
-        self.emit("GUILD_MEMBER_UPDATE", {**payloads.member(member), "guild_id": str(guild.id)}, guild.id, None)
+        self.emit("GUILD_MEMBER_UPDATE", {**payloads.member(member), "avatar": None, "guild_id": str(guild.id)},
+                  guild.id, None)
         return member
 
     def remove_member(self, guild: Guild, user: User) -> None:
