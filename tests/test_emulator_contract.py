@@ -61,6 +61,7 @@ REST_TYPES: list[tuple[str, str, Any]] = [
     ("GET", "/oauth2/applications/@me", appinfo.AppInfo),
     ("GET", "/gateway/bot", gateway.GatewayBot),
     ("GET", f"/guilds/{S}", guild_types.Guild),
+    ("POST", "/users/@me/channels", channel_types.DMChannel),
     ("GET", f"/guilds/{S}/members/{S}", member.MemberWithUser),
     ("POST", f"/guilds/{S}/channels", ANY_CHANNEL),
     ("PATCH", f"/channels/{S}", ANY_CHANNEL),
@@ -158,6 +159,9 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     [m async for m in channel.history(limit=10)]
     await channel.delete_messages([discord.Object(m1.id), discord.Object(m2.id)])
     await sent.delete()
+    # direct messages both ways
+    await (await bot.fetch_user(alice.id)).send("dm")
+    emulator.send(alice, emulator.dm_channel(alice), "dm back")
     # threads, forum posts, channels
     starter = await channel.send("starter")
     thread = await starter.create_thread(name="t1")

@@ -89,6 +89,10 @@ class TestKit:
                 out.append(Overwrite(user.id, 1, allow, deny))
         return out
 
+    def dm_channel(self: DiscordEmulator, user: User) -> Channel:
+        """The DM channel between the bot and `user`: `send(user, emu.dm_channel(user), ...)` DMs the bot."""
+        return self.world.dm_channel(user)
+
     def tag_id(self: DiscordEmulator, forum: Channel, name: str) -> int:
         return next(int(t["id"]) for t in forum.available_tags if t["name"] == name)
 

@@ -30,6 +30,9 @@ from bot.sandbox.model import (
 
 __all__ = ["Emit", "Hidden", "WorldBase"]
 
+_DM_PERMISSIONS = (Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.READ_MESSAGE_HISTORY | Perm.ADD_REACTIONS
+                   | Perm.EMBED_LINKS | Perm.ATTACH_FILES | Perm.USE_EXTERNAL_EMOJIS)
+
 # What a session without the Message Content intent gets instead (built lazily), or None.
 Hidden = Callable[[], dict[str, Any]] | None
 # emit(event_name, payload, guild_id, hidden) -> None
@@ -195,6 +198,19 @@ class WorldBase:
                 self.delete_channel(thread)
             self.emit("CHANNEL_DELETE", payloads.channel(channel), channel.guild_id, None)
 
+    def dm_channel(self, user: User) -> Channel:
+        """The bot's DM channel with `user` (created on first use, as POST /users/@me/channels does)."""
+        for channel in self.channels.values():
+            if channel.type == ChannelKind.DM and channel.recipient_id == user.id:
+                return channel
+        channel = Channel(id=self.ids.next(), guild_id=0, type=ChannelKind.DM, name="", recipient_id=user.id)
+        self.channels[channel.id] = channel
+        self.messages[channel.id] = {}
+        return channel
+
+    def channel_payload(self, channel: Channel) -> dict[str, Any]:
+        return payloads.channel(channel, self.users.get(channel.recipient_id or 0))
+
     def guild_channels(self, guild: Guild) -> list[Channel]:
         return [self.channels[c] for c in guild.channel_ids if c in self.channels]
 
@@ -215,7 +231,9 @@ class WorldBase:
     def permissions(self, user_id: int, channel: Channel) -> int:
         """Guild base permissions, then @everyone, role and member overwrites of the channel (threads use
         their parent's), then the implicit rules (no View Channel means nothing; no Send Messages means no
-        mentions/attachments/embeds)."""
+        mentions/attachments/embeds). In a DM both ends may read, write and react."""
+        if channel.type == ChannelKind.DM:
+            return _DM_PERMISSIONS if user_id in (self.bot_user.id, channel.recipient_id) else 0
         guild = self.guild(channel.guild_id)
         perms = self.base_permissions(guild, user_id)
         if perms == ALL_PERMISSIONS:
