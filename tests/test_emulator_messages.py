@@ -294,3 +294,15 @@ async def test_direct_messages(emulator: DiscordEmulator, bot_runner: BotRunner)
         with pytest.raises(discord.Forbidden) as refused:
             await (await intents_bot.fetch_user(who.id)).send("hello?")
         assert refused.value.code == 50007
+
+
+async def test_slowmode_applies_to_members_not_moderators(emulator: DiscordEmulator) -> None:
+    guild, news, alice = await _world(emulator)
+    emulator.world.update_channel(news, rate_limit_per_user=60)
+    emulator.send(alice, news, "first")
+    with pytest.raises(ApiError) as slow:
+        emulator.send(alice, news, "second")
+    assert slow.value.status == 429 and slow.value.code == 20016 and slow.value.body()["retry_after"] > 0
+    mod = emulator.create_role(guild, "mod", Perm.MANAGE_MESSAGES)
+    emulator.set_roles(guild, alice, [mod])
+    emulator.send(alice, news, "moderators are exempt")

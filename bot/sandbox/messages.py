@@ -81,6 +81,7 @@ class World(WorldBase):
         if files:
             needed |= Perm.ATTACH_FILES
         perms = self.require(author.id, channel, needed)
+        self._check_slowmode(author, channel, perms)
         if channel.is_thread:
             moderator = bool(perms & Perm.MANAGE_THREADS)
             if channel.locked and not moderator:
@@ -91,6 +92,19 @@ class World(WorldBase):
                 channel.archived = False
                 channel.archive_timestamp = time.time()
                 self.emit("THREAD_UPDATE", payloads.channel(channel), channel.guild_id, None)
+
+    def _check_slowmode(self, author: User, channel: Channel, perms: int) -> None:
+        if not channel.rate_limit_per_user or perms & (Perm.MANAGE_MESSAGES | Perm.MANAGE_CHANNELS):
+            return
+        if channel.is_thread and perms & Perm.MANAGE_THREADS:
+            return
+        now = time.time()
+        last = self.last_post.get((channel.id, author.id))
+        if last is not None and now - last < channel.rate_limit_per_user:
+            wait = channel.rate_limit_per_user - (now - last)
+            raise ApiError(429, 20016, "This action cannot be performed due to slowmode rate limit.",
+                           retry_after=wait)
+        self.last_post[(channel.id, author.id)] = now
 
     def post_message(self, author: User, channel: Channel, content: str = "", *,
                      embeds: list[dict[str, Any]] | None = None, components: list[dict[str, Any]] | None = None,

@@ -54,6 +54,7 @@ class WorldBase:
         # channel id -> {message id -> Message}; ids grow, so insertion order is chronological order
         self.messages: dict[int, dict[int, Message]] = {}
         self.message_index: dict[int, Message] = {}
+        self.last_post: dict[tuple[int, int], float] = {}  # (channel, user) -> time, for slowmode
         self.emit: Emit = _no_emit
         # emit_json(event, guild_id, full_json, hidden_json): the pre-serialized fast path (load tests)
         self.emit_json: Callable[[str, int | None, str, str | None], None] = lambda *a: None
