@@ -30,6 +30,7 @@ GATEWAY_TYPES: dict[str, Any] = {
     # {"_trace": [...]}.
     "RESUMED": dict[str, Any],
     "GUILD_CREATE": gateway.GuildCreateEvent,
+    "GUILD_DELETE": gateway.GuildDeleteEvent,
     "GUILD_MEMBERS_CHUNK": gateway.GuildMembersChunkEvent,
     "GUILD_MEMBER_ADD": gateway.GuildMemberAddEvent,
     "GUILD_MEMBER_UPDATE": gateway.GuildMemberUpdateEvent,
@@ -182,7 +183,10 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     emulator.remove_member(guild, bob)
     await bot.get_guild(guild.id).fetch_channels()
     await bot.fetch_guild(guild.id)
-    emulator.create_guild("Second")
+    second = emulator.create_guild("Second")
+    await emulator.wait_for(lambda: bot.get_guild(second.id) is not None)
+    emulator.remove_bot(second)
+    await emulator.wait_for(lambda: bot.get_guild(second.id) is None)
     # interactions of every kind
     await emulator.autocomplete(alice, news, "run", {"word": "o"}, focused="word")
     rec = await emulator.run_slash_command(alice, news, "run",

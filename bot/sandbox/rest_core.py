@@ -3,6 +3,7 @@ guilds, members, roles and channels (threads' edits included, since Discord edit
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -166,8 +167,6 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
             if not perms & Perm.MODERATE_MEMBERS or member.user.id == guild.owner_id:
                 raise ApiError.missing_permissions()
             raw = data["communication_disabled_until"]
-            from datetime import datetime
-
             timeout = datetime.fromisoformat(raw).timestamp() if raw else 0.0
         world.update_member(guild, member, roles=roles, nick=data.get("nick"), timeout_until=timeout)
         return json_response(payloads.member(member))

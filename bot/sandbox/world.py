@@ -95,6 +95,11 @@ class WorldBase:
             self.emit("GUILD_CREATE", {"__guild__": guild.id}, guild.id, None)
         return guild
 
+    def remove_bot(self, guild: Guild) -> None:
+        """The bot was kicked / the guild went away for it: GUILD_DELETE, as Discord sends it."""
+        guild.members.pop(self.bot_user.id, None)
+        self.emit("GUILD_DELETE", {"id": str(guild.id), "unavailable": False}, guild.id, None)
+
     def guild(self, guild_id: int) -> Guild:
         try:
             return self.guilds[guild_id]
