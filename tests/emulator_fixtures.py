@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
+import re
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -63,12 +65,32 @@ def record(bot: commands.Bot, event: str) -> list[Any]:
     return seen
 
 
+class _ErrorLogs(logging.Handler):
+    """discord.py logs what it swallows (task loops, views, background tasks) at ERROR: collect those."""
+
+    def __init__(self, runner: BotRunner) -> None:
+        super().__init__(logging.ERROR)
+        self.runner = runner
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if not any(re.search(p, text) for p in self.runner.allowed_log_errors):
+            self.runner.errors.append(f"logged by {record.name}: {text} {record.exc_info[1] if record.exc_info else ''}")
+
+
 class BotRunner:
-    """Starts discord.py clients against one emulator, records every error they swallow, stops them."""
+    """Starts discord.py clients against one emulator, records every error they swallow, stops them.
+
+    `errors` collects exceptions from app-command/view/modal/event handlers, ERROR logs of the `discord`
+    loggers (add a regex to `allowed_log_errors` for an error a test provokes on purpose) and event-loop
+    reports such as destroyed pending tasks."""
 
     def __init__(self, emu: DiscordEmulator) -> None:
         self.emu = emu
         self.errors: list[BaseException | str] = []
+        self.allowed_log_errors: list[str] = []
+        self._log_handler = _ErrorLogs(self)
+        logging.getLogger("discord").addHandler(self._log_handler)
         self._running: list[tuple[discord.Client, asyncio.Task[None]]] = []
         self._previous = apply_endpoints(emu.api_base, emu.gateway_url)
         loop = asyncio.get_running_loop()
@@ -155,6 +177,7 @@ class BotRunner:
         discord.ui.View.on_error = self._old_view_error  # type: ignore[method-assign]
         discord.ui.Modal.on_error = self._old_modal_error  # type: ignore[method-assign]
         asyncio.get_running_loop().set_exception_handler(self._old_handler)
+        logging.getLogger("discord").removeHandler(self._log_handler)
         restore_endpoints(self._previous)
 
     def raise_errors(self) -> None:

@@ -30,6 +30,7 @@ GATEWAY_TYPES: dict[str, Any] = {
     # {"_trace": [...]}.
     "RESUMED": dict[str, Any],
     "GUILD_CREATE": gateway.GuildCreateEvent,
+    "GUILD_DELETE": gateway.GuildDeleteEvent,
     "GUILD_MEMBERS_CHUNK": gateway.GuildMembersChunkEvent,
     "GUILD_MEMBER_ADD": gateway.GuildMemberAddEvent,
     "GUILD_MEMBER_UPDATE": gateway.GuildMemberUpdateEvent,
@@ -61,6 +62,7 @@ REST_TYPES: list[tuple[str, str, Any]] = [
     ("GET", "/oauth2/applications/@me", appinfo.AppInfo),
     ("GET", "/gateway/bot", gateway.GatewayBot),
     ("GET", f"/guilds/{S}", guild_types.Guild),
+    ("POST", "/users/@me/channels", channel_types.DMChannel),
     ("GET", f"/guilds/{S}/members/{S}", member.MemberWithUser),
     ("POST", f"/guilds/{S}/channels", ANY_CHANNEL),
     ("PATCH", f"/channels/{S}", ANY_CHANNEL),
@@ -158,6 +160,9 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     [m async for m in channel.history(limit=10)]
     await channel.delete_messages([discord.Object(m1.id), discord.Object(m2.id)])
     await sent.delete()
+    # direct messages both ways
+    await (await bot.fetch_user(alice.id)).send("dm")
+    emulator.send(alice, emulator.dm_channel(alice), "dm back")
     # threads, forum posts, channels
     starter = await channel.send("starter")
     thread = await starter.create_thread(name="t1")
@@ -178,7 +183,10 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     emulator.remove_member(guild, bob)
     await bot.get_guild(guild.id).fetch_channels()
     await bot.fetch_guild(guild.id)
-    emulator.create_guild("Second")
+    second = emulator.create_guild("Second")
+    await emulator.wait_for(lambda: bot.get_guild(second.id) is not None)
+    emulator.remove_bot(second)
+    await emulator.wait_for(lambda: bot.get_guild(second.id) is None)
     # interactions of every kind
     await emulator.autocomplete(alice, news, "run", {"word": "o"}, focused="word")
     rec = await emulator.run_slash_command(alice, news, "run",

@@ -107,3 +107,29 @@ async def test_sharded_client_uses_gateway_bot(emulator: DiscordEmulator, bot_ru
     await bot_runner.start(bot)
     assert bot.shard_count == 2 and len(bot.guilds) == 2
     assert bot.get_guild(guild.id).shard_id == (guild.id >> 22) % 2  # type: ignore[union-attr]
+
+
+async def test_errors_discord_py_only_logs_are_collected(emulator: DiscordEmulator) -> None:
+    from discord.ext import tasks
+
+    from tests.emulator_fixtures import BotRunner as Runner
+
+    runner = Runner(emulator)
+    bot = make_bot()
+
+    @tasks.loop(count=1)
+    async def poll_feeds() -> None:
+        raise ValueError("feed poller crashed")
+
+    try:
+        await runner.start(bot)
+        poll_feeds.start()
+        await emulator.wait_for(lambda: runner.errors, timeout=5)
+        task = poll_feeds.get_task()
+        assert task is not None
+        await asyncio.wait([task])
+        assert isinstance(task.exception(), ValueError)  # retrieved: no "never retrieved" noise later
+    finally:
+        await runner.close()
+    with pytest.raises(AssertionError, match="feed poller crashed"):
+        runner.raise_errors()

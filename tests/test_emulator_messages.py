@@ -273,3 +273,36 @@ async def test_members_roles_and_channels_events(emulator: DiscordEmulator, bot_
 
     await member.timeout(dt.timedelta(minutes=5), reason="spam")
     assert emulator.world.guilds[guild.id].members[alice.id].communication_disabled_until is not None
+
+
+async def test_direct_messages(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
+    guild, _news, alice = await _world(emulator)
+    stranger = emulator.create_user("stranger")  # shares no guild with the bot
+    closed = emulator.create_user("closed")
+    closed.accepts_dms = False
+    emulator.add_member(guild, closed)
+    intents_bot = make_bot()
+    seen = record(intents_bot, "message")
+    await bot_runner.start(intents_bot)
+    user = await intents_bot.fetch_user(alice.id)
+    sent = await user.send("you have been warned")
+    dm = emulator.dm_channel(alice)
+    assert [m.content for m in emulator.messages(dm)] == ["you have been warned"] and sent.guild is None
+    emulator.send(alice, dm, "sorry")
+    await emulator.wait_for(lambda: any(m.content == "sorry" and m.guild is None for m in seen))
+    for who in (stranger, closed):
+        with pytest.raises(discord.Forbidden) as refused:
+            await (await intents_bot.fetch_user(who.id)).send("hello?")
+        assert refused.value.code == 50007
+
+
+async def test_slowmode_applies_to_members_not_moderators(emulator: DiscordEmulator) -> None:
+    guild, news, alice = await _world(emulator)
+    emulator.world.update_channel(news, rate_limit_per_user=60)
+    emulator.send(alice, news, "first")
+    with pytest.raises(ApiError) as slow:
+        emulator.send(alice, news, "second")
+    assert slow.value.status == 429 and slow.value.code == 20016 and slow.value.body()["retry_after"] > 0
+    mod = emulator.create_role(guild, "mod", Perm.MANAGE_MESSAGES)
+    emulator.set_roles(guild, alice, [mod])
+    emulator.send(alice, news, "moderators are exempt")

@@ -10,17 +10,22 @@ __all__ = ["ApiError", "form_error"]
 class ApiError(Exception):
     """A REST failure with Discord's body: `{"message": ..., "code": ...}` (+ `errors` for form errors)."""
 
-    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors
+        self.retry_after = retry_after
 
     def body(self) -> dict[str, Any]:
         data: dict[str, Any] = {"message": self.message, "code": self.code}
         if self.errors is not None:
             data["errors"] = self.errors
+        if self.retry_after is not None:
+            data["retry_after"] = round(self.retry_after, 3)
+            data["global"] = False
         return data
 
     # The ones the emulator raises most, named as Discord names them.

@@ -38,11 +38,14 @@ class Intents:
     GUILD_MESSAGES = 1 << 9
     GUILD_MESSAGE_REACTIONS = 1 << 10
     DIRECT_MESSAGES = 1 << 12
+    DIRECT_MESSAGE_REACTIONS = 1 << 13
     MESSAGE_CONTENT = 1 << 15
     PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
-def _intent_for(event: str) -> int:
+def _intent_for(event: str, guild_id: int | None = 0) -> int:
+    if guild_id is None and event.startswith("MESSAGE_"):
+        return Intents.DIRECT_MESSAGE_REACTIONS if event.startswith("MESSAGE_REACTION") else Intents.DIRECT_MESSAGES
     if event.startswith("MESSAGE_REACTION"):
         return Intents.GUILD_MESSAGE_REACTIONS
     if event.startswith("MESSAGE_"):
@@ -67,10 +70,12 @@ class Session:
     valid: bool = True
 
     def wants(self, event: str, guild_id: int | None) -> bool:
-        needed = _intent_for(event)
+        needed = _intent_for(event, guild_id)
         if needed and not self.intents & needed:
             return False
-        return guild_id is None or (guild_id >> 22) % self.shard[1] == self.shard[0]
+        if guild_id is None:  # DMs go to shard 0, as Discord does
+            return self.shard[0] == 0
+        return (guild_id >> 22) % self.shard[1] == self.shard[0]
 
     def push(self, event: str, data_json: str) -> None:
         self.seq += 1

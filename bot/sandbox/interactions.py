@@ -196,7 +196,7 @@ class InteractionRecord:
     def touch(self) -> None:
         self.changed.set()
 
-    async def wait(self, timeout: float = 5.0) -> InteractionRecord:
+    async def wait(self, timeout: float = 10.0) -> InteractionRecord:
         """Wait until the bot acknowledged this interaction (any response type)."""
         deadline = time.monotonic() + timeout
         while not self.acknowledged:

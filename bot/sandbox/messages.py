@@ -71,10 +71,17 @@ class World(WorldBase):
     def check_can_post(self, author: User, channel: Channel, *, files: bool = False) -> None:
         if channel.type == ChannelKind.FORUM:
             raise ApiError(400, 40058, "Cannot send messages in a forum channel; create a post (thread) instead")
+        if channel.type == ChannelKind.DM and author.id == self.bot_user.id:
+            recipient = self.users[channel.recipient_id or 0]
+            shares_guild = any(recipient.id in g.members and self.bot_user.id in g.members
+                               for g in self.guilds.values())
+            if not recipient.accepts_dms or not shares_guild:
+                raise ApiError(403, 50007, "Cannot send messages to this user")
         needed = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
         if files:
             needed |= Perm.ATTACH_FILES
         perms = self.require(author.id, channel, needed)
+        self._check_slowmode(author, channel, perms)
         if channel.is_thread:
             moderator = bool(perms & Perm.MANAGE_THREADS)
             if channel.locked and not moderator:
@@ -85,6 +92,19 @@ class World(WorldBase):
                 channel.archived = False
                 channel.archive_timestamp = time.time()
                 self.emit("THREAD_UPDATE", payloads.channel(channel), channel.guild_id, None)
+
+    def _check_slowmode(self, author: User, channel: Channel, perms: int) -> None:
+        if not channel.rate_limit_per_user or perms & (Perm.MANAGE_MESSAGES | Perm.MANAGE_CHANNELS):
+            return
+        if channel.is_thread and perms & Perm.MANAGE_THREADS:
+            return
+        now = time.time()
+        last = self.last_post.get((channel.id, author.id))
+        if last is not None and now - last < channel.rate_limit_per_user:
+            wait = channel.rate_limit_per_user - (now - last)
+            raise ApiError(429, 20016, "This action cannot be performed due to slowmode rate limit.",
+                           retry_after=wait)
+        self.last_post[(channel.id, author.id)] = now
 
     def post_message(self, author: User, channel: Channel, content: str = "", *,
                      embeds: list[dict[str, Any]] | None = None, components: list[dict[str, Any]] | None = None,
@@ -115,7 +135,8 @@ class World(WorldBase):
         if reply_to is not None:
             self.get_message(channel, reply_to)
         message = Message(
-            id=self.ids.next(), channel_id=channel.id, guild_id=channel.guild_id, author=author, content=content,
+            id=self.ids.next(), channel_id=channel.id, guild_id=channel.guild_id or None, author=author,
+            content=content,
             embeds=embeds, components=components or [], attachments=attachments, flags=flags, nonce=nonce, tts=tts,
             type=msg_type if msg_type is not None else (19 if reply_to is not None else 0),
             reference_id=reply_to, webhook_id=webhook_id, interaction=interaction, ephemeral_to=ephemeral_to,
@@ -139,7 +160,7 @@ class World(WorldBase):
         The MESSAGE_CREATE JSON is rendered once as a template and only id, content and timestamp are
         spliced in per message; contents with mentions go through the normal path.
         """
-        template = Message(id=0, channel_id=channel.id, guild_id=channel.guild_id, author=author,
+        template = Message(id=0, channel_id=channel.id, guild_id=channel.guild_id or None, author=author,
                            content=_CONTENT_MARK)
         payload = self.message_payload(template)
         payload["timestamp"] = _TS_MARK
@@ -157,14 +178,14 @@ class World(WorldBase):
                 self.post_message(author, channel, content, check=False)
                 n += 1
                 continue
-            message = Message(id=self.ids.next(), channel_id=channel.id, guild_id=channel.guild_id, author=author,
+            message = Message(id=self.ids.next(), channel_id=channel.id, guild_id=channel.guild_id or None, author=author,
                               content=content)
             store[message.id] = index[message.id] = message
             sid = f'"{message.id}"'
             ts = f'"{iso(message.created_at)}"'
             full = f"{head}{sid}{middle}{_dumps(content)}{mid_a}{ts}{mid_b}"
             hidden = None if hidden_ok else f'{head}{sid}{middle}""{mid_a}{ts}{mid_b}'
-            dispatch_json("MESSAGE_CREATE", channel.guild_id, full, hidden)
+            dispatch_json("MESSAGE_CREATE", channel.guild_id or None, full, hidden)
             n += 1
         if store:
             channel.last_message_id = next(reversed(store))

@@ -117,6 +117,7 @@ class User:
     username: str
     bot: bool = False
     global_name: str | None = None
+    accepts_dms: bool = True  # False: the bot's DMs fail with 50007, like a user who closed them
 
     @property
     def mention(self) -> str:
@@ -185,6 +186,8 @@ class Channel:
     message_count: int = 0
     total_message_sent: int = 0
     member_ids: set[int] = field(default_factory=set)
+    # DM channels only (guild_id is 0)
+    recipient_id: int | None = None
 
     @property
     def is_thread(self) -> bool:

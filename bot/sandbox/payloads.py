@@ -92,7 +92,10 @@ def role(r: Role) -> dict[str, Any]:
     return data
 
 
-def channel(c: Channel) -> dict[str, Any]:
+def channel(c: Channel, recipient: User | None = None) -> dict[str, Any]:
+    if c.type == ChannelKind.DM:
+        return {"id": str(c.id), "type": 1, "name": "", "last_message_id": str(c.last_message_id) if c.last_message_id else None,
+                "recipients": [user(recipient)] if recipient else [], "flags": 0}
     base: dict[str, Any] = {
         "id": str(c.id),
         "type": c.type,

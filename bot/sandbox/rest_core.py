@@ -3,6 +3,7 @@ guilds, members, roles and channels (threads' edits included, since Discord edit
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -39,6 +40,12 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
     async def get_user(request: web.Request) -> web.Response:
         emu.authorize(request)
         return json_response(payloads.user(world.user(snowflake(request, "user_id"))))
+
+    async def open_dm(request: web.Request) -> web.Response:
+        emu.authorize(request)
+        data = (await read_body(request)).json
+        recipient = world.user(int(data.get("recipient_id") or 0))
+        return json_response(world.channel_payload(world.dm_channel(recipient)))
 
     async def application(request: web.Request) -> web.Response:
         emu.authorize(request)
@@ -160,8 +167,6 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
             if not perms & Perm.MODERATE_MEMBERS or member.user.id == guild.owner_id:
                 raise ApiError.missing_permissions()
             raw = data["communication_disabled_until"]
-            from datetime import datetime
-
             timeout = datetime.fromisoformat(raw).timestamp() if raw else 0.0
         world.update_member(guild, member, roles=roles, nick=data.get("nick"), timeout_until=timeout)
         return json_response(payloads.member(member))
@@ -194,7 +199,7 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
         emu.authorize(request)
         channel = world.channel(snowflake(request, "channel_id"))
         world.require(bot.id, channel, 0)
-        return json_response(payloads.channel(channel))
+        return json_response(world.channel_payload(channel))
 
     async def patch_channel(request: web.Request) -> web.Response:
         emu.authorize(request)
@@ -255,6 +260,7 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
     r.add_get(f"{p}/gateway/bot", gateway_bot)
     r.add_get(f"{p}/users/@me", users_me)
     r.add_get(f"{p}/users/{{user_id}}", get_user)
+    r.add_post(f"{p}/users/@me/channels", open_dm)
     r.add_get(f"{p}/oauth2/applications/@me", application)
     r.add_get(f"{p}/applications/@me", application)
     for base in (f"{p}/applications/{{app_id}}/commands", f"{p}/applications/{{app_id}}/guilds/{{guild_id}}/commands"):

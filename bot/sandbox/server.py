@@ -166,7 +166,7 @@ class DiscordEmulator(TestKit):
         """Wake `wait_for` waiters (called after any state change that emits no gateway event)."""
         self._changed.set()
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, *, what: str = "") -> T:
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0, *, what: str = "") -> T:
         """Wait until `predicate()` returns something truthy and return it; TimeoutError after `timeout` s.
 
         Re-checked on every state change (REST call, gateway event) and at least every 50 ms.

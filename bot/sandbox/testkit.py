@@ -47,6 +47,10 @@ class TestKit:
         return self.world.new_guild(name, owner=owner, everyone_permissions=everyone_permissions,
                                     bot_permissions=bot_permissions)
 
+    def remove_bot(self: DiscordEmulator, guild: Guild) -> None:
+        """Remove the bot from `guild` (GUILD_DELETE reaches it; its REST calls there then fail)."""
+        self.world.remove_bot(guild)
+
     def create_role(self: DiscordEmulator, guild: Guild, name: str, permissions: int = 0) -> Role:
         return self.world.new_role(guild, name, permissions)
 
@@ -88,6 +92,10 @@ class TestKit:
                 user = target.user if isinstance(target, Member) else target
                 out.append(Overwrite(user.id, 1, allow, deny))
         return out
+
+    def dm_channel(self: DiscordEmulator, user: User) -> Channel:
+        """The DM channel between the bot and `user`: `send(user, emu.dm_channel(user), ...)` DMs the bot."""
+        return self.world.dm_channel(user)
 
     def tag_id(self: DiscordEmulator, forum: Channel, name: str) -> int:
         return next(int(t["id"]) for t in forum.available_tags if t["name"] == name)
@@ -170,7 +178,7 @@ class TestKit:
 
     async def run_slash_command(self: DiscordEmulator, user: User, channel: Channel, command: str,
                                 options: Mapping[str, Any] | None = None, *, wait: bool = True,
-                                timeout: float = 5.0) -> InteractionRecord:
+                                timeout: float = 10.0) -> InteractionRecord:
         """Run `/name [group] [sub]` with `options` (values: str/int/float/bool, or User/Member/Channel/Role
         objects or ids for those option types). Waits for the bot's first response unless `wait=False`."""
         name, *path = command.split()
@@ -184,7 +192,7 @@ class TestKit:
         return await rec.wait(timeout) if wait else rec
 
     async def autocomplete(self: DiscordEmulator, user: User, channel: Channel, command: str,
-                           options: Mapping[str, Any], focused: str, *, timeout: float = 5.0) -> list[dict[str, Any]]:
+                           options: Mapping[str, Any], focused: str, *, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Type into option `focused`; returns the bot's choices ([{"name", "value"}, ...])."""
         name, *path = command.split()
         cmd = self._command(user, channel, name, 1)
@@ -196,7 +204,7 @@ class TestKit:
         return rec.choices or []
 
     async def use_message_command(self: DiscordEmulator, user: User, message: Message, name: str, *,
-                                  wait: bool = True, timeout: float = 5.0) -> InteractionRecord:
+                                  wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         """Right-click `message` > Apps > `name` (a message context menu)."""
         channel = self.world.channel(message.channel_id)
         cmd = self._command(user, channel, name, 3)
@@ -224,7 +232,7 @@ class TestKit:
         raise LookupError(f"no component custom_id={custom_id!r} label={label!r} on message; has {found}")
 
     async def press_button(self: DiscordEmulator, user: User, message: Message, *, custom_id: str | None = None,
-                           label: str | None = None, wait: bool = True, timeout: float = 5.0) -> InteractionRecord:
+                           label: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         comp = self.find_component(message, custom_id=custom_id, label=label)
         if comp.get("type") != 2 or comp.get("disabled"):
             raise ValueError(f"component {comp.get('custom_id')!r} is not an enabled button")
@@ -233,7 +241,7 @@ class TestKit:
         return await rec.wait(timeout) if wait else rec
 
     async def select(self: DiscordEmulator, user: User, message: Message, values: list[str], *,
-                     custom_id: str | None = None, wait: bool = True, timeout: float = 5.0) -> InteractionRecord:
+                     custom_id: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         comp = self.find_component(message, custom_id=custom_id) if custom_id else next(
             c for row in message.components for c in row.get("components", []) if c.get("type") == 3)
         rec = self._interaction(user, self.world.channel(message.channel_id), 3,
@@ -242,7 +250,7 @@ class TestKit:
         return await rec.wait(timeout) if wait else rec
 
     async def submit_modal(self: DiscordEmulator, user: User, opened: InteractionRecord,
-                           values: Mapping[str, str], *, wait: bool = True, timeout: float = 5.0) -> InteractionRecord:
+                           values: Mapping[str, str], *, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         """Fill the modal the bot opened in answer to `opened` (text inputs by custom_id) and submit it."""
         modal = opened.modal
         if modal is None:
@@ -291,7 +299,7 @@ class TestKit:
         return {k: [self.world.users[u] for u in ids] for k, ids in message.reactions.items()}
 
     async def wait_for_message(self: DiscordEmulator, channel: Channel, predicate: Any = None, *,
-                               after: Message | None = None, timeout: float = 5.0) -> Message:
+                               after: Message | None = None, timeout: float = 10.0) -> Message:
         """The first message in `channel` (newer than `after`) matching `predicate(message)`."""
         floor = after.id if after is not None else 0
 

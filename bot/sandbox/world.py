@@ -30,6 +30,9 @@ from bot.sandbox.model import (
 
 __all__ = ["Emit", "Hidden", "WorldBase"]
 
+_DM_PERMISSIONS = (Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.READ_MESSAGE_HISTORY | Perm.ADD_REACTIONS
+                   | Perm.EMBED_LINKS | Perm.ATTACH_FILES | Perm.USE_EXTERNAL_EMOJIS)
+
 # What a session without the Message Content intent gets instead (built lazily), or None.
 Hidden = Callable[[], dict[str, Any]] | None
 # emit(event_name, payload, guild_id, hidden) -> None
@@ -51,6 +54,7 @@ class WorldBase:
         # channel id -> {message id -> Message}; ids grow, so insertion order is chronological order
         self.messages: dict[int, dict[int, Message]] = {}
         self.message_index: dict[int, Message] = {}
+        self.last_post: dict[tuple[int, int], float] = {}  # (channel, user) -> time, for slowmode
         self.emit: Emit = _no_emit
         # emit_json(event, guild_id, full_json, hidden_json): the pre-serialized fast path (load tests)
         self.emit_json: Callable[[str, int | None, str, str | None], None] = lambda *a: None
@@ -90,6 +94,11 @@ class WorldBase:
             guild.members[self.bot_user.id] = Member(user=self.bot_user, guild_id=guild.id, roles=[bot_role.id])
             self.emit("GUILD_CREATE", {"__guild__": guild.id}, guild.id, None)
         return guild
+
+    def remove_bot(self, guild: Guild) -> None:
+        """The bot was kicked / the guild went away for it: GUILD_DELETE, as Discord sends it."""
+        guild.members.pop(self.bot_user.id, None)
+        self.emit("GUILD_DELETE", {"id": str(guild.id), "unavailable": False}, guild.id, None)
 
     def guild(self, guild_id: int) -> Guild:
         try:
@@ -195,6 +204,19 @@ class WorldBase:
                 self.delete_channel(thread)
             self.emit("CHANNEL_DELETE", payloads.channel(channel), channel.guild_id, None)
 
+    def dm_channel(self, user: User) -> Channel:
+        """The bot's DM channel with `user` (created on first use, as POST /users/@me/channels does)."""
+        for channel in self.channels.values():
+            if channel.type == ChannelKind.DM and channel.recipient_id == user.id:
+                return channel
+        channel = Channel(id=self.ids.next(), guild_id=0, type=ChannelKind.DM, name="", recipient_id=user.id)
+        self.channels[channel.id] = channel
+        self.messages[channel.id] = {}
+        return channel
+
+    def channel_payload(self, channel: Channel) -> dict[str, Any]:
+        return payloads.channel(channel, self.users.get(channel.recipient_id or 0))
+
     def guild_channels(self, guild: Guild) -> list[Channel]:
         return [self.channels[c] for c in guild.channel_ids if c in self.channels]
 
@@ -215,7 +237,9 @@ class WorldBase:
     def permissions(self, user_id: int, channel: Channel) -> int:
         """Guild base permissions, then @everyone, role and member overwrites of the channel (threads use
         their parent's), then the implicit rules (no View Channel means nothing; no Send Messages means no
-        mentions/attachments/embeds)."""
+        mentions/attachments/embeds). In a DM both ends may read, write and react."""
+        if channel.type == ChannelKind.DM:
+            return _DM_PERMISSIONS if user_id in (self.bot_user.id, channel.recipient_id) else 0
         guild = self.guild(channel.guild_id)
         perms = self.base_permissions(guild, user_id)
         if perms == ALL_PERMISSIONS:

@@ -8,14 +8,23 @@ that sets them — from `Settings.discord_api_base` / `Settings.discord_gateway_
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import discord.gateway
 import discord.http
 import yarl
 
-__all__ = ["Endpoints", "apply_endpoints", "current_endpoints", "discord_endpoints", "restore_endpoints"]
+from bot.config import Settings
+
+__all__ = [
+    "Endpoints",
+    "apply_endpoints",
+    "current_endpoints",
+    "discord_endpoints",
+    "restore_endpoints",
+    "settings_endpoints",
+]
 
 
 @dataclass(frozen=True)
@@ -49,3 +58,8 @@ def discord_endpoints(api_base: str, gateway_url: str) -> Iterator[Endpoints]:
         yield Endpoints(api_base.rstrip("/"), gateway_url)
     finally:
         restore_endpoints(previous)
+
+
+def settings_endpoints(settings: Settings) -> AbstractContextManager[Endpoints]:
+    """The endpoints named by `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` for the duration of a `with`."""
+    return discord_endpoints(settings.discord_api_base, settings.discord_gateway_url)
