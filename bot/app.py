@@ -36,7 +36,7 @@ from bot.storage.posts import PostStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
-from bot.storage.writer import BatchWriter
+from bot.storage.writer import ThreadedBatchWriter
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     db: Database
-    writer: BatchWriter
+    writer: ThreadedBatchWriter
     meta: MetaStore
     guilds: GuildSettingsStore
     feeds: FeedStore
@@ -81,7 +81,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         if secret:
             register_secret(secret.reveal())
     db = await Database.open(settings.database_path)
-    writer = BatchWriter(db)
+    # Comments, reactions and thread state are written behind, by a thread with its own connection.
+    writer = ThreadedBatchWriter(db.path)
     fetcher = FeedFetcher(settings)
     summaries = SummaryService(settings, SummaryStore(db))
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
@@ -36,22 +36,29 @@ def emoji_key(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
     return str(emoji.name)
 
 
+_REPLY = discord.MessageType.reply
+_DISCORD_EPOCH_MS = discord.utils.DISCORD_EPOCH
+
+
 def to_incoming(message: discord.Message) -> IncomingMessage:
+    """Plain data for the recorder. On the hot path: no datetime objects, no per-field lookups twice."""
     reference = message.reference
-    reply_to = reference.message_id if reference is not None and message.type is discord.MessageType.reply else None
     author = message.author
+    guild = message.guild
+    attachments = message.attachments
+    edited = message.edited_at
     return IncomingMessage(
-        message_id=message.id,
-        guild_id=message.guild.id if message.guild else 0,
-        thread_id=message.channel.id,
-        author_id=author.id,
-        author_name=getattr(author, "display_name", None) or author.name,
-        author_is_bot=author.bot,
-        content=message.content,
-        created_at=message.created_at.timestamp(),
-        reply_to_id=reply_to,
-        attachments=tuple(Attachment(a.filename, a.url, a.size, a.content_type) for a in message.attachments),
-        edited_at=message.edited_at.timestamp() if message.edited_at else None,
+        message.id,
+        guild.id if guild is not None else 0,
+        message.channel.id,
+        author.id,
+        getattr(author, "display_name", None) or author.name,
+        author.bot,
+        message.content,
+        ((message.id >> 22) + _DISCORD_EPOCH_MS) / 1000,  # the snowflake's time, without a datetime
+        reference.message_id if reference is not None and message.type is _REPLY else None,
+        tuple(Attachment(a.filename, a.url, a.size, a.content_type) for a in attachments) if attachments else (),
+        edited.timestamp() if edited is not None else None,
     )
 
 
@@ -62,18 +69,50 @@ class CommentListener(commands.Cog):
         self.threads = services.threads
         self.services = services
         self._backfill_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.backfills_done = 0
 
     async def cog_load(self) -> None:
         await self.recorder.load()
+        hooks = getattr(self.bot, "message_hooks", None)
+        if hooks is not None:
+            hooks.append(self.on_message_now)
+        else:  # a plain commands.Bot: an ordinary listener does the same work, one task per message
+            self.bot.add_listener(self._on_message_listener, "on_message")
+
+    async def cog_unload(self) -> None:
+        hooks = getattr(self.bot, "message_hooks", None)
+        if hooks is not None and self.on_message_now in hooks:
+            hooks.remove(self.on_message_now)
+        else:
+            self.bot.remove_listener(self._on_message_listener, "on_message")
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # --- live events -----------------------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author.bot:
+    def on_message_now(self, message: discord.Message) -> None:
+        """The hot path, called synchronously for every message: record it, or hand off when unsure."""
+        known = self.recorder.known_article_thread(message.channel.id)
+        if known is False or message.guild is None or message.author.bot:
             return
-        decision = await self.recorder.on_message(to_incoming(message))
+        incoming = to_incoming(message)
+        decision = self.recorder.record_now(incoming) if known else None
+        if decision is None:
+            self._spawn(self._record_slowly(message, incoming))
+        elif decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
+            self._spawn(self._enforce(message, decision))
+
+    async def _on_message_listener(self, message: discord.Message) -> None:
+        self.on_message_now(message)
+
+    async def _record_slowly(self, message: discord.Message, incoming: IncomingMessage) -> None:
+        decision = await self.recorder.on_message(incoming)
         if decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
             await self._enforce(message, decision)
 

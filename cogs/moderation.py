@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 _MESSAGE_LINK = re.compile(r"(?:channels/\d+/(?P<channel>\d+)/)?(?P<message>\d{15,22})/?$")
 
 
+# Discord applies default_member_permissions to top-level commands only: the whole /mod group is hidden
+# from members without Manage Messages; each command checks its own permission again at run time.
+@app_commands.default_permissions(manage_messages=True)
+@app_commands.guild_only()
 class ModerationCog(commands.GroupCog, group_name="mod", group_description="Moderate article comment threads"):
     filter = app_commands.Group(name="filter", description="Word filters on comments")
 

@@ -5,6 +5,10 @@ with a `Decision` the cog carries out on Discord (remove a muted user's comment,
 It is on the hot path of every message, so the questions it asks per event are answered from memory:
 which threads are article threads, who is muted, which filters a guild has. The stores stay the truth;
 these caches are refreshed whenever the moderation service changes them.
+
+`record_now` is the synchronous hot path the listener calls for each new message: cache lookups and one
+queued INSERT, nothing awaited. It answers None only when it cannot tell from memory whether the channel
+is an article thread; the listener then takes the async `on_message`, which asks storage.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from bot.moderation.rules import FilterHit, check_filters
-from bot.storage.comments import Attachment, CommentRecord, CommentStore, ReactionStore
+from bot.storage.comments import Attachment, CommentStore, ReactionStore
 from bot.storage.moderation import ModerationStore, WordFilter
 from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
@@ -40,8 +45,9 @@ class Decision:
     article_id: int | None = None
 
 
-@dataclass(frozen=True)
-class IncomingMessage:
+class IncomingMessage(NamedTuple):
+    """A message as the recorder needs it (a NamedTuple: built once per event, so it must be cheap)."""
+
     message_id: int
     guild_id: int
     thread_id: int
@@ -51,8 +57,12 @@ class IncomingMessage:
     content: str
     created_at: float
     reply_to_id: int | None = None
-    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    attachments: tuple[Attachment, ...] = ()
     edited_at: float | None = None
+
+
+_RECORDED = Decision(Verdict.RECORDED)
+_IGNORED = Decision(Verdict.IGNORED)
 
 
 _FilterList = list[tuple[WordFilter, re.Pattern[str]]]
@@ -70,6 +80,7 @@ class CommentRecorder:
         self._reactions = reactions
         self._moderation = moderation
         self._thread_articles: dict[int, int | None] = {}
+        self._not_threads: set[int] = set()  # channels known not to be article threads
         self._mutes: dict[tuple[int, int], float | None] = {}
         self._filters: dict[int, _FilterList] = {}
         self._lock = asyncio.Lock()
@@ -89,13 +100,25 @@ class CommentRecorder:
 
     def track_thread(self, thread_id: int, article_id: int | None) -> None:
         self._thread_articles[thread_id] = article_id
+        self._not_threads.discard(thread_id)
+
+    def known_article_thread(self, channel_id: int) -> bool | None:
+        """From memory only: True/False, or None when storage must be asked."""
+        if channel_id in self._thread_articles:
+            return True
+        if channel_id in self._not_threads:
+            return False
+        return None
 
     async def is_article_thread(self, thread_id: int) -> bool:
-        if thread_id in self._thread_articles:
-            return True
+        known = self.known_article_thread(thread_id)
+        if known is not None:
+            return known
         thread = await self._threads.get(thread_id)
         if thread is not None:
             self._thread_articles[thread_id] = thread.article_id
+        elif len(self._not_threads) < 100_000:  # bounded: a guild has far fewer channels than this
+            self._not_threads.add(thread_id)
         return thread is not None
 
     def track_post(self, message_id: int) -> None:
@@ -127,36 +150,46 @@ class CommentRecorder:
 
     # --- events ----------------------------------------------------------------------------------
 
-    async def on_message(self, message: IncomingMessage) -> Decision:
-        if message.author_is_bot or not await self.is_article_thread(message.thread_id):
-            return Decision(Verdict.IGNORED)
-        article_id = self._thread_articles.get(message.thread_id)
-        muted = self.is_muted(message.guild_id, message.author_id, message.created_at)
-        hit = None if muted else self._check(message.guild_id, message.content)
-        await self._comments.record(CommentRecord(
-            message_id=message.message_id, guild_id=message.guild_id, thread_id=message.thread_id,
-            author_id=message.author_id, author_name=message.author_name, content=message.content,
-            created_at=message.created_at, article_id=article_id, parent_id=message.reply_to_id,
-            attachments=message.attachments, edited_at=message.edited_at,
-        ))
+    def record_now(self, m: IncomingMessage) -> Decision | None:
+        """Record a new message from memory alone; None if storage must say whether it is an article thread."""
+        if m.author_is_bot:
+            return _IGNORED
+        articles = self._thread_articles
+        thread_id = m.thread_id
+        if thread_id not in articles:
+            return _IGNORED if thread_id in self._not_threads else None
+        article_id = articles[thread_id]
+        muted = bool(self._mutes) and self.is_muted(m.guild_id, m.author_id, m.created_at)
+        hit = None if muted else self._check(m.guild_id, m.content)
+        self._comments.submit(m.message_id, m.guild_id, thread_id, article_id, m.author_id, m.author_name,
+                              m.content, m.reply_to_id, m.attachments, m.created_at, m.edited_at)
         if muted:
             return Decision(Verdict.REMOVE_MUTED, "you are muted in article comments", article_id)
         if hit is not None:
             if hit.action == "remove":
                 return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}", article_id)
-            await self._comments.set_status(message.message_id, "flagged")
+            self._comments.submit_status(m.message_id, "flagged")
             return Decision(Verdict.FLAGGED, f"matched the filter {hit.pattern!r}", article_id)
-        return Decision(Verdict.RECORDED, article_id=article_id)
+        return _RECORDED if article_id is None else Decision(Verdict.RECORDED, article_id=article_id)
+
+    async def on_message(self, message: IncomingMessage) -> Decision:
+        decision = self.record_now(message)
+        if decision is not None:
+            return decision
+        await self.is_article_thread(message.thread_id)
+        decision = self.record_now(message)
+        assert decision is not None  # the cache now knows either way
+        return decision
 
     async def on_edit(self, *, guild_id: int, thread_id: int, message_id: int, content: str, edited_at: float) -> Decision:
         if not await self.is_article_thread(thread_id):
             return Decision(Verdict.IGNORED)
-        await self._comments.record_edit(message_id, content, edited_at)
+        self._comments.submit_edit(message_id, content, edited_at)
         hit = self._check(guild_id, content)
         if hit is not None and hit.action == "remove":
             return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}")
         if hit is not None:
-            await self._comments.set_status(message_id, "flagged")
+            self._comments.submit_status(message_id, "flagged")
             return Decision(Verdict.FLAGGED, f"matched the filter {hit.pattern!r}")
         return Decision(Verdict.RECORDED)
 

@@ -80,18 +80,19 @@ _INSERT_COMMENT = (
     " parent_id, attachments, created_at, edited_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
     " ON CONFLICT (message_id) DO NOTHING"
 )
-# An edit keeps the old text as a revision, but only if the text really changed: replaying the same edit
-# (live event, then backfill) must not add a second revision.
+# An edit keeps the old text as a revision, but only if the text really changed and the edit is not older
+# than the stored text: replaying the same edit (live event, then backfill) adds no second revision, and a
+# backfill that read an older version cannot overwrite a newer live edit.
 _INSERT_REVISION = (
     "INSERT OR IGNORE INTO comment_revisions (message_id, old_content, new_content, edited_at)"
     " SELECT message_id, content, ?, ? FROM comments WHERE message_id = ? AND content IS NOT ?"
+    " AND COALESCE(edited_at, 0) <= ?"
 )
 _APPLY_EDIT = (
     "UPDATE comments SET content = ?, edited_at = ? WHERE message_id = ? AND content IS NOT ?"
+    " AND COALESCE(edited_at, 0) <= ?"
 )
-_ADVANCE_THREAD = (
-    "UPDATE threads SET last_message_id = MAX(COALESCE(last_message_id, 0), ?) WHERE thread_id = ?"
-)
+_NO_ATTACHMENTS = "[]"
 
 
 class CommentStore:
@@ -101,26 +102,41 @@ class CommentStore:
 
     @staticmethod
     def record_statements(record: CommentRecord) -> list[Statement]:
-        attachments = json.dumps([a.__dict__ for a in record.attachments])
+        attachments = (json.dumps([a.__dict__ for a in record.attachments]) if record.attachments
+                       else _NO_ATTACHMENTS)
         return [
             (_INSERT_COMMENT, (
                 record.message_id, record.guild_id, record.thread_id, record.article_id, record.author_id,
                 record.author_name, record.content, record.parent_id, attachments, record.created_at,
                 record.edited_at,
             )),
-            (_ADVANCE_THREAD, (record.message_id, record.thread_id)),
         ]
+
+    def submit(self, message_id: int, guild_id: int, thread_id: int, article_id: int | None, author_id: int,
+               author_name: str, content: str, parent_id: int | None, attachments: Sequence[Attachment],
+               created_at: float, edited_at: float | None) -> None:
+        """The hot path: queue a new comment without building a record or awaiting (idempotent)."""
+        self._writer.submit(((_INSERT_COMMENT, (
+            message_id, guild_id, thread_id, article_id, author_id, author_name, content, parent_id,
+            json.dumps([a.__dict__ for a in attachments]) if attachments else _NO_ATTACHMENTS,
+            created_at, edited_at,
+        )),))
 
     async def record(self, record: CommentRecord) -> None:
         """Store a new comment. Recording a message id that is already stored changes nothing."""
         await self._writer.write(self.record_statements(record))
 
+    @staticmethod
+    def _edit_statements(message_id: int, new_content: str, edited_at: float) -> tuple[Statement, ...]:
+        return ((_INSERT_REVISION, (new_content, edited_at, message_id, new_content, edited_at)),
+                (_APPLY_EDIT, (new_content, edited_at, message_id, new_content, edited_at)))
+
+    def submit_edit(self, message_id: int, new_content: str, edited_at: float) -> None:
+        self._writer.submit(self._edit_statements(message_id, new_content, edited_at))
+
     async def record_edit(self, message_id: int, new_content: str, edited_at: float) -> None:
         """Keep the previous text as a revision and store the new one (no-op if the text is unchanged)."""
-        await self._writer.write([
-            (_INSERT_REVISION, (new_content, edited_at, message_id, new_content)),
-            (_APPLY_EDIT, (new_content, edited_at, message_id, new_content)),
-        ])
+        await self._writer.write(self._edit_statements(message_id, new_content, edited_at))
 
     async def record_deletes(self, message_ids: Sequence[int], deleted_at: float) -> None:
         """Mark comments deleted; their text stays for moderators until the retention purge."""
@@ -136,6 +152,9 @@ class CommentStore:
             " deleted_at = COALESCE(deleted_at, ?) WHERE message_id = ?",
             (moderator_id, reason, at, message_id),
         )])
+
+    def submit_status(self, message_id: int, status: str) -> None:
+        self._writer.submit([("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))])
 
     async def set_status(self, message_id: int, status: str) -> None:
         await self._writer.write([("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))])

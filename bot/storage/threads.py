@@ -45,7 +45,11 @@ class ThreadStore:
     async def get(self, thread_id: int) -> ArticleThread | None:
         row = await self._db.fetchone(
             "SELECT thread_id, guild_id, parent_channel_id, article_id, name, locked, archived,"
-            " slowmode_seconds, last_message_id, created_at FROM threads WHERE thread_id = ?", (thread_id,),
+            # The newest comment is derived, not maintained per message: that keeps the hot write path to
+            # one INSERT per comment.
+            " slowmode_seconds, COALESCE((SELECT MAX(message_id) FROM comments c WHERE c.thread_id ="
+            " threads.thread_id), last_message_id) AS last_message_id, created_at FROM threads WHERE thread_id = ?",
+            (thread_id,),
         )
         if row is None:
             return None

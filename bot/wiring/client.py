@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -72,6 +73,17 @@ class NewsdeskBot(commands.Bot):
         self.dev_guild_id = settings.dev_guild_id
         # Errors nobody expected (bugs). Tests assert this stays empty; operators see them in the log.
         self.unexpected_errors: list[BaseException] = []
+        # Synchronous per-message hooks (the comment recorder). Every message runs through here, so it
+        # must stay cheap: no prefix-command parsing (slash commands only) and no task per cog listener.
+        self.message_hooks: list[Callable[[discord.Message], None]] = []
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        for hook in self.message_hooks:
+            try:
+                hook(message)
+            except Exception as exc:
+                log.exception("message hook %r failed", hook)
+                self.unexpected_errors.append(exc)
 
     async def setup_hook(self) -> None:
         from bot.wiring.cogs import load_cogs

@@ -1,0 +1,50 @@
+"""Helpers shared by the comments and moderation end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from bot.sandbox import Channel, Message
+from tests.newsdesk_harness import Newsroom
+
+__all__ = ["db_rows", "eventually", "story_thread"]
+
+T = TypeVar("T")
+
+
+async def story_thread(room: Newsroom, slug: str = "transit", title: str = "Council approves transit plan",
+                       subscribe: bool = True) -> tuple[Channel, Message]:
+    """Follow the loopback feed in #news (unless already), publish one story; returns its thread and post."""
+    if subscribe:
+        rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+        assert "Following" in rec.content, rec.content
+    room.feeds.add(slug, title, "The city council approved a new transit plan on Tuesday.")
+    assert (await room.publish_pass())[0] == 1
+    post = next(m for m in room.emu.bot_messages(room.news) if m.thread_id is not None
+                and m.embeds and m.embeds[0]["url"].endswith(slug))
+    thread = next(t for t in room.emu.threads(room.news) if t.id == post.thread_id)
+    return thread, post
+
+
+async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], timeout: float = 5.0,
+                     what: str = "condition") -> T:
+    """Flush the bot's write-behind buffer and poll `check` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert room.services is not None
+        await room.services.writer.flush()
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; last value {value!r}")
+        await asyncio.sleep(0.02)
+
+
+async def db_rows(room: Newsroom, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    assert room.services is not None
+    await room.services.writer.flush()
+    return [dict(r) for r in await room.services.db.fetchall(sql, params)]

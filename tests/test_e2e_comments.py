@@ -1,0 +1,180 @@
+"""Comments end to end: recording (tree, edits, deletes, reactions, thread changes), readers' commands,
+export, forget-me, backfill after downtime and the daily digest — the real bot against the emulator."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+from tests.comments_support import db_rows, eventually, story_thread
+from tests.emulator_fixtures import E2E_MARKS
+from tests.newsdesk_harness import Newsroom, newsroom
+
+pytestmark = E2E_MARKS
+__all__ = ["newsroom"]
+
+
+async def comment(room: Newsroom, message_id: int) -> dict | None:  # type: ignore[type-arg]
+    rows = await db_rows(room, "SELECT * FROM comments WHERE message_id = ?", (message_id,))
+    return rows[0] if rows else None
+
+
+async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, post = await story_thread(room)
+
+    first = emu.send(room.alice, thread, "Buses first, trams later?")
+    reply = emu.send(room.bob, thread, "Trams are cheaper to run.", reply_to=first)
+    nested = emu.send(room.alice, thread, "Not per passenger.", reply_to=reply)
+    with_file = emu.send(room.bob, thread, "The plan:", files=[("plan.txt", b"route 1, route 2")])
+    outside = emu.send(room.alice, room.news, "not an article thread")
+    row = await eventually(room, lambda: comment(room, with_file.id), what="the attachment comment")
+    assert json.loads(row["attachments"])[0]["name"] == "plan.txt"
+    assert (await comment(room, first.id))["parent_id"] is None  # type: ignore[index]
+    assert (await comment(room, reply.id))["parent_id"] == first.id  # type: ignore[index]
+    assert (await comment(room, nested.id))["parent_id"] == reply.id  # type: ignore[index]
+    assert (await comment(room, nested.id))["author_name"] == "alice"  # type: ignore[index]
+    assert await comment(room, outside.id) is None
+    assert all(r["article_id"] is not None for r in await db_rows(room, "SELECT article_id FROM comments"))
+
+    # Edits become revisions; replaying an identical edit adds none.
+    emu.edit(room.alice, first, "Buses first, trams later? (edited)")
+    emu.edit(room.alice, first, "Buses first; trams after 2030.")
+    revisions = await eventually(room, lambda: db_rows(
+        room, "SELECT old_content, new_content FROM comment_revisions WHERE message_id = ? ORDER BY id", (first.id,)),
+        what="revisions")
+    await eventually(room, lambda: _count(room, "comment_revisions", 2), what="two revisions")
+    revisions = await db_rows(room, "SELECT old_content, new_content FROM comment_revisions ORDER BY id")
+    assert [r["old_content"] for r in revisions] == ["Buses first, trams later?", "Buses first, trams later? (edited)"]
+    assert (await comment(room, first.id))["content"] == "Buses first; trams after 2030."  # type: ignore[index]
+
+    # A delete keeps the text; a moderator's bulk delete marks every message in it.
+    emu.delete(room.bob, with_file)
+    extra = [emu.send(room.bob, thread, f"spam {n}") for n in range(3)]
+    await eventually(room, lambda: comment(room, extra[-1].id), what="spam recorded")
+    emu.world.bulk_delete(room.moderator, thread, [m.id for m in extra])
+    await eventually(room, lambda: _deleted(room, [with_file.id, *(m.id for m in extra)]), what="deletes")
+    row = await comment(room, with_file.id)
+    assert row and row["status"] == "deleted" and row["content"] == "The plan:"
+
+    # Reactions: unicode and custom, on the story post and on a comment, with removals.
+    emu.react(room.alice, post, "👍")
+    emu.react(room.bob, post, "party:4242")
+    emu.react(room.bob, reply, "🔥")
+    emu.react(room.alice, reply, "🔥")
+    emu.unreact(room.alice, reply, "🔥")
+    emu.react(room.alice, outside, "👀")  # not an article: ignored
+    reactions = await eventually(room, lambda: _reactions_settled(room), what="reactions")
+    assert {(r["message_id"], r["user_id"], r["emoji"], r["removed_at"] is None) for r in reactions} == {
+        (post.id, room.alice.id, "👍", True), (post.id, room.bob.id, "party:4242", True),
+        (reply.id, room.bob.id, "🔥", True), (reply.id, room.alice.id, "🔥", False),
+    }
+
+    # Thread changes made on Discord (not through the bot) are recorded.
+    emu.world.edit_thread(room.moderator, thread, name="Transit plan: discussion", locked=True)
+    events = await eventually(room, lambda: room.services.threads.events(thread.id), what="thread events")  # type: ignore[union-attr]
+    kinds = {e[0] for e in events}
+    assert {"renamed", "locked"} <= kinds
+    stored = await room.services.threads.get(thread.id)  # type: ignore[union-attr]
+    assert stored and stored.locked and stored.name == "Transit plan: discussion"
+
+
+async def _count(room: Newsroom, table: str, n: int) -> bool:
+    return len(await db_rows(room, f"SELECT 1 FROM {table}")) >= n
+
+
+async def _deleted(room: Newsroom, ids: list[int]) -> bool:
+    rows = await db_rows(room, f"SELECT deleted_at FROM comments WHERE message_id IN ({','.join('?' * len(ids))})",
+                         tuple(ids))
+    return len(rows) == len(ids) and all(r["deleted_at"] for r in rows)
+
+
+async def _reactions_settled(room: Newsroom) -> list[dict]:  # type: ignore[type-arg]
+    rows = await db_rows(room, "SELECT * FROM reactions")
+    return rows if len(rows) == 4 and any(r["removed_at"] for r in rows) else []
+
+
+async def test_tree_pages_mine_export_and_forget_me(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, post = await story_thread(room)
+    root = emu.send(room.alice, thread, "Root comment")
+    previous = root
+    for n in range(24):  # a long reply chain: more lines than one page holds
+        previous = emu.send(room.bob if n % 2 else room.alice, thread, f"reply number {n}", reply_to=previous)
+    emu.edit(room.alice, root, "Root comment, edited")
+    emu.react(room.bob, root, "👍")
+    emu.react(room.alice, post, "🎉")
+    await eventually(room, lambda: comment(room, previous.id), what="the chain")
+
+    rec = await room.slash(room.alice, "comments tree", channel=thread)
+    assert rec.ephemeral and "page 1/2" in rec.content and "25 comments" in rec.content
+    assert "• **alice** (edited): Root comment, edited" in rec.content
+    assert "  ↳ **alice**: reply number 0" in rec.content and "    ↳ **bob**: reply number 1" in rec.content
+    page2 = await emu.press_button(room.alice, rec.original, label="Next ▶")  # type: ignore[arg-type]
+    assert "page 2/2" in page2.original.content and "reply number 23" in page2.original.content  # type: ignore[union-attr]
+    other = await emu.press_button(room.bob, rec.original, label="◀ Previous")  # type: ignore[arg-type]
+    assert "yourself" in other.content
+    article_id = (await room.services.posts.by_thread(thread.id)).article_id  # type: ignore[union-attr]
+    from_news = await room.slash(room.bob, "comments tree", {"article": str(article_id)})
+    assert "page 1/2" in from_news.content
+    nowhere = await room.slash(room.bob, "comments tree")
+    assert "article's thread" in nowhere.content
+
+    mine = await room.slash(room.bob, "comments mine")
+    assert mine.ephemeral and "reply number 23" in mine.content and "Root comment" not in mine.content
+
+    # Export: moderators only. /comments is open to readers, and Discord has no per-subcommand gate, so
+    # the run-time check is what refuses a member.
+    refused = await room.slash(room.alice, "comments export", channel=thread)
+    assert refused.ephemeral and "Manage Messages permission" in refused.content and not refused.messages[-1].attachments
+    rec = await room.slash(room.moderator, "comments export", {"format": "json"}, channel=thread)
+    data = json.loads(await _attachment(room, rec))
+    by_id = {c["message_id"]: c for c in data["comments"]}
+    assert len(by_id) == 25 and by_id[previous.id]["parent_id"] is not None
+    assert by_id[root.id]["revisions"][0]["old_content"] == "Root comment"
+    assert by_id[root.id]["reactions"][0]["emoji"] == "👍"
+    rec = await room.slash(room.moderator, "comments export", {"format": "csv", "article": str(article_id)},
+                           channel=thread)
+    rows = list(csv.DictReader(io.StringIO((await _attachment(room, rec)).decode())))
+    assert len(rows) == 25 and rows[0]["message_id"] == str(root.id)
+
+    # forget-me: confirmation, then no row of alice's anywhere; bob's stay.
+    rec = await room.slash(room.alice, "privacy forget-me", channel=thread)
+    assert rec.ephemeral and "Continue?" in rec.content
+    intruder = await emu.press_button(room.bob, rec.original, label="Delete my data")  # type: ignore[arg-type]
+    assert "Only the person" in intruder.content
+    done = await emu.press_button(room.alice, rec.original, label="Delete my data")  # type: ignore[arg-type]
+    assert "Done:" in done.original.content  # type: ignore[union-attr]
+    assert await db_rows(room, "SELECT 1 FROM comments WHERE author_id = ?", (room.alice.id,)) == []
+    assert await db_rows(room, "SELECT 1 FROM reactions WHERE user_id = ?", (room.alice.id,)) == []
+    assert await db_rows(room, "SELECT 1 FROM comment_revisions WHERE message_id = ?", (root.id,)) == []
+    assert await _rows_mentioning(room, room.alice.id) == []
+    assert len(await db_rows(room, "SELECT 1 FROM comments WHERE author_id = ?", (room.bob.id,))) == 12
+    assert len(await db_rows(room, "SELECT 1 FROM privacy_requests")) == 1
+
+
+async def _attachment(room: Newsroom, rec: object) -> bytes:
+    await room.settled(rec)  # type: ignore[arg-type]
+    message = rec.messages[-1]  # type: ignore[attr-defined]
+    [attachment] = message.attachments
+    data, _ = room.emu.files[int(attachment["id"])]
+    return data
+
+
+async def _rows_mentioning(room: Newsroom, user_id: int) -> list[tuple[str, str]]:
+    """Every (table, column) holding `user_id` in any INTEGER column, across the whole database."""
+    found = []
+    for t in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for col in await db_rows(room, f"PRAGMA table_info({t['name']})"):
+            if "INT" in (col["type"] or "").upper():
+                hit = await db_rows(room, f"SELECT 1 FROM {t['name']} WHERE {col['name']} = ?", (user_id,))
+                if hit:
+                    found.append((t["name"], col["name"]))
+    return found
