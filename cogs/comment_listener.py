@@ -62,6 +62,39 @@ def to_incoming(message: discord.Message) -> IncomingMessage:
     )
 
 
+def _parse_time(value: str | None) -> float | None:
+    return discord.utils.parse_time(value).timestamp() if value else None
+
+
+def incoming_from_payload(data: dict[str, Any]) -> IncomingMessage | None:
+    """A MESSAGE_CREATE payload as the recorder needs it, or None when it needs a full `discord.Message`
+    (bot and webhook messages, system messages, DMs)."""
+    author = data["author"]
+    kind = data.get("type", 0)
+    guild_id = data.get("guild_id")
+    if (kind != 0 and kind != 19) or author.get("bot") or guild_id is None or "webhook_id" in data:
+        return None
+    member = data.get("member")
+    message_id = int(data["id"])
+    reference = data.get("message_reference") if kind == 19 else None
+    attachments = data.get("attachments")
+    return IncomingMessage(
+        message_id,
+        int(guild_id),
+        int(data["channel_id"]),
+        int(author["id"]),
+        # discord.Member.display_name: server nickname, else global display name, else username
+        (member.get("nick") if member else None) or author.get("global_name") or author["username"],
+        False,
+        data.get("content", ""),
+        ((message_id >> 22) + _DISCORD_EPOCH_MS) / 1000,
+        int(reference["message_id"]) if reference and reference.get("message_id") else None,
+        tuple(Attachment(a["filename"], a["url"], int(a.get("size", 0)), a.get("content_type"))
+              for a in attachments) if attachments else (),
+        _parse_time(data.get("edited_timestamp")),
+    )
+
+
 class CommentListener(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
@@ -71,9 +104,13 @@ class CommentListener(commands.Cog):
         self._backfill_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.backfills_done = 0
+        self.messages_seen = 0  # new messages handled in article threads (benchmarks read it)
+        self._parsers: dict[str, Any] | None = None
+        self._original_parser: Any = None
 
     async def cog_load(self) -> None:
         await self.recorder.load()
+        self._install_tap()
         hooks = getattr(self.bot, "message_hooks", None)
         if hooks is not None:
             hooks.append(self.on_message_now)
@@ -81,6 +118,7 @@ class CommentListener(commands.Cog):
             self.bot.add_listener(self._on_message_listener, "on_message")
 
     async def cog_unload(self) -> None:
+        self._remove_tap()
         hooks = getattr(self.bot, "message_hooks", None)
         if hooks is not None and self.on_message_now in hooks:
             hooks.remove(self.on_message_now)
@@ -94,6 +132,45 @@ class CommentListener(commands.Cog):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    # --- the MESSAGE_CREATE tap ---------------------------------------------------------------------
+    # discord.py turns every MESSAGE_CREATE into Message, Member and User objects, caches the message and
+    # starts a task for on_message: most of the cost of an event. A plain comment in a known article
+    # thread needs none of that: the tap records it straight from the gateway payload. Everything else
+    # (other channels, bots, system messages, and any message that may need acting on because its
+    # author is muted or the guild has filters) goes through discord.py's own parser unchanged, so
+    # on_message and the message cache still see it. Comments recorded by the tap are not in the
+    # message cache, which nothing here uses: edits, deletes and reactions are handled as raw events.
+
+    def _install_tap(self) -> None:
+        state = getattr(self.bot, "_connection", None)
+        parsers: dict[str, Any] | None = getattr(state, "parsers", None)
+        if parsers is None or "MESSAGE_CREATE" not in parsers:
+            return
+        self._original_parser = original = parsers["MESSAGE_CREATE"]
+        recorder = self.recorder
+
+        def parse_message_create(data: dict[str, Any]) -> None:
+            try:
+                channel_id = int(data["channel_id"])
+                if recorder.known_article_thread(channel_id):
+                    incoming = incoming_from_payload(data)
+                    if incoming is not None and not recorder.may_act_on(incoming.guild_id, incoming.author_id):
+                        recorder.record_now(incoming)
+                        self.messages_seen += 1
+                        return
+            except (KeyError, TypeError, ValueError):
+                log.warning("unexpected MESSAGE_CREATE payload; using the full parser", exc_info=True)
+            original(data)
+
+        parsers["MESSAGE_CREATE"] = parse_message_create
+        self._parsers = parsers
+
+    def _remove_tap(self) -> None:
+        parsers = getattr(self, "_parsers", None)
+        if parsers is not None:
+            parsers["MESSAGE_CREATE"] = self._original_parser
+            self._parsers = None
+
     # --- live events -----------------------------------------------------------------------------
 
     def on_message_now(self, message: discord.Message) -> None:
@@ -101,6 +178,7 @@ class CommentListener(commands.Cog):
         known = self.recorder.known_article_thread(message.channel.id)
         if known is False or message.guild is None or message.author.bot:
             return
+        self.messages_seen += 1
         incoming = to_incoming(message)
         decision = self.recorder.record_now(incoming) if known else None
         if decision is None:

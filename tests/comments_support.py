@@ -29,10 +29,10 @@ async def story_thread(room: Newsroom, slug: str = "transit", title: str = "Coun
     return thread, post
 
 
-async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], timeout: float = 5.0,
+async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], within: float = 5.0,
                      what: str = "condition") -> T:
     """Flush the bot's write-behind buffer and poll `check` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         assert room.services is not None
         await room.services.writer.flush()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
-from datetime import UTC, datetime, timedelta
 
 from tests.comments_support import db_rows, eventually, story_thread
 from tests.emulator_fixtures import E2E_MARKS

@@ -134,6 +134,11 @@ class CommentRecorder:
     def clear_mute(self, guild_id: int, user_id: int) -> None:
         self._mutes.pop((guild_id, user_id), None)
 
+    def may_act_on(self, guild_id: int, user_id: int) -> bool:
+        """Whether a new comment might have to be removed or flagged (its author is muted, or the guild
+        has filters): then the caller needs the full Discord message to act on."""
+        return bool(self._filters.get(guild_id)) or (guild_id, user_id) in self._mutes
+
     def is_muted(self, guild_id: int, user_id: int, now: float | None = None) -> bool:
         key = (guild_id, user_id)
         if key not in self._mutes:

@@ -64,12 +64,22 @@ def add_control_routes(router: web.UrlDispatcher, emu: DiscordEmulator) -> None:
         return json_response(msg_json(message))
 
     async def inject(request: web.Request) -> web.Response:
-        """Bulk path for benchmarks: {"user_id", "channel_id", "count", "content"} or {"contents": [...]}."""
+        """Bulk path for benchmarks: {"user_id", "channel_id", "count", "content"} or {"contents": [...]},
+        optionally "reply_to": [index of an earlier message of this request, or null, ...]."""
         data = await body(request)
         user = world.user(int(data["user_id"]))
         channel = world.channel(int(data["channel_id"]))
         contents = data.get("contents") or [f"{data.get('content', 'message')} {i}" for i in range(int(data["count"]))]
-        return json_response({"injected": emu.inject_messages(user, channel, contents)})
+        return json_response({"injected": emu.inject_messages(user, channel, contents, data.get("reply_to"))})
+
+    async def create_thread(request: web.Request) -> web.Response:
+        """{"user_id", "channel_id", "name"}: a thread (or, in a forum, a post with "content")."""
+        data = await body(request)
+        user = world.user(int(data["user_id"]))
+        channel = world.channel(int(data["channel_id"]))
+        thread = emu.create_thread(user, channel, str(data.get("name") or "thread"),
+                                   content=str(data.get("content") or ""))
+        return json_response({"id": str(thread.id)})
 
     async def messages(request: web.Request) -> web.Response:
         channel = world.channel(int(request.match_info["channel_id"]))
@@ -103,6 +113,7 @@ def add_control_routes(router: web.UrlDispatcher, emu: DiscordEmulator) -> None:
     r.add_post("/_emulator/users", create_user)
     r.add_post("/_emulator/messages", send)
     r.add_post("/_emulator/inject", inject)
+    r.add_post("/_emulator/threads", create_thread)
     r.add_get("/_emulator/channels/{channel_id}/messages", messages)
     r.add_post("/_emulator/disconnect", disconnect)
     r.add_post("/_emulator/faults", faults)

@@ -7,7 +7,7 @@ User actions go through the same rules as Discord's (permissions, limits, locked
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox import payloads
@@ -132,10 +132,12 @@ class TestKit:
                                              applied_tags=applied)
         return thread
 
-    def inject_messages(self: DiscordEmulator, user: User, channel: Channel, contents: Iterable[str]) -> int:
+    def inject_messages(self: DiscordEmulator, user: User, channel: Channel, contents: Iterable[str],
+                        reply_to: Sequence[int | None] | None = None) -> int:
         """Fast path for load: post many messages as `user` without permission checks (MESSAGE_CREATE for
-        each, rendered from one template; not recorded in `events`). Returns the count."""
-        return self.world.inject_messages(user, channel, contents)
+        each, rendered from one template; not recorded in `events`). `reply_to[i]`: index of an earlier
+        message of this call that message i replies to, or None. Returns the count."""
+        return self.world.inject_messages(user, channel, contents, reply_to)
 
     # ---- interactions ------------------------------------------------------------------------------------
     def _interaction(self: DiscordEmulator, user: User, channel: Channel, itype: int, data: dict[str, Any],
