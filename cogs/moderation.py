@@ -165,7 +165,9 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         await interaction.response.send_modal(modal)
 
     async def _finish_menu_remove(self, interaction: discord.Interaction, message: discord.Message, reason: str) -> None:
-        await interaction.response.defer(ephemeral=True)
+        # thinking=True: a plain defer() of a modal submit is "update the message", and a modal opened from
+        # a context menu has no message of ours to update (Discord answers 40004).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self._remove(interaction, message, reason)
         await interaction.followup.send("Comment removed.", ephemeral=True)
 

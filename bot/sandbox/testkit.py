@@ -169,9 +169,17 @@ class TestKit:
         world.emit("INTERACTION_CREATE", payload, guild.id, None)
         return rec
 
+    def allow_command(self: DiscordEmulator, guild: Guild, name: str, user: User) -> None:
+        """A guild admin's per-command permission override (Server Settings > Integrations): `user` may use
+        command `name` whatever its default_member_permissions say. The bot's own run-time checks still apply."""
+        overrides: set[tuple[int, str, int]] = self.__dict__.setdefault("command_overrides", set())
+        overrides.add((guild.id, name, user.id))
+
     def _command(self: DiscordEmulator, user: User, channel: Channel, name: str, kind: int) -> dict[str, Any]:
         cmd = self.commands.find(name, channel.guild_id, kind)
         required = cmd.get("default_member_permissions")
+        if (channel.guild_id, name, user.id) in self.__dict__.get("command_overrides", ()):
+            required = None
         if required is not None:
             perms = self.world.base_permissions(self.world.guild(channel.guild_id), user.id)
             if perms & int(required) != int(required):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ class ThreadStore:
     def __init__(self, db: Database, writer: Writer | None = None) -> None:
         self._db = db
         self._writer: Writer = writer or DirectWriter(db)
+        # A change is computed against the stored state, so changes are applied one at a time (a command
+        # and the THREAD_UPDATE it causes arrive together) and each is committed before the next reads.
+        self._state_lock = asyncio.Lock()
 
     async def register(
         self, *, thread_id: int, guild_id: int, parent_channel_id: int, article_id: int | None, name: str | None,
@@ -73,6 +77,17 @@ class ThreadStore:
         name: str | None = None, slowmode_seconds: int | None = None, at: float | None = None,
     ) -> list[str]:
         """Store the thread's new state and one event per change. Returns the kinds of change recorded."""
+        async with self._state_lock:
+            await self._writer.flush()
+            kinds = await self._record_state(thread_id, locked=locked, archived=archived, name=name,
+                                             slowmode_seconds=slowmode_seconds, at=at)
+            await self._writer.flush()
+            return kinds
+
+    async def _record_state(
+        self, thread_id: int, *, locked: bool | None, archived: bool | None, name: str | None,
+        slowmode_seconds: int | None, at: float | None,
+    ) -> list[str]:
         current = await self.get(thread_id)
         if current is None:
             return []
