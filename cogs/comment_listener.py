@@ -290,8 +290,15 @@ class CommentListener(commands.Cog):
         await self.backfill()
 
     async def backfill(self) -> int:
-        """Record what happened in open article threads while we were not listening. Returns messages seen."""
+        """Record what happened in open article threads while we were not listening. Returns messages seen.
+
+        Each open thread's whole history is read (oldest first): new messages are recorded (idempotent on
+        the message id), changed text becomes an edit, stored comments missing from the history are marked
+        deleted, reactions are reconciled wherever Discord's count differs from ours, and the thread's
+        own state (name, locked, archived, slowmode) is brought up to date.
+        """
         async with self._backfill_lock:
+            await self.recorder.flush()  # what the live listener already queued counts as stored
             threads = await self.threads.open_threads([g.id for g in self.bot.guilds])
             semaphore = asyncio.Semaphore(BACKFILL_CONCURRENCY)
 
@@ -318,13 +325,17 @@ class CommentListener(commands.Cog):
                 return 0
         if not isinstance(channel, discord.Thread):
             return 0
+        await self.threads.record_state(thread_id, locked=channel.locked, archived=channel.archived,
+                                        name=channel.name, slowmode_seconds=channel.slowmode_delay)
         comments = self.services.comments
         stored = {c.message_id: c for c in await comments.for_thread(thread_id)}
+        reactions = await self.services.reactions.live_users(channel_id=thread_id)
         seen: set[int] = set()
         count = 0
         async for message in channel.history(limit=None, oldest_first=True):
             seen.add(message.id)
             count += 1
+            await self._reconcile_reactions(message, reactions)
             if message.author.bot or message.id == thread_id:
                 continue
             previous = stored.get(message.id)
@@ -338,4 +349,44 @@ class CommentListener(commands.Cog):
         gone = [mid for mid, c in stored.items() if mid not in seen and c.deleted_at is None]
         if gone:
             await self.recorder.on_delete(gone, time.time())
+        now = time.time()
+        for (message_id, emoji), users in reactions.items():  # reactions on messages that are gone
+            if message_id not in seen and message_id != thread_id:
+                for user_id in users:
+                    await self.services.reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=now)
+        await self._reconcile_story_post(channel)
         return count
+
+    async def _reconcile_story_post(self, thread: discord.Thread) -> None:
+        """A thread started from a story post shares its id; the post itself lives in the parent channel."""
+        parent = thread.parent
+        if not isinstance(parent, discord.TextChannel):
+            return  # forum posts: the starter message is in the thread's own history
+        try:
+            post = await parent.fetch_message(thread.id)
+        except discord.HTTPException:
+            return
+        await self._reconcile_reactions(post, await self.services.reactions.live_users(message_id=post.id))
+
+    async def _reconcile_reactions(self, message: discord.Message,
+                                   stored: dict[tuple[int, str], set[int]]) -> None:
+        """Make our live reactions on `message` match Discord's; asks Discord for the users of an emoji
+        only when its count differs from ours (a count includes bots, which we do not record)."""
+        assert message.guild is not None
+        now = time.time()
+        current = {emoji_key(r.emoji): r for r in message.reactions}
+        ours = {emoji: users for (mid, emoji), users in stored.items() if mid == message.id}
+        for emoji, reaction in current.items():
+            mine = ours.get(emoji, set())
+            if reaction.count == len(mine) and not reaction.me:
+                continue
+            users = {u.id async for u in reaction.users(limit=None) if not u.bot}
+            for user_id in users - mine:
+                await self.services.reactions.add(guild_id=message.guild.id, channel_id=message.channel.id,
+                                                  message_id=message.id, user_id=user_id, emoji=emoji, at=now)
+            for user_id in mine - users:
+                await self.services.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
+        for emoji, users in ours.items():
+            if emoji not in current:
+                for user_id in users:
+                    await self.services.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)

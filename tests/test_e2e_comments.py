@@ -3,9 +3,11 @@ export, forget-me, backfill after downtime and the daily digest — the real bot
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 from tests.comments_support import db_rows, eventually, story_thread
 from tests.emulator_fixtures import E2E_MARKS
@@ -176,3 +178,83 @@ async def _rows_mentioning(room: Newsroom, user_id: int) -> list[tuple[str, str]
                 if hit:
                     found.append((t["name"], col["name"]))
     return found
+
+
+async def test_backfill_after_downtime_records_everything_once(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, post = await story_thread(room)
+    kept = emu.send(room.alice, thread, "written while the bot listens")
+    edited = emu.send(room.bob, thread, "will be edited while the bot is away")
+    doomed = emu.send(room.bob, thread, "will be deleted while the bot is away")
+    emu.react(room.alice, kept, "👍")
+    emu.react(room.bob, kept, "👀")
+    await eventually(room, lambda: _count(room, "reactions", 2), what="live reactions")
+
+    await room.stop()
+    emu.edit(room.bob, edited, "edited during the downtime")
+    emu.delete(room.bob, doomed)
+    new_root = emu.send(room.alice, thread, "said while the bot was down")
+    new_reply = emu.send(room.bob, thread, "and a reply to it", reply_to=new_root)
+    short_lived = emu.send(room.alice, thread, "here and gone")
+    emu.delete(room.alice, short_lived)
+    emu.react(room.bob, new_root, "party:4242")
+    emu.unreact(room.bob, kept, "👀")
+    emu.react(room.alice, post, "🎉")
+    emu.world.edit_thread(room.moderator, thread, name="Renamed while away")
+
+    await room.start()
+    listener = room.bot.get_cog("CommentListener")  # type: ignore[union-attr]
+    await emu.wait_for(lambda: listener.backfills_done >= 1, 10, what="the start-up backfill")  # type: ignore[union-attr]
+    rows = {r["message_id"]: r for r in await db_rows(room, "SELECT * FROM comments")}
+    assert set(rows) == {kept.id, edited.id, doomed.id, new_root.id, new_reply.id}  # once each; never-seen ones absent
+    assert rows[edited.id]["content"] == "edited during the downtime"
+    assert rows[doomed.id]["deleted_at"] is not None and rows[doomed.id]["content"] == doomed.content
+    assert rows[new_reply.id]["parent_id"] == new_root.id
+    revisions = await db_rows(room, "SELECT * FROM comment_revisions")
+    assert [(r["message_id"], r["old_content"]) for r in revisions] == [
+        (edited.id, "will be edited while the bot is away")]
+    live = {(r["message_id"], r["user_id"], r["emoji"]) for r in
+            await db_rows(room, "SELECT * FROM reactions WHERE removed_at IS NULL")}
+    assert live == {(kept.id, room.alice.id, "👍"), (new_root.id, room.bob.id, "party:4242"),
+                    (post.id, room.alice.id, "🎉")}
+    assert (await room.services.threads.get(thread.id)).name == "Renamed while away"  # type: ignore[union-attr]
+
+    # A second start-up replays the same history: nothing changes.
+    before = await db_rows(room, "SELECT * FROM comments ORDER BY message_id")
+    await room.restart()
+    listener = room.bot.get_cog("CommentListener")  # type: ignore[union-attr]
+    await emu.wait_for(lambda: listener.backfills_done >= 1, 10, what="the second backfill")  # type: ignore[union-attr]
+    assert await db_rows(room, "SELECT * FROM comments ORDER BY message_id") == before
+    assert len(await db_rows(room, "SELECT * FROM comment_revisions")) == 1
+    assert len(await db_rows(room, "SELECT * FROM reactions")) == 4  # 3 live + the removed 👀
+
+
+async def test_daily_digest_posted_once_per_day_across_restarts(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, post = await story_thread(room)
+    for n in range(3):
+        emu.send(room.alice if n % 2 else room.bob, thread, f"comment {n}")
+    emu.react(room.bob, post, "👍")
+    await eventually(room, lambda: _count(room, "comments", 3), what="comments")
+    # Make the activity an hour old, and the digest due a minute ago: it covers the 24 h before that.
+    await room.services.db.execute("UPDATE comments SET created_at = created_at - 3600")  # type: ignore[union-attr]
+    await room.services.db.execute("UPDATE reactions SET added_at = added_at - 3600")  # type: ignore[union-attr]
+    due = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
+    await room.slash(room.admin, "settings set", {"digest_channel": room.admin_channel, "digest_time": due})
+    cog = room.bot.get_cog("DigestCog")  # type: ignore[union-attr]
+    await cog.post_due_digests()  # type: ignore[union-attr]
+    digest = await emu.wait_for_message(room.admin_channel, lambda m: "Daily digest" in m.content)
+    assert "Council approves transit plan" in digest.content
+    assert "3 comments from 2 people, 1 reactions" in digest.content
+    assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
+    await room.restart()
+    cog = room.bot.get_cog("DigestCog")  # type: ignore[union-attr]
+    assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
+    await asyncio.sleep(0.2)  # the cog's own loop ran at start-up too
+    assert len([m for m in emu.messages(room.admin_channel) if "Daily digest" in m.content]) == 1
+    stored = await room.services.guilds.get(room.guild.id)  # type: ignore[union-attr]
+    assert stored.digest_last_day == datetime.now(UTC).date().isoformat() or due.startswith("23:5")

@@ -235,6 +235,17 @@ class ReactionStore:
             " AND removed_at IS NULL", (at, message_id, user_id, emoji),
         )])
 
+    async def live_users(self, *, channel_id: int | None = None,
+                         message_id: int | None = None) -> dict[tuple[int, str], set[int]]:
+        """Live reactions in a channel (or on one message) as {(message id, emoji): user ids}."""
+        column, value = ("channel_id", channel_id) if channel_id is not None else ("message_id", message_id)
+        rows = await self._db.fetchall(
+            f"SELECT message_id, emoji, user_id FROM reactions WHERE {column} = ? AND removed_at IS NULL", (value,))
+        out: dict[tuple[int, str], set[int]] = {}
+        for r in rows:
+            out.setdefault((r[0], r[1]), set()).add(r[2])
+        return out
+
     async def live_for_message(self, message_id: int) -> list[Reaction]:
         rows = await self._db.fetchall(
             "SELECT message_id, user_id, emoji, added_at, removed_at FROM reactions"
