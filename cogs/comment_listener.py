@@ -25,6 +25,7 @@ __all__ = ["CommentListener", "emoji_key", "to_incoming"]
 
 log = logging.getLogger(__name__)
 BACKFILL_CONCURRENCY = 4
+RECONCILE_USERS_DAYS = 3  # see _reconcile_reactions: exact on messages this young, by count on older ones
 
 
 def emoji_key(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
@@ -226,9 +227,13 @@ class CommentListener(commands.Cog):
             return
         edited = data.get("edited_timestamp")
         edited_at = discord.utils.parse_time(edited).timestamp() if edited else time.time()
+        try:
+            whole = incoming_from_payload(data) if "author" in data and "id" in data else None  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError):
+            whole = None
         decision = await self.recorder.on_edit(guild_id=payload.guild_id, thread_id=payload.channel_id,
                                                message_id=payload.message_id, content=data["content"],
-                                               edited_at=edited_at)
+                                               edited_at=edited_at, message=whole)
         if decision.verdict is Verdict.REMOVE_FILTERED:
             channel = self.bot.get_channel(payload.channel_id)
             if isinstance(channel, discord.Thread):
@@ -340,6 +345,8 @@ class CommentListener(commands.Cog):
                 continue
             previous = stored.get(message.id)
             if previous is None:
+                if self.recorder.was_deleted(message.id):
+                    continue  # deleted after this history page was read
                 decision = await self.recorder.on_message(to_incoming(message))
                 if decision.verdict in (Verdict.REMOVE_MUTED, Verdict.REMOVE_FILTERED):
                     await self._enforce(message, decision)
@@ -370,15 +377,20 @@ class CommentListener(commands.Cog):
 
     async def _reconcile_reactions(self, message: discord.Message,
                                    stored: dict[tuple[int, str], set[int]]) -> None:
-        """Make our live reactions on `message` match Discord's; asks Discord for the users of an emoji
-        only when its count differs from ours (a count includes bots, which we do not record)."""
+        """Make our live reactions on `message` match Discord's.
+
+        Discord's message shows only a count per emoji, and an equal count can hide a swap (one user
+        removed theirs, another added one, while we were away), so on recent messages the users of every
+        emoji are asked for; on messages older than RECONCILE_USERS_DAYS, only when the count differs.
+        """
         assert message.guild is not None
         now = time.time()
         current = {emoji_key(r.emoji): r for r in message.reactions}
         ours = {emoji: users for (mid, emoji), users in stored.items() if mid == message.id}
+        recent = now - message.created_at.timestamp() < RECONCILE_USERS_DAYS * 86400
         for emoji, reaction in current.items():
             mine = ours.get(emoji, set())
-            if reaction.count == len(mine) and not reaction.me:
+            if not recent and reaction.count == len(mine) and not reaction.me:
                 continue
             users = {u.id async for u in reaction.users(limit=None) if not u.bot}
             for user_id in users - mine:

@@ -81,6 +81,7 @@ class CommentRecorder:
         self._moderation = moderation
         self._thread_articles: dict[int, int | None] = {}
         self._not_threads: set[int] = set()  # channels known not to be article threads
+        self._recently_deleted: set[int] = set()
         self._mutes: dict[tuple[int, int], float | None] = {}
         self._filters: dict[int, _FilterList] = {}
         self._lock = asyncio.Lock()
@@ -186,9 +187,18 @@ class CommentRecorder:
         assert decision is not None  # the cache now knows either way
         return decision
 
-    async def on_edit(self, *, guild_id: int, thread_id: int, message_id: int, content: str, edited_at: float) -> Decision:
+    async def on_edit(self, *, guild_id: int, thread_id: int, message_id: int, content: str, edited_at: float,
+                      message: IncomingMessage | None = None) -> Decision:
+        """An edit. With the whole `message` (Discord sends it with the update), a comment we never saw
+        being created (the bot was down, or crashed before its batch was committed) is recorded first,
+        so a backfill that read an older version cannot be the last word."""
         if not await self.is_article_thread(thread_id):
             return Decision(Verdict.IGNORED)
+        if message is not None and not message.author_is_bot:
+            m = message
+            self._comments.submit(m.message_id, m.guild_id, thread_id, self._thread_articles.get(thread_id),
+                                  m.author_id, m.author_name, m.content, m.reply_to_id, m.attachments,
+                                  m.created_at, edited_at)
         self._comments.submit_edit(message_id, content, edited_at)
         hit = self._check(guild_id, content)
         if hit is not None and hit.action == "remove":
@@ -199,7 +209,17 @@ class CommentRecorder:
         return Decision(Verdict.RECORDED)
 
     async def on_delete(self, message_ids: Sequence[int], at: float) -> None:
+        # Remembered for a while: a backfill may have read one of these messages just before it was
+        # deleted, and must not record it afterwards as a live comment.
+        recent = self._recently_deleted
+        recent.update(message_ids)
+        if len(recent) > 50_000:
+            recent.clear()
+            recent.update(message_ids)
         await self._comments.record_deletes(message_ids, at)
+
+    def was_deleted(self, message_id: int) -> bool:
+        return message_id in self._recently_deleted
 
     async def on_reaction(
         self, *, added: bool, guild_id: int, channel_id: int, message_id: int, user_id: int, emoji: str, at: float,

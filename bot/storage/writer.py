@@ -283,7 +283,7 @@ def _run_grouped(conn: sqlite3.Connection, statements: Sequence[Statement]) -> N
         while i < n:
             sql = statements[i][0]
             j = i + 1
-            while j < n and statements[j][0] is sql or (j < n and statements[j][0] == sql):
+            while j < n and statements[j][0] == sql:  # equal strings are usually the same object: cheap
                 j += 1
             if j - i == 1:
                 conn.execute(sql, statements[i][1])
