@@ -29,9 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.sandbox import Channel, DiscordEmulator, Message, User  # noqa: E402
-from bot.storage.database import Database  # noqa: E402
-from bot.storage.threads import ThreadStore  # noqa: E402
+from bot.sandbox import Channel, DiscordEmulator, Message, User
+from bot.storage.database import Database
+from bot.storage.threads import ThreadStore
 
 EMOJI = ["👍", "🔥", "👀", "party:4242", "newsdesk:777"]
 THREADS = 3
