@@ -54,6 +54,12 @@ def status(code: int) -> Handler:
     return handler
 
 
+def limited(retry_after: str) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": retry_after})
+    return handler
+
+
 def raw(body: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         return web.Response(text=body, content_type="application/json")
@@ -112,6 +118,19 @@ async def test_server_errors_are_retried_then_succeed(server: FakeLLM) -> None:
     finally:
         await llm.aclose()
     assert len(server.requests) == 3
+
+
+async def test_rate_limit_honours_retry_after(server: FakeLLM) -> None:
+    server.script = [limited("0.3"), reply("- After the pause.")]
+    llm = client(server, retries=1, backoff=0.0)
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        assert await llm.summarize(ARTICLE) == ["After the pause."]
+        waited = loop.time() - started
+    finally:
+        await llm.aclose()
+    assert len(server.requests) == 2 and waited >= 0.3
 
 
 @pytest.mark.parametrize(

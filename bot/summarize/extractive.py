@@ -40,18 +40,18 @@ def extract_keywords(sentences: list[str], stops: frozenset[str], top: int = 8) 
     for phrase, count in phrases.items():  # "San Jose Clash" counts once, not also as "San", "Jose"
         for word in phrase.split():
             forms[word] -= count
-    scores: Counter[str] = Counter()
-    surface: dict[str, tuple[float, str]] = {}
+    scores: dict[str, float] = {}
+    surface: dict[str, tuple[int, str]] = {}
     candidates = [(f, c) for f, c in forms.items() if c > 0 and len(f) > 2 and f.lower() not in stops]
     for form, count in [*candidates, *phrases.items()]:
         key = form.lower()
         # Entities (capitalised, multi-word) say more than common nouns of the same frequency.
         bonus = 1.5 if " " in form else 1.2 if form[0].isupper() else 1.0
-        scores[key] += count * bonus
+        scores[key] = scores.get(key, 0.0) + count * bonus
         if count > surface.get(key, (0, ""))[0]:
             surface[key] = (count, form)
     chosen: list[str] = []
-    for key, _ in scores.most_common():
+    for key in sorted(scores, key=scores.__getitem__, reverse=True):
         if len(chosen) >= top:
             break
         if any(key in c.lower().split() or c.lower() in key.split() for c in chosen):
