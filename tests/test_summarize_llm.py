@@ -190,6 +190,7 @@ async def test_service_uses_the_llm(server: FakeLLM) -> None:
     finally:
         await service.aclose()
     assert result.method == "llm" and result.fallback_reason is None
+    assert ARTICLE in server.requests[0]["messages"][1]["content"]
     assert result.sentences == ["Budget approved.", "Vote was 9 to 2."]
     assert result.summary == "• Budget approved.\n• Vote was 9 to 2."
     assert 0 < result.reduced_by < 1 and result.keywords
@@ -207,3 +208,15 @@ async def test_service_falls_back_to_extractive_and_says_why(server: FakeLLM, sc
     assert result.method == "extractive"
     assert result.fallback_reason and "LLM endpoint" in result.fallback_reason
     assert len(result.sentences) == 2 and all(s in ARTICLE for s in result.sentences)
+
+
+async def test_service_sends_the_model_clean_text(server: FakeLLM) -> None:
+    server.script = [reply("- Budget approved.")]
+    html = f"<html><script>track()</script><body><p>{ARTICLE}</p><p>Share this article</p></body></html>"
+    service = SummaryService(_settings(server.url))
+    try:
+        await service.summarize_text(html)
+    finally:
+        await service.aclose()
+    sent = server.requests[0]["messages"][1]["content"]
+    assert ARTICLE in sent and "<" not in sent and "track()" not in sent and "Share this" not in sent

@@ -84,10 +84,15 @@ _BOILER_LINE = re.compile(
       | advertisement\s*$|sponsored\ (?:content|by)\b|related\s*(?:articles?|stories|content)?\s*:|read\ (?:more|next|also)\s*:
       | see\ (?:more|also)\s*:|more\ on\ this\ story|watch\s*:|listen\s*:|scroll\ down\ for\ video
       | (?:published|updated|last\ updated|posted)\s*(?:on|at)?\s*:?\s*\.?\s*\d
-      | by\s*\.?\s*$
+      | by\s*\.?\s*$|image\ caption|photograph\s*:|ap\ photo\b|getty\ images\s*$|\(photo\s*:
+      | story\ continues\ below|continue\ reading\ the\ main\ story|skip\ to\ (?:main\ )?content
+      | already\ a\ subscriber|(?:recommended|most\ (?:read|popular|viewed)|back\ to\ top)\s*$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "By Jane Smith", "By JANE SMITH and John Doe, CNN", "By Staff Reporter | Updated": capitalised names only,
+# so "By Tuesday, the storm had passed." is kept.
+_BYLINE = re.compile(r"^By\s+(?:(?:[A-ZÀ-Þ][\w.'’-]*|and|&|\||-|–|for|in|of|the),?\s*){1,12}$")
 # Furniture that sits inside running text (CNN/DailyMail style) rather than on its own line.
 _INLINE_STAMPS = re.compile(
     r"""(?:\bBy\s+\.\s+(?:[^.\n]{1,60}?\s+\.\s+){1,4}(?=PUBLISHED|UPDATED|Last\ updated|[A-Z]))
@@ -148,7 +153,7 @@ def clean_text(text: str) -> str:
             if lines and lines[-1]:
                 lines.append("")
             continue
-        if len(line) < 200 and _BOILER_LINE.match(line):
+        if len(line) < 200 and (_BOILER_LINE.match(line) or (len(line) < 100 and _BYLINE.match(line))):
             continue
         lines.append(line)
     cleaned = "\n".join(lines).strip()

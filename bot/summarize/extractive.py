@@ -27,6 +27,11 @@ CHUNK_WORDS = 60
 KEYWORD_SENTENCES = 30
 
 
+def _base(word: str) -> str:
+    """"Yemen's" -> "Yemen": the possessive is the same keyword."""
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
 def extract_keywords(sentences: list[str], stops: frozenset[str], top: int = 8) -> list[str]:
     """Top capitalised phrases and content words by frequency, the lead counting double (µs per sentence).
 
@@ -35,11 +40,17 @@ def extract_keywords(sentences: list[str], stops: frozenset[str], top: int = 8) 
     body = " ".join(sentences[:KEYWORD_SENTENCES])
     lead = " ".join(sentences[:5])
     # Counting the lead twice favours what the article is about over what it mentions in passing.
-    forms = Counter(_KEYWORD_TOKEN.findall(body)) + Counter(_KEYWORD_TOKEN.findall(lead))
-    phrases = Counter(_PHRASE.findall(body)) + Counter(_PHRASE.findall(lead))
-    for phrase, count in phrases.items():  # "San Jose Clash" counts once, not also as "San", "Jose"
-        for word in phrase.split():
-            forms[word] -= count
+    forms = Counter(map(_base, _KEYWORD_TOKEN.findall(body))) + Counter(map(_base, _KEYWORD_TOKEN.findall(lead)))
+    raw_phrases = Counter(_PHRASE.findall(body)) + Counter(_PHRASE.findall(lead))
+    phrases: Counter[str] = Counter()
+    for phrase, count in raw_phrases.items():
+        words = [_base(w) for w in phrase.split()]
+        while words and words[0].lower() in stops:  # "The Ethics" -> "Ethics"
+            words.pop(0)
+        if len(words) >= 2:
+            phrases[" ".join(words)] += count
+            for word in words:  # "San Jose Clash" counts once, not also as "San", "Jose"
+                forms[word] -= count
     scores: dict[str, float] = {}
     surface: dict[str, tuple[int, str]] = {}
     candidates = [(f, c) for f, c in forms.items() if c > 0 and len(f) > 2 and f.lower() not in stops]

@@ -61,9 +61,11 @@ class SummaryService:
         )
         if self._llm is None:
             return extractive
+        # The model gets the cleaned text (no markup, no furniture), cut to its budget before cleaning costs.
+        cleaned = await asyncio.to_thread(clean_text, text[: self._llm.max_input_tokens * 8])
         try:
             bullets = await self._llm.summarize(
-                text, title=title, sentences=options.max_sentences, words=options.words
+                cleaned, title=title, sentences=options.max_sentences, words=options.words
             )
         except LLMError as exc:
             log.warning("LLM summary failed, using the extractive one: %s", exc)
@@ -72,7 +74,7 @@ class SummaryService:
         return SummaryResult(
             summary=render(bullets, options.style),
             sentences=bullets,
-            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, len(clean_text(text))),
+            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, len(text)),
             keywords=extractive.keywords,
             method="llm",
             style=options.style,
