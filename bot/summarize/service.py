@@ -62,7 +62,9 @@ class SummaryService:
         if self._llm is None:
             return extractive
         # The model gets the cleaned text (no markup, no furniture), cut to its budget before cleaning costs.
-        cleaned = await asyncio.to_thread(clean_text, text[: self._llm.max_input_tokens * 8])
+        cut = self._llm.max_input_tokens * 8
+        cleaned = await asyncio.to_thread(clean_text, text[:cut])
+        original_chars = len(cleaned) + max(0, len(text) - cut)
         try:
             bullets = await self._llm.summarize(
                 cleaned, title=title, sentences=options.max_sentences, words=options.words
@@ -74,7 +76,7 @@ class SummaryService:
         return SummaryResult(
             summary=render(bullets, options.style),
             sentences=bullets,
-            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, len(text)),
+            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, original_chars),
             keywords=extractive.keywords,
             method="llm",
             style=options.style,
