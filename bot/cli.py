@@ -24,7 +24,9 @@ __all__ = ["CliError", "build_parser", "main"]
 
 # Modules that contribute subcommands: each has `register(subparsers) -> None`.
 _EXTENSIONS: tuple[str, ...] = (
+    "bot.feeds.cli",
     "bot.summarize.cli",
+    "bot.sandbox.cli",
 )
 
 

@@ -117,7 +117,29 @@ async def test_url_fetch_failure_is_a_cli_error() -> None:
         await run_summarize(_args(source="https://example.com/a"), load_settings({}, env_file=None), fetch=fetch)
 
 
-async def test_url_without_the_feed_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "bot.feeds", None)  # as in a build without bot.feeds
-    with pytest.raises(CliError, match="needs the feed fetcher"):
-        await fetch_article_text("https://example.com/a", load_settings({}, env_file=None))
+async def test_url_goes_through_the_guarded_fetcher_and_extraction() -> None:
+    from aiohttp import web
+
+    paragraphs = "".join(f"<p>The council approved the new budget in a vote on Tuesday, sentence {n}.</p>"
+                         for n in range(15))
+    html = f"<html><head><title>Budget passes</title></head><body><article><h1>Budget passes</h1>{paragraphs}" \
+           "</article></body></html>"
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=html, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/a", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        allowed = load_settings({"NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true"}, env_file=None)
+        _title, text = await fetch_article_text(f"http://127.0.0.1:{port}/a", allowed)
+        assert "council approved the new budget" in text
+        with pytest.raises(CliError, match=r"127\.0\.0\.1"):  # loopback refused by default (SSRF guard)
+            await fetch_article_text(f"http://127.0.0.1:{port}/a", load_settings({}, env_file=None))
+    finally:
+        await runner.cleanup()

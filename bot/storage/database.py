@@ -8,6 +8,7 @@ because an edited migration means two databases with the same version and differ
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import sqlite3
@@ -192,16 +193,29 @@ class Database:
     # --- backup --------------------------------------------------------------------------------------
 
     async def backup(self, destination: Path) -> None:
-        """Copy the live database with SQLite's online backup API (consistent even while writing)."""
+        """Copy the live database with SQLite's online backup API.
+
+        The copy runs on its own connection in one step, so it reads one consistent snapshot while the
+        bot's connection keeps writing (WAL lets readers and the writer proceed together).
+        """
         destination = Path(destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.exists():
-            destination.unlink()
-        target = await aiosqlite.connect(destination)
+        await asyncio.to_thread(_backup_file, self.path, destination)
+
+
+def _backup_file(source: Path, destination: Path) -> None:
+    partial = destination.with_name(destination.name + ".partial")
+    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(partial)
         try:
-            await self._conn.backup(target, pages=256)
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
         finally:
-            await target.close()
+            dst.close()
+    finally:
+        src.close()
+    partial.replace(destination)  # never leave a half-written backup under the requested name
 
 
 def _split_sql(script: str) -> list[str]:

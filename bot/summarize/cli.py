@@ -26,18 +26,9 @@ FetchArticle = Callable[[str, Settings], Awaitable[tuple[str | None, str]]]
 
 async def fetch_article_text(url: str, settings: Settings) -> tuple[str | None, str]:
     """(title, text) of the article at `url`, via bot.feeds' fetcher and extraction."""
-    from bot.cli import CliError
 
-    try:
-        from bot.feeds import extract, fetcher  # the feed package: optional for this command
-    except ImportError:
-        raise CliError(
-            "summarizing a URL needs the feed fetcher (bot.feeds), which this build does not have; "
-            "save the article to a file and pass the file instead"
-        ) from None
-    fetch_article = getattr(fetcher, "fetch_article_text", None) or getattr(extract, "fetch_article_text", None)
-    if fetch_article is None:
-        raise CliError("bot.feeds has no fetch_article_text(url, settings); cannot summarize a URL yet")
+    from bot.feeds.article_text import fetch_article_text as fetch_article
+
     title, text = await fetch_article(url, settings)
     return title, text
 
