@@ -251,3 +251,22 @@ def test_binary_input_is_refused() -> None:
 def test_utf8_with_bom_and_the_odd_bad_byte_is_accepted() -> None:
     assert decode_input("\ufeffCafé news.".encode()) == "Café news."
     assert decode_input(b"A sentence with one bad byte \xff here.").startswith("A sentence")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Real news comes first here.</p><script>" * 60_000,  # unclosed blocks: once quadratic
+        "<p>Real news comes first here.</p><!--" * 60_000,
+        "Real news comes first here. " + "<div>" * 200_000,
+        "Real news comes first here. " + "PUBLISHED: . 12:00 EST, 1 May 2014 . " * 30_000,
+    ],
+)
+def test_pathological_markup_megabyte(summarizer: ExtractiveSummarizer, text: str) -> None:
+    result = summarizer.summarize(text, SummaryOptions(sentences=3))
+    assert result.sentences and all("Real news comes first here" in s for s in result.sentences)
+
+
+def test_unclosed_script_drops_the_rest_but_keeps_what_came_before() -> None:
+    assert clean_text("<p>Kept text.</p><script>var x = 'dropped';") == "Kept text."
+    assert clean_text("<p>One.</p><!-- note --><p>Two.</p>") == "One.\n\nTwo."

@@ -129,7 +129,7 @@ class ExtractiveSummarizer:
         """Clean and segment: (sentences kept for ranking, language, length of the cleaned text)."""
         if "\x00" in text[:65536]:
             raise InputError("the input looks like binary data (it contains NUL bytes), not text")
-        cleaned = clean_text(text[: self.max_chars * 2])
+        cleaned = clean_text(_window(text, self.max_chars * 2))
         # Length in characters: language-neutral (Chinese has no spaces to count words by).
         total_chars = len(cleaned) + max(0, len(text) - self.max_chars * 2)
         lang = Language.for_text(cleaned, language)
