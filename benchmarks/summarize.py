@@ -7,7 +7,7 @@ Ours was tuned on pairs 1-500 only (benchmarks/tune_summarize.py); pairs 501-100
 and both halves are reported separately. ROUGE is rouge-score's F-measure with the Porter stemmer; Lsum gets
 newline-separated sentences as it requires. Time is per article for producing the summary only.
 sumy's own tokenizer needs NLTK data that cannot be downloaded here, so it gets one built on our segmenter.
-Needs the `dev` extra (rouge-score, sumy).
+Needs the `bench` extra (rouge-score, sumy).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 
 Splitters are scored on hand-written news cases (datelines, abbreviations, initials, quotes, numbers,
 German/French/Spanish/Japanese) and timed on 300 CNN/DailyMail articles; candidates that are not installed
-are reported as such. Needs the `dev` extra plus whichever candidates you want compared
+are reported as such. Needs the `bench` extra plus whichever candidates you want compared
 (pysbd, syntok, blingfire, yake, stop-words).
 """
 

@@ -270,3 +270,9 @@ def test_pathological_markup_megabyte(summarizer: ExtractiveSummarizer, text: st
 def test_unclosed_script_drops_the_rest_but_keeps_what_came_before() -> None:
     assert clean_text("<p>Kept text.</p><script>var x = 'dropped';") == "Kept text."
     assert clean_text("<p>One.</p><!-- note --><p>Two.</p>") == "One.\n\nTwo."
+
+
+def test_byline_pattern_cannot_backtrack_catastrophically() -> None:
+    # 95 capitals without spaces once meant astronomically many ways to split them into "name" words.
+    assert clean_text("By " + "A" * 95 + "!") == "By " + "A" * 95 + "!"
+    assert clean_text("By JANE SMITH and John Doe, CNN\nThe story.") == "The story."

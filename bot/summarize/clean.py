@@ -116,7 +116,9 @@ _BOILER_LINE = re.compile(
 )
 # "By Jane Smith", "By JANE SMITH and John Doe, CNN", "By Staff Reporter | Updated": capitalised names only,
 # so "By Tuesday, the storm had passed." is kept.
-_BYLINE = re.compile(r"^By\s+(?:(?:[A-ZÀ-Þ][\w.'’-]*|and|&|\||-|–|for|in|of|the),?\s*){1,12}$")
+_BYLINE_WORD = r"(?:[A-ZÀ-Þ][\w.'’-]*|and|&|\||-|–|for|in|of|the)"
+# Words separated by mandatory spaces: one way to match, so no catastrophic backtracking.
+_BYLINE = re.compile(rf"^By\s+{_BYLINE_WORD}(?:,?\s+{_BYLINE_WORD}){{0,11}},?\s*$")
 # Furniture that sits inside running text (CNN/DailyMail style) rather than on its own line.
 _INLINE_STAMPS = re.compile(
     r"""(?:\bBy\s+\.\s+(?:[^.\n]{1,60}?\s+\.\s+){1,4}(?=PUBLISHED|UPDATED|Last\ updated|[A-Z]))
