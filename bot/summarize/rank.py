@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.summarize.language import tokenize
+from bot.summarize.language import needs_bigrams, tokenize
 
 __all__ = ["FEATURE_NAMES", "WEIGHTS", "ExtractiveRanker", "Ranked"]
 
@@ -35,6 +35,7 @@ WEIGHTS: tuple[float, ...] = (
 REDUNDANCY = 0.2
 _QUOTES = frozenset("\"“”«»„")
 _DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\w+")
 # A word after whitespace starting with a capital (names, places): the first word does not count.
 _CAPITALISED = re.compile(r"\s[\"'“‘(]?[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]")
 
@@ -82,8 +83,10 @@ class ExtractiveRanker:
         stop_starts: list[bool] = []
         total: Counter[str] = Counter()
         df: Counter[str] = Counter()
+        # Checking the script once per article, not per sentence: most text needs only the word regex.
+        spaced = not needs_bigrams(" ".join(candidates))
         for sentence in candidates:
-            tokens = tokenize(sentence)
+            tokens = _WORD.findall(sentence.lower()) if spaced else tokenize(sentence)
             raw_lengths.append(len(tokens))
             stop_starts.append(bool(tokens) and tokens[0] in stops)
             content = [t[:7] for t in tokens if t not in stops and not t.isdigit()]  # t[:7]: see _stem
