@@ -200,7 +200,7 @@ async def test_service_uses_the_llm(server: FakeLLM) -> None:
 async def test_service_falls_back_to_extractive_and_says_why(server: FakeLLM, script: list[Handler]) -> None:
     server.script = script
     llm = LLMSummarizer(server.url, "m", retries=1, backoff=0.01, timeout=1.0)
-    service = SummaryService(_settings(server.url), llm=llm)
+    service = SummaryService(_settings(server.url), llm=llm, llm_cooldown=0)
     try:
         result = await service.summarize_text(ARTICLE, options=SummaryOptions(sentences=2))
     finally:
@@ -220,3 +220,20 @@ async def test_service_sends_the_model_clean_text(server: FakeLLM) -> None:
         await service.aclose()
     sent = server.requests[0]["messages"][1]["content"]
     assert ARTICLE in sent and "<" not in sent and "track()" not in sent and "Share this" not in sent
+
+
+async def test_after_a_failure_the_llm_rests_then_is_tried_again(server: FakeLLM) -> None:
+    server.script = [status(500), reply("- Back again.")]
+    llm = LLMSummarizer(server.url, "m", retries=0, timeout=1.0)
+    service = SummaryService(_settings(server.url), llm=llm, llm_cooldown=60)
+    try:
+        first = await service.summarize_text(ARTICLE)
+        second = await service.summarize_text(ARTICLE)
+        assert first.method == second.method == "extractive" and len(server.requests) == 1
+        assert second.fallback_reason and "HTTP 500" in second.fallback_reason
+        service.llm_cooldown = 0
+        service._llm_down_until = 0.0  # the pause is over
+        third = await service.summarize_text(ARTICLE)
+    finally:
+        await service.aclose()
+    assert third.method == "llm" and third.sentences == ["Back again."] and len(server.requests) == 2

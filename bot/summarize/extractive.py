@@ -35,7 +35,7 @@ def _base(word: str) -> str:
 def extract_keywords(sentences: list[str], stops: frozenset[str], top: int = 8) -> list[str]:
     """Top capitalised phrases and content words by frequency, the lead counting double (µs per sentence).
 
-    YAKE was measured at ~30 ms an article here (BENCHMARKS.md), ten times the whole summary budget.
+    YAKE took 17-60 ms an article here (BENCHMARKS.md), several times the whole summary budget.
     """
     body = " ".join(sentences[:KEYWORD_SENTENCES])
     lead = " ".join(sentences[:5])
