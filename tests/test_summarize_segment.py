@@ -54,6 +54,10 @@ def test_unknown_backend_is_refused() -> None:
             "Dr. Jane Doe, 45, arrived at 10:30. Mr. Brown left.",
             ["Dr. Jane Doe, 45, arrived at 10:30.", "Mr. Brown left."],
         ),
+        (
+            "The No. 1 seed lost on Jan. 5 at 9 p.m. EST. He said no. Then he left.",
+            ["The No. 1 seed lost on Jan. 5 at 9 p.m. EST.", "He said no.", "Then he left."],
+        ),
     ],
 )
 def test_news_sentences(segmenter: Segmenter, text: str, expected: list[str]) -> None:
