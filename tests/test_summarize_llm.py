@@ -237,3 +237,21 @@ async def test_after_a_failure_the_llm_rests_then_is_tried_again(server: FakeLLM
     finally:
         await service.aclose()
     assert third.method == "llm" and third.sentences == ["Back again."] and len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [(SummaryOptions(sentences=2), ["One two three.", "Four five six."]),
+     (SummaryOptions(words=7), ["One two three.", "Four five six."]),
+     (SummaryOptions(words=5), ["One two three."])],
+)
+async def test_service_holds_the_model_to_the_budget(
+    server: FakeLLM, options: SummaryOptions, expected: list[str]
+) -> None:
+    server.script = [reply("- One two three.\n- Four five six.\n- Seven eight nine.")]
+    service = SummaryService(_settings(server.url))
+    try:
+        result = await service.summarize_text(ARTICLE, options=options)
+    finally:
+        await service.aclose()
+    assert result.method == "llm" and result.sentences == expected

@@ -88,6 +88,7 @@ class SummaryService:
             extractive.fallback_reason = str(exc)
             return extractive
         self._llm_down_until = 0.0
+        bullets = _within_budget(bullets, options)
         return SummaryResult(
             summary=render(bullets, options.style),
             sentences=bullets,
@@ -135,3 +136,17 @@ class SummaryService:
             raise
         finally:
             del self._inflight[key]
+
+
+def _within_budget(bullets: list[str], options: SummaryOptions) -> list[str]:
+    """Models do not always count: keep whole bullets up to the budget asked for (always at least one)."""
+    if options.words is None:
+        return bullets[: options.max_sentences or len(bullets)]
+    kept: list[str] = []
+    used = 0
+    for bullet in bullets:
+        used += len(bullet.split())
+        if kept and used > options.words:
+            break
+        kept.append(bullet)
+    return kept
