@@ -56,8 +56,8 @@ def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     candidates: list[str] = []
     if content_type and (m := _CHARSET_HEADER.search(content_type)):
         candidates.append(m.group(1))
-    if m := _CHARSET_META.search(data[:4096]):
-        candidates.append(m.group(1).decode("ascii", "ignore"))
+    if meta := _CHARSET_META.search(data[:4096]):
+        candidates.append(meta.group(1).decode("ascii", "ignore"))
     if data.startswith(b"\xef\xbb\xbf"):
         candidates.insert(0, "utf-8-sig")
     candidates += ["utf-8"]
