@@ -92,6 +92,8 @@ def candidates() -> dict[str, Callable[[str, str], str]]:
     except ImportError:
         pass
     try:
+        from importlib.metadata import version
+
         import lxml.html
         from readability import Document
 
@@ -99,7 +101,7 @@ def candidates() -> dict[str, Callable[[str, str], str]]:
             summary = Document(html, url=url).summary(html_partial=True)
             return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
 
-        found["readability-lxml"] = readability
+        found[f"readability-lxml {version('readability-lxml')}"] = readability
     except ImportError:
         pass
     try:
@@ -118,7 +120,9 @@ def candidates() -> dict[str, Callable[[str, str], str]]:
         from goose3 import Goose
 
         goose = Goose({"enable_image_fetching": False, "http_timeout": 1})
-        found["goose3"] = lambda html, url: goose.extract(raw_html=html, url=url).cleaned_text or ""
+        from importlib.metadata import version
+
+        found[f"goose3 {version('goose3')}"] = lambda html, url: goose.extract(raw_html=html, url=url).cleaned_text or ""
     except ImportError:
         pass
     return found
