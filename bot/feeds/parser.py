@@ -51,11 +51,13 @@ _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
 _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|body|head)\b", re.I)
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a feed body fetched from `url`. Raises FeedParseError (only) when nothing feed-like is in it."""
+    """Parse a feed body fetched from `url`. Raises FeedParseError (only) when nothing feed-like is in it.
+
+    CPU-bound (about 5-30 ms for a typical feed): async callers run it in a thread.
+    """
     try:
         return _parse(body, url, content_type)
     except FeedParseError:
@@ -96,10 +98,9 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         raise FeedParseError("empty response: no feed")
     if body[:2] == b"\x1f\x8b":
         raise FeedParseError("gzip-compressed body that was not decompressed: no feed")
-    ctype = (content_type or "").split(";")[0].strip().lower()
-    if head[:1] in (b"{", b"[") or ctype in ("application/feed+json", "application/json"):
-        if head[:1] in (b"{", b"["):
-            return _parse_json_feed(body, url)
+    # Sniffed, not trusted from Content-Type: servers label feeds every which way.
+    if head[:1] in (b"{", b"["):
+        return _parse_json_feed(body, url)
     if _looks_binary(body[:1024]):
         raise FeedParseError("binary data, not a feed")
     # An HTML page with no feed element near its top is a page, not a feed (feeds wrapped in XHTML exist).
