@@ -3,7 +3,8 @@
 The page is fetched by the feed fetcher (same guards and limits); this module only sees its bytes or text and
 URL. The extractor is trafilatura, chosen by measurement (benchmarks/extraction.py, BENCHMARKS.md
 "Article extraction"): the best F1 of the candidates that install here (0.964 tuned, against 0.949 for
-readability-lxml, 0.938 newspaper4k, 0.875 goose3), at about the same time as the quickest. Metadata that trafilatura misses (og:image, <html lang>) is read from the page with cheap regexes.
+readability-lxml, 0.938 newspaper4k, 0.875 goose3), at about the same time as the quickest. Metadata that
+trafilatura misses (og:image, <html lang>, the exact publication time) is read from <meta> tags with regexes.
 """
 
 from __future__ import annotations
