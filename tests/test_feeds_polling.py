@@ -55,6 +55,10 @@ class FeedSite:
                 return web.Response(status=500)
             if self.mode == "410":
                 return web.Response(status=410)
+            if self.mode == "429":
+                return web.Response(status=429, headers={"Retry-After": "86400"})
+            if self.mode == "html":
+                return web.Response(text="<html><body>Moved to our new site!</body></html>", content_type="text/html")
             if self.mode != "no-etag" and request.headers.get("If-None-Match") == self.etag():
                 return web.Response(status=304)
             headers = {} if self.mode == "no-etag" else {"ETag": self.etag()}
@@ -227,6 +231,33 @@ async def test_410_pauses_at_once(world: World) -> None:
     assert isinstance(events[0], FeedPaused) and "410" in events[0].reason
     feed = await world.feeds.get(feed_id)
     assert feed and feed.paused and "410" in (feed.paused_reason or "")
+
+
+async def test_429_retry_after_delays_the_next_poll(world: World) -> None:
+    await world.subscribed_feed()
+    await world.cycle_later(0)
+    world.site.mode = "429"
+    events = await world.cycle_later()
+    assert isinstance(events[0], FeedFailing) and events[0].next_poll_at - world.now >= 86400
+    assert "86400" in events[0].error
+
+
+async def test_a_web_page_instead_of_a_feed_is_a_clear_failure(world: World) -> None:
+    await world.subscribed_feed()
+    await world.cycle_later(0)
+    world.site.mode = "html"
+    events = await world.cycle_later()
+    assert isinstance(events[0], FeedFailing) and "not a readable feed" in events[0].error
+
+
+async def test_prime_marks_items_seen_and_returns_the_newest(world: World) -> None:
+    feed_id = await world.subscribed_feed()
+    newest = await world.poller.prime(await world.feeds.get(feed_id))  # type: ignore[arg-type]
+    assert newest is not None and newest.title == "Second"
+    feed = await world.feeds.get(feed_id)
+    assert feed and not feed.baseline_pending and feed.etag
+    world.site.items = [(3, "Third"), *world.site.items]
+    assert [e.item.title for e in await world.cycle_later()] == ["Third"]  # type: ignore[attr-defined]
 
 
 async def test_ttl_and_max_age_bound_the_next_poll(world: World) -> None:
