@@ -13,6 +13,7 @@ from bot.feeds.errors import (
     BlockedAddressError,
     BodyTooLargeError,
     ConnectFailedError,
+    ContentDecodingError,
     DnsError,
     FetchTimeoutError,
     GoneError,
@@ -111,6 +112,9 @@ def routes(app: web.Application) -> None:
             headers["Retry-After"] = "Wed, 21 Oct 2015 07:28:00 GMT"  # in the past: come back now
         return web.Response(status=code, text="nope", headers=headers)
 
+    async def fake_gzip(request: web.Request) -> web.Response:
+        return web.Response(body=b"this is not gzip at all", headers={"Content-Encoding": "gzip"})
+
     async def echo(request: web.Request) -> web.Response:
         return web.json_response({"ua": request.headers.get("User-Agent"), "host": request.headers.get("Host")})
 
@@ -137,6 +141,7 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/chain/{n}", chain)
     app.router.add_get("/status/{code}", status)
     app.router.add_get("/echo", echo)
+    app.router.add_get("/fake-gzip", fake_gzip)
     app.router.add_get("/to-private", to_private)
     app.router.add_get("/to-metadata", to_metadata)
     app.router.add_get("/to-file", to_file)
@@ -172,6 +177,12 @@ async def test_conditional_get_returns_not_modified(base: str, fetcher: FeedFetc
 @pytest.mark.parametrize("path", ["/gzip", "/deflate-raw", "/deflate-zlib"])
 async def test_compressed_bodies_are_decoded(base: str, fetcher: FeedFetcher, path: str) -> None:
     assert (await fetcher.fetch(base + path)).body == FEED
+
+
+async def test_corrupt_compressed_body_is_a_clear_error(base: str, fetcher: FeedFetcher) -> None:
+    with pytest.raises(ContentDecodingError) as info:
+        await fetcher.fetch(f"{base}/fake-gzip")
+    assert "gzip" in str(info.value)
 
 
 async def test_gzip_bomb_stops_at_the_decompressed_limit(base: str, fetcher: FeedFetcher) -> None:
@@ -309,6 +320,16 @@ async def test_guard_on_refuses_a_name_resolving_to_loopback(base: str) -> None:
             await fetcher.fetch(f"http://sneaky.example.com:{_port(base)}/feed.xml")
     assert "sneaky.example.com" in str(info.value) and "127.0.0.1" in str(info.value)
     assert internet.connected == []
+
+
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f000001", "localhost", "[::ffff:127.0.0.1]"])
+async def test_guard_on_refuses_odd_spellings_of_loopback_with_the_real_resolver(base: str, host: str) -> None:
+    # These are not IP literals to a URL parser; the system resolver turns them into 127.0.0.1 and the
+    # connect-time check refuses that.
+    async with FeedFetcher(make_settings(allow_private_networks=False)) as fetcher:
+        with pytest.raises(BlockedAddressError) as info:
+            await fetcher.fetch(f"http://{host}:{_port(base)}/feed.xml")
+    assert info.value.rule == "loopback"
 
 
 @pytest.mark.parametrize(("path", "rule"), [("/to-private", "private"), ("/to-metadata", "cloud-metadata")])

@@ -282,7 +282,12 @@ class FeedFetcher:
             try:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
-                    target = self.guard.check_url(current.join(location.strip()))
+                    try:
+                        joined = current.join(location.strip())
+                    except (httpx.InvalidURL, ValueError):
+                        raise InvalidUrlError(f"{current} redirects to an invalid address {location[:200]!r}",
+                                              url=str(current)) from None
+                    target = self.guard.check_url(joined)
                     if str(target) in visited:
                         raise RedirectLimitError(
                             f"{start} redirects in a loop ({' -> '.join([*visited, str(target)])}); "
