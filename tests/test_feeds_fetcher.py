@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import shutil
+import ssl
+import subprocess
 import zlib
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -365,3 +369,35 @@ async def test_per_host_and_global_limits_hold(total: int, per_host: int, expect
             make_settings(http_max_concurrency=total, http_per_host_concurrency=per_host)) as fetcher:
         await asyncio.gather(*(fetcher.fetch(f"{url}/slow") for _ in range(10)))
     assert active["max"] == expected
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl command not found: cannot make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+async def test_self_signed_certificate_is_a_tls_error(self_signed: tuple[Path, Path]) -> None:
+    cert, key = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    app = web.Application()
+    routes(app)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with FeedFetcher(make_settings()) as fetcher:
+            with pytest.raises(TlsError) as info:
+                await fetcher.fetch(f"https://127.0.0.1:{port}/feed.xml")
+    finally:
+        await runner.cleanup()
+    assert "certificate" in str(info.value).lower()
