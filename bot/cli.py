@@ -27,6 +27,7 @@ _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
     "bot.summarize.cli",
     "bot.sandbox.cli",
+    "bot.comments.cli",
 )
 
 

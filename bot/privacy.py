@@ -16,31 +16,26 @@ def user_fingerprint(user_id: int) -> int:
 
 
 async def forget_user(db: Database, *, user_id: int, guild_id: int | None = None) -> int:
-    """Delete the user's comments (with their revisions), reactions and mutes. Returns rows deleted.
+    """Delete the user's comments (with their revisions) and reactions. Returns rows deleted.
+
+    Moderation records stay: a mute is a moderator's measure that expires on its own (forgetting must not
+    lift it), and the moderation log is the guild's account of what its moderators did.
 
     Replies to a forgotten comment keep their place in the tree: their parent id is left as is and the
     tree shows them as top-level replies, which is how a deleted parent looks anyway.
     """
     scope, params = ("", [user_id]) if guild_id is None else (" AND guild_id = ?", [user_id, guild_id])
-    deleted = 0
-    statements = [
-        f"DELETE FROM comment_revisions WHERE message_id IN (SELECT message_id FROM comments WHERE author_id = ?{scope})",
-        f"DELETE FROM comments WHERE author_id = ?{scope}",
-        f"DELETE FROM reactions WHERE user_id = ?{scope}",
-        f"DELETE FROM comment_mutes WHERE user_id = ?{scope}",
+    tables = [
+        ("comment_revisions", f"message_id IN (SELECT message_id FROM comments WHERE author_id = ?{scope})"),
+        ("comments", f"author_id = ?{scope}"),
+        ("reactions", f"user_id = ?{scope}"),
     ]
-    await db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        for sql in statements:
-            cursor = await db.conn.execute(sql, params)
-            deleted += max(cursor.rowcount, 0)
-            await cursor.close()
-        await db.conn.execute(
-            "INSERT INTO privacy_requests (guild_id, user_id, kind, rows_deleted, created_at) VALUES (?,?,?,?,?)",
-            (guild_id, user_fingerprint(user_id), "forget-me", deleted, time.time()),
-        )
-    except BaseException:
-        await db.conn.execute("ROLLBACK")
-        raise
-    await db.conn.execute("COMMIT")
+    deleted = 0
+    for table, where in tables:  # counted first: the deletes below run as one transaction
+        deleted += int(await db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {where}", params) or 0)
+    await db.run_batch([
+        *((f"DELETE FROM {table} WHERE {where}", params) for table, where in tables),
+        ("INSERT INTO privacy_requests (guild_id, user_id, kind, rows_deleted, created_at) VALUES (?,?,?,?,?)",
+         (guild_id, user_fingerprint(user_id), "forget-me", deleted, time.time())),
+    ])
     return deleted

@@ -107,8 +107,8 @@ class CommentsCog(commands.Cog):
             await self.services.recorder.flush()
             deleted = await forget_user(self.services.db, user_id=user_id)
             await confirm_interaction.response.edit_message(
-                content=f"Done: {deleted} stored records about you were deleted (comments, their edits, "
-                        "reactions, mutes). Your messages on Discord itself are untouched.", view=None)
+                content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "
+                        "reactions). Your messages on Discord itself are untouched.", view=None)
 
         await interaction.response.send_message(
             "This deletes every comment, edit history and reaction of yours that Newsdesk stored, in all "

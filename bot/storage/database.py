@@ -71,6 +71,8 @@ class Database:
         self._conn = conn
         self.path = path
         self._migrations_dir = migrations_dir
+        # One connection: two tasks' run_batch must not interleave their BEGIN ... COMMIT.
+        self._batch_lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -138,14 +140,15 @@ class Database:
 
     async def run_batch(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Run statements in order in one transaction: all of them or none."""
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, params in statements:
-                await self._conn.execute(sql, params)
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        await self._conn.execute("COMMIT")
+        async with self._batch_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    await self._conn.execute(sql, params)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         async def run() -> sqlite3.Row | None:

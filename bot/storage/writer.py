@@ -50,7 +50,7 @@ class DirectWriter:
         self._inflight: set[asyncio.Task[None]] = set()
 
     def submit(self, statements: Sequence[Statement]) -> None:
-        task = asyncio.get_running_loop().create_task(self._db.run_batch(statements))
+        task = asyncio.get_running_loop().create_task(self.write(statements))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
