@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 from tests.comments_support import db_rows, eventually, story_thread
@@ -61,6 +62,13 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
     await eventually(room, lambda: _deleted(room, [with_file.id, *(m.id for m in extra)]), what="deletes")
     row = await comment(room, with_file.id)
     assert row and row["status"] == "deleted" and row["content"] == "The plan:"
+    listener = room.bot.get_cog("CommentListener")  # type: ignore[union-attr]
+    assert await listener.apply_retention() == 0  # type: ignore[union-attr]
+    # Past the retention (COMMENT_RETENTION_DAYS, 30 by default) the text of deleted comments goes.
+    assert await listener.apply_retention(now=time.time() + 31 * 86400) == 4  # type: ignore[union-attr]
+    row = await comment(room, with_file.id)
+    assert row and row["content"] == "" and row["attachments"] == "[]" and row["deleted_at"]
+    assert (await comment(room, first.id))["content"] == "Buses first; trams after 2030."  # type: ignore[index]
 
     # Reactions: unicode and custom, on the story post and on a comment, with removals.
     emu.react(room.alice, post, "👍")
