@@ -160,7 +160,7 @@ async def run_bare(emu: Emulator, user_id: str, threads: list[str], chunks: list
 
 
 async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list[Chunk], total: int,
-                   db_path: Path) -> tuple[float, float, int, int]:
+                   db_path: Path, tap: bool = True) -> tuple[float, float, int, int]:
     """(seconds to handle, seconds to handle and commit, rows recorded, replies with a parent id)."""
     from bot.app import open_services
     from bot.config import load_settings
@@ -189,6 +189,8 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
                     listener = bot.get_cog("CommentListener")
                     await asyncio.sleep(0.01)
                 assert listener is not None
+                if not tap:  # measure the path through discord.Message and the on_message hook instead
+                    listener._remove_tap()  # type: ignore[attr-defined]
                 seen_before = listener.messages_seen  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 injecting = asyncio.create_task(inject(emu, user_id, threads, chunks))
@@ -216,6 +218,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=60000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-tap", action="store_true",
+                        help="ours without the MESSAGE_CREATE tap (discord.Message + on_message hook)")
     args = parser.parse_args()
     data = Path(os.environ.get("NEWSDESK_SHARED_DATA", "../shared/data")) / "comments" / "reddit_praw_cassettes.jsonl"
     if not data.exists():
@@ -241,7 +245,7 @@ async def main() -> None:
                                                            emu.info["news_channel_id"], "name": f"r{round_no} o{n}"}))["id"]
                                for n in range(THREADS)]
                     handled, committed, recorded, replies = await run_ours(
-                        emu, user["id"], threads, chunks, args.messages, Path(tmp) / "ingest.db")
+                        emu, user["id"], threads, chunks, args.messages, Path(tmp) / "ingest.db", tap=not args.no_tap)
                     bare_rates.append(args.messages / bare)
                     ours_rates.append(args.messages / committed)
                     handled_rates.append(args.messages / handled)

@@ -135,6 +135,9 @@ async def test_tree_pages_mine_export_and_forget_me(newsroom: Newsroom) -> None:
     nowhere = await room.slash(room.bob, "comments tree")
     assert "article's thread" in nowhere.content
 
+    info = await room.slash(room.alice, "article info", channel=thread)
+    assert "Comments: 25 · Participants: 2 · Reactions: 2" in info.content
+
     mine = await room.slash(room.bob, "comments mine")
     assert mine.ephemeral and "reply number 23" in mine.content and "Root comment" not in mine.content
 
