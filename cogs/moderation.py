@@ -200,11 +200,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
                 channel = self.bot.get_channel(thread_id)
                 if isinstance(channel, discord.Thread):
                     for start in range(0, len(ids), 100):
-                        chunk = [discord.Object(i) for i in ids[start:start + 100]]
-                        try:
-                            await channel.delete_messages(chunk, reason=f"purge by {confirm.user}")
-                        except discord.NotFound:
-                            pass
+                        await _delete_many(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
                 for mid in ids:
                     await self.services.moderation.removed(guild_id=plan.guild_id, moderator_id=confirm.user.id,
                                                            message_id=mid, reason="purge", thread_id=thread_id)
@@ -268,6 +264,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             await self.services.moderation.log(guild_id=timer.payload["guild_id"], moderator_id=0,
                                                action="auto_close", target_thread_id=thread_id,
                                                article_id=self.services.recorder.article_for(thread_id))
+            await self._modlog(timer.payload["guild_id"], f"{channel.mention} was closed automatically")
 
     # --- filters and the review queue ------------------------------------------------------------
 
@@ -335,6 +332,22 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             lines.append(f"{discord.utils.format_dt(datetime.fromtimestamp(a.created_at, tz=UTC), 'R')} "
                          f"{by} **{a.action}**{target}" + (f" — {escape_mentions(a.reason)}" if a.reason else ""))
         await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+
+async def _delete_many(channel: discord.Thread, ids: list[int], *, reason: str) -> None:
+    """Bulk delete; Discord refuses bulk deletes of messages older than 14 days, so fall back to one by one."""
+    try:
+        await channel.delete_messages([discord.Object(i) for i in ids], reason=reason)
+        return
+    except discord.NotFound:
+        return
+    except discord.HTTPException as exc:
+        log.info("bulk delete in %s refused (%s); deleting one by one", channel.id, exc)
+    for message_id in ids:
+        try:
+            await channel.get_partial_message(message_id).delete()
+        except discord.NotFound:
+            pass
 
 
 class _ReasonModal(discord.ui.Modal, title="Remove comment"):

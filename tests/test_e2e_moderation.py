@@ -92,6 +92,9 @@ async def test_thread_commands_remove_purge_and_modlog(newsroom: Newsroom) -> No
     assert rec.content.count("**remove**") == 2 and "still rude" in rec.content
     rec = await room.slash(room.moderator, "mod log")
     assert "**locked**" in rec.content
+    article_id = (await room.services.posts.by_thread(thread.id)).article_id  # type: ignore[union-attr]
+    rec = await room.slash(room.moderator, "mod log", {"article": str(article_id)})
+    assert "**locked**" in rec.content and rec.content.count("**remove**") >= 2
 
 
 def _reason_id(opened: object) -> str:
@@ -222,6 +225,7 @@ async def test_mute_expiry_and_auto_close_survive_restart(newsroom: Newsroom) ->
     assert await actions(room, "auto_close")
     assert await room.services.timers.get_key(f"close:{thread.id}") is None  # type: ignore[union-attr]
     assert any("mute expired" in m.content for m in emu.messages(room.modlog))
+    assert any("closed automatically" in m.content for m in emu.messages(room.modlog))
     stored = await room.services.threads.get(thread.id)  # type: ignore[union-attr]
     assert stored and stored.archived and stored.locked
     await room.slash(room.moderator, "mod reopen", channel=thread)
