@@ -182,7 +182,7 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
             bot = create_bot(services, guild_ready_timeout=0.05)
             async with bot:
                 task = asyncio.create_task(bot.start(emu.info["token"]))
-                listener = None
+                listener: Any = None
                 while listener is None or not bot.is_ready() or listener.backfills_done < 1:
                     if task.done():
                         task.result()
@@ -190,11 +190,11 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
                     await asyncio.sleep(0.01)
                 assert listener is not None
                 if not tap:  # measure the path through discord.Message and the on_message hook instead
-                    listener._remove_tap()  # type: ignore[attr-defined]
-                seen_before = listener.messages_seen  # type: ignore[attr-defined]
+                    listener._remove_tap()
+                seen_before = listener.messages_seen
                 started = time.perf_counter()
                 injecting = asyncio.create_task(inject(emu, user_id, threads, chunks))
-                while listener.messages_seen - seen_before < total:  # type: ignore[attr-defined]  # noqa: ASYNC110 (a counter, no event to await)
+                while listener.messages_seen - seen_before < total:  # noqa: ASYNC110 (a counter, no event to await)
                     await asyncio.sleep(0.002)
                 handled = time.perf_counter() - started
                 await injecting

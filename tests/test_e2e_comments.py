@@ -34,6 +34,9 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
     nested = emu.send(room.alice, thread, "Not per passenger.", reply_to=reply)
     with_file = emu.send(room.bob, thread, "The plan:", files=[("plan.txt", b"route 1, route 2")])
     outside = emu.send(room.alice, room.news, "not an article thread")
+    carol = emu.create_user("carol")
+    emu.add_member(room.guild, carol, nick="Carol from Sales")
+    nicked = emu.send(carol, thread, "a member with a server nickname")
     row = await eventually(room, lambda: comment(room, with_file.id), what="the attachment comment")
     assert json.loads(row["attachments"])[0]["name"] == "plan.txt"
     assert (await comment(room, first.id))["parent_id"] is None  # type: ignore[index]
@@ -41,6 +44,8 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
     assert (await comment(room, nested.id))["parent_id"] == reply.id  # type: ignore[index]
     assert (await comment(room, nested.id))["author_name"] == "alice"  # type: ignore[index]
     assert await comment(room, outside.id) is None
+    row = await eventually(room, lambda: comment(room, nicked.id), what="the nicknamed comment")
+    assert row["author_name"] == "Carol from Sales" and row["parent_id"] is None
     assert all(r["article_id"] is not None for r in await db_rows(room, "SELECT article_id FROM comments"))
 
     # Edits become revisions; replaying an identical edit adds none.
