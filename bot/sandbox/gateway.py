@@ -34,6 +34,7 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 class Intents:
     GUILDS = 1 << 0
     GUILD_MEMBERS = 1 << 1
+    GUILD_MODERATION = 1 << 2
     GUILD_PRESENCES = 1 << 8
     GUILD_MESSAGES = 1 << 9
     GUILD_MESSAGE_REACTIONS = 1 << 10
@@ -50,6 +51,8 @@ def _intent_for(event: str, guild_id: int | None = 0) -> int:
         return Intents.GUILD_MESSAGE_REACTIONS
     if event.startswith("MESSAGE_"):
         return Intents.GUILD_MESSAGES
+    if event.startswith("GUILD_BAN"):
+        return Intents.GUILD_MODERATION
     if event.startswith("GUILD_MEMBER"):
         return Intents.GUILD_MEMBERS
     if event.startswith(("GUILD_", "CHANNEL_", "THREAD_")):

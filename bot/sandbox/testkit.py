@@ -51,6 +51,10 @@ class TestKit:
         """Remove the bot from `guild` (GUILD_DELETE reaches it; its REST calls there then fail)."""
         self.world.remove_bot(guild)
 
+    def ban(self: DiscordEmulator, guild: Guild, user: User, *, reason: str | None = None) -> None:
+        """A moderator banning `user` from outside the bot (GUILD_BAN_ADD + GUILD_MEMBER_REMOVE)."""
+        self.world.ban(guild, user, reason=reason)
+
     def create_role(self: DiscordEmulator, guild: Guild, name: str, permissions: int = 0) -> Role:
         return self.world.new_role(guild, name, permissions)
 
