@@ -63,6 +63,18 @@ async def test_gateway_resume_replays_missed_events(emulator: DiscordEmulator, b
     assert emulator.gateway.resumes == 1 and emulator.gateway.identifies == 1
 
 
+async def test_gateway_op7_reconnect_resumes(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
+    _guild, news, alice = _setup(emulator)
+    bot = make_bot()
+    seen = record(bot, "message")
+    await bot_runner.start(bot)
+    await emulator.gateway.send_reconnect()
+    await emulator.wait_for(lambda: emulator.gateway.resumes == 1)
+    emulator.send(alice, news, "after op 7")
+    await emulator.wait_for(lambda: any(m.content == "after op 7" for m in seen))
+    assert emulator.gateway.identifies == 1
+
+
 async def test_gateway_invalid_session_reidentifies(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
     _guild, news, alice = _setup(emulator)
     bot = make_bot()

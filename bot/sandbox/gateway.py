@@ -198,7 +198,7 @@ class Gateway:
     async def _writer(self, session: Session, ws: web.WebSocketResponse) -> None:
         try:
             while session.ws is ws and not ws.closed:
-                while session.outbox:
+                while session.outbox and session.ws is ws:  # a RESUME elsewhere takes the outbox over
                     await ws.send_str(session.outbox.popleft())
                 session.wake.clear()
                 if not session.outbox:
@@ -253,11 +253,16 @@ class Gateway:
         seq = int(d.get("seq") or 0)
         oldest = session.sent[0][0] if session and session.sent else 1
         if (session is None or not session.valid or d.get("token") not in (self.token, f"Bot {self.token}")
-                or session.ws is not None or seq + 1 < oldest):
+                or seq + 1 < oldest):
             await ws.send_str('{"op":9,"s":null,"t":null,"d":false}')
             return None
         self.resumes += 1
-        session.ws = ws
+        previous = session.ws
+        session.ws = ws  # the client may resume before we noticed its old socket close: take over
+        session.outbox.clear()
+        session.wake.set()
+        if previous is not None and not previous.closed:
+            await previous.close(code=4000, message=b"session resumed elsewhere")
         for s, frame in session.sent:
             if s > seq:
                 session.outbox.append(frame)
