@@ -15,12 +15,12 @@ from bot.sandbox.model import ChannelKind, Overwrite, Perm
 from bot.sandbox.wire import json_response, no_content, read_body, snowflake
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import DiscordEmulator
+    from bot.sandbox.server import EmulatorServer
 
 __all__ = ["add_core_routes"]
 
 
-def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str) -> None:
+def add_core_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str) -> None:
     world = emu.world
     bot = world.bot_user
 
@@ -244,10 +244,9 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
         channel = world.channel(snowflake(request, "channel_id"))
         data = (await read_body(request)).json
         if channel.is_thread:
-            keys = {"name": "name", "archived": "archived", "locked": "locked", "invitable": "invitable",
-                    "auto_archive_duration": "auto_archive_duration", "rate_limit_per_user": "rate_limit_per_user",
-                    "applied_tags": "applied_tags", "flags": "flags"}
-            changes = {keys[k]: v for k, v in data.items() if k in keys}
+            thread_keys = {"name", "archived", "locked", "invitable", "auto_archive_duration",
+                           "rate_limit_per_user", "applied_tags", "flags"}
+            changes = {k: v for k, v in data.items() if k in thread_keys}
             if "applied_tags" in changes:
                 changes["applied_tags"] = [int(t) for t in changes["applied_tags"]]
             world.edit_thread(bot, channel, **changes)
