@@ -24,6 +24,8 @@ __all__ = ["CliError", "build_parser", "main"]
 
 # Modules that contribute subcommands: each has `register(subparsers) -> None`.
 _EXTENSIONS: tuple[str, ...] = (
+    "bot.feeds.cli",
+    "bot.summarize.cli",
     "bot.sandbox.cli",
 )
 
@@ -125,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(env_file=args.env_file)
         _configure_logging(settings)
         result = handler(args, settings)
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)
     except (CliError, SettingsError) as exc:

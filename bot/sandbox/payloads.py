@@ -248,9 +248,11 @@ def reaction_event(
 
 
 def guild_create(
-    g: Guild, *, channels: list[dict[str, Any]], threads: list[dict[str, Any]], with_members: bool
+    g: Guild, *, channels: list[dict[str, Any]], threads: list[dict[str, Any]], with_members: bool,
+    self_id: int | None = None,
 ) -> dict[str, Any]:
-    members = [member(m) for m in g.members.values()] if with_members else []
+    # Without the members intent Discord still sends the bot's own member (that is how `guild.me` exists).
+    members = [member(m) for uid, m in g.members.items() if with_members or uid == self_id]
     return {
         "id": str(g.id),
         "name": g.name,

@@ -306,7 +306,8 @@ class WorldBase:
         chans = [payloads.channel(c) for c in self.guild_channels(guild)]
         normal = [c for c in chans if c["type"] not in ChannelKind.THREADS]
         threads = [c for c in chans if c["type"] in ChannelKind.THREADS and not c["thread_metadata"]["archived"]]
-        return payloads.guild_create(guild, channels=normal, threads=threads, with_members=with_members)
+        return payloads.guild_create(guild, channels=normal, threads=threads, with_members=with_members,
+                                     self_id=self.bot_user.id)
 
     def message_payload(self, message: Message, *, with_content: bool = True,
                         with_reference: bool = True) -> dict[str, Any]:

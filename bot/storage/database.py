@@ -8,15 +8,16 @@ because an edited migration means two databases with the same version and differ
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -24,6 +25,8 @@ __all__ = ["Database", "Migration", "MigrationError", "load_migrations"]
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5000
+LOCK_RETRIES = 50
+T = TypeVar("T")
 
 
 class MigrationError(RuntimeError):
@@ -101,18 +104,37 @@ class Database:
 
     # --- queries -------------------------------------------------------------------------------------
 
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one autocommit statement, retrying when another connection (another shard's process, or a
+        test's second connection) got in between: in WAL mode a statement that read before it wrote can fail
+        with "database is locked" at once, without waiting for the busy timeout."""
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return await call()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or self._conn.in_transaction or attempt == LOCK_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement in its own transaction; return the last row id (for INSERTs)."""
-        cursor = await self._conn.execute(sql, params)
-        rowid = cursor.lastrowid or 0
-        await cursor.close()
-        return rowid
+        async def run() -> int:
+            cursor = await self._conn.execute(sql, params)
+            rowid = cursor.lastrowid or 0
+            await cursor.close()
+            return rowid
+
+        return await self._retrying(run)
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        cursor = await self._conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        async def run() -> int:
+            cursor = await self._conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+        return await self._retrying(run)
 
     async def run_batch(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Run statements in order in one transaction: all of them or none."""
@@ -126,12 +148,18 @@ class Database:
         await self._conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async def run() -> sqlite3.Row | None:
+            async with self._conn.execute(sql, params) as cursor:
+                return await cursor.fetchone()
+
+        return await self._retrying(run)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async def run() -> list[sqlite3.Row]:
+            async with self._conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+
+        return await self._retrying(run)
 
     async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -192,16 +220,29 @@ class Database:
     # --- backup --------------------------------------------------------------------------------------
 
     async def backup(self, destination: Path) -> None:
-        """Copy the live database with SQLite's online backup API (consistent even while writing)."""
+        """Copy the live database with SQLite's online backup API.
+
+        The copy runs on its own connection in one step, so it reads one consistent snapshot while the
+        bot's connection keeps writing (WAL lets readers and the writer proceed together).
+        """
         destination = Path(destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.exists():
-            destination.unlink()
-        target = await aiosqlite.connect(destination)
+        await asyncio.to_thread(_backup_file, self.path, destination)
+
+
+def _backup_file(source: Path, destination: Path) -> None:
+    partial = destination.with_name(destination.name + ".partial")
+    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(partial)
         try:
-            await self._conn.backup(target, pages=256)
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
         finally:
-            await target.close()
+            dst.close()
+    finally:
+        src.close()
+    partial.replace(destination)  # never leave a half-written backup under the requested name
 
 
 def _split_sql(script: str) -> list[str]:

@@ -1,0 +1,70 @@
+"""Export a guild's (or one article's) discussion: threaded structure, revisions and reactions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from bot.storage.database import Database
+
+__all__ = ["EXPORT_FORMATS", "CommentExporter"]
+
+EXPORT_FORMATS = ("json", "csv")
+CSV_COLUMNS = [
+    "message_id", "article_id", "article_title", "thread_id", "parent_id", "author_id", "author_name",
+    "content", "status", "created_at", "edited_at", "deleted_at", "removed_reason", "revisions", "reactions",
+]
+
+
+class CommentExporter:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def collect(self, guild_id: int, article_id: int | None = None) -> dict[str, Any]:
+        where, params = "c.guild_id = ?", [guild_id]
+        if article_id is not None:
+            where += " AND c.article_id = ?"
+            params.append(article_id)
+        comments = [dict(r) for r in await self._db.fetchall(
+            "SELECT c.*, a.title AS article_title FROM comments c LEFT JOIN articles a ON a.id = c.article_id"
+            f" WHERE {where} ORDER BY c.message_id", params,
+        )]
+        ids = [c["message_id"] for c in comments]
+        revisions: dict[int, list[dict[str, Any]]] = {}
+        reactions: dict[int, list[dict[str, Any]]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start:chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in await self._db.fetchall(
+                f"SELECT message_id, old_content, new_content, edited_at FROM comment_revisions"
+                f" WHERE message_id IN ({marks}) ORDER BY edited_at, id", chunk,
+            ):
+                revisions.setdefault(r["message_id"], []).append(
+                    {k: r[k] for k in ("old_content", "new_content", "edited_at")})
+            for r in await self._db.fetchall(
+                f"SELECT message_id, user_id, emoji, added_at, removed_at FROM reactions"
+                f" WHERE message_id IN ({marks}) ORDER BY added_at, id", chunk,
+            ):
+                reactions.setdefault(r["message_id"], []).append(
+                    {k: r[k] for k in ("user_id", "emoji", "added_at", "removed_at")})
+        for c in comments:
+            c["attachments"] = json.loads(c["attachments"])
+            c["revisions"] = revisions.get(c["message_id"], [])
+            c["reactions"] = reactions.get(c["message_id"], [])
+        return {"guild_id": guild_id, "article_id": article_id, "comments": comments}
+
+    async def export(self, guild_id: int, fmt: str, article_id: int | None = None) -> bytes:
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+        data = await self.collect(guild_id, article_id)
+        if fmt == "json":
+            return json.dumps(data, ensure_ascii=False, indent=2).encode()
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for c in data["comments"]:
+            writer.writerow({**c, "revisions": json.dumps(c["revisions"], ensure_ascii=False),
+                             "reactions": json.dumps(c["reactions"], ensure_ascii=False)})
+        return out.getvalue().encode()

@@ -1,0 +1,183 @@
+"""Decides what happens to each message in an article thread, and records it.
+
+The listener hands over plain data (`IncomingMessage`, edits, deletes, reactions); the recorder answers
+with a `Decision` the cog carries out on Discord (remove a muted user's comment, flag it for review).
+It is on the hot path of every message, so the questions it asks per event are answered from memory:
+which threads are article threads, who is muted, which filters a guild has. The stores stay the truth;
+these caches are refreshed whenever the moderation service changes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from bot.moderation.rules import FilterHit, check_filters
+from bot.storage.comments import Attachment, CommentRecord, CommentStore, ReactionStore
+from bot.storage.moderation import ModerationStore, WordFilter
+from bot.storage.posts import PostStore
+from bot.storage.threads import ThreadStore
+
+__all__ = ["CommentRecorder", "Decision", "IncomingMessage", "Verdict"]
+
+
+class Verdict(Enum):
+    IGNORED = "ignored"              # not an article thread, or a bot
+    RECORDED = "recorded"
+    REMOVE_MUTED = "remove_muted"    # recorded, then to be removed: the author is muted
+    REMOVE_FILTERED = "remove_filtered"
+    FLAGGED = "flagged"              # recorded and held for review in /mod queue
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str | None = None
+    article_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    message_id: int
+    guild_id: int
+    thread_id: int
+    author_id: int
+    author_name: str
+    author_is_bot: bool
+    content: str
+    created_at: float
+    reply_to_id: int | None = None
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    edited_at: float | None = None
+
+
+_FilterList = list[tuple[WordFilter, re.Pattern[str]]]
+
+
+class CommentRecorder:
+    def __init__(
+        self, *, threads: ThreadStore, comments: CommentStore, reactions: ReactionStore,
+        moderation: ModerationStore, posts: PostStore | None = None,
+    ) -> None:
+        self._posts = posts
+        self._post_messages: set[int] = set()
+        self._threads = threads
+        self._comments = comments
+        self._reactions = reactions
+        self._moderation = moderation
+        self._thread_articles: dict[int, int | None] = {}
+        self._mutes: dict[tuple[int, int], float | None] = {}
+        self._filters: dict[int, _FilterList] = {}
+        self._lock = asyncio.Lock()
+
+    # --- caches ----------------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Fill the caches from storage (at start-up)."""
+        for thread in await self._threads.open_threads():
+            self._thread_articles[thread.thread_id] = thread.article_id
+        for mute in await self._moderation.all_mutes():
+            self._mutes[(mute.guild_id, mute.user_id)] = mute.expires_at
+        for guild_id in await self._moderation.guilds_with_filters():
+            await self.refresh_filters(guild_id)
+        if self._posts is not None:
+            self._post_messages.update(await self._posts.all_message_ids())
+
+    def track_thread(self, thread_id: int, article_id: int | None) -> None:
+        self._thread_articles[thread_id] = article_id
+
+    async def is_article_thread(self, thread_id: int) -> bool:
+        if thread_id in self._thread_articles:
+            return True
+        thread = await self._threads.get(thread_id)
+        if thread is not None:
+            self._thread_articles[thread_id] = thread.article_id
+        return thread is not None
+
+    def track_post(self, message_id: int) -> None:
+        """A story post's message: reactions on it count for its article even outside the thread."""
+        self._post_messages.add(message_id)
+
+    def article_for(self, thread_id: int) -> int | None:
+        return self._thread_articles.get(thread_id)
+
+    def set_mute(self, guild_id: int, user_id: int, expires_at: float | None) -> None:
+        self._mutes[(guild_id, user_id)] = expires_at
+
+    def clear_mute(self, guild_id: int, user_id: int) -> None:
+        self._mutes.pop((guild_id, user_id), None)
+
+    def is_muted(self, guild_id: int, user_id: int, now: float | None = None) -> bool:
+        key = (guild_id, user_id)
+        if key not in self._mutes:
+            return False
+        expires = self._mutes[key]
+        return expires is None or expires > (time.time() if now is None else now)
+
+    async def refresh_filters(self, guild_id: int) -> None:
+        self._filters[guild_id] = [(f, f.compiled()) for f in await self._moderation.filters(guild_id)]
+
+    def _check(self, guild_id: int, text: str) -> FilterHit | None:
+        filters = self._filters.get(guild_id)
+        return check_filters(text, filters) if filters else None
+
+    # --- events ----------------------------------------------------------------------------------
+
+    async def on_message(self, message: IncomingMessage) -> Decision:
+        if message.author_is_bot or not await self.is_article_thread(message.thread_id):
+            return Decision(Verdict.IGNORED)
+        article_id = self._thread_articles.get(message.thread_id)
+        muted = self.is_muted(message.guild_id, message.author_id, message.created_at)
+        hit = None if muted else self._check(message.guild_id, message.content)
+        await self._comments.record(CommentRecord(
+            message_id=message.message_id, guild_id=message.guild_id, thread_id=message.thread_id,
+            author_id=message.author_id, author_name=message.author_name, content=message.content,
+            created_at=message.created_at, article_id=article_id, parent_id=message.reply_to_id,
+            attachments=message.attachments, edited_at=message.edited_at,
+        ))
+        if muted:
+            return Decision(Verdict.REMOVE_MUTED, "you are muted in article comments", article_id)
+        if hit is not None:
+            if hit.action == "remove":
+                return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}", article_id)
+            await self._comments.set_status(message.message_id, "flagged")
+            return Decision(Verdict.FLAGGED, f"matched the filter {hit.pattern!r}", article_id)
+        return Decision(Verdict.RECORDED, article_id=article_id)
+
+    async def on_edit(self, *, guild_id: int, thread_id: int, message_id: int, content: str, edited_at: float) -> Decision:
+        if not await self.is_article_thread(thread_id):
+            return Decision(Verdict.IGNORED)
+        await self._comments.record_edit(message_id, content, edited_at)
+        hit = self._check(guild_id, content)
+        if hit is not None and hit.action == "remove":
+            return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}")
+        if hit is not None:
+            await self._comments.set_status(message_id, "flagged")
+            return Decision(Verdict.FLAGGED, f"matched the filter {hit.pattern!r}")
+        return Decision(Verdict.RECORDED)
+
+    async def on_delete(self, message_ids: Sequence[int], at: float) -> None:
+        await self._comments.record_deletes(message_ids, at)
+
+    async def on_reaction(
+        self, *, added: bool, guild_id: int, channel_id: int, message_id: int, user_id: int, emoji: str, at: float,
+    ) -> bool:
+        """Record a reaction in an article thread (on the story post or a comment). True if recorded."""
+        # A thread started from a message shares the message's id, so the story post itself is found
+        # both by its own id and as a thread id.
+        on_story = message_id in self._post_messages or message_id in self._thread_articles
+        if not on_story and not await self.is_article_thread(channel_id):
+            return False
+        if added:
+            await self._reactions.add(guild_id=guild_id, channel_id=channel_id, message_id=message_id,
+                                      user_id=user_id, emoji=emoji, at=at)
+        else:
+            await self._reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=at)
+        return True
+
+    async def flush(self) -> None:
+        await self._comments.flush()

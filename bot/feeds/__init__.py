@@ -1,0 +1,1 @@
+"""Feeds: fetching, guarding, parsing, deduplicating and scheduling news feeds (no discord imports)."""

@@ -1,0 +1,63 @@
+"""Plain events the feed scheduler emits for the bot to act on (post, edit, warn admins). No discord here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.feeds.models import Article, FeedItem
+
+__all__ = ["FeedEvent", "FeedFailing", "FeedPaused", "FeedRecovered", "NewArticle", "UpdatedArticle"]
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article seen for the first time: post it to the feed's subscriptions."""
+
+    feed_id: int
+    feed_url: str
+    feed_title: str | None
+    article: Article
+    item: FeedItem
+
+
+@dataclass(frozen=True)
+class UpdatedArticle:
+    """An article already seen whose content changed: edit the existing posts."""
+
+    feed_id: int
+    feed_url: str
+    feed_title: str | None
+    article: Article
+    item: FeedItem
+
+
+@dataclass(frozen=True)
+class FeedFailing:
+    """A poll failed; the feed will be retried at `next_poll_at` (UTC unix seconds)."""
+
+    feed_id: int
+    feed_url: str
+    error: str
+    consecutive_failures: int
+    next_poll_at: float
+
+
+@dataclass(frozen=True)
+class FeedPaused:
+    """The feed stopped being polled (410 Gone, or too many failures in a row); `reason` says why."""
+
+    feed_id: int
+    feed_url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FeedRecovered:
+    """A poll worked again after `after_failures` failures (lets the bot clear a warning)."""
+
+    feed_id: int
+    feed_url: str
+    after_failures: int
+
+
+FeedEvent = NewArticle | UpdatedArticle | FeedFailing | FeedPaused | FeedRecovered

@@ -1,0 +1,162 @@
+"""Following a feed from a channel: find the feed behind a URL, check it works, and start quietly.
+
+Used by `/feed add|remove|pause|resume|edit|test`. Subscribing never floods a channel: everything the feed
+carries right now is marked seen (only the newest item is offered as a preview), and so does resuming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+
+from bot.feeds.errors import FetchError
+from bot.feeds.fetcher import FeedFetcher
+from bot.feeds.finder import find_feeds
+from bot.feeds.models import Article, FeedItem, FeedParseError, ParsedFeed
+from bot.feeds.parser import parse_feed
+from bot.storage.articles import ArticleStore
+from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore
+
+__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "matches_filters", "parse_keywords"]
+
+MODES = ("thread", "forum", "plain")
+
+
+class FeedProblem(ValueError):
+    """Why a feed cannot be followed, phrased for the person who asked."""
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    feed: Feed
+    subscription: Subscription
+    feed_title: str | None
+    newest: Article | None          # offered as a preview; never posted automatically
+    items: int
+
+
+def parse_keywords(text: str | None) -> list[str]:
+    """'ai, climate,  "central bank"' -> ['ai', 'climate', 'central bank']."""
+    if not text:
+        return []
+    return [k.strip().strip('"').lower() for k in text.split(",") if k.strip().strip('"')]
+
+
+def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bool:
+    """Include: at least one keyword must appear (whole words); exclude: none may appear."""
+    haystack = " ".join(t for t in texts if t).lower()
+
+    def found(keyword: str) -> bool:
+        return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", haystack) is not None
+
+    includes, excludes = parse_keywords(include), parse_keywords(exclude)
+    if includes and not any(found(k) for k in includes):
+        return False
+    return not any(found(k) for k in excludes)
+
+
+class FeedSubscriptions:
+    def __init__(self, *, fetcher: FeedFetcher, feeds: FeedStore, subscriptions: SubscriptionStore,
+                 articles: ArticleStore, poll_interval: float) -> None:
+        self._poll_interval = poll_interval
+        self._fetcher = fetcher
+        self._feeds = feeds
+        self._subscriptions = subscriptions
+        self._articles = articles
+
+    async def resolve(self, url: str) -> tuple[str, ParsedFeed]:
+        """The feed URL for `url` (a feed or a site) and its current content. Raises FeedProblem."""
+        url = url.strip()
+        if not re.match(r"^https?://", url, re.IGNORECASE):
+            url = "https://" + url
+        try:
+            links = await find_feeds(self._fetcher, url)
+        except FetchError as exc:
+            raise FeedProblem(str(exc)) from None
+        if not links:
+            raise FeedProblem(f"No feed found at {url}: it is not a feed and its page advertises none. "
+                              "Paste the feed's own URL (often ending in /feed, /rss or .xml).")
+        problems = []
+        for link in links[:3]:
+            try:
+                result = await self._fetcher.fetch(link.url)
+                parsed = await asyncio.to_thread(parse_feed, result.body, url=result.url,
+                                                 content_type=result.content_type)
+                return result.url, parsed
+            except (FetchError, FeedParseError) as exc:
+                problems.append(str(exc))
+        raise FeedProblem(problems[0])
+
+    async def subscribe(
+        self, url: str, *, guild_id: int, channel_id: int, mode: str = "thread", summary: bool = False,
+        mention_role_id: int | None = None, include: str | None = None, exclude: str | None = None,
+        created_by: int | None = None,
+    ) -> SubscribeResult:
+        if mode not in MODES:
+            raise FeedProblem(f"mode must be one of {', '.join(MODES)}")
+        feed_url, parsed = await self.resolve(url)
+        feed = await self._feeds.get_or_create(feed_url)
+        if feed.baseline_pending:
+            # A feed nobody followed yet: what it carries now is the past. Mark it seen so the channel starts
+            # with the next article, not with a flood of old ones.
+            newest = await self._articles.mark_seen(feed.id, parsed.items)
+            now = time.time()
+            await self._feeds.record_success(feed.id, now=now, etag=None, last_modified=None, min_interval=None,
+                                             next_poll_at=now + self._poll_interval, title=parsed.title,
+                                             site_url=parsed.site_url, body_hash=None, baseline_done=True)
+        else:
+            # Followed elsewhere already: stored articles are seen; anything newer than the last poll is
+            # genuinely new and will reach this channel too at the next poll.
+            recent = await self._articles.recent(feed.id, limit=1)
+            newest = recent[0] if recent else None
+        try:
+            sub = await self._subscriptions.add(
+                feed.id, guild_id, channel_id, mode=mode, include_filter=include, exclude_filter=exclude,
+                mention_role_id=mention_role_id, summary=summary, created_by=created_by)
+        except SubscriptionExistsError:
+            raise FeedProblem("This channel already follows that feed; use `/feed edit` to change it.") from None
+        stored = await self._feeds.get(feed.id)
+        assert stored is not None
+        return SubscribeResult(stored, sub, parsed.title, newest, len(parsed.items))
+
+    async def preview(self, subscription: Subscription) -> list[FeedItem]:
+        """What the feed carries now that this subscription's filters let through (for `/feed test`)."""
+        feed = await self._feeds.get(subscription.feed_id)
+        if feed is None:
+            raise FeedProblem("That feed is gone.")
+        _, parsed = await self.resolve(feed.url)
+        return [i for i in parsed.items
+                if matches_filters(subscription.include_filter, subscription.exclude_filter, i.title, i.excerpt,
+                                   " ".join(i.categories))]
+
+    async def remove(self, subscription_id: int) -> bool:
+        removed = await self._subscriptions.remove(subscription_id)
+        await self._feeds.delete_unfollowed()
+        return removed
+
+    async def pause(self, subscription_id: int) -> Subscription | None:
+        return await self._subscriptions.update(subscription_id, paused=True)
+
+    async def resume(self, subscription: Subscription) -> Subscription | None:
+        """Resume without a flood of what appeared meanwhile."""
+        feed = await self._feeds.get(subscription.feed_id)
+        if feed is not None:
+            others = [s for s in await self._subscriptions.for_feed(feed.id) if s.id != subscription.id]
+            if feed.paused or not others:
+                # The feed was not polled during the pause (paused itself, or nobody else follows it). Take a
+                # baseline: with baseline_pending set, what is stored now is marked seen and not announced.
+                await self._feeds.resume(feed.id)
+                try:
+                    _, parsed = await self.resolve(feed.url)
+                except FeedProblem:
+                    pass  # still broken: the baseline is taken at the next good poll
+                else:
+                    await self._articles.mark_seen(feed.id, parsed.items)
+                    now = time.time()
+                    await self._feeds.record_success(feed.id, now=now, etag=None, last_modified=None,
+                                                     next_poll_at=now + self._poll_interval, baseline_done=True)
+            # With other live subscriptions the feed kept being polled; what arrived meanwhile was skipped here.
+        await self._subscriptions.clear_failing(subscription.id)
+        return await self._subscriptions.update(subscription.id, paused=False)

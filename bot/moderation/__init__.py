@@ -1,0 +1,1 @@
+"""Moderation rules and actions for article comment threads (no Discord here: cogs carry them out)."""

@@ -1,0 +1,54 @@
+"""Small pure rules: durations as moderators type them, and word filters applied to comment text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.storage.moderation import WordFilter
+
+__all__ = ["FilterHit", "check_filters", "format_duration", "parse_duration"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+MAX_DURATION = 365 * 86400
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '10m', '2h30m', '1d', '1w' -> seconds. Raises ValueError with a message for the user."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned.isdigit():
+        cleaned += "m"  # a bare number means minutes, the common case for a mute
+    parts = _DURATION.findall(cleaned)
+    if not parts or "".join(n + u for n, u in parts) != cleaned:
+        raise ValueError(f"{text!r} is not a duration: use forms like 30m, 2h, 1d or 1w")
+    seconds = sum(int(n) * _UNITS[u] for n, u in parts)
+    if not 0 < seconds <= MAX_DURATION:
+        raise ValueError("a duration must be between 1 second and 365 days")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    out = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            out.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(out) or "0s"
+
+
+@dataclass(frozen=True)
+class FilterHit:
+    pattern: str
+    action: str  # "remove" wins over "flag" when both match
+
+
+def check_filters(text: str, filters: Iterable[tuple[WordFilter, re.Pattern[str]]]) -> FilterHit | None:
+    hit: FilterHit | None = None
+    for word_filter, compiled in filters:
+        if compiled.search(text):
+            if word_filter.action == "remove":
+                return FilterHit(word_filter.pattern, "remove")
+            hit = hit or FilterHit(word_filter.pattern, "flag")
+    return hit

@@ -1,0 +1,135 @@
+"""Turn an article into the text of a story post, within Discord's limits, with feed text made inert.
+
+Everything here is plain data: the cog turns a `StoryPost` into a discord.Embed. Feed text is untrusted:
+markdown is escaped so a title cannot break formatting, and mention syntax is broken with a zero-width
+space so it renders as text (allowed_mentions stops pings as well; this stops the rendering).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = [
+    "LIMITS",
+    "EmbedSpec",
+    "StoryPost",
+    "build_story_post",
+    "escape_mentions",
+    "escape_text",
+    "thread_name_for",
+    "truncate_words",
+]
+
+# Discord's documented limits (characters).
+LIMITS = {
+    "content": 2000,
+    "embed_title": 256,
+    "embed_description": 4096,
+    "embed_author": 256,
+    "embed_footer": 2048,
+    "embed_field_value": 1024,
+    "embed_total": 6000,
+    "thread_name": 100,
+}
+# Keep story excerpts readable rather than filling the 4096 allowed.
+EXCERPT_CHARS = 600
+ZWSP = "\u200b"
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#])")
+_MENTION = re.compile(r"<(@[!&]?|#|/)")
+_EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+\.)(\s)", re.MULTILINE)
+_WS = re.compile(r"\s+")
+
+
+def escape_mentions(text: str) -> str:
+    """Make @everyone, @here and <@id>/<@&id>/<#id>/</cmd:id> render as plain text."""
+    text = _EVERYONE.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+    return _MENTION.sub(lambda m: f"<{ZWSP}{m.group(1)}", text)
+
+
+def escape_text(text: str) -> str:
+    """Escape markdown and mentions in untrusted text."""
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LIST_START.sub(r"\1\\\2\3", text)
+    return escape_mentions(text)
+
+
+def truncate_words(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Cut `text` to at most `limit` characters at a word boundary, ending with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ellipsis):
+        return ellipsis[:limit]
+    cut = text[: limit - len(ellipsis)]
+    space = cut.rfind(" ")
+    if text[len(cut)].isspace():
+        pass  # the cut already falls between two words
+    elif space > limit // 2:  # a boundary not too far back; otherwise a long word is cut mid-way
+        cut = cut[:space]
+    cut = cut.rstrip(" ,;:-–—\\")
+    return cut + ellipsis
+
+
+def _clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _fit_escaped(text: str, limit: int) -> str:
+    """Escape then truncate so that the escaped form fits (escaping adds characters)."""
+    budget = limit
+    while True:
+        escaped = escape_text(truncate_words(text, budget))
+        if len(escaped) <= limit or budget <= 1:
+            return escaped[:limit]
+        budget -= max(1, len(escaped) - limit)
+
+
+@dataclass(frozen=True)
+class EmbedSpec:
+    title: str
+    url: str
+    description: str
+    author: str | None
+    timestamp: datetime | None
+    image_url: str | None
+    footer: str
+
+    def total_length(self) -> int:
+        return sum(len(x) for x in (self.title, self.description, self.author or "", self.footer))
+
+
+@dataclass(frozen=True)
+class StoryPost:
+    content: str | None          # the message text outside the embed (a role mention, if configured)
+    embed: EmbedSpec
+    thread_name: str
+    mention_role_id: int | None
+
+
+def thread_name_for(title: str) -> str:
+    """Thread names are shown as-is (no markdown) and capped at 100 characters."""
+    name = _clean(title) or "Discussion"
+    return escape_mentions(truncate_words(name, LIMITS["thread_name"]))
+
+
+def build_story_post(
+    *, title: str, url: str, source: str, excerpt: str | None = None, author: str | None = None,
+    published: datetime | None = None, image_url: str | None = None, mention_role_id: int | None = None,
+) -> StoryPost:
+    clean_title = _clean(title) or url
+    description = _fit_escaped(_clean(excerpt), EXCERPT_CHARS) if excerpt else ""
+    embed = EmbedSpec(
+        title=_fit_escaped(clean_title, LIMITS["embed_title"]),
+        url=url,
+        description=description,
+        author=_fit_escaped(_clean(author), LIMITS["embed_author"]) if author else None,
+        timestamp=published,
+        image_url=image_url if image_url and image_url.startswith(("http://", "https://")) else None,
+        footer=truncate_words(_clean(source) or "News", LIMITS["embed_footer"]),
+    )
+    assert embed.total_length() <= LIMITS["embed_total"]
+    content = f"<@&{mention_role_id}>" if mention_role_id else None
+    return StoryPost(content=content, embed=embed, thread_name=thread_name_for(clean_title),
+                     mention_role_id=mention_role_id)

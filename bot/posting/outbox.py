@@ -1,0 +1,102 @@
+"""What must be posted or edited, derived from the database so that a crash loses nothing.
+
+1. Storing an article queues an announcement (a trigger, see migration 0006).
+2. `reserve_announced()` turns announcements into post reservations for every subscription that should
+   carry the article (filters, pauses and subscription age considered), then drops the announcement.
+3. `pending_posts()` / `pending_edits()` list, for the guilds this process serves, the reservations not yet
+   sent and the posts showing an older version of their article.
+Every step is idempotent, so running it again after a crash at any point finishes the job exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.feeds.models import Article
+from bot.feeds.subscriptions import matches_filters
+from bot.storage.articles import ArticleStore
+from bot.storage.database import Database
+from bot.storage.feeds import Subscription, SubscriptionStore
+from bot.storage.posts import Post, PostStore
+
+__all__ = ["PostJob", "PostingOutbox"]
+
+
+@dataclass(frozen=True)
+class PostJob:
+    post: Post
+    article: Article
+    subscription: Subscription | None
+
+
+class PostingOutbox:
+    def __init__(self, *, db: Database, articles: ArticleStore, posts: PostStore,
+                 subscriptions: SubscriptionStore) -> None:
+        self._db = db
+        self._articles = articles
+        self._posts = posts
+        self._subscriptions = subscriptions
+
+    async def reserve_announced(self, limit: int = 500) -> int:
+        """Reserve posts for announced articles. Returns how many reservations were made."""
+        rows = await self._db.fetchall(
+            "SELECT article_id, kind FROM announcements ORDER BY created_at, article_id LIMIT ?", (limit,))
+        reserved = 0
+        for row in rows:
+            article = await self._articles.get(row["article_id"])
+            if article is not None and row["kind"] == "new" and article.feed_id is not None:
+                for sub in await self._subscriptions.for_feed(article.feed_id):
+                    if not self.should_carry(sub, article):
+                        continue
+                    if await self._posts.reserve(article_id=article.id, subscription_id=sub.id,
+                                                 guild_id=sub.guild_id, channel_id=sub.channel_id):
+                        reserved += 1
+            # Updates need no reservation: pending_edits() finds posts whose version is behind.
+            await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?",
+                                   (row["article_id"], row["kind"]))
+        return reserved
+
+    @staticmethod
+    def should_carry(sub: Subscription, article: Article) -> bool:
+        if sub.paused:
+            return False
+        if sub.created_at > article.first_seen.timestamp() + 1:
+            return False  # first seen before this channel followed the feed: it is the past there
+        return matches_filters(sub.include_filter, sub.exclude_filter, article.title, article.excerpt or "")
+
+    async def pending_posts(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
+        """Reserved posts not yet sent, oldest first, skipping subscriptions marked failing."""
+        jobs = []
+        for post in await self._posts.unfinished():
+            if guild_ids is not None and post.guild_id not in guild_ids:
+                continue
+            job = await self._job(post)
+            if job is None:
+                continue
+            if job.subscription is None:
+                await self._posts.release(post.id)  # the channel stopped following the feed meanwhile
+            elif not job.subscription.failing_reason:
+                jobs.append(job)
+        return jobs
+
+    async def pending_edits(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
+        rows = await self._db.fetchall(
+            "SELECT p.id FROM posts p JOIN articles a ON a.id = p.article_id"
+            " WHERE p.message_id IS NOT NULL AND p.content_hash IS NOT a.content_hash ORDER BY p.id")
+        jobs = []
+        for row in rows:
+            post = await self._posts.get(row["id"])
+            if post is None or (guild_ids is not None and post.guild_id not in guild_ids):
+                continue
+            job = await self._job(post)
+            if job is not None:
+                jobs.append(job)
+        return jobs
+
+    async def _job(self, post: Post) -> PostJob | None:
+        article = await self._articles.get(post.article_id)
+        if article is None:
+            return None
+        sub = await self._subscriptions.get(post.subscription_id) if post.subscription_id else None
+        return PostJob(post, article, sub)

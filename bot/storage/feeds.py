@@ -1,0 +1,303 @@
+"""`FeedStore` and `SubscriptionStore`: the `feeds` and `subscriptions` tables behind narrow async methods.
+
+A feed row is shared by every guild subscribed to its URL, so it is polled once however many channels follow
+it. Polling state (validators, next poll, failures, pause) lives on the feed; delivery state (channel, mode,
+filters, a channel that stopped accepting posts) on the subscription.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage.database import Database
+
+__all__ = ["Feed", "FeedStore", "ShardFilter", "Subscription", "SubscriptionExistsError", "SubscriptionStore"]
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    url: str
+    title: str | None
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    interval_seconds: int | None        # None: Settings.poll_interval_seconds
+    min_interval_seconds: int | None    # from Cache-Control max-age / RSS <ttl>
+    next_poll_at: float
+    last_polled_at: float | None
+    last_success_at: float | None
+    consecutive_failures: int
+    last_error: str | None
+    paused: bool
+    paused_reason: str | None
+    created_at: float
+    baseline_pending: bool
+    body_hash: str | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    feed_id: int
+    guild_id: int
+    channel_id: int
+    mode: str
+    include_filter: str | None
+    exclude_filter: str | None
+    mention_role_id: int | None
+    summary: bool
+    paused: bool
+    failing_reason: str | None
+    failing_announced: bool
+    created_by: int | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class ShardFilter:
+    """The guilds of some shards: Discord puts guild g on shard (g >> 22) % shard_count."""
+
+    shard_count: int
+    shard_ids: tuple[int, ...]
+
+    def matches(self, guild_id: int) -> bool:
+        return (guild_id >> 22) % self.shard_count in self.shard_ids
+
+
+class SubscriptionExistsError(ValueError):
+    """This channel already follows this feed."""
+
+
+def _feed(row: sqlite3.Row) -> Feed:
+    values = dict(row)
+    values["paused"] = bool(values["paused"])
+    values["baseline_pending"] = bool(values["baseline_pending"])
+    return Feed(**values)
+
+
+def _subscription(row: sqlite3.Row) -> Subscription:
+    values = dict(row)
+    for key in ("summary", "paused", "failing_announced"):
+        values[key] = bool(values[key])
+    return Subscription(**values)
+
+
+def _in(values: Collection[int]) -> str:
+    return ",".join("?" * len(values))
+
+
+class FeedStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get_or_create(self, url: str, *, now: float | None = None) -> Feed:
+        """The feed for `url`, created (due at once, with a baseline pending) if new."""
+        now = time.time() if now is None else now
+        await self._db.execute(
+            "INSERT INTO feeds (url, next_poll_at, created_at, baseline_pending) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (url) DO NOTHING", (url, now, now))
+        feed = await self.get_by_url(url)
+        assert feed is not None
+        return feed
+
+    async def get(self, feed_id: int) -> Feed | None:
+        row = await self._db.fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        return None if row is None else _feed(row)
+
+    async def get_by_url(self, url: str) -> Feed | None:
+        row = await self._db.fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
+        return None if row is None else _feed(row)
+
+    async def list(self, *, paused: bool | None = None) -> list[Feed]:
+        if paused is None:
+            rows = await self._db.fetchall("SELECT * FROM feeds ORDER BY id")
+        else:
+            rows = await self._db.fetchall("SELECT * FROM feeds WHERE paused = ? ORDER BY id", (int(paused),))
+        return [_feed(r) for r in rows]
+
+    async def due(
+        self,
+        now: float,
+        limit: int = 500,
+        *,
+        guild_ids: Collection[int] | None = None,
+        shards: ShardFilter | None = None,
+    ) -> builtins.list[Feed]:  # `list` here would be the method above
+        """Unpaused feeds whose next poll is due and that someone follows (an unpaused subscription),
+        optionally only in `guild_ids` and/or the guilds of `shards` (a process polls its own shards' feeds).
+        Oldest-due first."""
+        conditions = ["s.feed_id = f.id", "s.paused = 0"]
+        params: list[Any] = [now]
+        if guild_ids is not None:
+            if not guild_ids:
+                return []
+            conditions.append(f"s.guild_id IN ({_in(guild_ids)})")
+            params.extend(guild_ids)
+        if shards is not None:
+            conditions.append(f"((s.guild_id >> 22) % ?) IN ({_in(shards.shard_ids)})")
+            params.extend([shards.shard_count, *shards.shard_ids])
+        params.append(limit)
+        rows = await self._db.fetchall(
+            "SELECT f.* FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= ? "
+            f"AND EXISTS (SELECT 1 FROM subscriptions s WHERE {' AND '.join(conditions)}) "
+            "ORDER BY f.next_poll_at LIMIT ?", params)
+        return [_feed(r) for r in rows]
+
+    async def next_due_at(self) -> float | None:
+        """When the earliest unpaused, followed feed is due (None: nothing to poll)."""
+        return await self._db.fetchval(
+            "SELECT MIN(f.next_poll_at) FROM feeds f WHERE f.paused = 0 AND EXISTS "
+            "(SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id AND s.paused = 0)")
+
+    async def record_success(
+        self,
+        feed_id: int,
+        *,
+        now: float,
+        next_poll_at: float,
+        etag: str | None,
+        last_modified: str | None,
+        min_interval: int | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+        body_hash: str | None = None,
+        baseline_done: bool = False,
+    ) -> None:
+        """A poll worked (200 or 304): reset failures, keep the validators and the next poll time.
+        `title`/`site_url`/`body_hash` of None keep the stored values (a 304 carries none)."""
+        await self._db.execute(
+            "UPDATE feeds SET etag = ?, last_modified = ?, next_poll_at = ?, min_interval_seconds = ?, "
+            "last_polled_at = ?, last_success_at = ?, consecutive_failures = 0, last_error = NULL, "
+            "title = COALESCE(?, title), site_url = COALESCE(?, site_url), body_hash = COALESCE(?, body_hash), "
+            "baseline_pending = CASE WHEN ? THEN 0 ELSE baseline_pending END WHERE id = ?",
+            (etag, last_modified, next_poll_at, min_interval, now, now, title, site_url, body_hash,
+             int(baseline_done), feed_id))
+
+    async def record_failure(
+        self, feed_id: int, *, now: float, error: str, next_poll_at: float, max_failures: int
+    ) -> tuple[int, bool]:
+        """Count a failed poll. Returns (consecutive failures, paused now?): the feed is paused, with the error
+        as the reason, when the count reaches `max_failures`."""
+        row = await self._db.fetchone(
+            "UPDATE feeds SET consecutive_failures = consecutive_failures + 1, last_error = ?, last_polled_at = ?, "
+            "next_poll_at = ?, "
+            "paused = CASE WHEN consecutive_failures + 1 >= ? THEN 1 ELSE paused END, "
+            "paused_reason = CASE WHEN consecutive_failures + 1 >= ? AND paused = 0 THEN ? ELSE paused_reason END "
+            "WHERE id = ? RETURNING consecutive_failures, paused",
+            (error, now, next_poll_at, max_failures, max_failures,
+             f"{max_failures} failed polls in a row; last error: {error}", feed_id))
+        if row is None:
+            raise KeyError(feed_id)
+        return int(row[0]), bool(row[1])
+
+    async def pause(self, feed_id: int, reason: str, *, now: float | None = None) -> None:
+        await self._db.execute(
+            "UPDATE feeds SET paused = 1, paused_reason = ?, last_error = COALESCE(last_error, ?), "
+            "last_polled_at = COALESCE(?, last_polled_at) WHERE id = ?", (reason, reason, now, feed_id))
+
+    async def resume(self, feed_id: int, *, now: float | None = None) -> None:
+        """Unpause and poll soon. The first poll after a resume only marks the current items as seen, so the
+        articles published while paused do not arrive as a flood."""
+        now = time.time() if now is None else now
+        await self._db.execute(
+            "UPDATE feeds SET paused = 0, paused_reason = NULL, consecutive_failures = 0, last_error = NULL, "
+            "next_poll_at = ?, baseline_pending = 1 WHERE id = ?", (now, feed_id))
+
+    async def set_interval(self, feed_id: int, seconds: int | None) -> None:
+        await self._db.execute("UPDATE feeds SET interval_seconds = ? WHERE id = ?", (seconds, feed_id))
+
+    async def poll_soon(self, feed_id: int, *, now: float | None = None) -> None:
+        """Make the feed due now (e.g. a moderator asked for a refresh)."""
+        now = time.time() if now is None else now
+        await self._db.execute("UPDATE feeds SET next_poll_at = MIN(next_poll_at, ?) WHERE id = ?", (now, feed_id))
+
+    async def delete_unfollowed(self) -> int:
+        """Delete feeds nobody subscribes to any more; returns how many (their articles stay)."""
+        return await self._db.execute_rowcount(
+            "DELETE FROM feeds WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = feeds.id)")
+
+
+_UPDATABLE = frozenset({"channel_id", "mode", "include_filter", "exclude_filter", "mention_role_id", "summary",
+                        "paused"})
+
+
+class SubscriptionStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        feed_id: int,
+        guild_id: int,
+        channel_id: int,
+        *,
+        mode: str = "thread",
+        include_filter: str | None = None,
+        exclude_filter: str | None = None,
+        mention_role_id: int | None = None,
+        summary: bool = False,
+        created_by: int | None = None,
+        now: float | None = None,
+    ) -> Subscription:
+        now = time.time() if now is None else now
+        try:
+            sub_id = await self._db.execute(
+                "INSERT INTO subscriptions (feed_id, guild_id, channel_id, mode, include_filter, exclude_filter, "
+                "mention_role_id, summary, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (feed_id, guild_id, channel_id, mode, include_filter, exclude_filter, mention_role_id, int(summary),
+                 created_by, now))
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise SubscriptionExistsError(
+                    f"channel {channel_id} already follows this feed") from None
+            raise
+        sub = await self.get(sub_id)
+        assert sub is not None
+        return sub
+
+    async def remove(self, subscription_id: int) -> bool:
+        return await self._db.execute_rowcount("DELETE FROM subscriptions WHERE id = ?", (subscription_id,)) > 0
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        row = await self._db.fetchone("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+        return None if row is None else _subscription(row)
+
+    async def list_for_guild(self, guild_id: int) -> list[Subscription]:
+        rows = await self._db.fetchall("SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,))
+        return [_subscription(r) for r in rows]
+
+    async def for_feed(self, feed_id: int, *, active_only: bool = True) -> list[Subscription]:
+        """Who gets this feed's articles: by default the unpaused subscriptions."""
+        sql = "SELECT * FROM subscriptions WHERE feed_id = ?" + (" AND paused = 0" if active_only else "")
+        rows = await self._db.fetchall(sql + " ORDER BY id", (feed_id,))
+        return [_subscription(r) for r in rows]
+
+    async def update(self, subscription_id: int, **changes: Any) -> Subscription | None:
+        """Change some of channel_id, mode, include_filter, exclude_filter, mention_role_id, summary, paused."""
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"cannot update {', '.join(sorted(unknown))} of a subscription")
+        if changes:
+            values = [int(v) if isinstance(v, bool) else v for v in changes.values()]
+            assignments = ", ".join(f"{name} = ?" for name in changes)
+            await self._db.execute(f"UPDATE subscriptions SET {assignments} WHERE id = ?", (*values, subscription_id))
+        return await self.get(subscription_id)
+
+    async def mark_failing(self, subscription_id: int, reason: str) -> bool:
+        """Record why posting to this subscription fails. Returns True the first time (announce it once)."""
+        first = await self._db.execute_rowcount(
+            "UPDATE subscriptions SET failing_reason = ?, failing_announced = 1 WHERE id = ? AND failing_announced = 0",
+            (reason, subscription_id))
+        if not first:
+            await self._db.execute("UPDATE subscriptions SET failing_reason = ? WHERE id = ?", (reason, subscription_id))
+        return first > 0
+
+    async def clear_failing(self, subscription_id: int) -> None:
+        await self._db.execute(
+            "UPDATE subscriptions SET failing_reason = NULL, failing_announced = 0 WHERE id = ?", (subscription_id,))

@@ -1,0 +1,121 @@
+"""Story posts: which article went to which channel as which message and thread.
+
+Posting is two-phase so a crash can never cause a double post: `reserve()` writes a row with a nonce
+before the message is sent (the nonce travels with the message, with enforce_nonce), then
+`mark_posted()` fills in the message id. A row left without a message id after a crash is resolved at
+start-up by looking for its nonce in the channel, instead of posting again blindly.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+__all__ = ["Post", "PostStore"]
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    article_id: int
+    subscription_id: int | None
+    guild_id: int
+    channel_id: int
+    nonce: str
+    message_id: int | None
+    thread_id: int | None
+    content_hash: str | None
+    posted_at: float | None
+    edited_at: float | None
+    created_at: float
+
+
+def _post(row: sqlite3.Row) -> Post:
+    return Post(**dict(row))
+
+
+class PostStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def reserve(
+        self, *, article_id: int, subscription_id: int | None, guild_id: int, channel_id: int
+    ) -> Post | None:
+        """Claim the right to post `article_id` in `channel_id`. None if it was already claimed."""
+        nonce = secrets.token_hex(8)  # Discord nonces are at most 25 characters
+        try:
+            await self._db.execute(
+                "INSERT INTO posts (article_id, subscription_id, guild_id, channel_id, nonce, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (article_id, subscription_id, guild_id, channel_id, nonce, time.time()),
+            )
+        except sqlite3.IntegrityError:
+            return None
+        return await self.by_nonce(nonce)
+
+    async def mark_posted(
+        self, post_id: int, *, message_id: int, thread_id: int | None, content_hash: str | None,
+        at: float | None = None,
+    ) -> None:
+        await self._db.execute(
+            "UPDATE posts SET message_id = ?, thread_id = COALESCE(?, thread_id), content_hash = ?,"
+            " posted_at = ? WHERE id = ?",
+            (message_id, thread_id, content_hash, time.time() if at is None else at, post_id),
+        )
+
+    async def set_thread(self, post_id: int, thread_id: int) -> None:
+        await self._db.execute("UPDATE posts SET thread_id = ? WHERE id = ?", (thread_id, post_id))
+
+    async def mark_edited(self, post_id: int, *, content_hash: str, at: float | None = None) -> None:
+        await self._db.execute(
+            "UPDATE posts SET content_hash = ?, edited_at = ? WHERE id = ?",
+            (content_hash, time.time() if at is None else at, post_id),
+        )
+
+    async def release(self, post_id: int) -> None:
+        """Forget a reservation whose message was certainly never sent, so it can be retried."""
+        await self._db.execute("DELETE FROM posts WHERE id = ? AND message_id IS NULL", (post_id,))
+
+    async def by_nonce(self, nonce: str) -> Post | None:
+        row = await self._db.fetchone("SELECT * FROM posts WHERE nonce = ?", (nonce,))
+        return None if row is None else _post(row)
+
+    async def get(self, post_id: int) -> Post | None:
+        row = await self._db.fetchone("SELECT * FROM posts WHERE id = ?", (post_id,))
+        return None if row is None else _post(row)
+
+    async def by_message(self, message_id: int) -> Post | None:
+        row = await self._db.fetchone("SELECT * FROM posts WHERE message_id = ?", (message_id,))
+        return None if row is None else _post(row)
+
+    async def by_thread(self, thread_id: int) -> Post | None:
+        row = await self._db.fetchone("SELECT * FROM posts WHERE thread_id = ?", (thread_id,))
+        return None if row is None else _post(row)
+
+    async def for_article(self, article_id: int) -> list[Post]:
+        rows = await self._db.fetchall("SELECT * FROM posts WHERE article_id = ? ORDER BY id", (article_id,))
+        return [_post(r) for r in rows]
+
+    async def all_message_ids(self) -> list[int]:
+        return [r[0] for r in await self._db.fetchall("SELECT message_id FROM posts WHERE message_id IS NOT NULL")]
+
+    async def unfinished(self) -> list[Post]:
+        """Reservations without a message id: a crash happened between reserve and mark_posted."""
+        rows = await self._db.fetchall("SELECT * FROM posts WHERE message_id IS NULL ORDER BY id")
+        return [_post(r) for r in rows]
+
+    async def count_for_subscription(self, subscription_id: int) -> int:
+        return int(await self._db.fetchval(
+            "SELECT COUNT(*) FROM posts WHERE subscription_id = ? AND message_id IS NOT NULL", (subscription_id,)
+        ))
+
+    async def recent_in_guild(self, guild_id: int, limit: int = 25) -> list[Post]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM posts WHERE guild_id = ? AND message_id IS NOT NULL ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [_post(r) for r in rows]

@@ -1,0 +1,116 @@
+"""How high-rate stores (comments, reactions, thread state) get their rows to disk.
+
+Callers hand a store a record; the store turns it into ordered SQL statements and gives them to a
+`Writer`. `DirectWriter` commits each write at once; `BatchWriter` (write-behind) queues them and commits
+many in one transaction every few tens of milliseconds or N statements, and on `flush()`/`close()`.
+Either can sit behind the same store, so callers never change when the strategy does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from bot.storage.database import Database
+
+__all__ = ["BatchWriter", "DirectWriter", "Statement", "Writer"]
+
+Statement = tuple[str, Sequence[Any]]
+log = logging.getLogger(__name__)
+
+
+class Writer(Protocol):
+    async def write(self, statements: Sequence[Statement]) -> None:
+        """Queue or run `statements`, in order, as one unit."""
+
+    async def flush(self) -> None:
+        """Return once everything written so far is committed."""
+
+
+class DirectWriter:
+    """Commits each write in its own transaction before returning."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def write(self, statements: Sequence[Statement]) -> None:
+        await self._db.run_batch(statements)
+
+    async def flush(self) -> None:
+        return None
+
+
+class BatchWriter:
+    """Write-behind: statements are buffered and committed together.
+
+    A batch is committed when `max_statements` are waiting or `interval` seconds after the first one
+    arrived, whichever comes first. If a batch fails as a whole (one bad row), its units are retried one
+    by one so a single bad record cannot take its neighbours down with it.
+    """
+
+    def __init__(self, db: Database, *, interval: float = 0.03, max_statements: int = 2000) -> None:
+        self._db = db
+        self._interval = interval
+        self._max = max_statements
+        self._pending: list[Sequence[Statement]] = []
+        self._count = 0
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="newsdesk-batch-writer")
+
+    async def write(self, statements: Sequence[Statement]) -> None:
+        if self._closed:
+            raise RuntimeError("BatchWriter is closed")
+        self.start()
+        self._pending.append(statements)
+        self._count += len(statements)
+        self._idle.clear()
+        if self._count >= self._max:
+            self._wakeup.set()
+        elif len(self._pending) == 1:
+            # First unit of a batch starts the clock.
+            asyncio.get_running_loop().call_later(self._interval, self._wakeup.set)
+
+    async def flush(self) -> None:
+        if self._pending:
+            self._wakeup.set()
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        self._closed = True
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            batch, self._pending, self._count = self._pending, [], 0
+            if batch:
+                await self._commit(batch)
+            if not self._pending:
+                self._idle.set()
+
+    async def _commit(self, batch: list[Sequence[Statement]]) -> None:
+        try:
+            await self._db.run_batch(stmt for unit in batch for stmt in unit)
+            return
+        except Exception:
+            log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
+        for unit in batch:
+            try:
+                await self._db.run_batch(unit)
+            except Exception:
+                log.error("dropping a write that cannot be stored: %s", unit[0][0][:80], exc_info=True)

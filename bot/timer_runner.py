@@ -1,0 +1,86 @@
+"""Fires persisted timers at their due time, also the ones that fell due while the bot was down.
+
+Timers live in the `timers` table (see `TimerStore`); handlers are registered by event name. A timer is
+deleted only after its handler succeeded, so a crash mid-handler means it fires again after restart:
+handlers must be idempotent (unmuting twice, closing a closed thread are harmless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.storage.timers import Timer, TimerStore
+
+__all__ = ["TimerRunner"]
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Timer], Awaitable[Any]]
+RETRY_AFTER_FAILURE = 60.0
+MAX_SLEEP = 30.0  # re-check now and then even without a wake-up, in case another process added a timer
+
+
+class TimerRunner:
+    def __init__(self, timers: TimerStore, clock: Callable[[], float] = time.time) -> None:
+        self._timers = timers
+        self._handlers: dict[str, Handler] = {}
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def on(self, event: str, handler: Handler) -> None:
+        self._handlers[event] = handler
+
+    def wake(self) -> None:
+        """Call after scheduling a timer so an earlier due time is noticed at once."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="newsdesk-timers")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_due(self) -> int:
+        """Fire every timer due now. Returns how many succeeded."""
+        fired = 0
+        for timer in await self._timers.due(self._clock()):
+            handler = self._handlers.get(timer.event)
+            if handler is None:
+                log.error("timer %d has no handler for event %r; dropping it", timer.id, timer.event)
+                await self._timers.cancel(timer.id)
+                continue
+            try:
+                await handler(timer)
+            except Exception:
+                log.exception("timer %d (%s) failed; retrying in %.0fs", timer.id, timer.event, RETRY_AFTER_FAILURE)
+                await self._timers.schedule(timer.event, self._clock() + RETRY_AFTER_FAILURE, timer.payload,
+                                            key=timer.key)
+                if timer.key is None:
+                    await self._timers.cancel(timer.id)
+                continue
+            await self._timers.complete(timer)
+            fired += 1
+        return fired
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+                next_due = await self._timers.next_due_at()
+            except Exception:
+                log.exception("timer loop error")
+                next_due = None
+            delay = MAX_SLEEP if next_due is None else min(MAX_SLEEP, max(0.0, next_due - self._clock()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)

@@ -1,0 +1,308 @@
+"""Carries the posting outbox out on Discord: story posts, their threads or forum posts, and edits.
+
+Channels are worked on concurrently, each one in order (a per-channel queue), so one slow or broken channel
+never holds up the others. Transient failures (429, 5xx) are retried with backoff and otherwise left
+pending for the next pass; a missing permission marks the subscription failing, tells the admin channel
+once, and keeps the stories pending until `/feed resume`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+
+from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
+from bot.posting.format import StoryPost, build_story_post
+from bot.posting.outbox import PostingOutbox, PostJob
+from bot.wiring.embeds import story_embed
+from bot.wiring.views import story_view
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["StoryPublisher"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRY_DELAYS = (1.0, 3.0, 8.0)
+PASS_INTERVAL = 30.0
+FAILING_ANNOUNCE_AT = 3  # consecutive feed failures before admins hear about it (one blip is not news)
+
+
+class PermissionProblem(Exception):
+    pass
+
+
+class StoryPublisher:
+    def __init__(self, bot: discord.Client, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.outbox = PostingOutbox(db=services.db, articles=services.articles, posts=services.posts,
+                                    subscriptions=services.subscriptions)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._pass_lock = asyncio.Lock()
+        self._feed_titles: dict[int, str] = {}
+        self.summary_text: Callable[[int], Awaitable[str | None]] | None = None  # set by the summarize cog
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="newsdesk-publisher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                await self.run_pass()
+            except Exception:
+                log.exception("publishing pass failed; retrying at the next pass")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=PASS_INTERVAL)
+
+    # --- feed events -----------------------------------------------------------------------------
+
+    async def on_feed_event(self, event: FeedEvent) -> None:
+        if isinstance(event, NewArticle | UpdatedArticle):
+            self.wake()
+        elif isinstance(event, FeedPaused):
+            await self._tell_admins(event.feed_id, f"⏸️ The feed <{event.feed_url}> was paused: {event.reason} "
+                                    "Fix it, then use `/feed resume`.")
+        elif isinstance(event, FeedFailing) and event.consecutive_failures == FAILING_ANNOUNCE_AT:
+            await self._tell_admins(event.feed_id, f"⚠️ The feed <{event.feed_url}> failed {FAILING_ANNOUNCE_AT} "
+                                    f"times in a row: {event.error} I keep retrying with growing pauses.")
+        elif isinstance(event, FeedRecovered) and event.after_failures >= FAILING_ANNOUNCE_AT:
+            await self._tell_admins(event.feed_id, f"✅ The feed <{event.feed_url}> works again.")
+
+    async def _tell_admins(self, feed_id: int, text: str) -> None:
+        guilds = {s.guild_id for s in await self.services.subscriptions.for_feed(feed_id, active_only=False)}
+        for guild_id in guilds:
+            await self.tell_admin_channel(guild_id, text)
+
+    async def tell_admin_channel(self, guild_id: int, text: str) -> bool:
+        settings = await self.services.guilds.get(guild_id)
+        channel = self.bot.get_channel(settings.admin_channel_id or 0)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("guild %s: no admin channel for: %s", guild_id, text)
+            return False
+        try:
+            await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+            return True
+        except discord.HTTPException as exc:
+            log.warning("guild %s: cannot write to admin channel %s: %s", guild_id, channel.id, exc)
+            return False
+
+    # --- a pass over the outbox ------------------------------------------------------------------
+
+    async def run_pass(self) -> tuple[int, int]:
+        """Reserve, post and edit what is pending for our guilds. Returns (posted, edited)."""
+        async with self._pass_lock:
+            await self.outbox.reserve_announced()
+            guild_ids = {g.id for g in self.bot.guilds}
+            by_channel: dict[int, list[PostJob]] = defaultdict(list)
+            for job in await self.outbox.pending_posts(guild_ids):
+                by_channel[job.post.channel_id].append(job)
+            posted = sum(await asyncio.gather(*(self._post_channel(jobs) for jobs in by_channel.values())))
+            edited = 0
+            for job in await self.outbox.pending_edits(guild_ids):
+                edited += await self._edit(job)
+            return posted, edited
+
+    async def _post_channel(self, jobs: list[PostJob]) -> int:
+        done = 0
+        for job in jobs:
+            try:
+                await self._post(job)
+                done += 1
+            except PermissionProblem as exc:
+                await self._failing(job, str(exc))
+                return done  # the rest of this channel would fail the same way
+            except discord.Forbidden as exc:
+                await self._failing(job, f"Discord refused the post ({exc.text or 'missing permission'}).")
+                return done
+            except discord.HTTPException as exc:
+                log.warning("post of article %s to channel %s failed, will retry: %s", job.article.id,
+                            job.post.channel_id, exc)
+                return done
+        return done
+
+    async def _failing(self, job: PostJob, reason: str) -> None:
+        sub = job.subscription
+        if sub is None:
+            return
+        if await self.services.subscriptions.mark_failing(sub.id, reason):
+            await self.tell_admin_channel(
+                sub.guild_id, f"⚠️ I cannot post stories in <#{sub.channel_id}>: {reason} Stories wait until this "
+                "is fixed; then run `/feed resume` for that feed.")
+
+    # --- one story ---------------------------------------------------------------------------------
+
+    def _story(self, job: PostJob) -> StoryPost:
+        a = job.article
+        feed_title = None
+        if a.feed_id is not None:
+            feed_title = self._feed_titles.get(a.feed_id)
+        return build_story_post(title=a.title, url=a.url, source=feed_title or _host(a.url), excerpt=a.excerpt,
+                                author=a.author, published=a.published, image_url=a.image,
+                                mention_role_id=job.subscription.mention_role_id if job.subscription else None)
+
+    async def _load_feed_title(self, feed_id: int | None) -> None:
+        if feed_id is not None and feed_id not in self._feed_titles:
+            feed = await self.services.feeds.get(feed_id)
+            if feed is not None and feed.title:
+                self._feed_titles[feed_id] = feed.title
+
+    async def _post(self, job: PostJob) -> None:
+        post, sub = job.post, job.subscription
+        channel = self.bot.get_channel(post.channel_id)
+        if channel is None:
+            raise PermissionProblem("the channel no longer exists or I cannot see it.")
+        await self._load_feed_title(job.article.feed_id)
+        story = self._story(job)
+        mode = sub.mode if sub else "thread"
+        if isinstance(channel, discord.ForumChannel):
+            await self._post_forum(job, channel, story)
+            return
+        if not isinstance(channel, discord.TextChannel):
+            raise PermissionProblem("that channel is not a text or forum channel.")
+        _check_permissions(channel, thread=mode != "plain")
+        message = await self._adopt_existing(channel, job)
+        if message is None:
+            message = await _retrying(lambda: channel.send(
+                content=story.content, embed=story_embed(story.embed), view=story_view(job.article.id),
+                nonce=post.nonce, allowed_mentions=_mentions(story)))
+        await self.services.posts.mark_posted(post.id, message_id=message.id, thread_id=None,
+                                              content_hash=job.article.content_hash)
+        self.services.recorder.track_post(message.id)
+        if mode != "plain":
+            thread = await _retrying(lambda: message.create_thread(name=story.thread_name,
+                                                                   auto_archive_duration=10080))
+            await self._thread_created(job, thread)
+
+    async def _post_forum(self, job: PostJob, forum: discord.ForumChannel, story: StoryPost) -> None:
+        me = forum.guild.me
+        perms = forum.permissions_for(me)
+        if not (perms.send_messages and perms.embed_links):
+            raise PermissionProblem("I need Send Messages (Create Posts) and Embed Links in that forum.")
+        # A crash after Discord created the post but before we stored it: find the post instead of duplicating.
+        for thread in forum.threads:
+            if thread.owner_id == me.id and thread.name == story.thread_name:
+                await self.services.posts.mark_posted(job.post.id, message_id=thread.id, thread_id=thread.id,
+                                                      content_hash=job.article.content_hash)
+                await self._thread_created(job, thread)
+                return
+        tags = [t for t in forum.available_tags if self._feed_titles.get(job.article.feed_id or -1, "").lower()
+                == t.name.lower()][:1]
+        created = await _retrying(lambda: forum.create_thread(
+            name=story.thread_name, content=story.content, embed=story_embed(story.embed),
+            view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(story)))
+        await self.services.posts.mark_posted(job.post.id, message_id=created.message.id,
+                                              thread_id=created.thread.id, content_hash=job.article.content_hash)
+        self.services.recorder.track_post(created.message.id)
+        await self._thread_created(job, created.thread)
+
+    async def _adopt_existing(self, channel: discord.TextChannel, job: PostJob) -> discord.Message | None:
+        """For a reservation left by an earlier run: was the message sent before the crash?"""
+        if time.time() - job.post.created_at < 60:
+            return None  # same run, seconds ago: Discord's nonce check covers a retry this recent
+        me = channel.guild.me
+        async for message in channel.history(limit=50):
+            if message.author.id == me.id and any(e.url == job.article.url for e in message.embeds):
+                return message
+        return None
+
+    async def _thread_created(self, job: PostJob, thread: discord.Thread) -> None:
+        s = self.services
+        await s.posts.set_thread(job.post.id, thread.id)
+        await s.threads.register(thread_id=thread.id, guild_id=job.post.guild_id,
+                                 parent_channel_id=job.post.channel_id, article_id=job.article.id, name=thread.name)
+        s.recorder.track_thread(thread.id, job.article.id)
+        settings = await s.guilds.get(job.post.guild_id)
+        if settings.auto_close_days:
+            await s.moderation.schedule_auto_close(guild_id=job.post.guild_id, thread_id=thread.id,
+                                                   days=settings.auto_close_days)
+            s.timer_runner.wake()
+        wants_summary = (job.subscription.summary if job.subscription else False) or settings.auto_summary
+        if wants_summary and self.summary_text is not None:
+            text = await self.summary_text(job.article.id)
+            if text:
+                with contextlib.suppress(discord.HTTPException):
+                    await _retrying(lambda: thread.send(text[:2000], allowed_mentions=discord.AllowedMentions.none()))
+
+    async def _edit(self, job: PostJob) -> int:
+        post = job.post
+        channel = self.bot.get_channel(post.channel_id)
+        await self._load_feed_title(job.article.feed_id)
+        story = self._story(job)
+        target: Any = None
+        if isinstance(channel, discord.TextChannel):
+            target = channel.get_partial_message(post.message_id or 0)
+        elif isinstance(channel, discord.ForumChannel) and post.thread_id:
+            thread = channel.get_thread(post.thread_id) or await self.bot.fetch_channel(post.thread_id)
+            if isinstance(thread, discord.Thread):
+                target = thread.get_partial_message(post.message_id or 0)
+        try:
+            if target is not None:
+                await _retrying(lambda: target.edit(embed=story_embed(story.embed)))
+        except discord.NotFound:
+            pass  # removed on Discord: nothing to edit, stop trying
+        except discord.HTTPException as exc:
+            log.warning("edit of post %s failed, will retry: %s", post.id, exc)
+            return 0
+        await self.services.posts.mark_edited(post.id, content_hash=job.article.content_hash)
+        return 1
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or "News"
+
+
+def _mentions(story: StoryPost) -> discord.AllowedMentions:
+    roles: Any = [discord.Object(story.mention_role_id)] if story.mention_role_id else False
+    return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+
+
+def _check_permissions(channel: discord.TextChannel, *, thread: bool) -> None:
+    perms = channel.permissions_for(channel.guild.me)
+    missing = [name for name, ok in (("Send Messages", perms.send_messages), ("Embed Links", perms.embed_links))
+               if not ok]
+    if thread and not perms.create_public_threads:
+        missing.append("Create Public Threads")
+    if missing:
+        raise PermissionProblem(f"I am missing {', '.join(missing)} in <#{channel.id}>.")
+
+
+async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
+    """Retry 5xx and 429 responses that discord.py gave up on, with growing pauses."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return await call()
+        except discord.DiscordServerError:
+            if delay is None:
+                raise
+        except discord.HTTPException as exc:
+            if exc.status != 429 or delay is None:
+                raise
+        await asyncio.sleep(delay)
+    raise AssertionError("unreachable")

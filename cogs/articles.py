@@ -1,0 +1,90 @@
+"""/article info and /trending: what an article drew in this server."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.posting.format import escape_text, truncate_words
+from bot.wiring.replies import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["ArticlesCog"]
+
+WINDOWS = {"day": 86400, "week": 7 * 86400}
+
+
+class ArticlesCog(commands.Cog):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    article = app_commands.Group(name="article", description="Articles posted in this server", guild_only=True)
+
+    async def _article_id_for(self, interaction: discord.Interaction, value: str | None) -> int:
+        s = self.services
+        if value:
+            if value.isdigit():
+                return int(value)
+            found = await s.articles.by_url(value.strip())
+            if found is None:
+                raise UserFacingError("I have no article with that link. Pick one from the suggestions.")
+            return found.id
+        channel_id = interaction.channel_id
+        post = await s.posts.by_thread(channel_id) if channel_id else None
+        if post is None:
+            raise UserFacingError("Use this inside an article's thread, or name the article.")
+        return post.article_id
+
+    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
+        return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
+
+    @article.command(name="info", description="Details and discussion figures of an article")
+    @app_commands.describe(article="The article (defaults to this thread's)")
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def info(self, interaction: discord.Interaction, article: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        article_id = await self._article_id_for(interaction, article)
+        record = await self.services.articles.get(article_id)
+        if record is None:
+            raise UserFacingError("That article is no longer stored.")
+        await self.services.recorder.flush()
+        stats = await self.services.stats.for_article(interaction.guild_id, article_id)
+        posts = [p for p in await self.services.posts.for_article(article_id) if p.guild_id == interaction.guild_id]
+        lines = [
+            f"**{escape_text(record.title or record.url)}**",
+            record.url,
+            f"Published: {discord.utils.format_dt(record.published, 'f') if record.published else 'unknown'}",
+        ]
+        if record.author:
+            lines.append(f"By {escape_text(record.author)}")
+        if posts and posts[0].thread_id:
+            lines.append(f"Discussion: <#{posts[0].thread_id}>")
+        if stats is not None:
+            lines.append(f"Comments: {stats.comments} · Participants: {stats.participants} · "
+                         f"Reactions: {stats.reactions}")
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="trending", description="The most discussed articles")
+    @app_commands.guild_only()
+    @app_commands.describe(period="Over the last day or week")
+    async def trending(self, interaction: discord.Interaction, period: Literal["day", "week"] = "day") -> None:
+        assert interaction.guild_id is not None
+        await self.services.recorder.flush()
+        ranked = await self.services.stats.ranked(interaction.guild_id, since=time.time() - WINDOWS[period])
+        if not ranked:
+            await interaction.response.send_message(
+                f"No discussion in the last {period} yet. Comment in an article's thread to get it going!",
+                ephemeral=True)
+            return
+        lines = [f"**Trending this {period}**"]
+        for n, a in enumerate(ranked, 1):
+            lines.append(f"{n}. [{escape_text(truncate_words(a.title or a.url, 90))}](<{a.url}>) — "
+                         f"{a.comments} comments, {a.participants} people, {a.reactions} reactions")
+        await interaction.response.send_message("\n".join(lines))

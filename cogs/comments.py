@@ -1,0 +1,116 @@
+"""Readers' commands: /comments tree|mine|export and /privacy forget-me."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.comments.tree import build_tree, paginate, render_lines
+from bot.posting.format import escape_mentions, truncate_words
+from bot.privacy import forget_user
+from bot.wiring.replies import UserFacingError
+from bot.wiring.views import ConfirmView, PagerView
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["CommentsCog"]
+
+
+class CommentsCog(commands.Cog):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    comments = app_commands.Group(name="comments", description="The discussion under articles", guild_only=True)
+    privacy = app_commands.Group(name="privacy", description="What Newsdesk stores about you", guild_only=True)
+
+    async def _resolve_article(self, interaction: discord.Interaction, value: str | None) -> int:
+        s = self.services
+        if value:
+            if value.isdigit():
+                return int(value)
+            found = await s.articles.by_url(value.strip())
+            if found is not None:
+                return found.id
+            raise UserFacingError("I have no article with that link. Pick one from the suggestions.")
+        post = await s.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+        if post is None:
+            raise UserFacingError("Use this inside an article's thread, or choose the article.")
+        return post.article_id
+
+    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
+        return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
+
+    @comments.command(name="tree", description="Show an article's discussion as a tree")
+    @app_commands.describe(article="The article (defaults to this thread's)")
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def tree(self, interaction: discord.Interaction, article: str | None = None) -> None:
+        article_id = await self._resolve_article(interaction, article)
+        await self.services.recorder.flush()
+        comments = [c for c in await self.services.comments.for_article(article_id)
+                    if c.guild_id == interaction.guild_id]
+        record = await self.services.articles.get(article_id)
+        title = truncate_words(escape_mentions(record.title if record else f"Article {article_id}"), 80)
+        if not comments:
+            await interaction.response.send_message(f"**{title}** has no comments yet.", ephemeral=True)
+            return
+        pages = paginate(render_lines(build_tree(comments)))
+        view = PagerView(pages, interaction.user.id, title=f"{title} — {len(comments)} comments")
+        await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
+                                                ephemeral=True)
+
+    @comments.command(name="mine", description="Your recent comments in this server")
+    async def mine(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await self.services.recorder.flush()
+        mine = await self.services.comments.by_author(interaction.guild_id, interaction.user.id, limit=50)
+        if not mine:
+            await interaction.response.send_message("You have no recorded comments here.", ephemeral=True)
+            return
+        lines = []
+        for c in mine:
+            state = {"deleted": " (deleted)", "removed": " (removed by a moderator)"}.get(c.status, "")
+            lines.append(truncate_words(f"<#{c.thread_id}> {discord.utils.format_dt(discord.utils.snowflake_time(c.message_id), 'R')}"
+                                        f"{state}: {escape_mentions(' '.join(c.content.split()))}", 180))
+        pages = paginate(lines)
+        view = PagerView(pages, interaction.user.id, title="Your comments")
+        await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
+                                                ephemeral=True)
+
+    @comments.command(name="export", description="Export comments with replies, edits and reactions (moderators)")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    @app_commands.describe(article="One article, or leave empty for all", format="File format")
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def export(self, interaction: discord.Interaction, article: str | None = None,
+                     format: Literal["json", "csv"] = "json") -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        article_id = int(article) if article and article.isdigit() else (
+            await self._resolve_article(interaction, article) if article else None)
+        await self.services.recorder.flush()
+        data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
+        name = f"comments-{interaction.guild_id}-{article_id or 'all'}.{format}"
+        await interaction.followup.send(f"Export ready ({len(data):,} bytes).",
+                                        file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)
+
+    @privacy.command(name="forget-me", description="Delete every comment and reaction Newsdesk stored from you")
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        user_id = interaction.user.id
+
+        async def confirmed(confirm_interaction: discord.Interaction) -> None:
+            await self.services.recorder.flush()
+            deleted = await forget_user(self.services.db, user_id=user_id)
+            await confirm_interaction.response.edit_message(
+                content=f"Done: {deleted} stored records about you were deleted (comments, their edits, "
+                        "reactions, mutes). Your messages on Discord itself are untouched.", view=None)
+
+        await interaction.response.send_message(
+            "This deletes every comment, edit history and reaction of yours that Newsdesk stored, in all "
+            "servers. Messages on Discord stay as they are. Continue?",
+            view=ConfirmView(user_id, confirmed, confirm_label="Delete my data"), ephemeral=True)

@@ -1,0 +1,61 @@
+"""Posts each guild's daily digest at its configured time (UTC)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.comments.digest import due_digest, render_digest
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["DigestCog"]
+
+log = logging.getLogger(__name__)
+
+
+class DigestCog(commands.Cog):
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+
+    async def cog_load(self) -> None:
+        self.tick.start()
+
+    async def cog_unload(self) -> None:
+        self.tick.cancel()
+
+    @tasks.loop(seconds=30)
+    async def tick(self) -> None:
+        await self.post_due_digests()
+
+    @tick.before_loop
+    async def _wait_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def post_due_digests(self) -> int:
+        posted = 0
+        for settings in await self.services.guilds.with_digest():
+            if self.bot.get_guild(settings.guild_id) is None or settings.digest_time is None:
+                continue  # another shard's guild, or we were removed from it
+            due = due_digest(discord.utils.utcnow(), settings.digest_time, settings.digest_last_day)
+            if due is None:
+                continue
+            day, since, until = due
+            channel = self.bot.get_channel(settings.digest_channel_id or 0)
+            if not isinstance(channel, discord.abc.Messageable):
+                log.warning("guild %s: digest channel %s not found", settings.guild_id, settings.digest_channel_id)
+                continue
+            ranked = await self.services.stats.ranked(settings.guild_id, since=since, until=until, limit=5)
+            try:
+                await channel.send(render_digest(day, ranked), allowed_mentions=discord.AllowedMentions.none())
+            except discord.HTTPException as exc:
+                log.warning("guild %s: cannot post digest: %s", settings.guild_id, exc)
+                continue
+            await self.services.guilds.update(settings.guild_id, digest_last_day=day)
+            posted += 1
+        return posted

@@ -1,0 +1,235 @@
+"""/feed add|list|remove|pause|resume|test|edit, and the background polling that feeds the publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.feeds.subscriptions import FeedProblem
+from bot.posting.format import build_story_post, escape_text, truncate_words
+from bot.storage.feeds import Subscription
+from bot.wiring.embeds import story_embed
+from bot.wiring.publisher import StoryPublisher
+from bot.wiring.replies import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["FeedsCog"]
+
+log = logging.getLogger(__name__)
+Mode = Literal["thread", "forum", "plain"]
+
+
+def _when(ts: float | None) -> str:
+    return discord.utils.format_dt(datetime.fromtimestamp(ts, tz=UTC), "R") if ts else "never"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeedsCog(commands.GroupCog, group_name="feed", group_description="News feeds posted in this server"):
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.publisher = StoryPublisher(bot, services)
+        self._stop = asyncio.Event()
+        self._poller_task: asyncio.Task[None] | None = None
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.services.feed_events.listen(self.publisher.on_feed_event)
+        self.publisher.start()
+        self._poller_task = asyncio.create_task(self._poll_forever(), name="newsdesk-feed-scheduler")
+
+    async def cog_unload(self) -> None:
+        self._stop.set()
+        self.services.feed_events.forget(self.publisher.on_feed_event)
+        if self._poller_task is not None:
+            self._poller_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller_task
+        await self.publisher.stop()
+
+    async def _poll_forever(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.services.scheduler.run(self._stop)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _own_subscription(self, interaction: discord.Interaction, value: str) -> Subscription:
+        sub = await self.services.subscriptions.get(int(value)) if value.isdigit() else None
+        if sub is None or sub.guild_id != interaction.guild_id:
+            raise UserFacingError("I do not know that feed here; pick one from the suggestions or see `/feed list`.")
+        return sub
+
+    async def feed_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        choices = []
+        for sub in await self.services.subscriptions.list_for_guild(interaction.guild_id):
+            feed = await self.services.feeds.get(sub.feed_id)
+            label = f"{feed.title or feed.url if feed else sub.feed_id} → #{_channel_name(self.bot, sub.channel_id)}"
+            if current.lower() in label.lower():
+                choices.append(app_commands.Choice(name=truncate_words(label, 100), value=str(sub.id)))
+        return choices[:25]
+
+    # --- commands --------------------------------------------------------------------------------
+
+    @app_commands.command(name="add", description="Follow a news feed (or a site: its feed is found for you)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(url="Feed or site URL", channel="Where stories go", mode="Thread per story, forum post, or plain",
+                           summary="Post a summary as each thread's first message", mention="Role to ping with each story",
+                           include="Only stories with one of these words (comma-separated)",
+                           exclude="Skip stories with any of these words (comma-separated)")
+    async def add(self, interaction: discord.Interaction, url: str,
+                  channel: discord.TextChannel | discord.ForumChannel | None = None, mode: Mode | None = None,
+                  summary: bool | None = None, mention: discord.Role | None = None, include: str | None = None,
+                  exclude: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.services.guilds.get(interaction.guild_id)
+        target = channel or (self.bot.get_channel(settings.news_channel_id or 0))
+        if not isinstance(target, discord.TextChannel | discord.ForumChannel):
+            raise UserFacingError("Which channel? Give `channel:` or set a default with `/settings set news_channel:`.")
+        chosen_mode = mode or ("forum" if isinstance(target, discord.ForumChannel) else settings.default_mode)
+        if chosen_mode == "forum" and not isinstance(target, discord.ForumChannel):
+            raise UserFacingError("Forum mode needs a forum channel; pick one or use mode thread.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            result = await self.services.feed_subscriptions.subscribe(
+                url, guild_id=interaction.guild_id, channel_id=target.id, mode=chosen_mode,
+                summary=settings.auto_summary if summary is None else summary,
+                mention_role_id=mention.id if mention else None, include=include, exclude=exclude,
+                created_by=interaction.user.id)
+        except FeedProblem as exc:
+            raise UserFacingError(f"Could not follow that feed: {exc}") from None
+        self.services.scheduler.wake()
+        title = escape_text(result.feed_title or result.feed.url)
+        text = (f"Following **{title}** in {target.mention} ({chosen_mode} mode). {result.items} current items were "
+                "marked as already seen, so only new stories will be posted.")
+        embeds = []
+        if result.newest is not None:
+            a = result.newest
+            text += "\nThe newest item, as it would look:"
+            embeds.append(story_embed(build_story_post(
+                title=a.title, url=a.url, source=result.feed_title or "", excerpt=a.excerpt, author=a.author,
+                published=a.published, image_url=a.image).embed))
+        await interaction.followup.send(text, embeds=embeds, ephemeral=True)
+
+    @app_commands.command(name="list", description="Feeds followed here, with their health")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def list_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        subs = await self.services.subscriptions.list_for_guild(interaction.guild_id)
+        if not subs:
+            await interaction.response.send_message("No feeds yet: `/feed add url:`.", ephemeral=True)
+            return
+        lines = []
+        for sub in subs:
+            feed = await self.services.feeds.get(sub.feed_id)
+            if feed is None:
+                continue
+            if sub.paused or feed.paused:
+                status = f"⏸️ paused{': ' + escape_text(feed.paused_reason) if feed.paused and feed.paused_reason else ''}"
+            elif sub.failing_reason:
+                status = f"⚠️ cannot post: {escape_text(sub.failing_reason)}"
+            elif feed.consecutive_failures:
+                status = f"⚠️ {feed.consecutive_failures} failed polls"
+            else:
+                status = "✅ ok"
+            posts = await self.services.posts.count_for_subscription(sub.id)
+            lines.append(
+                f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
+                f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {posts} posts"
+                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""))
+        await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+    @app_commands.command(name="remove", description="Stop following a feed")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def remove(self, interaction: discord.Interaction, feed: str) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        await self.services.feed_subscriptions.remove(sub.id)
+        await interaction.response.send_message(f"Stopped following it in <#{sub.channel_id}>.", ephemeral=True)
+
+    @app_commands.command(name="pause", description="Stop posting a feed for now")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def pause(self, interaction: discord.Interaction, feed: str) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        await self.services.feed_subscriptions.pause(sub.id)
+        await interaction.response.send_message("Paused. `/feed resume` picks up with new stories only.", ephemeral=True)
+
+    @app_commands.command(name="resume", description="Resume a paused or failing feed (no flood of old stories)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def resume(self, interaction: discord.Interaction, feed: str) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        await self.services.feed_subscriptions.resume(sub)
+        self.services.scheduler.wake()
+        self.publisher.wake()
+        await interaction.response.send_message("Resumed.", ephemeral=True)
+
+    @app_commands.command(name="test", description="What this feed would post right now (only you see it)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def test(self, interaction: discord.Interaction, feed: str) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            items = await self.services.feed_subscriptions.preview(sub)
+        except FeedProblem as exc:
+            raise UserFacingError(f"The feed does not work right now: {exc}") from None
+        if not items:
+            await interaction.followup.send("The feed works, but no current item passes this feed's filters.",
+                                            ephemeral=True)
+            return
+        i = items[0]
+        story = build_story_post(title=i.title, url=i.url, source="preview", excerpt=i.excerpt, author=i.author,
+                                 published=i.published, image_url=i.image)
+        await interaction.followup.send(f"The feed works: {len(items)} items pass the filters. The newest:",
+                                        embed=story_embed(story.embed), ephemeral=True)
+
+    @app_commands.command(name="edit", description="Change a feed's channel settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role")
+    async def edit(self, interaction: discord.Interaction, feed: str, mode: Mode | None = None,
+                   summary: bool | None = None, mention: discord.Role | None = None, clear_mention: bool = False,
+                   include: str | None = None, exclude: str | None = None,
+                   interval_minutes: app_commands.Range[int, 5, 1440] | None = None) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        changes: dict[str, object] = {}
+        if mode is not None:
+            channel = self.bot.get_channel(sub.channel_id)
+            if (mode == "forum") != isinstance(channel, discord.ForumChannel):
+                raise UserFacingError("Forum mode goes with a forum channel, thread and plain with a text channel.")
+            changes["mode"] = mode
+        if summary is not None:
+            changes["summary"] = summary
+        if mention is not None or clear_mention:
+            changes["mention_role_id"] = None if clear_mention else mention.id  # type: ignore[union-attr]
+        if include is not None:
+            changes["include_filter"] = include.strip() or None
+        if exclude is not None:
+            changes["exclude_filter"] = exclude.strip() or None
+        if not changes and interval_minutes is None:
+            raise UserFacingError("Nothing to change: give at least one option.")
+        if changes:
+            await self.services.subscriptions.update(sub.id, **changes)
+        if interval_minutes is not None:
+            await self.services.feeds.set_interval(sub.feed_id, interval_minutes * 60)
+        await self.services.subscriptions.clear_failing(sub.id)
+        self.publisher.wake()
+        await interaction.response.send_message("Saved.", ephemeral=True)
+
+
+def _channel_name(bot: commands.Bot, channel_id: int) -> str:
+    channel = bot.get_channel(channel_id)
+    return getattr(channel, "name", str(channel_id))
+

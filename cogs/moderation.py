@@ -1,0 +1,365 @@
+"""/mod: run article comment threads — lock, close, slowmode, remove, purge, mute, filters, queue, log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.moderation.rules import format_duration, parse_duration
+from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
+from bot.posting.format import escape_mentions, truncate_words
+from bot.storage.timers import Timer
+from bot.wiring.replies import UserFacingError
+from bot.wiring.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["ModerationCog"]
+
+log = logging.getLogger(__name__)
+_MESSAGE_LINK = re.compile(r"(?:channels/\d+/(?P<channel>\d+)/)?(?P<message>\d{15,22})/?$")
+
+
+class ModerationCog(commands.GroupCog, group_name="mod", group_description="Moderate article comment threads"):
+    filter = app_commands.Group(name="filter", description="Word filters on comments")
+
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.remove_menu = app_commands.ContextMenu(name="Remove comment", callback=self.remove_from_menu)
+        self.remove_menu.default_permissions = discord.Permissions(manage_messages=True)
+        self.remove_menu.guild_only = True
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.remove_menu)
+        runner = self.services.timer_runner
+        runner.on(MUTE_EXPIRED, self._mute_expired)
+        runner.on(AUTO_CLOSE, self._auto_close)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.remove_menu.name, type=self.remove_menu.type)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _article_thread(self, interaction: discord.Interaction) -> discord.Thread:
+        channel = interaction.channel
+        if not isinstance(channel, discord.Thread) or not await self.services.recorder.is_article_thread(channel.id):
+            raise UserFacingError("Run this inside an article's discussion thread.")
+        return channel
+
+    async def _record(self, interaction: discord.Interaction, action: str, *, reason: str | None = None,
+                      summary: str, **targets: Any) -> None:
+        assert interaction.guild_id is not None
+        thread_id = targets.get("target_thread_id")
+        if thread_id and "article_id" not in targets:
+            targets["article_id"] = self.services.recorder.article_for(thread_id)
+        await self.services.moderation.log(guild_id=interaction.guild_id, moderator_id=interaction.user.id,
+                                           action=action, reason=reason, **targets)
+        await self._modlog(interaction.guild_id, f"{interaction.user.mention} {summary}"
+                           + (f" — reason: {escape_mentions(reason)}" if reason else ""))
+
+    async def _modlog(self, guild_id: int, text: str) -> None:
+        settings = await self.services.guilds.get(guild_id)
+        if not settings.modlog_channel_id:
+            return
+        channel = self.bot.get_channel(settings.modlog_channel_id)
+        if isinstance(channel, discord.abc.Messageable):
+            try:
+                await channel.send(truncate_words(text, 2000), allowed_mentions=discord.AllowedMentions.none())
+            except discord.HTTPException as exc:
+                log.warning("guild %s: cannot write to mod-log channel %s: %s", guild_id, settings.modlog_channel_id, exc)
+
+    # --- thread state ----------------------------------------------------------------------------
+
+    async def _set_thread(self, interaction: discord.Interaction, action: str, reason: str | None,
+                          **edit: Any) -> None:
+        thread = await self._article_thread(interaction)
+        await interaction.response.defer(ephemeral=True)
+        await thread.edit(**edit, reason=reason)
+        await self.services.threads.record_state(thread.id, locked=edit.get("locked"), archived=edit.get("archived"),
+                                                 slowmode_seconds=edit.get("slowmode_delay"))
+        await self._record(interaction, action, reason=reason, summary=f"{action} {thread.mention}",
+                           target_thread_id=thread.id)
+        await interaction.followup.send(f"Done: {action} {thread.mention}.", ephemeral=True)
+
+    @app_commands.command(name="lock", description="Lock this article thread (only moderators can write)")
+    @app_commands.default_permissions(manage_threads=True)
+    @app_commands.checks.has_permissions(manage_threads=True)
+    async def lock(self, interaction: discord.Interaction, reason: str | None = None) -> None:
+        await self._set_thread(interaction, "locked", reason, locked=True)
+
+    @app_commands.command(name="unlock", description="Unlock this article thread")
+    @app_commands.default_permissions(manage_threads=True)
+    @app_commands.checks.has_permissions(manage_threads=True)
+    async def unlock(self, interaction: discord.Interaction, reason: str | None = None) -> None:
+        await self._set_thread(interaction, "unlocked", reason, locked=False)
+
+    @app_commands.command(name="close", description="Close this article thread (archive and lock)")
+    @app_commands.default_permissions(manage_threads=True)
+    @app_commands.checks.has_permissions(manage_threads=True)
+    async def close(self, interaction: discord.Interaction, reason: str | None = None) -> None:
+        await self._set_thread(interaction, "closed", reason, locked=True, archived=True)
+
+    @app_commands.command(name="reopen", description="Reopen a closed article thread")
+    @app_commands.default_permissions(manage_threads=True)
+    @app_commands.checks.has_permissions(manage_threads=True)
+    async def reopen(self, interaction: discord.Interaction, reason: str | None = None) -> None:
+        await self._set_thread(interaction, "reopened", reason, archived=False, locked=False)
+
+    @app_commands.command(name="slowmode", description="Set this thread's slowmode (0 turns it off)")
+    @app_commands.default_permissions(manage_threads=True)
+    @app_commands.checks.has_permissions(manage_threads=True)
+    async def slowmode(self, interaction: discord.Interaction, seconds: app_commands.Range[int, 0, 21600]) -> None:
+        await self._set_thread(interaction, f"slowmode {seconds}s", None, slowmode_delay=seconds)
+
+    # --- removing comments -----------------------------------------------------------------------
+
+    async def _remove(self, interaction: discord.Interaction, message: discord.Message | discord.PartialMessage,
+                      reason: str) -> None:
+        assert interaction.guild_id is not None
+        if not await self.services.recorder.is_article_thread(message.channel.id):
+            raise UserFacingError("That message is not in an article thread.")
+        try:
+            await message.delete()
+        except discord.NotFound:
+            pass  # already gone on Discord; still mark it removed here
+        comment = await self.services.moderation.removed(guild_id=interaction.guild_id,
+                                                         moderator_id=interaction.user.id, message_id=message.id,
+                                                         reason=reason, thread_id=message.channel.id)
+        who = f"<@{comment.author_id}>" if comment else "a user"
+        await self._modlog(interaction.guild_id, f"{interaction.user.mention} removed a comment by {who} in "
+                           f"<#{message.channel.id}> — reason: {escape_mentions(reason)}")
+
+    @app_commands.command(name="remove", description="Remove a comment (message link or id) with a reason")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def remove(self, interaction: discord.Interaction, message: str, reason: str) -> None:
+        match = _MESSAGE_LINK.search(message.strip())
+        if match is None:
+            raise UserFacingError("Give a message link (Copy Message Link) or a message id.")
+        channel_id = int(match["channel"]) if match["channel"] else interaction.channel_id
+        channel = self.bot.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.Thread):
+            raise UserFacingError("I cannot find that message's thread; paste the full message link.")
+        await interaction.response.defer(ephemeral=True)
+        await self._remove(interaction, channel.get_partial_message(int(match["message"])), reason)
+        await interaction.followup.send("Comment removed.", ephemeral=True)
+
+    async def remove_from_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        if not interaction.permissions.manage_messages:
+            raise app_commands.MissingPermissions(["manage_messages"])
+        modal = _ReasonModal(lambda i, reason: self._finish_menu_remove(i, message, reason))
+        await interaction.response.send_modal(modal)
+
+    async def _finish_menu_remove(self, interaction: discord.Interaction, message: discord.Message, reason: str) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await self._remove(interaction, message, reason)
+        await interaction.followup.send("Comment removed.", ephemeral=True)
+
+    @app_commands.command(name="purge", description="Remove a user's comments (all, or one article's, or since a time)")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    @app_commands.describe(article="Only this article (id)", since="Only comments newer than this, e.g. 2h or 1d")
+    async def purge(self, interaction: discord.Interaction, user: discord.User, article: str | None = None,
+                    since: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        try:
+            since_ts = time.time() - parse_duration(since) if since else None
+        except ValueError as exc:
+            raise UserFacingError(str(exc)) from None
+        article_id = int(article) if article and article.isdigit() else None
+        plan = await self.services.moderation.plan_purge(interaction.guild_id, user.id, article_id=article_id,
+                                                         since=since_ts)
+        if not plan.count:
+            await interaction.response.send_message(f"{user.mention} has no visible comments to remove there.",
+                                                    ephemeral=True)
+            return
+
+        async def confirmed(confirm: discord.Interaction) -> None:
+            await confirm.response.edit_message(content=f"Removing {plan.count} comments…", view=None)
+            removed = 0
+            by_thread: dict[int, list[int]] = {}
+            for c in plan.comments:
+                by_thread.setdefault(c.thread_id, []).append(c.message_id)
+            for thread_id, ids in by_thread.items():
+                channel = self.bot.get_channel(thread_id)
+                if isinstance(channel, discord.Thread):
+                    for start in range(0, len(ids), 100):
+                        chunk = [discord.Object(i) for i in ids[start:start + 100]]
+                        try:
+                            await channel.delete_messages(chunk, reason=f"purge by {confirm.user}")
+                        except discord.NotFound:
+                            pass
+                for mid in ids:
+                    await self.services.moderation.removed(guild_id=plan.guild_id, moderator_id=confirm.user.id,
+                                                           message_id=mid, reason="purge", thread_id=thread_id)
+                    removed += 1
+            await self._modlog(plan.guild_id, f"{confirm.user.mention} purged {removed} comments by {user.mention}")
+            await confirm.edit_original_response(content=f"Removed {removed} comments by {user.mention}.")
+
+        await interaction.response.send_message(
+            f"Remove **{plan.count}** comments by {user.mention}? This cannot be undone on Discord.",
+            view=ConfirmView(interaction.user.id, confirmed, confirm_label=f"Remove {plan.count}"), ephemeral=True)
+
+    # --- mutes -----------------------------------------------------------------------------------
+
+    @app_commands.command(name="mute", description="Stop a user from commenting in article threads for a while")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    @app_commands.describe(duration="e.g. 30m, 2h, 1d, 1w", reason="Shown to the user")
+    async def mute(self, interaction: discord.Interaction, user: discord.User, duration: str, reason: str) -> None:
+        assert interaction.guild_id is not None
+        try:
+            seconds = parse_duration(duration)
+        except ValueError as exc:
+            raise UserFacingError(str(exc)) from None
+        mute = await self.services.moderation.mute(guild_id=interaction.guild_id, user_id=user.id,
+                                                   moderator_id=interaction.user.id, seconds=seconds, reason=reason)
+        self.services.timer_runner.wake()
+        until = discord.utils.format_dt(datetime.fromtimestamp(mute.expires_at or 0, tz=UTC), "f")
+        await self._modlog(interaction.guild_id, f"{interaction.user.mention} muted {user.mention} for "
+                           f"{format_duration(seconds)} — reason: {escape_mentions(reason)}")
+        await interaction.response.send_message(f"{user.mention} is muted in article threads until {until}.",
+                                                ephemeral=True)
+
+    @app_commands.command(name="unmute", description="Let a muted user comment again")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def unmute(self, interaction: discord.Interaction, user: discord.User, reason: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        if not await self.services.moderation.unmute(guild_id=interaction.guild_id, user_id=user.id,
+                                                     moderator_id=interaction.user.id, reason=reason):
+            raise UserFacingError(f"{user.mention} is not muted.")
+        await self._modlog(interaction.guild_id, f"{interaction.user.mention} unmuted {user.mention}")
+        await interaction.response.send_message(f"{user.mention} can comment again.", ephemeral=True)
+
+    async def _mute_expired(self, timer: Timer) -> None:
+        guild_id, user_id = timer.payload["guild_id"], timer.payload["user_id"]
+        if await self.services.moderation.unmute(guild_id=guild_id, user_id=user_id, moderator_id=None,
+                                                 reason="mute expired"):
+            await self._modlog(guild_id, f"<@{user_id}>'s mute expired")
+
+    async def _auto_close(self, timer: Timer) -> None:
+        thread_id = timer.payload["thread_id"]
+        channel = self.bot.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(thread_id)
+            except discord.NotFound:
+                return
+        if isinstance(channel, discord.Thread) and not (channel.archived and channel.locked):
+            await channel.edit(archived=True, locked=True, reason="auto-close")
+            await self.services.threads.record_state(thread_id, archived=True, locked=True)
+            await self.services.moderation.log(guild_id=timer.payload["guild_id"], moderator_id=0,
+                                               action="auto_close", target_thread_id=thread_id,
+                                               article_id=self.services.recorder.article_for(thread_id))
+
+    # --- filters and the review queue ------------------------------------------------------------
+
+    @filter.command(name="add", description="Remove or flag comments containing a word or matching a regex")
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def filter_add(self, interaction: discord.Interaction, pattern: str,
+                         action: Literal["remove", "flag"] = "remove", regex: bool = False) -> None:
+        assert interaction.guild_id is not None
+        try:
+            await self.services.moderation.add_filter(guild_id=interaction.guild_id, pattern=pattern, is_regex=regex,
+                                                      action=action, moderator_id=interaction.user.id)
+        except ModerationError as exc:
+            raise UserFacingError(str(exc)) from None
+        await interaction.response.send_message(f"Filter added: `{pattern}` → {action}.", ephemeral=True)
+
+    @filter.command(name="remove", description="Delete a word filter")
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def filter_remove(self, interaction: discord.Interaction, pattern: str) -> None:
+        assert interaction.guild_id is not None
+        if not await self.services.moderation.remove_filter(guild_id=interaction.guild_id, pattern=pattern,
+                                                            moderator_id=interaction.user.id):
+            raise UserFacingError(f"There is no filter `{pattern}`; see `/mod filter list`.")
+        await interaction.response.send_message(f"Filter `{pattern}` removed.", ephemeral=True)
+
+    @filter.command(name="list", description="Show this server's word filters")
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def filter_list(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        filters = await self.services.moderation_store.filters(interaction.guild_id)
+        text = "\n".join(f"`{f.pattern}` {'(regex) ' if f.is_regex else ''}→ {f.action}" for f in filters)
+        await interaction.response.send_message(text or "No filters yet: `/mod filter add`.", ephemeral=True)
+
+    @app_commands.command(name="queue", description="Comments flagged by filters, waiting for review")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def queue(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        flagged = await self.services.moderation.queue(interaction.guild_id, limit=1)
+        if not flagged:
+            await interaction.response.send_message("The review queue is empty.", ephemeral=True)
+            return
+        c = flagged[0]
+        view = _ReviewView(self, c.thread_id, c.message_id, interaction.user.id)
+        await interaction.response.send_message(
+            f"Flagged comment by <@{c.author_id}> in <#{c.thread_id}>:\n> "
+            f"{escape_mentions(truncate_words(' '.join(c.content.split()), 1500))}", view=view, ephemeral=True)
+
+    @app_commands.command(name="log", description="Recent moderation actions")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def log_(self, interaction: discord.Interaction, user: discord.User | None = None,
+                   article: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        actions = await self.services.moderation_store.actions(
+            interaction.guild_id, user_id=user.id if user else None,
+            article_id=int(article) if article and article.isdigit() else None, limit=20)
+        if not actions:
+            await interaction.response.send_message("No moderation actions recorded.", ephemeral=True)
+            return
+        lines = []
+        for a in actions:
+            target = f" <@{a.target_user_id}>" if a.target_user_id else (
+                f" <#{a.target_thread_id}>" if a.target_thread_id else "")
+            by = "Newsdesk" if a.moderator_id in (0, getattr(self.bot.user, "id", 0)) else f"<@{a.moderator_id}>"
+            lines.append(f"{discord.utils.format_dt(datetime.fromtimestamp(a.created_at, tz=UTC), 'R')} "
+                         f"{by} **{a.action}**{target}" + (f" — {escape_mentions(a.reason)}" if a.reason else ""))
+        await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+
+class _ReasonModal(discord.ui.Modal, title="Remove comment"):
+    reason: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Reason", max_length=300)
+
+    def __init__(self, on_submit: Any) -> None:
+        super().__init__()
+        self._submit = on_submit
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._submit(interaction, self.reason.value)
+
+
+class _ReviewView(discord.ui.View):
+    def __init__(self, cog: ModerationCog, thread_id: int, message_id: int, owner_id: int) -> None:
+        super().__init__(timeout=600)
+        self.cog, self.thread_id, self.message_id, self.owner_id = cog, thread_id, message_id, owner_id
+
+    @discord.ui.button(label="Approve", style=discord.ButtonStyle.success)
+    async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        assert interaction.guild_id is not None
+        await self.cog.services.moderation.approve(guild_id=interaction.guild_id, message_id=self.message_id,
+                                                   moderator_id=interaction.user.id)
+        await interaction.response.edit_message(content="Approved: the comment stays.", view=None)
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    async def remove(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        channel = self.cog.bot.get_channel(self.thread_id)
+        if not isinstance(channel, discord.Thread):
+            await interaction.response.edit_message(content="That thread is gone.", view=None)
+            return
+        await interaction.response.edit_message(content="Removing…", view=None)
+        await self.cog._remove(interaction, channel.get_partial_message(self.message_id), "flagged and removed")
+        await interaction.edit_original_response(content="Removed.")

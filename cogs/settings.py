@@ -1,0 +1,96 @@
+"""/settings show|set — a guild's news channel, posting mode, summaries, admin, mod-log and digest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.storage.guilds import GuildSettings, GuildSettingsError
+from bot.wiring.replies import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["SettingsCog", "render_settings"]
+
+
+def _channel(cid: int | None) -> str:
+    return f"<#{cid}>" if cid else "not set"
+
+
+def render_settings(s: GuildSettings) -> str:
+    return "\n".join([
+        "**Newsdesk settings**",
+        f"News channel: {_channel(s.news_channel_id)}",
+        f"Default posting mode: {s.default_mode}",
+        f"Auto-summary in new threads: {'on' if s.auto_summary else 'off'}",
+        f"Admin channel (feed problems): {_channel(s.admin_channel_id)}",
+        f"Mod-log channel: {_channel(s.modlog_channel_id)}",
+        f"Auto-close threads after: {f'{s.auto_close_days} days' if s.auto_close_days else 'never'}",
+        f"Daily digest: {_channel(s.digest_channel_id)} at "
+        f"{s.digest_time + ' UTC' if s.digest_time else 'no time set'}",
+    ])
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SettingsCog(commands.GroupCog, group_name="settings", group_description="Newsdesk settings for this server"):
+    def __init__(self, services: Services) -> None:
+        self.guilds = services.guilds
+        super().__init__()
+
+    @app_commands.command(name="show", description="Show this server's Newsdesk settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.guilds.get(interaction.guild_id)
+        await interaction.response.send_message(render_settings(settings), ephemeral=True)
+
+    @app_commands.command(name="set", description="Change one or more settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        news_channel="Default channel for new feeds", default_mode="How stories are posted by default",
+        auto_summary="Post a summary as the first message of each thread",
+        admin_channel="Where feed problems are announced", modlog_channel="Where moderation actions are echoed",
+        auto_close_days="Close article threads after this many days (0 = never)",
+        digest_channel="Where the daily digest goes", digest_time="Digest time in UTC, HH:MM (or 'off')",
+    )
+    async def set_(
+        self, interaction: discord.Interaction,
+        news_channel: discord.TextChannel | discord.ForumChannel | None = None,
+        default_mode: Literal["thread", "forum", "plain"] | None = None,
+        auto_summary: bool | None = None,
+        admin_channel: discord.TextChannel | None = None,
+        modlog_channel: discord.TextChannel | None = None,
+        auto_close_days: app_commands.Range[int, 0, 365] | None = None,
+        digest_channel: discord.TextChannel | None = None,
+        digest_time: str | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        changes: dict[str, Any] = {}
+        if news_channel is not None:
+            changes["news_channel_id"] = news_channel.id
+        if default_mode is not None:
+            changes["default_mode"] = default_mode
+        if auto_summary is not None:
+            changes["auto_summary"] = auto_summary
+        if admin_channel is not None:
+            changes["admin_channel_id"] = admin_channel.id
+        if modlog_channel is not None:
+            changes["modlog_channel_id"] = modlog_channel.id
+        if auto_close_days is not None:
+            changes["auto_close_days"] = auto_close_days or None
+        if digest_channel is not None:
+            changes["digest_channel_id"] = digest_channel.id
+        if digest_time is not None:
+            changes["digest_time"] = None if digest_time.strip().lower() in {"off", "none", ""} else digest_time.strip()
+        if not changes:
+            raise UserFacingError("Nothing to change: pick at least one option, e.g. `/settings set news_channel:#news`.")
+        try:
+            settings = await self.guilds.update(interaction.guild_id, **changes)
+        except GuildSettingsError as exc:
+            raise UserFacingError(f"Not saved: {exc}.") from None
+        await interaction.response.send_message("Saved.\n" + render_settings(settings), ephemeral=True)

@@ -1,0 +1,167 @@
+"""/summarize, the "Summarize" message menu and the Summarize button on story posts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.feeds.article_text import ArticleText, NoArticleText
+from bot.posting.format import escape_mentions, escape_text, truncate_words
+from bot.summarize.clean import InputError
+from bot.summarize.result import SummaryOptions, SummaryResult
+from bot.wiring.embeds import NEWS_COLOUR
+from bot.wiring.replies import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["SummarizeCog", "first_link", "summary_embed"]
+
+log = logging.getLogger(__name__)
+_LINK = re.compile(r"https?://[^\s<>()\"']+", re.IGNORECASE)
+
+
+def first_link(message: discord.Message) -> str | None:
+    match = _LINK.search(message.content or "")
+    if match:
+        return match.group(0).rstrip(".,;:!?")
+    for embed in message.embeds:
+        if embed.url:
+            return embed.url
+    return None
+
+
+def summary_embed(result: SummaryResult, *, title: str | None, url: str) -> discord.Embed:
+    body = escape_mentions(result.summary) or "(nothing to summarize)"
+    embed = discord.Embed(title=escape_text(truncate_words(title or url, 256)), url=url,
+                          description=truncate_words(body, 4000), colour=NEWS_COLOUR)
+    footer = f"Reduced by {round(result.reduced_by * 100)}% · {result.method} summary"
+    if result.fallback_reason:
+        footer += " (the AI summarizer failed; this is the extractive one)"
+    if result.keywords:
+        embed.add_field(name="Keywords", value=truncate_words(", ".join(result.keywords[:8]), 1024), inline=False)
+    embed.set_footer(text=footer)
+    return embed
+
+
+class SummarizeCog(commands.Cog):
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.menu = app_commands.ContextMenu(name="Summarize", callback=self.summarize_message)
+        self.menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+        self.bot.summarize_button_handler = self.on_button  # type: ignore[attr-defined]
+        feeds = self.bot.get_cog("FeedsCog")
+        if feeds is not None:
+            feeds.publisher.summary_text = self.thread_summary  # type: ignore[attr-defined]
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    # --- producing a summary ---------------------------------------------------------------------
+
+    async def _for_article(self, article_id: int, options: SummaryOptions) -> tuple[SummaryResult, ArticleText]:
+        article = await self.services.articles.get(article_id)
+        if article is None:
+            raise UserFacingError("I no longer have that article.")
+        try:
+            text = await self.services.article_texts.for_article(article)
+            result = await self.services.summaries.summarize_article(article.id, text.text, options,
+                                                                     language=text.language, title=text.title)
+        except (NoArticleText, InputError) as exc:
+            raise UserFacingError(f"I cannot summarize that article: {exc}") from None
+        return result, text
+
+    async def _for_url(self, url: str, options: SummaryOptions) -> tuple[SummaryResult, ArticleText]:
+        known = await self.services.articles.by_url(url)
+        if known is not None:
+            return await self._for_article(known.id, options)
+        try:
+            text = await self.services.article_texts.from_url(url)
+            result = await self.services.summaries.summarize_text(text.text, options=options,
+                                                                  language=text.language, title=text.title)
+        except NoArticleText as exc:
+            raise UserFacingError(f"I could not read that page: {exc}") from None
+        except InputError as exc:
+            raise UserFacingError(f"There is nothing to summarize there: {exc}") from None
+        return result, text
+
+    async def thread_summary(self, article_id: int) -> str | None:
+        """The first message of a new story thread, when summaries are on for it."""
+        try:
+            result, _ = await self._for_article(article_id, SummaryOptions(style="bullets"))
+        except UserFacingError as exc:
+            log.info("no summary for article %s: %s", article_id, exc)
+            return None
+        return truncate_words(f"**Summary** (reduced by {round(result.reduced_by * 100)}%)\n"
+                              f"{escape_mentions(result.summary)}", 2000)
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
+        return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
+
+    @app_commands.command(name="summarize", description="Summarize an article: this thread's, a posted one, or any link")
+    @app_commands.guild_only()
+    @app_commands.describe(article="A posted article (defaults to this thread's)", url="Any article link",
+                           length="How long", bullets="Bullet points instead of a paragraph",
+                           private="Only you see the summary")
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def summarize(self, interaction: discord.Interaction, article: str | None = None, url: str | None = None,
+                        length: Literal["short", "medium", "long"] = "medium", bullets: bool = False,
+                        private: bool = False) -> None:
+        options = SummaryOptions(length=length, style="bullets" if bullets else "paragraph")
+        if article and url:
+            raise UserFacingError("Give an article or a url, not both.")
+        article_id: int | None = None
+        if article:
+            if not article.isdigit():
+                url = article  # someone pasted a link into the article box
+            else:
+                article_id = int(article)
+        elif not url:
+            post = await self.services.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+            if post is None:
+                raise UserFacingError("Use this in an article's thread, or give `article:` or `url:`.")
+            article_id = post.article_id
+        if url and not _LINK.fullmatch(url.strip()):
+            raise UserFacingError("That does not look like a link: it should start with http:// or https://.")
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        if article_id is not None:
+            result, text = await self._for_article(article_id, options)
+        else:
+            assert url is not None
+            result, text = await self._for_url(url.strip(), options)
+        await interaction.followup.send(embed=summary_embed(result, title=text.title, url=text.url), ephemeral=private)
+
+    async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        link = first_link(message)
+        post = await self.services.posts.by_message(message.id)
+        if post is None and link is None:
+            raise UserFacingError("That message has no link to summarize.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        options = SummaryOptions()
+        if post is not None:
+            result, text = await self._for_article(post.article_id, options)
+        else:
+            assert link is not None
+            result, text = await self._for_url(link, options)
+        await interaction.followup.send(embed=summary_embed(result, title=text.title, url=text.url), ephemeral=True)
+
+    async def on_button(self, interaction: discord.Interaction, article_id: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            result, text = await self._for_article(article_id, SummaryOptions(style="bullets"))
+        except UserFacingError as exc:
+            await interaction.followup.send(str(exc), ephemeral=True)
+            return
+        await interaction.followup.send(embed=summary_embed(result, title=text.title, url=text.url), ephemeral=True)

@@ -1,0 +1,249 @@
+"""End-to-end harness: the real Newsdesk bot (composition root, cogs, storage) against the emulator and a
+feed server on 127.0.0.1.
+
+    async def test_x(newsroom):            # emulator + demo guild + feed server, bot not started
+        await newsroom.start()              # builds services with a temp DB and starts the real bot
+        rec = await newsroom.slash(newsroom.admin, "feed add", {"url": newsroom.feed_url, ...})
+        await newsroom.restart()            # same DB, new process-like bot
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.app import Services, open_services
+from bot.config import Settings, load_settings
+from bot.sandbox import Channel, DiscordEmulator, Guild, InteractionRecord, Perm, User
+from bot.wiring.client import NewsdeskBot, create_bot
+from bot.wiring.endpoints import apply_endpoints, restore_endpoints
+
+__all__ = ["FeedServer", "Newsroom", "newsroom"]
+
+
+@dataclass
+class FeedItemSpec:
+    guid: str
+    title: str
+    link: str
+    description: str
+    published: float
+
+
+class FeedServer:
+    """Serves an RSS feed whose items tests add and change; also article pages and a site page."""
+
+    def __init__(self) -> None:
+        self.items: list[FeedItemSpec] = []
+        self.title = "Loopback News"
+        self.requests = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def feed_url(self) -> str:
+        return f"{self.base}/feed.xml"
+
+    def add(self, slug: str, title: str, description: str = "", published: float = 1_764_000_000.0) -> str:
+        link = f"{self.base}/articles/{slug}"
+        self.items.insert(0, FeedItemSpec(slug, title, link, description or f"{title}. More details follow.", published))
+        return link
+
+    def change(self, slug: str, **fields: Any) -> None:
+        for item in self.items:
+            if item.guid == slug:
+                for key, value in fields.items():
+                    setattr(item, key, value)
+
+    def rss(self) -> str:
+        from datetime import UTC, datetime
+        from xml.sax.saxutils import escape
+
+        entries = "".join(
+            f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
+            f"<description>{escape(i.description)}</description>"
+            f"<pubDate>{format_datetime(datetime.fromtimestamp(i.published, tz=UTC))}</pubDate></item>"
+            for i in self.items)
+        return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(self.title)}'
+                f"</title><link>{self.base}/</link><description>test</description>{entries}</channel></rss>")
+
+    async def start(self) -> None:
+        async def feed(request: web.Request) -> web.Response:
+            self.requests += 1
+            return web.Response(body=self.rss().encode(), headers={"Content-Type": "application/rss+xml"})
+
+        async def article(request: web.Request) -> web.Response:
+            slug = request.match_info["slug"]
+            item = next((i for i in self.items if i.guid == slug), None)
+            if item is None:
+                raise web.HTTPNotFound()
+            paragraphs = "".join(f"<p>{item.description} Sentence {n} adds detail about {item.title}.</p>"
+                                 for n in range(12))
+            html = (f"<html><head><title>{item.title}</title></head><body><article><h1>{item.title}</h1>"
+                    f"{paragraphs}</article></body></html>")
+            return web.Response(body=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+
+        async def site(request: web.Request) -> web.Response:
+            html = (f'<html><head><link rel="alternate" type="application/rss+xml" href="{self.feed_url}">'
+                    "</head><body>Home</body></html>")
+            return web.Response(body=html.encode(), headers={"Content-Type": "text/html"})
+
+        app = web.Application()
+        app.router.add_get("/feed.xml", feed)
+        app.router.add_get("/articles/{slug}", article)
+        app.router.add_get("/", site)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site_ = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site_.start()
+        self.port = site_._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@dataclass
+class Newsroom:
+    emu: DiscordEmulator
+    feeds: FeedServer
+    db_path: Path
+    guild: Guild = field(init=False)
+    news: Channel = field(init=False)
+    forum: Channel = field(init=False)
+    admin_channel: Channel = field(init=False)
+    modlog: Channel = field(init=False)
+    admin: User = field(init=False)
+    moderator: User = field(init=False)
+    alice: User = field(init=False)
+    bob: User = field(init=False)
+    bot: NewsdeskBot | None = None
+    services: Services | None = None
+    _stack: AsyncExitStack | None = None
+    _task: asyncio.Task[None] | None = None
+    errors: list[BaseException | str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        emu = self.emu
+        self.admin = emu.create_user("editor")
+        self.guild = emu.create_guild("Newsroom", owner=self.admin)
+        mods = emu.create_role(self.guild, "Moderators", int(Perm.MANAGE_MESSAGES | Perm.MANAGE_THREADS))
+        self.moderator = emu.create_user("moderator")
+        self.alice = emu.create_user("alice")
+        self.bob = emu.create_user("bob")
+        emu.add_member(self.guild, self.admin)
+        emu.add_member(self.guild, self.moderator, roles=[mods])
+        emu.add_member(self.guild, self.alice)
+        emu.add_member(self.guild, self.bob)
+        self.news = emu.create_channel(self.guild, "news")
+        self.forum = emu.create_channel(self.guild, "stories", kind="forum", tags=["Loopback News", "World"])
+        self.admin_channel = emu.create_channel(self.guild, "newsdesk-admin")
+        self.modlog = emu.create_channel(self.guild, "mod-log")
+
+    def settings(self, **overrides: str) -> Settings:
+        env = {
+            "DATABASE_PATH": str(self.db_path), "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true",
+            "DISCORD_TOKEN": self.emu.token, "DISCORD_API_BASE": self.emu.api_base,
+            "DISCORD_GATEWAY_URL": self.emu.gateway_url, "HTTP_TOTAL_TIMEOUT": "10", "POLL_INTERVAL_SECONDS": "60",
+            "DEV_GUILD_ID": str(self.guild.id), **overrides,
+        }
+        return load_settings(env, env_file=None)
+
+    async def start(self, **overrides: str) -> NewsdeskBot:
+        stack = AsyncExitStack()
+        previous = apply_endpoints(self.emu.api_base, self.emu.gateway_url)
+        stack.callback(restore_endpoints, previous)
+        self.services = await stack.enter_async_context(open_services(self.settings(**overrides)))
+        bot = create_bot(self.services, guild_ready_timeout=0.05)
+        self.bot = bot
+        self._stack = stack
+        self._task = asyncio.create_task(bot.start(self.emu.token), name="newsdesk-under-test")
+        ready = asyncio.create_task(bot.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if self._task in done:
+                self._task.result()
+            raise TimeoutError("Newsdesk did not become ready")
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            self.errors.extend(self.bot.unexpected_errors)
+            await self.bot.close()
+            if self._task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        if self._stack is not None:
+            await self._stack.aclose()
+        self.bot = self.services = self._stack = self._task = None
+
+    async def restart(self, **overrides: str) -> NewsdeskBot:
+        await self.stop()
+        return await self.start(**overrides)
+
+    async def slash(self, user: User, command: str, options: dict[str, Any] | None = None, *,
+                    channel: Channel | None = None, timeout: float = 15.0) -> InteractionRecord:
+        rec = await self.emu.run_slash_command(user, channel or self.news, command, options, timeout=timeout)
+        return await self.settled(rec, timeout)
+
+    async def settled(self, rec: InteractionRecord, timeout: float = 15.0) -> InteractionRecord:
+        """Wait until a deferred interaction got its follow-up."""
+        if rec.deferred:
+            def answered() -> bool:
+                first = rec.original
+                return bool(rec.followups or (first and (first.content or first.embeds or first.attachments)))
+
+            await self.emu.wait_for(answered, timeout, what="a follow-up")
+        return rec
+
+    async def publish_pass(self) -> tuple[int, int]:
+        """Poll every feed now and publish, instead of waiting for timers. Returns (posts made, posts edited)
+        by this pass or by the background publisher it woke (counted in the database)."""
+        assert self.services is not None and self.bot is not None
+        db = self.services.db
+        started = time.time()
+        before = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
+        for feed in await self.services.feeds.list():
+            await self.services.feeds.poll_soon(feed.id)
+        await self.services.scheduler.run_cycle()
+        cog = self.bot.get_cog("FeedsCog")
+        assert cog is not None
+        await cog.publisher.run_pass()  # type: ignore[attr-defined]
+        after = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
+        edited = await db.fetchval("SELECT COUNT(*) FROM posts WHERE edited_at >= ?", (started,))
+        return after - before, edited
+
+
+@pytest.fixture
+async def newsroom(tmp_path: Path) -> AsyncIterator[Newsroom]:
+    emu = DiscordEmulator(interaction_response_timeout=30.0)
+    await emu.start()
+    feeds = FeedServer()
+    await feeds.start()
+    room = Newsroom(emu, feeds, tmp_path / "newsdesk.db")
+    try:
+        yield room
+    finally:
+        await room.stop()
+        await feeds.stop()
+        await emu.stop()
+        await asyncio.sleep(0)
+        gc.collect()
+    if room.errors:
+        raise AssertionError(f"the bot raised {len(room.errors)} unexpected error(s): {room.errors[0]!r}")

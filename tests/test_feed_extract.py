@@ -1,0 +1,84 @@
+"""Full-text extraction, the teaser heuristic and autodiscovery on fixtures written for Newsdesk."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.feeds.discover import COMMON_FEED_PATHS, common_feed_urls, find_feed_links, looks_like_feed
+from bot.feeds.extract import decode_html, extract_article, needs_full_text
+from bot.feeds.parser import parse_feed
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+ARTICLE_URL = "https://gazette.example.com/news/bridge?utm_source=feed"
+
+
+def test_extracts_main_text_and_metadata() -> None:
+    article = extract_article((FIXTURES / "article.html").read_bytes(), ARTICLE_URL)
+    assert article is not None
+    assert "voted on Tuesday to rebuild the old harbour bridge" in article.text
+    assert "support scheme" in article.text  # the last paragraph too
+    for boilerplate in ("Most read", "Cat rescued", "All rights reserved", "newsletter"):
+        assert boilerplate not in article.text
+    assert article.title == "Council votes to rebuild harbour bridge"
+    assert article.author == "Jane Reporter"
+    assert article.published == datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
+    assert article.image == "https://gazette.example.com/media/bridge.jpg"  # og:image, made absolute
+    assert article.language == "en-gb"
+
+
+def test_extract_returns_none_for_pages_without_an_article() -> None:
+    assert extract_article(b"", ARTICLE_URL) is None
+    assert extract_article("<html><body><nav><a href='/'>Home</a></nav></body></html>", ARTICLE_URL) is None
+    assert extract_article(bytes(range(256)) * 50, ARTICLE_URL) is None
+
+
+def test_decode_html() -> None:
+    assert decode_html("already text") == "already text"
+    assert decode_html("café".encode("cp1252"), "text/html; charset=windows-1252") == "café"
+    assert decode_html(b'<meta charset="iso-8859-1"><p>caf\xe9</p>').endswith("café</p>")
+    assert decode_html("café".encode()) == "café"
+    assert decode_html(b"caf\xe9 without a declared charset") == "café without a declared charset"
+    assert decode_html(b"x", "text/html; charset=no-such-codec") == "x"
+
+
+def test_needs_full_text() -> None:
+    feed = parse_feed((FIXTURES / "teaser.xml").read_bytes(), url="http://teaser.example.com/rss")
+    teaser = feed.items[0]
+    assert needs_full_text(teaser)
+    long_text = "A sentence of a complete article that goes on. " * 30
+    full = replace(teaser, excerpt=long_text[:500], content_text=long_text)
+    assert not needs_full_text(full)
+    cut = replace(full, content_text=long_text + " Continue reading →")
+    assert needs_full_text(cut)
+    wordpress = replace(full, content_text=long_text + " The post Bridge appeared first on Gazette.")
+    assert needs_full_text(wordpress)
+
+
+def test_find_feed_links_ranked() -> None:
+    links = find_feed_links((FIXTURES / "page.html").read_bytes(), "https://Example.com/blog/post")
+    urls = [link.url for link in links]
+    assert urls == [
+        "https://example.com/feed/",
+        "https://example.com/atom.xml",
+        "https://example.com/feed.json",
+        "https://example.com/comments/feed/",  # comment feeds last among the advertised
+        "https://example.com/rss.xml",          # a plain <a> that looks like a feed: after <link>s
+    ]
+    assert [link.type for link in links] == ["rss", "atom", "json", "rss", "rss"]
+    assert links[0].title == "Example site RSS"
+    assert find_feed_links("", "https://example.com/") == []
+    assert find_feed_links("<link rel=alternate type=application/rss+xml href='javascript:x'>", "https://e.com/") == []
+
+
+def test_common_feed_paths_and_sniffing() -> None:
+    assert "/feed" in COMMON_FEED_PATHS and "/feeds/posts/default" in COMMON_FEED_PATHS
+    urls = common_feed_urls("https://example.com/blog/")
+    assert urls[0] == "https://example.com/blog/feed"
+    assert "https://example.com/rss.xml" in urls
+    assert common_feed_urls("ftp://example.com/") == []
+    for name in ("rss20.xml", "atom.xml", "rdf.xml", "feed.json", "rss091.xml"):
+        assert looks_like_feed((FIXTURES / name).read_bytes()), name
+    assert not looks_like_feed((FIXTURES / "page.html").read_bytes())
+    assert not looks_like_feed(b'{"hello": 1}')

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.posting.format import (
+    LIMITS,
+    ZWSP,
+    build_story_post,
+    escape_mentions,
+    escape_text,
+    thread_name_for,
+    truncate_words,
+)
+
+
+def test_truncate_at_word_boundary() -> None:
+    assert truncate_words("short", 10) == "short"
+    cut = truncate_words("The quick brown fox jumps over the lazy dog", 20)
+    assert cut == "The quick brown fox…" and len(cut) <= 20
+    assert len(truncate_words("x" * 500, 100)) == 100
+
+
+def test_mentions_and_markdown_are_inert() -> None:
+    hostile = "@everyone **BREAKING** <@123> <@&456> <#789> @here `code` [link](http://x)"
+    out = escape_text(hostile)
+    assert "@everyone" not in out and "@here" not in out
+    assert "<@123>" not in out and "<@&456>" not in out and "<#789>" not in out
+    assert "\\*\\*BREAKING\\*\\*" in out and "\\`code\\`" in out and "\\[link\\]" in out
+    assert escape_mentions("@Everyone") == f"@{ZWSP}Everyone"
+
+
+def test_story_post_respects_every_limit() -> None:
+    post = build_story_post(
+        title="**" + "Very long headline " * 40, url="https://news.example/a", source="Example News " * 300,
+        excerpt="word " * 3000, author="A" * 400, published=datetime(2026, 11, 28, tzinfo=UTC),
+        image_url="javascript:alert(1)", mention_role_id=42,
+    )
+    e = post.embed
+    assert len(e.title) <= LIMITS["embed_title"] and len(e.description) <= 4096
+    assert e.author is not None and len(e.author) <= LIMITS["embed_author"]
+    assert len(e.footer) <= LIMITS["embed_footer"] and e.total_length() <= LIMITS["embed_total"]
+    assert e.image_url is None  # only http(s) images
+    assert post.content == "<@&42>" and post.mention_role_id == 42
+    assert len(post.thread_name) <= LIMITS["thread_name"]
+
+
+def test_thread_name_fallback_and_mentions() -> None:
+    assert thread_name_for("   ") == "Discussion"
+    assert "@everyone" not in thread_name_for("@everyone look")

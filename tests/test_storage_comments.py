@@ -1,0 +1,129 @@
+"""CommentStore, ReactionStore and ThreadStore on a real SQLite file, with both writers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage.comments import Attachment, CommentRecord, CommentStore, ReactionStore
+from bot.storage.database import Database
+from bot.storage.threads import ThreadStore
+from bot.storage.writer import BatchWriter, DirectWriter, Writer
+
+
+@pytest.fixture(params=["direct", "batch"])
+async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Database, Writer]]:
+    db = await Database.open(tmp_path / "c.db")
+    writer: Writer = DirectWriter(db) if request.param == "direct" else BatchWriter(db, interval=0.01)
+    yield db, writer
+    if isinstance(writer, BatchWriter):
+        await writer.close()
+    await db.close()
+
+
+def comment(mid: int, content: str = "hello", parent: int | None = None) -> CommentRecord:
+    return CommentRecord(
+        message_id=mid, guild_id=1, thread_id=10, author_id=7, author_name="Reader", content=content,
+        created_at=1000.0 + mid, parent_id=parent,
+        attachments=(Attachment("a.png", "https://cdn.example/a.png", 123, "image/png"),),
+    )
+
+
+async def test_same_comment_twice_is_one_row(env: tuple[Database, Writer]) -> None:
+    db, writer = env
+    store = CommentStore(db, writer)
+    await ThreadStore(db).register(thread_id=10, guild_id=1, parent_channel_id=5, article_id=None, name="t")
+    await store.record(comment(100))
+    await store.record(comment(100, "changed by replay"))
+    await store.flush()
+    assert await db.fetchval("SELECT COUNT(*) FROM comments") == 1
+    got = await store.get(100)
+    assert got is not None and got.content == "hello" and got.attachments[0].size == 123
+    assert (await ThreadStore(db).get(10)).last_message_id == 100  # type: ignore[union-attr]
+
+
+async def test_edit_adds_revision_once(env: tuple[Database, Writer]) -> None:
+    db, writer = env
+    store = CommentStore(db, writer)
+    await store.record(comment(100, "first"))
+    await store.record_edit(100, "second", 2000.0)
+    await store.record_edit(100, "second", 2000.0)  # replayed by a backfill: no new revision
+    await store.record_edit(100, "third", 3000.0)
+    await store.flush()
+    got = await store.get(100)
+    assert got is not None and got.content == "third" and got.edited_at == 3000.0
+    assert await store.revisions(100) == [
+        {"old_content": "first", "new_content": "second", "edited_at": 2000.0},
+        {"old_content": "second", "new_content": "third", "edited_at": 3000.0},
+    ]
+
+
+async def test_delete_keeps_text_and_marks(env: tuple[Database, Writer]) -> None:
+    db, writer = env
+    store = CommentStore(db, writer)
+    await store.record(comment(100, "keep me"))
+    await store.record(comment(101, "reply", parent=100))
+    await store.record_deletes([100, 101, 999], 5000.0)
+    await store.flush()
+    got = await store.get(100)
+    assert got is not None and got.status == "deleted" and got.deleted_at == 5000.0 and got.content == "keep me"
+    assert (await store.get(101)).parent_id == 100  # type: ignore[union-attr]
+    assert await store.purge_deleted_text(older_than=6000.0) == 2
+    assert (await store.get(100)).content == ""  # type: ignore[union-attr]
+
+
+async def test_removed_stays_removed_after_delete_event(env: tuple[Database, Writer]) -> None:
+    db, writer = env
+    store = CommentStore(db, writer)
+    await store.record(comment(100))
+    await store.mark_removed(100, moderator_id=9, reason="spam", at=10.0)
+    await store.record_deletes([100], 11.0)
+    await store.flush()
+    got = await store.get(100)
+    assert got is not None and got.status == "removed" and got.removed_reason == "spam" and got.deleted_at == 10.0
+
+
+async def test_reactions_add_remove_idempotent(env: tuple[Database, Writer]) -> None:
+    db, writer = env
+    reactions = ReactionStore(db, writer)
+    for _ in range(2):
+        await reactions.add(guild_id=1, channel_id=10, message_id=100, user_id=7, emoji="👍", at=1.0)
+    await reactions.add(guild_id=1, channel_id=10, message_id=100, user_id=7, emoji="party:123", at=2.0)
+    await reactions.remove(message_id=100, user_id=7, emoji="👍", at=3.0)
+    await reactions.add(guild_id=1, channel_id=10, message_id=100, user_id=7, emoji="👍", at=4.0)
+    await reactions.flush()
+    live = await reactions.live_for_message(100)
+    assert sorted((r.emoji, r.added_at) for r in live) == [("party:123", 2.0), ("👍", 4.0)]
+    assert len(await reactions.history_for_message(100)) == 3
+
+
+async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        threads = ThreadStore(db)
+        await threads.register(thread_id=10, guild_id=1, parent_channel_id=5, article_id=None, name="Story")
+        assert await threads.record_state(10, locked=True, name="Story (closed)", at=5.0) == ["locked", "renamed"]
+        assert await threads.record_state(10, locked=True) == []
+        state = await threads.get(10)
+        assert state is not None and state.locked and state.name == "Story (closed)"
+        assert [e[0] for e in await threads.events(10)] == ["locked", "renamed"]
+        assert await threads.record_state(999, locked=True) == []
+    finally:
+        await db.close()
+
+
+async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "b.db")
+    writer = BatchWriter(db, interval=0.01)
+    try:
+        store = CommentStore(db, writer)
+        await store.record(comment(1))
+        await writer.write([("INSERT INTO no_such_table VALUES (1)", ())])
+        await store.record(comment(2))
+        await writer.flush()
+        assert await db.fetchval("SELECT COUNT(*) FROM comments") == 2
+    finally:
+        await writer.close()
+        await db.close()

@@ -1,0 +1,134 @@
+"""Migrations and backup on real SQLite files."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage.database import Database, MigrationError, load_migrations
+
+EXPECTED_TABLES = {
+    "guild_settings", "feeds", "subscriptions", "articles", "posts", "threads", "thread_events", "comments",
+    "comment_revisions", "reactions", "moderation_actions", "comment_mutes", "word_filters", "timers",
+    "summaries", "privacy_requests", "schema_migrations",
+}
+
+
+async def test_migrate_empty_file_creates_whole_schema(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "news.db"
+    db = await Database.open(path)
+    try:
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert EXPECTED_TABLES <= tables
+        assert await db.schema_version() == max(m.version for m in load_migrations())
+        assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+        assert await db.fetchval("PRAGMA busy_timeout") >= 1000
+        assert await db.migrate() == []  # idempotent
+    finally:
+        await db.close()
+
+
+async def test_migrate_file_left_at_older_version(tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    src = Path(__file__).resolve().parent.parent / "bot" / "storage" / "migrations"
+    shutil.copy(src / "0001_initial.sql", migrations)
+    db = await Database.open(tmp_path / "old.db", migrations_dir=migrations)
+    await db.execute("INSERT INTO feeds (url, created_at) VALUES ('https://example.com/feed', 0)")
+    await db.close()
+
+    (migrations / "0002_add_note.sql").write_text("ALTER TABLE feeds ADD COLUMN note TEXT;\n-- trailing comment\n")
+    db = await Database.open(tmp_path / "old.db", migrate=False, migrations_dir=migrations)
+    try:
+        assert await db.schema_version() == 1
+        assert await db.migrate() == [2]
+        assert await db.schema_version() == 2
+        row = await db.fetchone("SELECT url, note FROM feeds")
+        assert row is not None and row["url"] == "https://example.com/feed" and row["note"] is None
+    finally:
+        await db.close()
+
+
+async def test_edited_applied_migration_is_refused(tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);\n")
+    db = await Database.open(tmp_path / "x.db", migrations_dir=migrations)
+    await db.close()
+    (migrations / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER, y TEXT);\n")
+    with pytest.raises(MigrationError, match="edited after it was applied"):
+        await Database.open(tmp_path / "x.db", migrations_dir=migrations)
+
+
+async def test_failed_migration_rolls_back(tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_bad.sql").write_text("CREATE TABLE a (x INTEGER);\nINSERT INTO nope VALUES (1);\n")
+    with pytest.raises(sqlite3.OperationalError):
+        await Database.open(tmp_path / "x.db", migrations_dir=migrations)
+    conn = sqlite3.connect(tmp_path / "x.db")
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'a'").fetchone() is None
+    conn.close()
+
+
+def test_badly_named_migration_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "1_x.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match=r"NNNN_name\.sql"):
+        load_migrations(tmp_path)
+
+
+async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "live.db")
+    stop = asyncio.Event()
+
+    async def writer() -> int:
+        n = 0
+        while not stop.is_set():
+            await db.execute(
+                "INSERT INTO comments (message_id, guild_id, thread_id, author_id, author_name, content, created_at)"
+                " VALUES (?, 1, 2, 3, 'reader', ?, 0)", (n + 1, "x" * 200),
+            )
+            n += 1
+            if n % 50 == 0:
+                await asyncio.sleep(0)
+        return n
+
+    task = asyncio.create_task(writer())
+    await asyncio.sleep(0.05)
+    try:
+        await db.backup(tmp_path / "backup.db")
+    finally:
+        stop.set()
+        written = await task
+        await db.close()
+    assert written > 0
+    conn = sqlite3.connect(tmp_path / "backup.db")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        copied = conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
+        assert 0 <= copied <= written
+        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] >= 1
+    finally:
+        conn.close()
+
+
+async def test_article_update_drops_cached_summaries_and_stale_text(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        aid = await db.execute(
+            "INSERT INTO articles (canonical_url, content_hash, title, text, first_seen_at, updated_at)"
+            " VALUES ('https://n.example/a', 'v1', 'T', 'old full text', 0, 0)")
+        await db.execute("INSERT INTO summaries (article_id, method, length, style, result, created_at)"
+                         " VALUES (?, 'extractive', 'medium', 'paragraph', '{}', 0)", (aid,))
+        await db.execute("UPDATE articles SET title = 'T2' WHERE id = ?", (aid,))  # same version: kept
+        assert await db.fetchval("SELECT COUNT(*) FROM summaries") == 1
+        await db.execute("UPDATE articles SET content_hash = 'v2' WHERE id = ?", (aid,))
+        assert await db.fetchval("SELECT COUNT(*) FROM summaries") == 0
+        assert await db.fetchval("SELECT text FROM articles WHERE id = ?", (aid,)) is None
+    finally:
+        await db.close()
