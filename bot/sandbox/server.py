@@ -151,6 +151,8 @@ class EmulatorServer:
 
     def _emit(self, event: str, payload: dict[str, Any], guild_id: int | None, hidden: Hidden) -> None:
         self.gateway.dispatch(event, payload, guild_id, hidden)
+        if "__guild__" in payload:  # the gateway renders GUILD_CREATE per session; log the guild id
+            payload = {"id": str(payload["__guild__"])}
         self.events.append((event, payload))
         self._changed.set()
 
