@@ -99,6 +99,8 @@ class Gateway:
         self.identifies = 0
         self.resumes = 0
         self._connections: set[web.WebSocketResponse] = set()
+        self._flowing = asyncio.Event()  # cleared by hold(): events queue up instead of being sent
+        self._flowing.set()
 
     # ---- dispatch ---------------------------------------------------------------------------------------------
     def dispatch(self, event: str, payload: dict[str, Any], guild_id: int | None,
@@ -145,6 +147,18 @@ class Gateway:
                 session.valid = False
         for ws in list(self._connections):
             await ws.close(code=code, message=b"emulator disconnect")
+
+    def hold(self) -> None:
+        """Stop sending dispatches (they queue, in order) until `release()`: a stalled or laggy gateway."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
+    @property
+    def pending(self) -> int:
+        """Frames queued for connected sessions but not yet written."""
+        return sum(len(s.outbox) for s in self.sessions.values())
 
     async def send_reconnect(self) -> None:
         """Op 7 RECONNECT: Discord asking the client to reconnect and resume."""
@@ -198,7 +212,8 @@ class Gateway:
     async def _writer(self, session: Session, ws: web.WebSocketResponse) -> None:
         try:
             while session.ws is ws and not ws.closed:
-                while session.outbox and session.ws is ws:  # a RESUME elsewhere takes the outbox over
+                await self._flowing.wait()
+                while session.outbox and session.ws is ws and self._flowing.is_set():  # a RESUME elsewhere takes the outbox over
                     await ws.send_str(session.outbox.popleft())
                 session.wake.clear()
                 if not session.outbox:

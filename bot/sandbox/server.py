@@ -87,6 +87,10 @@ class EmulatorServer:
 
     async def start(self) -> Self:
         self._changed = asyncio.Event()
+        flowing = self.gateway._flowing.is_set()
+        self.gateway._flowing = asyncio.Event()  # events bind to the running loop: fresh ones per start
+        if flowing:
+            self.gateway._flowing.set()
         for session in self.gateway.sessions.values():
             session.wake = asyncio.Event()
         self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
