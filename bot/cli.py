@@ -27,6 +27,8 @@ _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
     "bot.summarize.cli",
     "bot.sandbox.cli",
+    "bot.demo.cli",
+    "bot.permissions",
 )
 
 

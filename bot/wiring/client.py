@@ -60,6 +60,8 @@ class NewsdeskTree(app_commands.CommandTree):
 class NewsdeskBot(commands.Bot):
     def __init__(self, services: Services, **options: Any) -> None:
         settings = services.settings
+        # Newsdesk has no voice features: skip discord.py's start-up warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: slash commands only
             intents=intents(),
