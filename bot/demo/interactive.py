@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.demo.actions import ActionRefused, Actions
@@ -41,17 +42,25 @@ _OPTION_SPLIT = re.compile(r"\s+(?=[A-Za-z_][\w-]*:)")
 _MESSAGE_REF = re.compile(r"^\[?(\d+)\]?$")
 
 
-def parse_slash(line: str) -> tuple[str, dict[str, str]]:
-    """'/mod lock reason:too hot' -> ('mod lock', {'reason': 'too hot'})."""
-    parts = _OPTION_SPLIT.split(line.strip().lstrip("/").strip())
-    command = parts[0].strip()
+def parse_slash(line: str, option_names: Collection[str] | None = None) -> tuple[str, dict[str, str]]:
+    """'/mod lock reason:too hot' -> ('mod lock', {'reason': 'too hot'}).
+
+    With `option_names`, only those names start an option, so a value may contain "word:" itself."""
+    body = " ".join(line.strip().lstrip("/").split())
+    first = _OPTION_SPLIT.split(body, maxsplit=1)
+    command, rest = first[0].strip(), (first[1] if len(first) > 1 else "")
     if not command or ":" in command.split()[0]:
         raise ValueError("start with the command name, e.g. /summarize length:short")
+    if option_names is None:
+        splitter = _OPTION_SPLIT
+    else:
+        names = "|".join(re.escape(n) for n in sorted(option_names, key=len, reverse=True)) or "(?!)"
+        splitter = re.compile(rf"\s+(?=(?:{names}):)")
     options: dict[str, str] = {}
-    for part in parts[1:]:
+    for part in splitter.split(rest) if rest else []:
         key, _, value = part.partition(":")
         options[key.strip()] = value.strip()
-    return " ".join(command.split()), options
+    return command, options
 
 
 class Repl:
@@ -175,12 +184,18 @@ class Repl:
     # --- slash commands ----------------------------------------------------------------------------
 
     async def slash(self, line: str) -> None:
-        command, raw = parse_slash(line)
-        options = self.convert(command, raw)
+        command, _ = parse_slash(line)
+        types = self.option_types(command)
+        command, raw = parse_slash(line, types)
+        options: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in types:
+                raise LookupError(f"/{command} has no option {key!r}; it has {sorted(types) or 'none'}")
+            options[key] = self._value(types[key], value)
         await self.act.slash(self.user, self.channel, command, options)
 
-    def convert(self, command: str, raw: dict[str, str]) -> dict[str, Any]:
-        """Typed option values from what was typed, using the command as the bot registered it."""
+    def option_types(self, command: str) -> dict[str, int]:
+        """Option name -> Discord option type, from the command as the bot registered it."""
         name, *path = command.split()
         try:
             spec = self.stage.emu.commands.find(name, self.stage.guild.id)
@@ -195,14 +210,7 @@ class Repl:
             if found is None:
                 raise LookupError(f"/{name} has no subcommand {sub!r}")
             defs = found.get("options") or []
-        types = {o["name"]: o["type"] for o in defs if o["type"] not in (1, 2)}
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            kind = types.get(key)
-            if kind is None:
-                raise LookupError(f"/{command} has no option {key!r}; it has {sorted(types) or 'none'}")
-            out[key] = self._value(kind, value)
-        return out
+        return {o["name"]: o["type"] for o in defs if o["type"] not in (1, 2)}
 
     def _value(self, kind: int, value: str) -> Any:
         world = self.stage.emu.world
