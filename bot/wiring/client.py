@@ -82,6 +82,7 @@ class NewsdeskBot(commands.Bot):
         await load_cogs(self, self.services)
         self.add_dynamic_items(*persistent_items())
         self.services.timer_runner.start()
+        self.services.retention.start()
         await self.sync_commands_if_changed()
 
     async def close(self) -> None:
@@ -89,6 +90,7 @@ class NewsdeskBot(commands.Bot):
         for name in list(self.cogs):
             await self.remove_cog(name)
         await self.services.timer_runner.stop()
+        await self.services.retention.stop()
         await self.services.writer.flush()
         await super().close()
 
