@@ -40,11 +40,12 @@ class DemoPeople:
 class DemoStage:
     """Start with `async with DemoStage(settings, db_path) as stage:`; everything stops on exit."""
 
-    def __init__(self, settings: Settings, db_path: Path, content: DemoContent | None = None) -> None:
+    def __init__(self, settings: Settings, db_path: Path, content: DemoContent | None = None, *,
+                 token: str = "sandbox-token") -> None:
         self.base_settings = settings
         self.db_path = db_path
         self.content = content or DemoContent.load()
-        self.emu = DiscordEmulator(interaction_response_timeout=30.0)
+        self.emu = DiscordEmulator(token=token, interaction_response_timeout=30.0)
         self.feed = DemoFeedServer(self.content)
         self.bot: Any = None  # bot.wiring.client.NewsdeskBot, typed loosely: this package stays discord-free
         self.services: Services | None = None

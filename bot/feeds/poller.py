@@ -138,7 +138,7 @@ class FeedPoller:
         except FeedParseError as exc:
             return await self._fail(feed, now, f"{feed.url} is not a readable feed: {exc}", None)
         except Exception as exc:  # a parser bug must not stop the other feeds
-            log.exception("parser crashed on %s", feed.url)
+            log.exception("feed %s: parser crashed on %s", feed.id, feed.url)
             return await self._fail(feed, now, f"{feed.url} could not be parsed (internal error: "
                                                f"{type(exc).__name__})", None)
 

@@ -49,12 +49,13 @@ class NewsdeskTree(app_commands.CommandTree):
             bot = interaction.client
             if isinstance(bot, NewsdeskBot):
                 bot.unexpected_errors.append(error)
-            log.error("command %s failed", interaction.command and interaction.command.qualified_name,
-                      exc_info=error)
+            log.error("guild %s channel %s: command %s failed", interaction.guild_id, interaction.channel_id,
+                      interaction.command and interaction.command.qualified_name, exc_info=error)
         try:
             await send_private(interaction, message)
         except discord.HTTPException:
-            log.warning("could not tell the user about an error", exc_info=True)
+            log.warning("guild %s channel %s: could not tell the user about an error", interaction.guild_id,
+                        interaction.channel_id, exc_info=True)
 
 
 class NewsdeskBot(commands.Bot):
