@@ -19,7 +19,15 @@ from aiohttp import web
 
 __all__ = ["DEMO_DIR", "DemoContent", "DemoFeedServer", "DemoStory"]
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+def _demo_dir() -> Path:
+    """`data/demo` of the source tree (editable installs, Docker's /app), else of the working directory."""
+    beside_code = Path(__file__).resolve().parents[2] / "data" / "demo"
+    return beside_code if beside_code.is_dir() else Path.cwd() / "data" / "demo"
+
+
+DEMO_DIR = _demo_dir()
 
 
 @dataclass(frozen=True)
