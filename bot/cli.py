@@ -52,8 +52,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.discord_token is None:
         raise CliError(NO_TOKEN_MESSAGE)
     from bot.app import run_bot  # imported late: it pulls in discord.py
+    from bot.wiring.client import explain_startup_error
 
-    await run_bot(settings)
+    try:
+        await run_bot(settings)
+    except Exception as exc:
+        message = explain_startup_error(exc)
+        if message is None:
+            raise
+        raise CliError(message) from None
     return 0
 
 

@@ -128,3 +128,14 @@ def test_quickstart_is_two_commands_and_the_second_is_what_ci_runs() -> None:
                            ".venv/bin/python -m pytest -q")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert 'pip install -q -e ".[dev]"' in ci and ".venv/bin/python -m pytest -q" in ci
+
+
+def test_docker_keeps_the_database_in_the_volume() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    assert "FROM python:3.11" in dockerfile and 'CMD ["newsdesk", "run"]' in dockerfile
+    assert 'VOLUME ["/app/data"]' in dockerfile and "WORKDIR /app" in dockerfile
+    assert "newsdesk-data:/app/data" in compose and "DATABASE_PATH: data/newsdesk.db" in compose
+    assert "env_file: .env" in compose
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored and "data/*.db" in ignored  # no secrets or databases baked into the image

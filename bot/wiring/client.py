@@ -18,7 +18,7 @@ from discord.ext import commands
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["NewsdeskBot", "NewsdeskTree", "ShardedNewsdeskBot", "create_bot", "intents"]
+__all__ = ["NewsdeskBot", "NewsdeskTree", "ShardedNewsdeskBot", "create_bot", "explain_startup_error", "intents"]
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,20 @@ class NewsdeskBot(commands.Bot):
 
 class ShardedNewsdeskBot(NewsdeskBot, commands.AutoShardedBot):
     """Used when SHARD_COUNT is set: this process runs SHARD_IDS of SHARD_COUNT shards."""
+
+
+PORTAL = "https://discord.com/developers/applications"
+
+
+def explain_startup_error(error: BaseException) -> str | None:
+    """The fix for the start-up failures a self-hoster meets first, as one line; None for anything else."""
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return (f"Discord refused the connection: the Message Content intent is off. Turn on \"Message Content "
+                f"Intent\" on your application's Bot page ({PORTAL}), save, and start again.")
+    if isinstance(error, discord.LoginFailure):
+        return (f"Discord rejected DISCORD_TOKEN ({error}). Copy the token again from your application's Bot page "
+                f"({PORTAL}, Reset Token) into DISCORD_TOKEN.")
+    return None
 
 
 def create_bot(services: Services, **options: Any) -> NewsdeskBot:
