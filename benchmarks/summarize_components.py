@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.summarize import load_pairs  # noqa: E402
-from bot.summarize.extractive import extract_keywords  # noqa: E402
-from bot.summarize.language import stop_words  # noqa: E402
-from bot.summarize.segment import Segmenter  # noqa: E402
+from benchmarks.summarize import load_pairs
+from bot.summarize.extractive import extract_keywords
+from bot.summarize.language import stop_words
+from bot.summarize.segment import Segmenter
 
 CASES: list[tuple[str, str, int]] = [
     ("en", 'The U.S. Senate voted 52-48 on Tuesday. Sen. John Smith, R-Texas, said it was "a great day." '
