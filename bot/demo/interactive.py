@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import threading
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -80,11 +81,12 @@ class Repl:
     async def run(self) -> None:
         self.t.line(HELP)
         self.t.line(f"You are {self.user.username}, in {self.t.where(self.channel)}.")
+        reader = _LineReader(self.lines)
         while True:
             if self.lines.isatty():
                 self.t.out.write(f"{self.user.username} @ {self.t.where(self.channel)}> ")
                 self.t.out.flush()
-            raw = await asyncio.to_thread(self.lines.readline)
+            raw = await reader.readline()
             if not raw:
                 self.t.line("(end of input)")
                 return
@@ -244,3 +246,31 @@ class Repl:
 
 def _numbered(rest: str) -> bool:
     return bool(_MESSAGE_REF.match(rest.partition(" ")[0]))
+
+
+class _LineReader:
+    """Lines from a blocking stream, read by a daemon thread: Ctrl-C at the prompt exits at once instead of
+    waiting for a worker thread stuck in readline() (asyncio.to_thread's executor would be joined at exit)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        self._wanted = threading.Event()
+        threading.Thread(target=self._read, args=(stream,), name="newsdesk-sandbox-stdin", daemon=True).start()
+
+    def _read(self, stream: TextIO) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                line = stream.readline()
+            except (OSError, ValueError):
+                line = ""
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, line)
+            if not line:
+                return
+
+    async def readline(self) -> str:
+        """The next line with its newline, or "" at the end of input."""
+        self._wanted.set()
+        return await self._queue.get()
