@@ -92,6 +92,8 @@ def candidates() -> dict[str, Callable[[str, str], str]]:
     except ImportError:
         pass
     try:
+        from importlib.metadata import version
+
         import lxml.html
         from readability import Document
 
@@ -99,7 +101,7 @@ def candidates() -> dict[str, Callable[[str, str], str]]:
             summary = Document(html, url=url).summary(html_partial=True)
             return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
 
-        found["readability-lxml"] = readability
+        found[f"readability-lxml {version('readability-lxml')}"] = readability
     except ImportError:
         pass
     try:
@@ -118,7 +120,9 @@ def candidates() -> dict[str, Callable[[str, str], str]]:
         from goose3 import Goose
 
         goose = Goose({"enable_image_fetching": False, "http_timeout": 1})
-        found["goose3"] = lambda html, url: goose.extract(raw_html=html, url=url).cleaned_text or ""
+        from importlib.metadata import version
+
+        found[f"goose3 {version('goose3')}"] = lambda html, url: goose.extract(raw_html=html, url=url).cleaned_text or ""
     except ImportError:
         pass
     return found
@@ -141,28 +145,30 @@ def main() -> int:
     print(f"{len(pages)} pages from {DATA}")
     print("| extractor | F1 | precision | recall | ms/page | failures |")
     print("|---|---|---|---|---|---|")
-    results = []
-    for name, fn in candidates().items():
-        if args.only and not any(o in name for o in args.only):
-            continue
-        counts: list[Counts] = []
-        spent = 0.0
-        failures = 0
-        for key, (raw, url) in pages.items():
+    chosen = {name: fn for name, fn in candidates().items()
+              if not args.only or any(o in name for o in args.only)}
+    counts: dict[str, list[Counts]] = {name: [] for name in chosen}
+    spent = dict.fromkeys(chosen, 0.0)
+    failures = dict.fromkeys(chosen, 0)
+    # Candidates run side by side, page by page, so the shared machine's noise hits them all alike.
+    for key, (raw, url) in pages.items():
+        for name, fn in chosen.items():
             start = time.perf_counter()
             try:
                 text = fn(decode_html(raw), url)
             except Exception:
                 text = ""
-                failures += 1
-            spent += time.perf_counter() - start
-            counts.append(page_counts(truth[key].get("articleBody", ""), text))
-        p, r, f1 = scores(counts)
-        dp, dr, df = bootstrap(counts)
-        ms = spent / len(pages) * 1000
+                failures[name] += 1
+            spent[name] += time.perf_counter() - start
+            counts[name].append(page_counts(truth[key].get("articleBody", ""), text))
+    results = []
+    for name in chosen:
+        p, r, f1 = scores(counts[name])
+        dp, dr, df = bootstrap(counts[name])
+        ms = spent[name] / len(pages) * 1000
         results.append((name, f1, ms))
-        print(f"| {name} | {f1:.3f} ± {df:.3f} | {p:.3f} ± {dp:.3f} | {r:.3f} ± {dr:.3f} | {ms:.1f} | {failures} |",
-              flush=True)
+        print(f"| {name} | {f1:.3f} ± {df:.3f} | {p:.3f} ± {dp:.3f} | {r:.3f} ± {dr:.3f} | {ms:.1f} | "
+              f"{failures[name]} |")
     best = max(results, key=lambda r: r[1])
     print("RESULT " + " ".join(f"{n.split()[0]}_f1={f:.3f} {n.split()[0]}_ms={m:.1f}" for n, f, m in results)
           + f" best={best[0].split()[0]}")

@@ -4,7 +4,7 @@
 
 Splitters are scored on hand-written news cases (datelines, abbreviations, initials, quotes, numbers,
 German/French/Spanish/Japanese) and timed on 300 CNN/DailyMail articles; candidates that are not installed
-are reported as such. Needs the `dev` extra plus whichever candidates you want compared
+are reported as such. Needs the `bench` extra plus whichever candidates you want compared
 (pysbd, syntok, blingfire, yake, stop-words).
 """
 
@@ -35,6 +35,9 @@ CASES: list[tuple[str, str, int]] = [
     ("fr", "Le président a parlé à 20 h. M. Dupont n'était pas d'accord. C'est fini.", 3),
     ("es", "El Sr. García llegó tarde. ¿Por qué? Nadie lo sabe.", 3),
     ("ja", "これはペンです。あれは本です。", 2),
+    ("hi", "यह पहला वाक्य है। यह दूसरा वाक्य है।", 2),
+    ("ar", "هذه جملة أولى. هل هذه جملة ثانية؟ نعم.", 3),
+    ("ru", "Это первое предложение. Это второе, т. е. последнее.", 2),
 ]
 
 

@@ -5,7 +5,7 @@
 For every candidate sentence of pairs 1-500 the target is its own ROUGE-1 + ROUGE-2 F-measure against the
 reference highlights; ridge least squares over `rank.FEATURE_NAMES` gives the weights, then the redundancy
 penalty is chosen by the ROUGE-1 of 3-sentence summaries on the same 500. Prints the weights to paste into
-`bot/summarize/rank.py`. Pairs 501-1000 are never read here. Needs the `dev` extra (rouge-score, numpy).
+`bot/summarize/rank.py`. Pairs 501-1000 are never read here. Needs the `bench` extra (rouge-score, numpy).
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(env_file=args.env_file)
         _configure_logging(settings)
         result = handler(args, settings)
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)
     except (CliError, SettingsError) as exc:

@@ -219,3 +219,20 @@ def test_limits_future_dates_and_wordpress_footer() -> None:
     assert any("future" in p for p in feed.problems)
     with pytest.raises(FeedParseError, match="too large"):
         parse_feed(b"<rss>" + b" " * (17 * 1024 * 1024), url="http://x.example/rss")
+
+
+def test_entity_expansion_and_external_entities_are_harmless() -> None:
+    entities = '<!ENTITY a0 "xxxxxxxxxxxxxxxxxxxx">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    laughs = (f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel><title>&a9;</title>'
+              "<item><title>t</title><link>http://x.example/1</link></item></channel></rss>").encode()
+    try:
+        feed = parse_feed(laughs, url="http://x.example/")
+        assert len(feed.title or "") < 1000  # never the billion-character expansion
+    except FeedParseError:
+        pass
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+           b'<rss version="2.0"><channel><title>&xxe;</title><item><title>&xxe;</title>'
+           b"<link>http://x.example/1</link></item></channel></rss>")
+    feed = parse_feed(xxe, url="http://x.example/")
+    assert "root:" not in (feed.title or "") and all("root:" not in i.title for i in feed.items)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import shutil
+import ssl
+import subprocess
 import zlib
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -13,6 +17,7 @@ from bot.feeds.errors import (
     BlockedAddressError,
     BodyTooLargeError,
     ConnectFailedError,
+    ContentDecodingError,
     DnsError,
     FetchTimeoutError,
     GoneError,
@@ -111,6 +116,9 @@ def routes(app: web.Application) -> None:
             headers["Retry-After"] = "Wed, 21 Oct 2015 07:28:00 GMT"  # in the past: come back now
         return web.Response(status=code, text="nope", headers=headers)
 
+    async def fake_gzip(request: web.Request) -> web.Response:
+        return web.Response(body=b"this is not gzip at all", headers={"Content-Encoding": "gzip"})
+
     async def echo(request: web.Request) -> web.Response:
         return web.json_response({"ua": request.headers.get("User-Agent"), "host": request.headers.get("Host")})
 
@@ -137,6 +145,7 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/chain/{n}", chain)
     app.router.add_get("/status/{code}", status)
     app.router.add_get("/echo", echo)
+    app.router.add_get("/fake-gzip", fake_gzip)
     app.router.add_get("/to-private", to_private)
     app.router.add_get("/to-metadata", to_metadata)
     app.router.add_get("/to-file", to_file)
@@ -172,6 +181,12 @@ async def test_conditional_get_returns_not_modified(base: str, fetcher: FeedFetc
 @pytest.mark.parametrize("path", ["/gzip", "/deflate-raw", "/deflate-zlib"])
 async def test_compressed_bodies_are_decoded(base: str, fetcher: FeedFetcher, path: str) -> None:
     assert (await fetcher.fetch(base + path)).body == FEED
+
+
+async def test_corrupt_compressed_body_is_a_clear_error(base: str, fetcher: FeedFetcher) -> None:
+    with pytest.raises(ContentDecodingError) as info:
+        await fetcher.fetch(f"{base}/fake-gzip")
+    assert "gzip" in str(info.value)
 
 
 async def test_gzip_bomb_stops_at_the_decompressed_limit(base: str, fetcher: FeedFetcher) -> None:
@@ -311,6 +326,16 @@ async def test_guard_on_refuses_a_name_resolving_to_loopback(base: str) -> None:
     assert internet.connected == []
 
 
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f000001", "localhost", "[::ffff:127.0.0.1]"])
+async def test_guard_on_refuses_odd_spellings_of_loopback_with_the_real_resolver(base: str, host: str) -> None:
+    # These are not IP literals to a URL parser; the system resolver turns them into 127.0.0.1 and the
+    # connect-time check refuses that.
+    async with FeedFetcher(make_settings(allow_private_networks=False)) as fetcher:
+        with pytest.raises(BlockedAddressError) as info:
+            await fetcher.fetch(f"http://{host}:{_port(base)}/feed.xml")
+    assert info.value.rule == "loopback"
+
+
 @pytest.mark.parametrize(("path", "rule"), [("/to-private", "private"), ("/to-metadata", "cloud-metadata")])
 async def test_guard_on_checks_every_redirect_hop(base: str, path: str, rule: str) -> None:
     fetcher, internet = guarded(base)
@@ -344,3 +369,35 @@ async def test_per_host_and_global_limits_hold(total: int, per_host: int, expect
             make_settings(http_max_concurrency=total, http_per_host_concurrency=per_host)) as fetcher:
         await asyncio.gather(*(fetcher.fetch(f"{url}/slow") for _ in range(10)))
     assert active["max"] == expected
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl command not found: cannot make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+async def test_self_signed_certificate_is_a_tls_error(self_signed: tuple[Path, Path]) -> None:
+    cert, key = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    app = web.Application()
+    routes(app)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with FeedFetcher(make_settings()) as fetcher:
+            with pytest.raises(TlsError) as info:
+                await fetcher.fetch(f"https://127.0.0.1:{port}/feed.xml")
+    finally:
+        await runner.cleanup()
+    assert "certificate" in str(info.value).lower()

@@ -51,6 +51,8 @@ def test_public_addresses_pass(address: str) -> None:
 def test_allow_private_lifts_the_address_rules() -> None:
     AddressGuard(allow_private=True).check_address("127.0.0.1", host="localhost")
     AddressGuard(allow_private=True).check_url("http://10.0.0.1/feed")
+    with pytest.raises(BlockedAddressError):  # instance metadata stays refused
+        AddressGuard(allow_private=True).check_url("http://169.254.169.254/latest/meta-data/")
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/feed", "gopher://x/", "javascript:alert(1)"])

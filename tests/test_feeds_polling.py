@@ -24,10 +24,10 @@ from tests.feeds_net_support import make_settings, serve
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def rss(items: list[tuple[int, str]], ttl: int | None = None) -> bytes:
+def rss(items: list[tuple[int, str]], ttl: int | None = None, links: str = "https://news.example.com") -> bytes:
     """An RSS 2.0 feed of (number, title) items, newest first."""
     entries = "".join(
-        f"<item><guid>urn:item:{n}</guid><link>https://news.example.com/a/{n}?utm_source=x</link>"
+        f"<item><guid>urn:item:{n}</guid><link>{links}/a/{n}?utm_source=x</link>"
         f"<title>{title}</title><description>Body of item {n}: {title}</description>"
         f"<pubDate>{format_datetime(START + timedelta(hours=n))}</pubDate></item>"
         for n, title in items)
@@ -44,6 +44,7 @@ class FeedSite:
         self.mode = "ok"  # ok | 500 | 410 | no-etag
         self.requests = 0
         self.ttl: int | None = None
+        self.links = "https://news.example.com"
 
     def etag(self) -> str:
         return '"' + str(abs(hash((tuple(self.items), self.ttl)))) + '"'
@@ -55,12 +56,24 @@ class FeedSite:
                 return web.Response(status=500)
             if self.mode == "410":
                 return web.Response(status=410)
+            if self.mode == "429":
+                return web.Response(status=429, headers={"Retry-After": "86400"})
+            if self.mode == "html":
+                return web.Response(text="<html><body>Moved to our new site!</body></html>", content_type="text/html")
             if self.mode != "no-etag" and request.headers.get("If-None-Match") == self.etag():
                 return web.Response(status=304)
             headers = {} if self.mode == "no-etag" else {"ETag": self.etag()}
-            return web.Response(body=rss(self.items, self.ttl), content_type="application/rss+xml", headers=headers)
+            return web.Response(body=rss(self.items, self.ttl, self.links), content_type="application/rss+xml",
+                                headers=headers)
+
+        async def article(request: web.Request) -> web.Response:
+            n = request.match_info["n"]
+            body = " ".join(f"Paragraph sentence {i} of the full story number {n}." for i in range(60))
+            return web.Response(text=f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+                                     f"<p>{body}</p></article></body></html>", content_type="text/html")
 
         app.router.add_get("/feed.xml", feed)
+        app.router.add_get("/a/{n}", article)
 
 
 class World:
@@ -71,13 +84,15 @@ class World:
         self.feeds = FeedStore(db)
         self.subs = SubscriptionStore(db)
         self.articles = ArticleStore(db)
+        # Full text is off here (item links point at news.example.com); test_full_text turns it on.
         self.poller = FeedPoller(fetcher, self.feeds, self.articles, self.settings, clock=lambda: self.now,
-                                 rng=random.Random(7))
+                                 rng=random.Random(7), full_text=False)
         self.events: list[object] = []
 
         async def emit(event: object) -> None:
             self.events.append(event)
 
+        self.emit = emit
         self.scheduler = FeedScheduler(self.feeds, self.poller, emit=emit, clock=lambda: self.now)
 
     async def subscribed_feed(self, guild_id: int = 1 << 22) -> int:
@@ -173,6 +188,18 @@ async def test_first_poll_is_a_baseline_then_new_items_are_announced_once(world:
     assert feed and feed.title == "Loopback News" and feed.etag
 
 
+async def test_full_text_is_fetched_for_new_teaser_articles(world: World) -> None:
+    world.site.links = world.base
+    poller = FeedPoller(world.fetcher, world.feeds, world.articles, world.settings, clock=lambda: world.now)
+    world.scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
+    await world.subscribed_feed()
+    await world.cycle_later(0)
+    world.site.items = [(3, "Third"), *world.site.items]
+    events = await world.cycle_later()
+    assert len(events) == 1 and isinstance(events[0], NewArticle)
+    assert "full story number 3" in (events[0].article.text or "")
+
+
 async def test_changed_content_is_an_update(world: World) -> None:
     await world.subscribed_feed()
     await world.cycle_later(0)
@@ -227,6 +254,33 @@ async def test_410_pauses_at_once(world: World) -> None:
     assert isinstance(events[0], FeedPaused) and "410" in events[0].reason
     feed = await world.feeds.get(feed_id)
     assert feed and feed.paused and "410" in (feed.paused_reason or "")
+
+
+async def test_429_retry_after_delays_the_next_poll(world: World) -> None:
+    await world.subscribed_feed()
+    await world.cycle_later(0)
+    world.site.mode = "429"
+    events = await world.cycle_later()
+    assert isinstance(events[0], FeedFailing) and events[0].next_poll_at - world.now >= 86400
+    assert "86400" in events[0].error
+
+
+async def test_a_web_page_instead_of_a_feed_is_a_clear_failure(world: World) -> None:
+    await world.subscribed_feed()
+    await world.cycle_later(0)
+    world.site.mode = "html"
+    events = await world.cycle_later()
+    assert isinstance(events[0], FeedFailing) and "not a readable feed" in events[0].error
+
+
+async def test_prime_marks_items_seen_and_returns_the_newest(world: World) -> None:
+    feed_id = await world.subscribed_feed()
+    newest = await world.poller.prime(await world.feeds.get(feed_id))  # type: ignore[arg-type]
+    assert newest is not None and newest.title == "Second"
+    feed = await world.feeds.get(feed_id)
+    assert feed and not feed.baseline_pending and feed.etag
+    world.site.items = [(3, "Third"), *world.site.items]
+    assert [e.item.title for e in await world.cycle_later()] == ["Third"]  # type: ignore[attr-defined]
 
 
 async def test_ttl_and_max_age_bound_the_next_poll(world: World) -> None:

@@ -115,3 +115,20 @@ async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> No
         assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] >= 1
     finally:
         conn.close()
+
+
+async def test_article_update_drops_cached_summaries_and_stale_text(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        aid = await db.execute(
+            "INSERT INTO articles (canonical_url, content_hash, title, text, first_seen_at, updated_at)"
+            " VALUES ('https://n.example/a', 'v1', 'T', 'old full text', 0, 0)")
+        await db.execute("INSERT INTO summaries (article_id, method, length, style, result, created_at)"
+                         " VALUES (?, 'extractive', 'medium', 'paragraph', '{}', 0)", (aid,))
+        await db.execute("UPDATE articles SET title = 'T2' WHERE id = ?", (aid,))  # same version: kept
+        assert await db.fetchval("SELECT COUNT(*) FROM summaries") == 1
+        await db.execute("UPDATE articles SET content_hash = 'v2' WHERE id = ?", (aid,))
+        assert await db.fetchval("SELECT COUNT(*) FROM summaries") == 0
+        assert await db.fetchval("SELECT text FROM articles WHERE id = ?", (aid,)) is None
+    finally:
+        await db.close()

@@ -100,8 +100,12 @@ def test_invalid_options_are_refused(kwargs: dict[str, object]) -> None:
 # --- boilerplate ---------------------------------------------------------------------------------------
 
 BOILERPLATE_ARTICLE = """By . Daily Mail Reporter . PUBLISHED: . 08:12 EST, 3 May 2014 . | . UPDATED: . 10:40 EST, 3 May 2014 .
+By JANE SMITH and John Doe, CNN
+Updated 12:34 PM ET, Tue May 5, 2015
 The city council approved a new budget for public libraries on Thursday after a long debate.
 Photo: Getty Images
+Image caption The library in the town centre
+Story continues below advertisement
 Media playback is not supported on this device
 The budget adds 2 million dollars for longer opening hours and new books.
 Share this article
@@ -133,7 +137,8 @@ def test_boilerplate_sentences(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Subscribers to the service rose 10%.", "Copyright law changed on Tuesday.", "He said he would share the prize."],
+    ["Subscribers to the service rose 10%.", "Copyright law changed on Tuesday.", "He said he would share the prize.",
+     "By Tuesday, the storm had passed.", "By 2030 the city wants zero emissions."],
 )
 def test_news_mentioning_furniture_words_is_kept(sentence: str) -> None:
     assert not is_boilerplate_sentence(sentence)
@@ -246,3 +251,28 @@ def test_binary_input_is_refused() -> None:
 def test_utf8_with_bom_and_the_odd_bad_byte_is_accepted() -> None:
     assert decode_input("\ufeffCafé news.".encode()) == "Café news."
     assert decode_input(b"A sentence with one bad byte \xff here.").startswith("A sentence")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Real news comes first here.</p><script>" * 60_000,  # unclosed blocks: once quadratic
+        "<p>Real news comes first here.</p><!--" * 60_000,
+        "Real news comes first here. " + "<div>" * 200_000,
+        "Real news comes first here. " + "PUBLISHED: . 12:00 EST, 1 May 2014 . " * 30_000,
+    ],
+)
+def test_pathological_markup_megabyte(summarizer: ExtractiveSummarizer, text: str) -> None:
+    result = summarizer.summarize(text, SummaryOptions(sentences=3))
+    assert result.sentences and all("Real news comes first here" in s for s in result.sentences)
+
+
+def test_unclosed_script_drops_the_rest_but_keeps_what_came_before() -> None:
+    assert clean_text("<p>Kept text.</p><script>var x = 'dropped';") == "Kept text."
+    assert clean_text("<p>One.</p><!-- note --><p>Two.</p>") == "One.\n\nTwo."
+
+
+def test_byline_pattern_cannot_backtrack_catastrophically() -> None:
+    # 95 capitals without spaces once meant astronomically many ways to split them into "name" words.
+    assert clean_text("By " + "A" * 95 + "!") == "By " + "A" * 95 + "!"
+    assert clean_text("By JANE SMITH and John Doe, CNN\nThe story.") == "The story."

@@ -54,6 +54,12 @@ def status(code: int) -> Handler:
     return handler
 
 
+def limited(retry_after: str) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": retry_after})
+    return handler
+
+
 def raw(body: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         return web.Response(text=body, content_type="application/json")
@@ -114,6 +120,19 @@ async def test_server_errors_are_retried_then_succeed(server: FakeLLM) -> None:
     assert len(server.requests) == 3
 
 
+async def test_rate_limit_honours_retry_after(server: FakeLLM) -> None:
+    server.script = [limited("0.3"), reply("- After the pause.")]
+    llm = client(server, retries=1, backoff=0.0)
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        assert await llm.summarize(ARTICLE) == ["After the pause."]
+        waited = loop.time() - started
+    finally:
+        await llm.aclose()
+    assert len(server.requests) == 2 and waited >= 0.3
+
+
 @pytest.mark.parametrize(
     ("script", "message", "attempts"),
     [
@@ -171,6 +190,7 @@ async def test_service_uses_the_llm(server: FakeLLM) -> None:
     finally:
         await service.aclose()
     assert result.method == "llm" and result.fallback_reason is None
+    assert ARTICLE in server.requests[0]["messages"][1]["content"]
     assert result.sentences == ["Budget approved.", "Vote was 9 to 2."]
     assert result.summary == "• Budget approved.\n• Vote was 9 to 2."
     assert 0 < result.reduced_by < 1 and result.keywords
@@ -180,7 +200,7 @@ async def test_service_uses_the_llm(server: FakeLLM) -> None:
 async def test_service_falls_back_to_extractive_and_says_why(server: FakeLLM, script: list[Handler]) -> None:
     server.script = script
     llm = LLMSummarizer(server.url, "m", retries=1, backoff=0.01, timeout=1.0)
-    service = SummaryService(_settings(server.url), llm=llm)
+    service = SummaryService(_settings(server.url), llm=llm, llm_cooldown=0)
     try:
         result = await service.summarize_text(ARTICLE, options=SummaryOptions(sentences=2))
     finally:
@@ -188,3 +208,50 @@ async def test_service_falls_back_to_extractive_and_says_why(server: FakeLLM, sc
     assert result.method == "extractive"
     assert result.fallback_reason and "LLM endpoint" in result.fallback_reason
     assert len(result.sentences) == 2 and all(s in ARTICLE for s in result.sentences)
+
+
+async def test_service_sends_the_model_clean_text(server: FakeLLM) -> None:
+    server.script = [reply("- Budget approved.")]
+    html = f"<html><script>track()</script><body><p>{ARTICLE}</p><p>Share this article</p></body></html>"
+    service = SummaryService(_settings(server.url))
+    try:
+        await service.summarize_text(html)
+    finally:
+        await service.aclose()
+    sent = server.requests[0]["messages"][1]["content"]
+    assert ARTICLE in sent and "<" not in sent and "track()" not in sent and "Share this" not in sent
+
+
+async def test_after_a_failure_the_llm_rests_then_is_tried_again(server: FakeLLM) -> None:
+    server.script = [status(500), reply("- Back again.")]
+    llm = LLMSummarizer(server.url, "m", retries=0, timeout=1.0)
+    service = SummaryService(_settings(server.url), llm=llm, llm_cooldown=60)
+    try:
+        first = await service.summarize_text(ARTICLE)
+        second = await service.summarize_text(ARTICLE)
+        assert first.method == second.method == "extractive" and len(server.requests) == 1
+        assert second.fallback_reason and "HTTP 500" in second.fallback_reason
+        service.llm_cooldown = 0
+        service._llm_down_until = 0.0  # the pause is over
+        third = await service.summarize_text(ARTICLE)
+    finally:
+        await service.aclose()
+    assert third.method == "llm" and third.sentences == ["Back again."] and len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [(SummaryOptions(sentences=2), ["One two three.", "Four five six."]),
+     (SummaryOptions(words=7), ["One two three.", "Four five six."]),
+     (SummaryOptions(words=5), ["One two three."])],
+)
+async def test_service_holds_the_model_to_the_budget(
+    server: FakeLLM, options: SummaryOptions, expected: list[str]
+) -> None:
+    server.script = [reply("- One two three.\n- Four five six.\n- Seven eight nine.")]
+    service = SummaryService(_settings(server.url))
+    try:
+        result = await service.summarize_text(ARTICLE, options=options)
+    finally:
+        await service.aclose()
+    assert result.method == "llm" and result.sentences == expected

@@ -54,6 +54,10 @@ def test_unknown_backend_is_refused() -> None:
             "Dr. Jane Doe, 45, arrived at 10:30. Mr. Brown left.",
             ["Dr. Jane Doe, 45, arrived at 10:30.", "Mr. Brown left."],
         ),
+        (
+            "The No. 1 seed lost on Jan. 5 at 9 p.m. EST. He said no. Then he left.",
+            ["The No. 1 seed lost on Jan. 5 at 9 p.m. EST.", "He said no.", "Then he left."],
+        ),
     ],
 )
 def test_news_sentences(segmenter: Segmenter, text: str, expected: list[str]) -> None:
@@ -95,3 +99,11 @@ def test_library_failure_falls_back_to_regex(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(segmenter, "_library", broken)
     assert segmenter.split("One here. Two there.", "en") == ["One here.", "Two there."]
+
+
+def test_scripts_the_regex_fallback_does_not_know() -> None:
+    pytest.importorskip("sentencex")
+    segmenter = Segmenter()
+    assert segmenter.split("यह पहला वाक्य है। यह दूसरा वाक्य है।", "hi") == ["यह पहला वाक्य है।", "यह दूसरा वाक्य है।"]
+    assert segmenter.split("هذه جملة أولى. هل هذه جملة ثانية؟ نعم.", "ar") == [
+        "هذه جملة أولى.", "هل هذه جملة ثانية؟", "نعم."]

@@ -2,8 +2,9 @@
 
 The page is fetched by the feed fetcher (same guards and limits); this module only sees its bytes or text and
 URL. The extractor is trafilatura, chosen by measurement (benchmarks/extraction.py, BENCHMARKS.md
-"Article extraction"): the best F1 of the candidates that install here, at a fraction of the time of the
-runners-up. Metadata that trafilatura misses (og:image, <html lang>) is read from the page with cheap regexes.
+"Article extraction"): the best F1 of the candidates that install here (0.964 tuned, against 0.949 for
+readability-lxml, 0.938 newspaper4k, 0.875 goose3), at about the same time as the quickest. Metadata that
+trafilatura misses (og:image, <html lang>, the exact publication time) is read from <meta> tags with regexes.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     candidates: list[str] = []
     if content_type and (m := _CHARSET_HEADER.search(content_type)):
         candidates.append(m.group(1))
-    if m := _CHARSET_META.search(data[:4096]):
-        candidates.append(m.group(1).decode("ascii", "ignore"))
+    if meta := _CHARSET_META.search(data[:4096]):
+        candidates.append(meta.group(1).decode("ascii", "ignore"))
     if data.startswith(b"\xef\xbb\xbf"):
         candidates.insert(0, "utf-8-sig")
     candidates += ["utf-8"]
@@ -98,9 +99,12 @@ def extract_article(html: bytes | str, url: str, *, content_type: str | None = N
         text_html = decode_html(html, content_type)[:MAX_HTML_CHARS]
         if not text_html.strip():
             return None
+        # Settings measured on the Zyte benchmark (BENCHMARKS.md): no comment sections and favouring precision
+        # lift F1 from 0.953 to 0.964; htmldate's extensive search costs a third of the time for 2 dates in 181.
         doc = trafilatura.bare_extraction(
             text_html, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
-            favor_precision=False, deduplicate=False)
+            favor_precision=True, deduplicate=False,
+            date_extraction_params={"extensive_search": False, "original_date": True})
     except Exception:  # the extractor's failures are many and undocumented; the caller keeps the teaser
         return None
     if doc is None:

@@ -10,6 +10,7 @@ inflate a whole network chunk at once, so a 64 KB chunk of a gzip bomb would alr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import re
 import ssl
@@ -250,46 +251,55 @@ class FeedFetcher:
         max_bytes: int | None = None,
     ) -> FetchResult:
         """GET `url` (conditionally when `etag`/`last_modified` are given). Raises a `FetchError` subclass."""
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(self._total):
-                result = await self._fetch(url, etag, last_modified, accept, max_bytes or
-                                           self.settings.http_max_body_bytes)
-        except TimeoutError:
-            raise FetchTimeoutError(
-                f"{url} took longer than {self._total:g} s in total (HTTP_TOTAL_TIMEOUT); the server is too slow "
-                "or stalling, try again later", url=url) from None
-        return _with_elapsed(result, time.monotonic() - started)
+        parsed = self.guard.check_url(url)
+        # Waiting for a slot does not count against the total timeout: with a thousand feeds due at once most
+        # of them queue here, and that is our doing, not the server's.
+        async with self._global, self._hosts.acquire(parsed.host):
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self._total):
+                    result = await self._fetch(parsed, etag, last_modified, accept,
+                                               max_bytes or self.settings.http_max_body_bytes)
+            except TimeoutError:
+                raise FetchTimeoutError(
+                    f"{url} took longer than {self._total:g} s in total (HTTP_TOTAL_TIMEOUT); the server is too "
+                    "slow or stalling, try again later", url=url) from None
+        return dataclasses.replace(result, elapsed=time.monotonic() - started)
 
-    async def _fetch(self, url: str, etag: str | None, last_modified: str | None, accept: str,
+    async def _fetch(self, start: httpx.URL, etag: str | None, last_modified: str | None, accept: str,
                      limit: int) -> FetchResult:
-        current = self.guard.check_url(url)
+        """Follow redirects by hand: each hop's URL passes the guard before it is requested (and its address
+        when connected). The per-host slot is the first host's: a redirect does not queue a second time."""
+        current = start
         visited = [str(current)]
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        async with self._global:
-            for _hop in range(self.max_redirects + 1):
-                async with self._hosts.acquire(current.host):
-                    response = await self._send(current, headers)
+        for _hop in range(self.max_redirects + 1):
+            response = await self._send(current, headers)
+            try:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECTS and location:
                     try:
-                        location = response.headers.get("location")
-                        if response.status_code in _REDIRECTS and location:
-                            target = self.guard.check_url(current.join(location.strip()))
-                            if str(target) in visited:
-                                raise RedirectLimitError(
-                                    f"{url} redirects in a loop ({' -> '.join([*visited, str(target)])}); "
-                                    "the site is misconfigured, tell its owner", url=url)
-                            visited.append(str(target))
-                            current = target
-                            continue
-                        return await self._result(response, current, visited, limit)
-                    finally:
-                        await response.aclose()
-        raise RedirectLimitError(f"{url} redirected more than {self.max_redirects} times "
-                                 f"({' -> '.join(visited)}); use the final address instead", url=url)
+                        joined = current.join(location.strip())
+                    except (httpx.InvalidURL, ValueError):
+                        raise InvalidUrlError(f"{current} redirects to an invalid address {location[:200]!r}",
+                                              url=str(current)) from None
+                    target = self.guard.check_url(joined)
+                    if str(target) in visited:
+                        raise RedirectLimitError(
+                            f"{start} redirects in a loop ({' -> '.join([*visited, str(target)])}); "
+                            "the site is misconfigured, tell its owner", url=str(start))
+                    visited.append(str(target))
+                    current = target
+                    continue
+                return await self._result(response, current, visited, limit)
+            finally:
+                await response.aclose()
+        raise RedirectLimitError(f"{start} redirected more than {self.max_redirects} times "
+                                 f"({' -> '.join(visited)}); use the final address instead", url=str(start))
 
     async def _send(self, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
         shown = str(url)
@@ -373,11 +383,6 @@ class FeedFetcher:
             last_modified=headers.get("last-modified"), max_age=_max_age(headers.get("cache-control")),
             redirects=tuple(visited[:-1]),
         )
-
-
-def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
-    object.__setattr__(result, "elapsed", elapsed)
-    return result
 
 
 def _retry_after(value: str | None) -> float | None:

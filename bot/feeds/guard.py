@@ -86,7 +86,8 @@ def _classify(address: IPAddress) -> str | None:
 
 
 class AddressGuard:
-    """Decides which URLs and addresses may be fetched. `allow_private=True` lifts the address rules."""
+    """Decides which URLs and addresses may be fetched. `allow_private=True` lifts the address rules, except
+    the cloud-metadata one."""
 
     def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None) -> None:
         self.allow_private = allow_private
@@ -117,9 +118,14 @@ class AddressGuard:
         if ip is None:
             raise BlockedAddressError(f"refused {host!r}: {address!r} is not an IP address", url=url,
                                       rule="not-an-address", address=str(address))
+        rule = _classify(ip)
+        if rule == "cloud-metadata":
+            # Never useful for a feed and the classic SSRF prize: refused even with private networks allowed.
+            raise BlockedAddressError(
+                f"refused {host!r}: {ip} is a cloud-metadata address; the SSRF guard never fetches instance "
+                "metadata endpoints", url=url, rule=rule, address=str(ip))
         if self.allow_private:
             return
-        rule = _classify(ip)
         if rule is not None:
             where = f"{host!r}" if host == str(ip) else f"{host!r} (which resolves to {ip})"
             raise BlockedAddressError(

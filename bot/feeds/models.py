@@ -27,7 +27,7 @@ class FeedItem:
     language: str | None           # 'en', 'en-us', ...: the entry's, else the feed's
     content_hash: str              # changes when title or text change: an *update*
     content_text: str = ""         # the fullest text the feed carries, plain (summary or content:encoded)
-    content_html: str = ""         # the same, as sanitised HTML from the feed ("" for plain-text feeds)
+    content_html: str = ""         # the same as the feed's own HTML, UNSANITISED ("" for plain text): never render it
     updated: datetime | None = None
     categories: tuple[str, ...] = ()
 

@@ -44,6 +44,8 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|section|article|header|footer|figure|"
     r"figcaption|dd|dt|dl)\b[^<>]*>", re.I)
+# A tag start with quoted attributes that never closes ('<a href="x" Text...'): what is left of it after _TAG.
+_BROKEN_TAG = re.compile(r"""<[A-Za-z][A-Za-z0-9:-]*(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>?""")
 _DROP_ELEMENTS = re.compile(r"<(script|style|noscript|template|iframe|object)\b.*?</\1\s*>", re.I | re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -98,6 +100,8 @@ def clean_text(value: str | None, *, is_html: bool = True) -> str:
         text = _DROP_ELEMENTS.sub(" ", text)
         text = _BLOCK_TAG.sub(" ", text)
         text = _TAG.sub("", text)
+        if "<" in text:
+            text = _BROKEN_TAG.sub("", text)
         # Twice: feeds often double-escape ("&amp;amp;", "&amp;#8217;").
         text = html.unescape(text)
         if "&" in text and ";" in text:

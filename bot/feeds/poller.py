@@ -2,7 +2,8 @@
 
 fetch (with the stored ETag / Last-Modified) -> 304: nothing to do | same body bytes as last time: nothing to
 parse | otherwise parse (in a thread: it is CPU work) -> ingest through the ArticleStore (dedupe by guid, URL
-and title) -> NewArticle / UpdatedArticle events. Failures are counted with exponential backoff and pause the
+and title) -> for new teaser-only articles, the page's full text (same fetcher) -> NewArticle / UpdatedArticle
+events. Failures are counted with exponential backoff and pause the
 feed after `Settings.feed_max_failures` in a row; 410 Gone pauses it at once. The first poll of a new or
 resumed feed only marks its items as seen, so subscribing or resuming never floods a channel.
 """
@@ -10,6 +11,7 @@ resumed feed only marks its items as seen, so subscribing or resuming never floo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import random
@@ -21,7 +23,7 @@ from typing import Protocol
 from bot.config import Settings
 from bot.feeds.errors import FetchError, GoneError, RateLimitedError
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
-from bot.feeds.fetcher import FeedFetcher
+from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import Article, FeedItem, FeedParseError, IngestOutcome, ParsedFeed
 from bot.storage.feeds import Feed, FeedStore
 
@@ -33,6 +35,9 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 # A server asking for max-age=1 year must not silence a feed for a year.
 MAX_MIN_INTERVAL_SECONDS = 86400
 JITTER = 0.1  # +-10 %: feeds added together drift apart instead of hitting servers in lockstep
+# Article pages fetched for full text in one poll: a feed that suddenly lists 100 new teasers must not turn one
+# poll into 100 page loads from one site; the rest are announced with their teaser.
+MAX_PAGES_PER_POLL = 10
 
 
 class ArticleSink(Protocol):
@@ -41,6 +46,11 @@ class ArticleSink(Protocol):
     async def ingest(self, feed_id: int, items: Sequence[FeedItem]) -> list[IngestOutcome]: ...
 
     async def mark_seen(self, feed_id: int, items: Sequence[FeedItem]) -> Article | None: ...
+
+    async def get(self, article_id: int) -> Article | None: ...
+
+    async def set_text(self, article_id: int, text: str, image: str | None = None,
+                       language: str | None = None) -> bool: ...
 
 
 Parser = Callable[..., ParsedFeed]
@@ -74,6 +84,7 @@ class FeedPoller:
         parse: Parser | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        full_text: bool = True,
     ) -> None:
         self._fetcher = fetcher
         self._feeds = feeds
@@ -82,6 +93,7 @@ class FeedPoller:
         self._parse = parse or _default_parser()
         self._clock = clock
         self._rng = rng or random.Random()
+        self._full_text = full_text
 
     # --- timing ----------------------------------------------------------------------------------------
 
@@ -149,6 +161,8 @@ class FeedPoller:
             status = "baseline"
         else:
             outcomes = await self._articles.ingest(feed.id, parsed.items)
+            if self._full_text:
+                outcomes = await self._add_full_text(outcomes)
             # Feeds list newest first; announce oldest first so channels read in order.
             for outcome in reversed(outcomes):
                 if outcome.kind == "new":
@@ -163,6 +177,52 @@ class FeedPoller:
             next_poll_at=self.next_poll_at(feed, now, min_interval), title=parsed.title, site_url=parsed.site_url,
             body_hash=body_hash, baseline_done=feed.baseline_pending)
         return PollOutcome(feed.id, status, events, items=len(parsed.items))
+
+    async def _add_full_text(self, outcomes: list[IngestOutcome]) -> list[IngestOutcome]:
+        """For new articles whose feed carries only a teaser, fetch the page (same fetcher, same guards) and
+        store the extracted text. A page that fails is logged and the article announced with its teaser."""
+        from bot.feeds.extract import needs_full_text
+
+        wanted = [o for o in outcomes if o.kind == "new" and needs_full_text(o.item)][:MAX_PAGES_PER_POLL]
+        if not wanted:
+            return outcomes
+        filled = dict(zip([id(o) for o in wanted],
+                          await asyncio.gather(*(self._full_text_of(o) for o in wanted)), strict=True))
+        return [filled.get(id(o)) or o for o in outcomes]
+
+    async def _full_text_of(self, outcome: IngestOutcome) -> IngestOutcome | None:
+        from bot.feeds.extract import extract_article
+
+        try:
+            page = await self._fetcher.fetch(outcome.item.url, accept=PAGE_ACCEPT)
+            extracted = await asyncio.to_thread(extract_article, page.body, page.url,
+                                                content_type=page.content_type)
+        except FetchError as exc:
+            log.info("no full text for %s: %s", outcome.item.url, exc)
+            return None
+        except Exception:  # an extractor bug costs the full text, not the article
+            log.exception("full-text extraction crashed on %s", outcome.item.url)
+            return None
+        if extracted is None:
+            return None
+        await self._articles.set_text(outcome.article.id, extracted.text, extracted.image, extracted.language)
+        article = await self._articles.get(outcome.article.id)
+        return None if article is None else dataclasses.replace(outcome, article=article)
+
+    async def prime(self, feed: Feed) -> Article | None:
+        """Subscribe-time baseline: fetch and parse now, mark every current item as seen, store the validators.
+        Returns the newest article (the bot may post just that one) or None for an empty feed. Unlike `poll`,
+        problems are raised (`FetchError`, `FeedParseError`) so the subscribe command can show them."""
+        now = self._clock()
+        result = await self._fetcher.fetch(feed.url)
+        parsed = await asyncio.to_thread(self._parse, result.body, url=result.url, content_type=result.content_type)
+        newest = await self._articles.mark_seen(feed.id, parsed.items)
+        min_interval = _min_interval(result.max_age, parsed.ttl_seconds)
+        await self._feeds.record_success(
+            feed.id, now=now, etag=result.etag, last_modified=result.last_modified, min_interval=min_interval,
+            next_poll_at=self.next_poll_at(feed, now, min_interval), title=parsed.title, site_url=parsed.site_url,
+            body_hash=hashlib.sha256(result.body).hexdigest(), baseline_done=True)
+        return newest
 
     async def _fail(self, feed: Feed, now: float, error: str, retry_after: float | None) -> PollOutcome:
         failures = feed.consecutive_failures + 1

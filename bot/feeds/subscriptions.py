@@ -140,13 +140,23 @@ class FeedSubscriptions:
         return await self._subscriptions.update(subscription_id, paused=True)
 
     async def resume(self, subscription: Subscription) -> Subscription | None:
-        """Resume without a flood: what appeared while paused is marked seen first."""
+        """Resume without a flood of what appeared meanwhile."""
         feed = await self._feeds.get(subscription.feed_id)
         if feed is not None:
-            if feed.paused:
-                # Sets baseline_pending: the next poll marks what appeared meanwhile as seen.
+            others = [s for s in await self._subscriptions.for_feed(feed.id) if s.id != subscription.id]
+            if feed.paused or not others:
+                # The feed was not polled during the pause (paused itself, or nobody else follows it). Take a
+                # baseline: with baseline_pending set, what is stored now is marked seen and not announced.
                 await self._feeds.resume(feed.id)
-            # A subscription paused on a live feed needs nothing more: articles that arrived meanwhile were
-            # announced then (and skipped here), so resuming cannot flood.
+                try:
+                    _, parsed = await self.resolve(feed.url)
+                except FeedProblem:
+                    pass  # still broken: the baseline is taken at the next good poll
+                else:
+                    await self._articles.mark_seen(feed.id, parsed.items)
+                    now = time.time()
+                    await self._feeds.record_success(feed.id, now=now, etag=None, last_modified=None,
+                                                     next_poll_at=now + self._poll_interval, baseline_done=True)
+            # With other live subscriptions the feed kept being polled; what arrived meanwhile was skipped here.
         await self._subscriptions.clear_failing(subscription.id)
         return await self._subscriptions.update(subscription.id, paused=False)

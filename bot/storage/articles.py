@@ -14,6 +14,7 @@ callers sharing the connection cannot collide on BEGIN.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,8 @@ NEAR_DUPLICATE_SIMILARITY = 0.8
 # ...unless their dates are further apart than this (a weekly column reusing its title is not a duplicate).
 NEAR_DUPLICATE_MAX_DAYS = 7
 _MIN_TITLE_KEY = 8
-_CHUNK = 400  # SQLite's bound-parameter limit is far higher; this keeps statements small
+_CHUNK = 400
+_WRITE_ATTEMPTS = 6  # SQLite's bound-parameter limit is far higher; this keeps statements small
 
 _COLUMNS = ("id, feed_id, guid, canonical_url, content_hash, title, title_key, author, published_at, image_url, "
             "excerpt, text, language, first_seen_at, updated_at")
@@ -155,7 +157,7 @@ class ArticleStore:
 
     async def _insert(self, feed_id: int | None, item: FeedItem) -> sqlite3.Row | None:
         now = time.time()
-        rows = await self._db.fetchall(
+        rows = await self._write(
             "INSERT INTO articles (feed_id, guid, canonical_url, content_hash, title, title_key, author, "
             "published_at, image_url, excerpt, language, first_seen_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
@@ -170,12 +172,11 @@ class ArticleStore:
         if row["id"] in touched or not owned or row["content_hash"] == item.content_hash:
             # Unchanged; a feed that re-keyed its guid gets the new one recorded (so the next poll is a hit).
             if owned and feed_id is not None and row["guid"] != item.guid and row["id"] not in touched:
-                await self._db.execute(
-                    "UPDATE OR IGNORE articles SET guid = ? WHERE id = ?", (item.guid, row["id"]))
+                await self._write("UPDATE OR IGNORE articles SET guid = ? WHERE id = ?", (item.guid, row["id"]))
             touched.add(row["id"])
             return IngestOutcome("unchanged", _article(row), item)
         touched.add(row["id"])
-        rows = await self._db.fetchall(
+        rows = await self._write(
             "UPDATE OR IGNORE articles SET content_hash = ?, title = ?, title_key = ?, author = COALESCE(?, author), "
             "published_at = COALESCE(published_at, ?), image_url = COALESCE(?, image_url), excerpt = ?, "
             "language = COALESCE(?, language), updated_at = ? "
@@ -185,6 +186,18 @@ class ArticleStore:
         updated = rows[0] if rows else row
         self._remember(updated, by_guid, by_url)
         return IngestOutcome("updated", _article(updated), item)
+
+    async def _write(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        """One write statement; retried briefly when SQLite reports the database busy without waiting (another
+        connection committed while a read of ours was open: SQLITE_BUSY_SNAPSHOT skips the busy timeout)."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                return await self._db.fetchall(sql, params)
+            except sqlite3.OperationalError as exc:
+                if attempt == _WRITE_ATTEMPTS - 1 or ("locked" not in str(exc) and "busy" not in str(exc)):
+                    raise
+                await asyncio.sleep(0.01 * 2 ** attempt)
+        return []  # unreachable: the loop returns or raises
 
     # --- lookups -----------------------------------------------------------------------------------------
 
@@ -232,7 +245,7 @@ class ArticleStore:
                        language: str | None = None) -> bool:
         """Store an article's extracted full text (and the page's image and language when the feed had
         none). False when the article does not exist."""
-        count = await self._db.execute_rowcount(
+        rows = await self._write(
             "UPDATE articles SET text = ?, image_url = COALESCE(image_url, ?), language = COALESCE(language, ?), "
-            "updated_at = ? WHERE id = ?", (text, image, language, time.time(), article_id))
-        return count > 0
+            "updated_at = ? WHERE id = ? RETURNING id", (text, image, language, time.time(), article_id))
+        return bool(rows)

@@ -7,6 +7,7 @@ filters, a channel that stopped accepting posts) on the subscription.
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 import time
 from collections.abc import Collection
@@ -127,7 +128,7 @@ class FeedStore:
         *,
         guild_ids: Collection[int] | None = None,
         shards: ShardFilter | None = None,
-    ) -> list[Feed]:
+    ) -> builtins.list[Feed]:  # `list` here would be the method above
         """Unpaused feeds whose next poll is due and that someone follows (an unpaused subscription),
         optionally only in `guild_ids` and/or the guilds of `shards` (a process polls its own shards' feeds).
         Oldest-due first."""

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.storage.database import Database
-from bot.storage.writer import DirectWriter, Writer
+from bot.storage.writer import DirectWriter, Statement, Writer
 
 __all__ = ["ArticleThread", "ThreadStore"]
 
@@ -73,7 +73,7 @@ class ThreadStore:
         if current is None:
             return []
         now = time.time() if at is None else at
-        statements = []
+        statements: list[Statement] = []
         kinds: list[str] = []
         changes: list[tuple[str, str, object, object]] = []
         if locked is not None and locked != current.locked:

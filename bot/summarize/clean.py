@@ -46,11 +46,12 @@ _HTML_HINT = re.compile(
     r"<(?:!doctype|html|head|body|p|div|br|span|a|article|section|h[1-6]|ul|ol|li|script|style|img|table)\b",
     re.IGNORECASE,
 )
-_DROP_BLOCKS = re.compile(
-    r"<(script|style|noscript|template|svg|iframe|nav|footer|header|aside|form|figcaption)\b.*?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
+# Elements whose whole content is not article text. Removed by a scanner, not a lazy `.*?` regex: with many
+# unclosed openings such a regex rescans to the end of the text each time (quadratic on a megabyte).
+_BLOCK_OPEN = re.compile(
+    r"<!--|<(script|style|noscript|template|svg|iframe|nav|footer|header|aside|form|figcaption)\b",
+    re.IGNORECASE,
 )
-_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
 _BLOCK_TAGS = re.compile(
     r"</?(?:p|div|br|li|ul|ol|h[1-6]|article|section|blockquote|tr|table|pre|figure|hr|dd|dt)\b[^>]*>",
     re.IGNORECASE,
@@ -62,10 +63,33 @@ def looks_like_html(text: str) -> bool:
     return "<" in text and len(_HTML_HINT.findall(text[:20000])) >= 2
 
 
+def _drop_blocks(text: str) -> str:
+    """Remove comments and non-content elements in one left-to-right pass (an unclosed one runs to the end)."""
+    lowered = text.lower()
+    parts: list[str] = []
+    pos = 0
+    while True:
+        match = _BLOCK_OPEN.search(text, pos)
+        if match is None:
+            parts.append(text[pos:])
+            break
+        parts.append(text[pos:match.start()])
+        closing = "-->" if match.group(1) is None else f"</{match.group(1).lower()}"
+        end = lowered.find(closing, match.end())
+        if end < 0:
+            break
+        after = end + len(closing)
+        if match.group(1) is not None:
+            gt = text.find(">", after)
+            after = len(text) if gt < 0 else gt + 1
+        parts.append(" ")
+        pos = after
+    return "".join(parts)
+
+
 def strip_html(text: str) -> str:
     """Markup to plain text: scripts/styles/navigation dropped, block tags become line breaks."""
-    text = _COMMENTS.sub(" ", text)
-    text = _DROP_BLOCKS.sub(" ", text)
+    text = _drop_blocks(text)
     text = _BLOCK_TAGS.sub("\n", text)
     text = _ANY_TAG.sub("", text)
     return html.unescape(text)
@@ -84,10 +108,17 @@ _BOILER_LINE = re.compile(
       | advertisement\s*$|sponsored\ (?:content|by)\b|related\s*(?:articles?|stories|content)?\s*:|read\ (?:more|next|also)\s*:
       | see\ (?:more|also)\s*:|more\ on\ this\ story|watch\s*:|listen\s*:|scroll\ down\ for\ video
       | (?:published|updated|last\ updated|posted)\s*(?:on|at)?\s*:?\s*\.?\s*\d
-      | by\s*\.?\s*$
+      | by\s*\.?\s*$|image\ caption|photograph\s*:|ap\ photo\b|getty\ images\s*$|\(photo\s*:
+      | story\ continues\ below|continue\ reading\ the\ main\ story|skip\ to\ (?:main\ )?content
+      | already\ a\ subscriber|(?:recommended|most\ (?:read|popular|viewed)|back\ to\ top)\s*$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "By Jane Smith", "By JANE SMITH and John Doe, CNN", "By Staff Reporter | Updated": capitalised names only,
+# so "By Tuesday, the storm had passed." is kept.
+_BYLINE_WORD = r"(?:[A-ZÀ-Þ][\w.'’-]*|and|&|\||-|–|for|in|of|the)"
+# Words separated by mandatory spaces: one way to match, so no catastrophic backtracking.
+_BYLINE = re.compile(rf"^By\s+{_BYLINE_WORD}(?:,?\s+{_BYLINE_WORD}){{0,11}},?\s*$")
 # Furniture that sits inside running text (CNN/DailyMail style) rather than on its own line.
 _INLINE_STAMPS = re.compile(
     r"""(?:\bBy\s+\.\s+(?:[^.\n]{1,60}?\s+\.\s+){1,4}(?=PUBLISHED|UPDATED|Last\ updated|[A-Z]))
@@ -148,7 +179,7 @@ def clean_text(text: str) -> str:
             if lines and lines[-1]:
                 lines.append("")
             continue
-        if len(line) < 200 and _BOILER_LINE.match(line):
+        if len(line) < 200 and (_BOILER_LINE.match(line) or (len(line) < 100 and _BYLINE.match(line))):
             continue
         lines.append(line)
     cleaned = "\n".join(lines).strip()

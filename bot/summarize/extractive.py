@@ -27,31 +27,42 @@ CHUNK_WORDS = 60
 KEYWORD_SENTENCES = 30
 
 
+def _base(word: str) -> str:
+    """"Yemen's" -> "Yemen": the possessive is the same keyword."""
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
 def extract_keywords(sentences: list[str], stops: frozenset[str], top: int = 8) -> list[str]:
     """Top capitalised phrases and content words by frequency, the lead counting double (µs per sentence).
 
-    YAKE was measured at ~30 ms an article here (BENCHMARKS.md), ten times the whole summary budget.
+    YAKE took 17-60 ms an article here (BENCHMARKS.md), several times the whole summary budget.
     """
     body = " ".join(sentences[:KEYWORD_SENTENCES])
     lead = " ".join(sentences[:5])
     # Counting the lead twice favours what the article is about over what it mentions in passing.
-    forms = Counter(_KEYWORD_TOKEN.findall(body)) + Counter(_KEYWORD_TOKEN.findall(lead))
-    phrases = Counter(_PHRASE.findall(body)) + Counter(_PHRASE.findall(lead))
-    for phrase, count in phrases.items():  # "San Jose Clash" counts once, not also as "San", "Jose"
-        for word in phrase.split():
-            forms[word] -= count
-    scores: Counter[str] = Counter()
-    surface: dict[str, tuple[float, str]] = {}
+    forms = Counter(map(_base, _KEYWORD_TOKEN.findall(body))) + Counter(map(_base, _KEYWORD_TOKEN.findall(lead)))
+    raw_phrases = Counter(_PHRASE.findall(body)) + Counter(_PHRASE.findall(lead))
+    phrases: Counter[str] = Counter()
+    for phrase, count in raw_phrases.items():
+        words = [_base(w) for w in phrase.split()]
+        while words and words[0].lower() in stops:  # "The Ethics" -> "Ethics"
+            words.pop(0)
+        if len(words) >= 2:
+            phrases[" ".join(words)] += count
+            for word in words:  # "San Jose Clash" counts once, not also as "San", "Jose"
+                forms[word] -= count
+    scores: dict[str, float] = {}
+    surface: dict[str, tuple[int, str]] = {}
     candidates = [(f, c) for f, c in forms.items() if c > 0 and len(f) > 2 and f.lower() not in stops]
     for form, count in [*candidates, *phrases.items()]:
         key = form.lower()
         # Entities (capitalised, multi-word) say more than common nouns of the same frequency.
         bonus = 1.5 if " " in form else 1.2 if form[0].isupper() else 1.0
-        scores[key] += count * bonus
+        scores[key] = scores.get(key, 0.0) + count * bonus
         if count > surface.get(key, (0, ""))[0]:
             surface[key] = (count, form)
     chosen: list[str] = []
-    for key, _ in scores.most_common():
+    for key in sorted(scores, key=scores.__getitem__, reverse=True):
         if len(chosen) >= top:
             break
         if any(key in c.lower().split() or c.lower() in key.split() for c in chosen):
@@ -118,7 +129,7 @@ class ExtractiveSummarizer:
         """Clean and segment: (sentences kept for ranking, language, length of the cleaned text)."""
         if "\x00" in text[:65536]:
             raise InputError("the input looks like binary data (it contains NUL bytes), not text")
-        cleaned = clean_text(text[: self.max_chars * 2])
+        cleaned = clean_text(_window(text, self.max_chars * 2))
         # Length in characters: language-neutral (Chinese has no spaces to count words by).
         total_chars = len(cleaned) + max(0, len(text) - self.max_chars * 2)
         lang = Language.for_text(cleaned, language)

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-__all__ = ["Language", "detect_language", "normalize_language", "stop_words", "tokenize"]
+__all__ = ["Language", "detect_language", "needs_bigrams", "normalize_language", "stop_words", "tokenize"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,11 @@ def stop_words(language: str | None) -> frozenset[str]:
     if not stopwordsiso.has_lang(language):
         return frozenset()
     return frozenset(word.lower() for word in stopwordsiso.stopwords(language))
+
+
+def needs_bigrams(text: str) -> bool:
+    """Whether `text` has a script written without spaces (then `tokenize` makes character bigrams)."""
+    return _NO_SPACE_SCRIPT.search(text) is not None
 
 
 def tokenize(text: str) -> list[str]:

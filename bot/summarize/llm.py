@@ -27,6 +27,7 @@ SYSTEM_PROMPT = (
     "language. Reply with bullet points only, one per line, each starting with '- '."
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·‣–]|\d{1,2}[.)])\s+")
+MAX_RETRY_AFTER = 5.0
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
@@ -106,9 +107,13 @@ class LLMSummarizer:
         }
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         last_error = "no attempt made"
+        retry_after: float | None = None
         for attempt in range(self.retries + 1):
             if attempt:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                delay = self.backoff * 2 ** (attempt - 1)
+                # A server's own Retry-After is honoured, within reason: a reader is waiting.
+                await asyncio.sleep(min(retry_after, MAX_RETRY_AFTER) if retry_after is not None else delay)
+                retry_after = None
             try:
                 response = await self._http().post(self.url, json=payload, headers=headers, timeout=self._timeout)
             except httpx.TimeoutException:
@@ -119,11 +124,20 @@ class LLMSummarizer:
                 continue
             if response.status_code in _RETRY_STATUS:
                 last_error = f"the LLM endpoint answered HTTP {response.status_code}"
+                retry_after = _retry_after(response)
                 continue
             if response.status_code >= 400:
                 raise LLMError(f"the LLM endpoint answered HTTP {response.status_code}")
             return _parse(response)
         raise LLMError(f"{last_error} (after {self.retries + 1} attempts)")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        value = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
 
 
 def _parse(response: httpx.Response) -> list[str]:

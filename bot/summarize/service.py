@@ -2,7 +2,8 @@
 
 The extractive summary is always computed (a few milliseconds, in a worker thread so the event loop keeps
 serving Discord): it is the answer when `SUMMARIZER=extractive`, the fallback when the LLM fails, and the
-source of keywords either way. Results for stored articles are cached per (article, method, length, style);
+source of keywords either way. After an LLM failure the service answers with the extractive summary for
+`llm_cooldown` seconds without calling the endpoint, so a dead server costs one reader one timeout, not all. Results for stored articles are cached per (article, method, length, style);
 concurrent requests for the same key share one computation.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from bot.config import Settings
 from bot.storage.summaries import SummaryStore
@@ -32,6 +34,7 @@ class SummaryService:
         *,
         extractive: ExtractiveSummarizer | None = None,
         llm: LLMSummarizer | None = None,
+        llm_cooldown: float = 60.0,
     ) -> None:
         self._store = store
         self._extractive = extractive or ExtractiveSummarizer()
@@ -41,6 +44,10 @@ class SummaryService:
             llm = LLMSummarizer(settings.llm_base_url, settings.llm_model, key)
         self._llm = llm if self.method == "llm" else None
         self._inflight: dict[CacheKey, asyncio.Future[SummaryResult]] = {}
+        # After an LLM failure, requests in the next `llm_cooldown` seconds go straight to the fallback.
+        self.llm_cooldown = llm_cooldown
+        self._llm_down_until = 0.0
+        self._llm_error = ""
 
     async def aclose(self) -> None:
         if self._llm is not None:
@@ -63,18 +70,31 @@ class SummaryService:
         )
         if self._llm is None:
             return extractive
+        # The model gets the cleaned text (no markup, no furniture), cut to its budget before cleaning costs.
+        now = time.monotonic()
+        if now < self._llm_down_until:
+            # The endpoint failed moments ago: do not make every reader wait for the same timeout.
+            extractive.fallback_reason = f"{self._llm_error} (retrying the LLM after a short pause)"
+            return extractive
+        cut = self._llm.max_input_tokens * 8
+        cleaned = await asyncio.to_thread(clean_text, text[:cut])
+        original_chars = len(cleaned) + max(0, len(text) - cut)
         try:
             bullets = await self._llm.summarize(
-                text, title=title, sentences=options.max_sentences, words=options.words
+                cleaned, title=title, sentences=options.max_sentences, words=options.words
             )
         except LLMError as exc:
             log.warning("article %s: LLM summary failed, using the extractive one: %s", article_id or "-", exc)
+            self._llm_error = str(exc)
+            self._llm_down_until = time.monotonic() + self.llm_cooldown
             extractive.fallback_reason = str(exc)
             return extractive
+        self._llm_down_until = 0.0
+        bullets = _within_budget(bullets, options)
         return SummaryResult(
             summary=render(bullets, options.style),
             sentences=bullets,
-            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, len(clean_text(text))),
+            reduced_by=reduction(sum(len(b) + 1 for b in bullets) - 1, original_chars),
             keywords=extractive.keywords,
             method="llm",
             style=options.style,
@@ -119,3 +139,17 @@ class SummaryService:
             raise
         finally:
             del self._inflight[key]
+
+
+def _within_budget(bullets: list[str], options: SummaryOptions) -> list[str]:
+    """Models do not always count: keep whole bullets up to the budget asked for (always at least one)."""
+    if options.words is None:
+        return bullets[: options.max_sentences or len(bullets)]
+    kept: list[str] = []
+    used = 0
+    for bullet in bullets:
+        used += len(bullet.split())
+        if kept and used > options.words:
+            break
+        kept.append(bullet)
+    return kept
