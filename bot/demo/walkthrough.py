@@ -175,9 +175,14 @@ class Walkthrough:
         reactions = sum(len(c["reactions"]) for c in comments)
         self.t.note(f"{files[0]['filename']}: {len(comments)} comments ("
                     + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-                    + f"), {revisions} revision, {reactions} reaction; replies keep their parent_id.")
+                    + f"), {_count(revisions, 'revision')}, {_count(reactions, 'reaction')}; "
+                    "replies keep their parent_id.")
         _check(len(comments) == 3 and statuses.get("removed") == 1, "/comments export",
                f"expected 3 comments with 1 removed, got {statuses}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def database_counts(path: Path) -> dict[str, int]:
@@ -227,7 +232,8 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, *, interac
     transcript.line()
     transcript.line(f"Database: {db_path}")
     transcript.line("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))
-    transcript.line(f"  Look inside: sqlite3 {db_path} 'SELECT author_name, status, content FROM comments'")
+    transcript.line(f"  Look inside: sqlite3 {db_path} 'SELECT author_name, status, content FROM comments'"
+                    " (or any SQLite browser)")
     if errors:
         transcript.line(f"The bot raised {len(errors)} unexpected error(s); first: {errors[0]!r}")
         return 1
