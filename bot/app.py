@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
+from bot.comments.retention import RetentionSweeper
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
@@ -72,6 +73,7 @@ class Services:
     feed_events: EventRelay
     summaries: SummaryService
     article_texts: ArticleTexts
+    retention: RetentionSweeper
 
 
 @contextlib.asynccontextmanager
@@ -110,6 +112,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             feed_events=relay,
             summaries=summaries,
             article_texts=ArticleTexts(fetcher, articles),
+            retention=RetentionSweeper(comments, settings.comment_retention_days),
         )
     finally:
         await writer.close()

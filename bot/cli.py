@@ -19,6 +19,7 @@ from typing import Any
 
 from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
+from bot.logs import redact
 
 __all__ = ["CliError", "build_parser", "main"]
 
@@ -27,6 +28,8 @@ _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
     "bot.summarize.cli",
     "bot.sandbox.cli",
+    "bot.demo.cli",
+    "bot.permissions",
     "bot.comments.cli",
 )
 
@@ -50,8 +53,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.discord_token is None:
         raise CliError(NO_TOKEN_MESSAGE)
     from bot.app import run_bot  # imported late: it pulls in discord.py
+    from bot.wiring.client import explain_startup_error
 
-    await run_bot(settings)
+    try:
+        await run_bot(settings)
+    except Exception as exc:
+        message = explain_startup_error(exc)
+        if message is None:
+            raise
+        raise CliError(message) from None
     return 0
 
 
@@ -112,9 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(settings: Settings) -> None:
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, register_secret
 
     configure_logging(settings.log_level)
+    # Before any subcommand runs: whatever it does, its logs and errors never show these.
+    for secret in (settings.discord_token, settings.llm_api_key):
+        if secret:
+            register_secret(secret.reveal())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,12 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = asyncio.run(result)
         return int(result or 0)
     except (CliError, SettingsError) as exc:
-        print(f"newsdesk: {exc}", file=sys.stderr)
+        print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
         return exc.code if isinstance(exc, CliError) else 2
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug logs
         logging.getLogger("newsdesk").debug("unexpected error", exc_info=True)
-        print(f"newsdesk: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        # Exception texts can quote a server's reply, which can quote our credentials: scrub like the logs.
+        print(f"newsdesk: unexpected error: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
         return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["RedactingFormatter", "configure_logging", "register_secret"]
+__all__ = ["RedactingFormatter", "configure_logging", "redact", "register_secret"]
 
 _SECRETS: set[str] = set()
 # Discord bot tokens have a recognisable shape; scrub them even if nobody registered them.

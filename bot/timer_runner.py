@@ -56,13 +56,15 @@ class TimerRunner:
         for timer in await self._timers.due(self._clock()):
             handler = self._handlers.get(timer.event)
             if handler is None:
-                log.error("timer %d has no handler for event %r; dropping it", timer.id, timer.event)
+                log.error("timer %d (%s) has no handler for event %r; dropping it", timer.id, timer.payload,
+                          timer.event)
                 await self._timers.cancel(timer.id)
                 continue
             try:
                 await handler(timer)
             except Exception:
-                log.exception("timer %d (%s) failed; retrying in %.0fs", timer.id, timer.event, RETRY_AFTER_FAILURE)
+                log.exception("timer %d (%s, %s) failed; retrying in %.0fs", timer.id, timer.event, timer.payload,
+                              RETRY_AFTER_FAILURE)
                 await self._timers.schedule(timer.event, self._clock() + RETRY_AFTER_FAILURE, timer.payload,
                                             key=timer.key)
                 if timer.key is None:

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.posting.format import escape_text, truncate_words
+from bot.wiring.article_picker import article_choices, resolve_article
 from bot.wiring.replies import UserFacingError
 
 if TYPE_CHECKING:
@@ -26,31 +27,15 @@ class ArticlesCog(commands.Cog):
 
     article = app_commands.Group(name="article", description="Articles posted in this server", guild_only=True)
 
-    async def _article_id_for(self, interaction: discord.Interaction, value: str | None) -> int:
-        s = self.services
-        if value:
-            if value.isdigit():
-                return int(value)
-            found = await s.articles.by_url(value.strip())
-            if found is None:
-                raise UserFacingError("I have no article with that link. Pick one from the suggestions.")
-            return found.id
-        channel_id = interaction.channel_id
-        post = await s.posts.by_thread(channel_id) if channel_id else None
-        if post is None:
-            raise UserFacingError("Use this inside an article's thread, or name the article.")
-        return post.article_id
-
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
-        return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
+        return await article_choices(self.services, interaction.guild_id, current)
 
     @article.command(name="info", description="Details and discussion figures of an article")
     @app_commands.describe(article="The article (defaults to this thread's)")
     @app_commands.autocomplete(article=article_autocomplete)
     async def info(self, interaction: discord.Interaction, article: str | None = None) -> None:
         assert interaction.guild_id is not None
-        article_id = await self._article_id_for(interaction, article)
+        article_id = await resolve_article(self.services, interaction, article)
         record = await self.services.articles.get(article_id)
         if record is None:
             raise UserFacingError("That article is no longer stored.")

@@ -206,8 +206,8 @@ class CommentListener(commands.Cog):
         except discord.NotFound:
             pass
         except discord.Forbidden:
-            log.warning("cannot remove comment %s in thread %s: missing Manage Messages", message.id,
-                        message.channel.id)
+            log.warning("guild %s: cannot remove comment %s in thread %s: missing Manage Messages",
+                        message.guild and message.guild.id, message.id, message.channel.id)
             return
         reason = decision.reason or "removed"
         assert message.guild is not None
@@ -325,15 +325,15 @@ class CommentListener(commands.Cog):
             threads = await self.threads.open_threads([g.id for g in self.bot.guilds])
             semaphore = asyncio.Semaphore(BACKFILL_CONCURRENCY)
 
-            async def one(thread_id: int) -> int:
+            async def one(thread_id: int, guild_id: int) -> int:
                 async with semaphore:
                     try:
                         return await self._backfill_thread(thread_id)
                     except discord.HTTPException as exc:
-                        log.warning("backfill of thread %s failed: %s", thread_id, exc)
+                        log.warning("guild %s: backfill of thread %s failed: %s", guild_id, thread_id, exc)
                         return 0
 
-            counts = await asyncio.gather(*(one(t.thread_id) for t in threads))
+            counts = await asyncio.gather(*(one(t.thread_id, t.guild_id) for t in threads))
             await self.recorder.flush()
             self.backfills_done += 1
             return sum(counts)

@@ -30,8 +30,10 @@ def render_settings(s: GuildSettings) -> str:
         f"Admin channel (feed problems): {_channel(s.admin_channel_id)}",
         f"Mod-log channel: {_channel(s.modlog_channel_id)}",
         f"Auto-close threads after: {f'{s.auto_close_days} days' if s.auto_close_days else 'never'}",
-        f"Daily digest: {_channel(s.digest_channel_id)} at "
-        f"{s.digest_time + ' UTC' if s.digest_time else 'no time set'}",
+        "Daily digest: " + (
+            f"{_channel(s.digest_channel_id)} at {s.digest_time} UTC" if s.digest_channel_id and s.digest_time
+            else f"{_channel(s.digest_channel_id)}, no time set" if s.digest_channel_id
+            else f"no channel set (time {s.digest_time} UTC)" if s.digest_time else "off"),
     ])
 
 

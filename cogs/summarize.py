@@ -14,6 +14,7 @@ from bot.feeds.article_text import ArticleText, NoArticleText
 from bot.posting.format import escape_mentions, escape_text, truncate_words
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
+from bot.wiring.article_picker import article_choices
 from bot.wiring.embeds import NEWS_COLOUR
 from bot.wiring.replies import UserFacingError
 
@@ -107,8 +108,7 @@ class SummarizeCog(commands.Cog):
     # --- entry points ----------------------------------------------------------------------------
 
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
-        return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
+        return await article_choices(self.services, interaction.guild_id, current)
 
     @app_commands.command(name="summarize", description="Summarize an article: this thread's, a posted one, or any link")
     @app_commands.guild_only()

@@ -31,6 +31,8 @@ GATEWAY_TYPES: dict[str, Any] = {
     "RESUMED": dict[str, Any],
     "GUILD_CREATE": gateway.GuildCreateEvent,
     "GUILD_DELETE": gateway.GuildDeleteEvent,
+    "GUILD_BAN_ADD": gateway.GuildBanAddEvent,
+    "GUILD_BAN_REMOVE": gateway.GuildBanRemoveEvent,
     "GUILD_MEMBERS_CHUNK": gateway.GuildMembersChunkEvent,
     "GUILD_MEMBER_ADD": gateway.GuildMemberAddEvent,
     "GUILD_MEMBER_UPDATE": gateway.GuildMemberUpdateEvent,
@@ -181,6 +183,8 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     emulator.set_permissions(role, 1 << 10)
     await bot.get_guild(guild.id).fetch_member(bob.id)
     emulator.remove_member(guild, bob)
+    await bot.get_guild(guild.id).ban(discord.Object(bob.id), reason="spam", delete_message_seconds=3600)
+    await bot.get_guild(guild.id).unban(discord.Object(bob.id))
     await bot.get_guild(guild.id).fetch_channels()
     await bot.fetch_guild(guild.id)
     second = emulator.create_guild("Second")

@@ -63,6 +63,32 @@ async def test_gateway_resume_replays_missed_events(emulator: DiscordEmulator, b
     assert emulator.gateway.resumes == 1 and emulator.gateway.identifies == 1
 
 
+async def test_gateway_hold_queues_events_in_order(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
+    _guild, news, alice = _setup(emulator)
+    bot = make_bot()
+    seen = record(bot, "message")
+    await bot_runner.start(bot)
+    emulator.gateway.hold()
+    for i in range(3):
+        emulator.send(alice, news, f"queued {i}")
+    assert emulator.gateway.pending == 3 and seen == []
+    emulator.gateway.release()
+    await emulator.wait_for(lambda: len(seen) == 3)
+    assert [m.content for m in seen] == ["queued 0", "queued 1", "queued 2"]
+
+
+async def test_gateway_op7_reconnect_resumes(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
+    _guild, news, alice = _setup(emulator)
+    bot = make_bot()
+    seen = record(bot, "message")
+    await bot_runner.start(bot)
+    await emulator.gateway.send_reconnect()
+    await emulator.wait_for(lambda: emulator.gateway.resumes == 1)
+    emulator.send(alice, news, "after op 7")
+    await emulator.wait_for(lambda: any(m.content == "after op 7" for m in seen))
+    assert emulator.gateway.identifies == 1
+
+
 async def test_gateway_invalid_session_reidentifies(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
     _guild, news, alice = _setup(emulator)
     bot = make_bot()

@@ -183,3 +183,25 @@ async def test_second_response_and_late_response_rejected_like_discord(emulator:
     await emulator.run_slash_command(alice, news, "twice")
     await emulator.wait_for(lambda: outcomes)
     assert outcomes == ["400 40060"]
+
+
+async def test_files_in_interaction_responses_and_followups(emulator: DiscordEmulator,
+                                                            bot_runner: BotRunner) -> None:
+    import io
+
+    _guild, news, alice = _setup(emulator)
+    bot = make_bot()
+
+    @bot.tree.command(description="Export")
+    async def export(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("csv", file=discord.File(io.BytesIO(b"a,b\n"), "x.csv"))
+        followup = await interaction.followup.send("log", file=discord.File(io.BytesIO(b"log"), "log.txt"),
+                                                   wait=True)
+        assert followup.attachments[0].filename == "log.txt"
+
+    await bot_runner.start(bot, sync=True)
+    rec = await emulator.run_slash_command(alice, news, "export")
+    await emulator.wait_for(lambda: len(rec.messages) == 2)
+    first, second = rec.messages
+    assert [a["filename"] for a in first.attachments] == ["x.csv"]
+    assert emulator.files[int(second.attachments[0]["id"])][0] == b"log"

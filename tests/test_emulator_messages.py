@@ -306,3 +306,32 @@ async def test_slowmode_applies_to_members_not_moderators(emulator: DiscordEmula
     mod = emulator.create_role(guild, "mod", Perm.MANAGE_MESSAGES)
     emulator.set_roles(guild, alice, [mod])
     emulator.send(alice, news, "moderators are exempt")
+
+
+async def test_kick_ban_and_message_purge(emulator: DiscordEmulator, bot_runner: BotRunner) -> None:
+    guild, news, alice = await _world(emulator)
+    spammer = emulator.create_user("spammer")
+    emulator.add_member(guild, spammer)
+    for i in range(3):
+        emulator.send(spammer, news, f"buy now {i}")
+    emulator.send(alice, news, "legit")
+    bot = make_bot()
+    bans = record(bot, "member_ban")
+    removed = record(bot, "member_remove")
+    purged = record(bot, "raw_bulk_message_delete")
+    await bot_runner.start(bot)
+    g = bot.get_guild(guild.id)
+    assert g is not None
+    await g.ban(discord.Object(spammer.id), reason="spam", delete_message_seconds=3600)
+    await emulator.wait_for(lambda: bans and removed and purged)
+    assert [m.content for m in emulator.messages(news)] == ["legit"]
+    assert emulator.world.guilds[guild.id].bans == {spammer.id: "spam"}
+    assert [entry.user.id async for entry in g.bans()] == [spammer.id]
+    with pytest.raises(ApiError):
+        emulator.add_member(guild, spammer)  # banned users cannot rejoin
+    await g.unban(discord.Object(spammer.id))
+    emulator.add_member(guild, spammer)
+    await g.kick(discord.Object(spammer.id))
+    assert spammer.id not in emulator.world.guilds[guild.id].members
+    with pytest.raises(discord.Forbidden):
+        await g.ban(discord.Object(guild.owner_id))

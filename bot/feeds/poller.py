@@ -150,7 +150,7 @@ class FeedPoller:
         except FeedParseError as exc:
             return await self._fail(feed, now, f"{feed.url} is not a readable feed: {exc}", None)
         except Exception as exc:  # a parser bug must not stop the other feeds
-            log.exception("parser crashed on %s", feed.url)
+            log.exception("feed %s: parser crashed on %s", feed.id, feed.url)
             return await self._fail(feed, now, f"{feed.url} could not be parsed (internal error: "
                                                f"{type(exc).__name__})", None)
 
@@ -198,10 +198,12 @@ class FeedPoller:
             extracted = await asyncio.to_thread(extract_article, page.body, page.url,
                                                 content_type=page.content_type)
         except FetchError as exc:
-            log.info("no full text for %s: %s", outcome.item.url, exc)
+            log.info("feed %s article %s: no full text for %s: %s", outcome.article.feed_id, outcome.article.id,
+                     outcome.item.url, exc)
             return None
         except Exception:  # an extractor bug costs the full text, not the article
-            log.exception("full-text extraction crashed on %s", outcome.item.url)
+            log.exception("feed %s article %s: full-text extraction crashed on %s", outcome.article.feed_id,
+                          outcome.article.id, outcome.item.url)
             return None
         if extracted is None:
             return None

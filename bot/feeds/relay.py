@@ -29,4 +29,5 @@ class EventRelay:
             try:
                 await listener(event)
             except Exception:
-                log.exception("feed event listener failed for %s", type(event).__name__)
+                log.exception("feed %s: event listener failed for %s", getattr(event, "feed_id", "-"),
+                              type(event).__name__)

@@ -128,4 +128,4 @@ class FeedScheduler:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("event handler failed for %r", type(event).__name__)
+            log.exception("feed %s: event handler failed for %s", getattr(event, "feed_id", "-"), type(event).__name__)

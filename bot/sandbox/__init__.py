@@ -6,7 +6,7 @@ Never imports discord: it is a server. See ARCHITECTURE.md ("Discord emulator") 
 from bot.sandbox.errors import ApiError
 from bot.sandbox.interactions import InteractionRecord
 from bot.sandbox.model import Channel, Guild, Member, Message, Perm, Role, User
-from bot.sandbox.server import DiscordEmulator
+from bot.sandbox.testkit import DiscordEmulator
 
 __all__ = [
     "ApiError",

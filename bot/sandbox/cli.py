@@ -27,5 +27,6 @@ async def _emulator(args: argparse.Namespace, settings: Settings) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("emulator", help="run a local Discord emulator (no token, no internet)")
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; the /_emulator control API has no auth)")
     parser.set_defaults(handler=_emulator)

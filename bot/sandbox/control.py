@@ -11,7 +11,7 @@ from bot.sandbox.model import Message
 from bot.sandbox.wire import json_response
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import DiscordEmulator
+    from bot.sandbox.testkit import DiscordEmulator
 
 __all__ = ["add_control_routes"]
 

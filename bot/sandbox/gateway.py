@@ -34,6 +34,7 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 class Intents:
     GUILDS = 1 << 0
     GUILD_MEMBERS = 1 << 1
+    GUILD_MODERATION = 1 << 2
     GUILD_PRESENCES = 1 << 8
     GUILD_MESSAGES = 1 << 9
     GUILD_MESSAGE_REACTIONS = 1 << 10
@@ -50,6 +51,8 @@ def _intent_for(event: str, guild_id: int | None = 0) -> int:
         return Intents.GUILD_MESSAGE_REACTIONS
     if event.startswith("MESSAGE_"):
         return Intents.GUILD_MESSAGES
+    if event.startswith("GUILD_BAN"):
+        return Intents.GUILD_MODERATION
     if event.startswith("GUILD_MEMBER"):
         return Intents.GUILD_MEMBERS
     if event.startswith(("GUILD_", "CHANNEL_", "THREAD_")):
@@ -96,6 +99,8 @@ class Gateway:
         self.identifies = 0
         self.resumes = 0
         self._connections: set[web.WebSocketResponse] = set()
+        self._flowing = asyncio.Event()  # cleared by hold(): events queue up instead of being sent
+        self._flowing.set()
 
     # ---- dispatch ---------------------------------------------------------------------------------------------
     def dispatch(self, event: str, payload: dict[str, Any], guild_id: int | None,
@@ -142,6 +147,18 @@ class Gateway:
                 session.valid = False
         for ws in list(self._connections):
             await ws.close(code=code, message=b"emulator disconnect")
+
+    def hold(self) -> None:
+        """Stop sending dispatches (they queue, in order) until `release()`: a stalled or laggy gateway."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
+    @property
+    def pending(self) -> int:
+        """Frames queued for connected sessions but not yet written."""
+        return sum(len(s.outbox) for s in self.sessions.values())
 
     async def send_reconnect(self) -> None:
         """Op 7 RECONNECT: Discord asking the client to reconnect and resume."""
@@ -195,7 +212,8 @@ class Gateway:
     async def _writer(self, session: Session, ws: web.WebSocketResponse) -> None:
         try:
             while session.ws is ws and not ws.closed:
-                while session.outbox:
+                await self._flowing.wait()
+                while session.outbox and session.ws is ws and self._flowing.is_set():  # a RESUME elsewhere takes the outbox over
                     await ws.send_str(session.outbox.popleft())
                 session.wake.clear()
                 if not session.outbox:
@@ -250,11 +268,16 @@ class Gateway:
         seq = int(d.get("seq") or 0)
         oldest = session.sent[0][0] if session and session.sent else 1
         if (session is None or not session.valid or d.get("token") not in (self.token, f"Bot {self.token}")
-                or session.ws is not None or seq + 1 < oldest):
+                or seq + 1 < oldest):
             await ws.send_str('{"op":9,"s":null,"t":null,"d":false}')
             return None
         self.resumes += 1
-        session.ws = ws
+        previous = session.ws
+        session.ws = ws  # the client may resume before we noticed its old socket close: take over
+        session.outbox.clear()
+        session.wake.set()
+        if previous is not None and not previous.closed:
+            await previous.close(code=4000, message=b"session resumed elsewhere")
         for s, frame in session.sent:
             if s > seq:
                 session.outbox.append(frame)

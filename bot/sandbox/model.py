@@ -93,7 +93,7 @@ DEFAULT_EVERYONE_PERMISSIONS = (
 )
 DEFAULT_BOT_PERMISSIONS = (
     DEFAULT_EVERYONE_PERMISSIONS | Perm.MANAGE_MESSAGES | Perm.MANAGE_THREADS | Perm.MANAGE_CHANNELS
-    | Perm.MODERATE_MEMBERS | Perm.MANAGE_WEBHOOKS
+    | Perm.MODERATE_MEMBERS | Perm.MANAGE_WEBHOOKS | Perm.KICK_MEMBERS | Perm.BAN_MEMBERS
 )
 
 
@@ -240,6 +240,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     channel_ids: list[int] = field(default_factory=list)
+    bans: dict[int, str | None] = field(default_factory=dict)  # user id -> reason
     unavailable: bool = False
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -14,12 +15,12 @@ from bot.sandbox.model import ChannelKind, Overwrite, Perm
 from bot.sandbox.wire import json_response, no_content, read_body, snowflake
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import DiscordEmulator
+    from bot.sandbox.server import EmulatorServer
 
 __all__ = ["add_core_routes"]
 
 
-def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str) -> None:
+def add_core_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str) -> None:
     world = emu.world
     bot = world.bot_user
 
@@ -190,6 +191,43 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
         world.remove_member(guild, world.member(guild, snowflake(request, "user_id")).user)
         return no_content()
 
+    def ban_entry(uid: int, reason: str | None) -> dict[str, Any]:
+        return {"user": payloads.user(world.user(uid)), "reason": reason}
+
+    async def put_ban(request: web.Request) -> web.Response:
+        guild = bot_guild(request)
+        if not world.base_permissions(guild, bot.id) & Perm.BAN_MEMBERS:
+            raise ApiError.missing_permissions()
+        user = world.user(snowflake(request, "user_id"))
+        if user.id == guild.owner_id:
+            raise ApiError.missing_permissions()
+        # Discord takes it in the JSON body or (as discord.py sends it) the query string.
+        data = {**request.query, **(await read_body(request)).json}
+        seconds = int(data.get("delete_message_seconds") or int(data.get("delete_message_days") or 0) * 86400)
+        if not 0 <= seconds <= 604800:
+            raise form_error("delete_message_seconds", "NUMBER_TYPE_MAX", "int value should be less than or equal to 604800.")
+        reason = request.headers.get("X-Audit-Log-Reason")
+        world.ban(guild, user, reason=unquote(reason) if reason else None, delete_message_seconds=seconds)
+        return no_content()
+
+    async def delete_ban(request: web.Request) -> web.Response:
+        guild = bot_guild(request)
+        if not world.base_permissions(guild, bot.id) & Perm.BAN_MEMBERS:
+            raise ApiError.missing_permissions()
+        world.unban(guild, world.user(snowflake(request, "user_id")))
+        return no_content()
+
+    async def get_ban(request: web.Request) -> web.Response:
+        guild = bot_guild(request)
+        uid = snowflake(request, "user_id")
+        if uid not in guild.bans:
+            raise ApiError(404, 10026, "Unknown Ban")
+        return json_response(ban_entry(uid, guild.bans[uid]))
+
+    async def list_bans(request: web.Request) -> web.Response:
+        guild = bot_guild(request)
+        return json_response([ban_entry(uid, reason) for uid, reason in sorted(guild.bans.items())])
+
     async def list_roles(request: web.Request) -> web.Response:
         guild = bot_guild(request)
         return json_response([payloads.role(r) for r in guild.roles.values()])
@@ -206,10 +244,9 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
         channel = world.channel(snowflake(request, "channel_id"))
         data = (await read_body(request)).json
         if channel.is_thread:
-            keys = {"name": "name", "archived": "archived", "locked": "locked", "invitable": "invitable",
-                    "auto_archive_duration": "auto_archive_duration", "rate_limit_per_user": "rate_limit_per_user",
-                    "applied_tags": "applied_tags", "flags": "flags"}
-            changes = {keys[k]: v for k, v in data.items() if k in keys}
+            thread_keys = {"name", "archived", "locked", "invitable", "auto_archive_duration",
+                           "rate_limit_per_user", "applied_tags", "flags"}
+            changes = {k: v for k, v in data.items() if k in thread_keys}
             if "applied_tags" in changes:
                 changes["applied_tags"] = [int(t) for t in changes["applied_tags"]]
             world.edit_thread(bot, channel, **changes)
@@ -281,6 +318,10 @@ def add_core_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str
     r.add_put(f"{p}/guilds/{{guild_id}}/members/{{user_id}}/roles/{{role_id}}", member_role)
     r.add_delete(f"{p}/guilds/{{guild_id}}/members/{{user_id}}/roles/{{role_id}}", member_role)
     r.add_get(f"{p}/guilds/{{guild_id}}/roles", list_roles)
+    r.add_get(f"{p}/guilds/{{guild_id}}/bans", list_bans)
+    r.add_get(f"{p}/guilds/{{guild_id}}/bans/{{user_id}}", get_ban)
+    r.add_put(f"{p}/guilds/{{guild_id}}/bans/{{user_id}}", put_ban)
+    r.add_delete(f"{p}/guilds/{{guild_id}}/bans/{{user_id}}", delete_ban)
     r.add_get(f"{p}/channels/{{channel_id}}", get_channel)
     r.add_patch(f"{p}/channels/{{channel_id}}", patch_channel)
     r.add_delete(f"{p}/channels/{{channel_id}}", delete_channel)

@@ -16,7 +16,7 @@ from bot.sandbox.rest_messages import message_fields
 from bot.sandbox.wire import Body, json_response, no_content, read_body, snowflake
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import DiscordEmulator
+    from bot.sandbox.server import EmulatorServer
 
 __all__ = ["add_interaction_routes"]
 
@@ -25,7 +25,7 @@ LOADING = 1 << 7
 TOKEN_LIFETIME = 15 * 60
 
 
-def add_interaction_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str) -> None:
+def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str) -> None:
     world = emu.world
     bot = world.bot_user
 

@@ -14,12 +14,12 @@ from bot.sandbox.model import Channel, ChannelKind, Message, Perm
 from bot.sandbox.wire import Body, json_response, no_content, read_body, snowflake
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import DiscordEmulator
+    from bot.sandbox.server import EmulatorServer
 
 __all__ = ["add_message_routes", "message_fields"]
 
 
-def message_fields(emu: DiscordEmulator, channel_id: int, body: Body) -> dict[str, Any]:
+def message_fields(emu: EmulatorServer, channel_id: int, body: Body) -> dict[str, Any]:
     """The keyword arguments of `World.post_message` from a REST body (JSON or multipart with files)."""
     data = body.json
     out: dict[str, Any] = {}
@@ -38,7 +38,7 @@ def message_fields(emu: DiscordEmulator, channel_id: int, body: Body) -> dict[st
     return out
 
 
-def add_message_routes(router: web.UrlDispatcher, emu: DiscordEmulator, prefix: str) -> None:
+def add_message_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str) -> None:
     world = emu.world
     bot = world.bot_user
 

@@ -1,5 +1,5 @@
-"""`DiscordEmulator`: the aiohttp server (REST under /api/v10, the gateway websocket, attachment files and the
-/_emulator control API) around the `World` state, plus the test-side API from `TestKit`."""
+"""`EmulatorServer`: the aiohttp server (REST under /api/v10, the gateway websocket, attachment files) around
+the `World` state. `bot.sandbox.testkit.DiscordEmulator` adds the test-side API and the /_emulator routes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import collections
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
@@ -21,18 +21,17 @@ from bot.sandbox.model import snowflake_time
 from bot.sandbox.rest_core import add_core_routes
 from bot.sandbox.rest_interactions import add_interaction_routes
 from bot.sandbox.rest_messages import add_message_routes
-from bot.sandbox.testkit import TestKit
 from bot.sandbox.wire import API_PREFIX
 from bot.sandbox.world import Hidden
 
-__all__ = ["DiscordEmulator"]
+__all__ = ["EmulatorServer"]
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class DiscordEmulator(TestKit):
-    """A local Discord for one bot application. Use `async with DiscordEmulator() as emu:` or start()/stop().
+class EmulatorServer:
+    """A local Discord for one bot application (use `DiscordEmulator`, which adds the test-side API).
 
     Point discord.py at it with `api_base` and `gateway_url` (see bot.wiring.endpoints) and log in with
     `token`. Everything the bot does is checked and applied to `world`, and dispatched over the gateway.
@@ -84,13 +83,14 @@ class DiscordEmulator(TestKit):
         add_interaction_routes(app.router, self, API_PREFIX)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/", self.gateway.handle)
-        from bot.sandbox.control import add_control_routes
-
-        add_control_routes(app.router, self)
         return app
 
-    async def start(self) -> DiscordEmulator:
+    async def start(self) -> Self:
         self._changed = asyncio.Event()
+        flowing = self.gateway._flowing.is_set()
+        self.gateway._flowing = asyncio.Event()  # events bind to the running loop: fresh ones per start
+        if flowing:
+            self.gateway._flowing.set()
         for session in self.gateway.sessions.values():
             session.wake = asyncio.Event()
         self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
@@ -108,7 +108,7 @@ class DiscordEmulator(TestKit):
         await self._runner.cleanup()
         self._runner = None
 
-    async def __aenter__(self) -> DiscordEmulator:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -155,6 +155,8 @@ class DiscordEmulator(TestKit):
 
     def _emit(self, event: str, payload: dict[str, Any], guild_id: int | None, hidden: Hidden) -> None:
         self.gateway.dispatch(event, payload, guild_id, hidden)
+        if "__guild__" in payload:  # the gateway renders GUILD_CREATE per session; log the guild id
+            payload = {"id": str(payload["__guild__"])}
         self.events.append((event, payload))
         self._changed.set()
 
@@ -166,7 +168,7 @@ class DiscordEmulator(TestKit):
         """Wake `wait_for` waiters (called after any state change that emits no gateway event)."""
         self._changed.set()
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0, *, what: str = "") -> T:
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10.0, *, what: str = "") -> T:
         """Wait until `predicate()` returns something truthy and return it; TimeoutError after `timeout` s.
 
         Re-checked on every state change (REST call, gateway event) and at least every 50 ms.

@@ -9,7 +9,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.sandbox.model import Perm
-from bot.sandbox.server import DiscordEmulator
+from bot.sandbox.testkit import DiscordEmulator
 
 __all__ = ["build_demo", "describe", "serve_forever"]
 

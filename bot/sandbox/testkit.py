@@ -8,7 +8,9 @@ User actions go through the same rules as Discord's (permissions, limits, locked
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from aiohttp import web
 
 from bot.sandbox import payloads
 from bot.sandbox.interactions import InteractionRecord, build_options
@@ -24,61 +26,73 @@ from bot.sandbox.model import (
     Role,
     User,
 )
+from bot.sandbox.server import EmulatorServer
 
-if TYPE_CHECKING:
-    from bot.sandbox.server import DiscordEmulator
-
-__all__ = ["TestKit"]
+__all__ = ["DiscordEmulator"]
 
 Target = Role | User | Member
 
 
-class TestKit:
+class DiscordEmulator(EmulatorServer):
+    """A local Discord for one bot application, with the API tests use to build a world, act as users and
+    inspect what the bot did. `async with DiscordEmulator() as emu:` or `await emu.start()` / `stop()`."""
+
     __test__ = False  # not a pytest test class
 
+    def build_app(self) -> web.Application:
+        from bot.sandbox.control import add_control_routes
+
+        app = super().build_app()
+        add_control_routes(app.router, self)
+        return app
+
     # ---- building the world ----------------------------------------------------------------------------------
-    def create_user(self: DiscordEmulator, name: str, *, bot: bool = False) -> User:
+    def create_user(self, name: str, *, bot: bool = False) -> User:
         return self.world._new_user(name, bot=bot)
 
-    def create_guild(self: DiscordEmulator, name: str = "Test Guild", *, owner: User | None = None,
+    def create_guild(self, name: str = "Test Guild", *, owner: User | None = None,
                      everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
                      bot_permissions: int = DEFAULT_BOT_PERMISSIONS) -> Guild:
         """A guild the bot is in (GUILD_CREATE is dispatched to connected sessions)."""
         return self.world.new_guild(name, owner=owner, everyone_permissions=everyone_permissions,
                                     bot_permissions=bot_permissions)
 
-    def remove_bot(self: DiscordEmulator, guild: Guild) -> None:
+    def remove_bot(self, guild: Guild) -> None:
         """Remove the bot from `guild` (GUILD_DELETE reaches it; its REST calls there then fail)."""
         self.world.remove_bot(guild)
 
-    def create_role(self: DiscordEmulator, guild: Guild, name: str, permissions: int = 0) -> Role:
+    def ban(self, guild: Guild, user: User, *, reason: str | None = None) -> None:
+        """A moderator banning `user` from outside the bot (GUILD_BAN_ADD + GUILD_MEMBER_REMOVE)."""
+        self.world.ban(guild, user, reason=reason)
+
+    def create_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         return self.world.new_role(guild, name, permissions)
 
-    def add_member(self: DiscordEmulator, guild: Guild, user: User, roles: Iterable[Role] = (),
+    def add_member(self, guild: Guild, user: User, roles: Iterable[Role] = (),
                    nick: str | None = None) -> Member:
         return self.world.add_member(guild, user, roles, nick)
 
-    def set_roles(self: DiscordEmulator, guild: Guild, user: User, roles: Iterable[Role]) -> Member:
+    def set_roles(self, guild: Guild, user: User, roles: Iterable[Role]) -> Member:
         return self.world.update_member(guild, self.world.member(guild, user.id), roles=roles)
 
-    def remove_member(self: DiscordEmulator, guild: Guild, user: User) -> None:
+    def remove_member(self, guild: Guild, user: User) -> None:
         self.world.remove_member(guild, user)
 
-    def bot_role(self: DiscordEmulator, guild: Guild) -> Role:
+    def bot_role(self, guild: Guild) -> Role:
         """The bot's managed role: change its permissions with `set_permissions(role, ...)`."""
         return self.world.bot_role(guild)
 
-    def set_permissions(self: DiscordEmulator, role: Role, permissions: int) -> Role:
+    def set_permissions(self, role: Role, permissions: int) -> Role:
         return self.world.update_role(role, permissions=permissions)
 
-    def create_channel(self: DiscordEmulator, guild: Guild, name: str, kind: str = "text", *,
+    def create_channel(self, guild: Guild, name: str, kind: str = "text", *,
                        tags: Iterable[str] = (), topic: str | None = None,
                        overwrites: Mapping[Target, tuple[int, int]] | None = None) -> Channel:
         """`kind` is "text" or "forum" (forum `tags` by name); `overwrites` maps a role/user to (allow, deny)."""
         return self.world.new_channel(guild, name, kind=ChannelKind.BY_NAME[kind], topic=topic, tags=tags,
                                       overwrites=self._overwrites(guild, overwrites or {}))
 
-    def set_overwrites(self: DiscordEmulator, channel: Channel, overwrites: Mapping[Target, tuple[int, int]]) -> None:
+    def set_overwrites(self, channel: Channel, overwrites: Mapping[Target, tuple[int, int]]) -> None:
         guild = self.world.guild(channel.guild_id)
         self.world.update_channel(channel, overwrites=self._overwrites(guild, overwrites))
 
@@ -93,15 +107,15 @@ class TestKit:
                 out.append(Overwrite(user.id, 1, allow, deny))
         return out
 
-    def dm_channel(self: DiscordEmulator, user: User) -> Channel:
+    def dm_channel(self, user: User) -> Channel:
         """The DM channel between the bot and `user`: `send(user, emu.dm_channel(user), ...)` DMs the bot."""
         return self.world.dm_channel(user)
 
-    def tag_id(self: DiscordEmulator, forum: Channel, name: str) -> int:
+    def tag_id(self, forum: Channel, name: str) -> int:
         return next(int(t["id"]) for t in forum.available_tags if t["name"] == name)
 
     # ---- acting as a user ------------------------------------------------------------------------------------
-    def send(self: DiscordEmulator, user: User, channel: Channel, content: str = "", *,
+    def send(self, user: User, channel: Channel, content: str = "", *,
              reply_to: Message | None = None, embeds: list[dict[str, Any]] | None = None,
              files: Iterable[tuple[str, bytes]] = ()) -> Message:
         """Post as `user` (MESSAGE_CREATE reaches the bot). `reply_to` makes it a reply (type 19)."""
@@ -110,20 +124,20 @@ class TestKit:
         return self.world.post_message(user, channel, content, embeds=embeds, attachments=attachments,
                                        reply_to=reply_to.id if reply_to else None)
 
-    def edit(self: DiscordEmulator, user: User, message: Message, content: str) -> Message:
+    def edit(self, user: User, message: Message, content: str) -> Message:
         return self.world.edit_message(user, message, content=content)
 
-    def delete(self: DiscordEmulator, user: User, message: Message) -> None:
+    def delete(self, user: User, message: Message) -> None:
         self.world.delete_message(user, message)
 
-    def react(self: DiscordEmulator, user: User, message: Message, emoji: str) -> None:
+    def react(self, user: User, message: Message, emoji: str) -> None:
         """`emoji` is a unicode emoji or `name:id` for a custom one."""
         self.world.add_reaction(user, message, emoji)
 
-    def unreact(self: DiscordEmulator, user: User, message: Message, emoji: str) -> None:
+    def unreact(self, user: User, message: Message, emoji: str) -> None:
         self.world.remove_reaction(user, message, emoji)
 
-    def create_thread(self: DiscordEmulator, user: User, channel: Channel, name: str, *,
+    def create_thread(self, user: User, channel: Channel, name: str, *,
                       message: Message | None = None, content: str = "", tags: Iterable[str] = ()) -> Channel:
         """A thread from `message`, a thread without one, or (forum `channel`) a post with `content` and tags."""
         first = {"content": content} if channel.type == ChannelKind.FORUM else None
@@ -132,7 +146,7 @@ class TestKit:
                                              applied_tags=applied)
         return thread
 
-    def inject_messages(self: DiscordEmulator, user: User, channel: Channel, contents: Iterable[str],
+    def inject_messages(self, user: User, channel: Channel, contents: Iterable[str],
                         reply_to: Sequence[int | None] | None = None) -> int:
         """Fast path for load: post many messages as `user` without permission checks (MESSAGE_CREATE for
         each, rendered from one template; not recorded in `events`). `reply_to[i]`: index of an earlier
@@ -140,7 +154,7 @@ class TestKit:
         return self.world.inject_messages(user, channel, contents, reply_to)
 
     # ---- interactions ------------------------------------------------------------------------------------
-    def _interaction(self: DiscordEmulator, user: User, channel: Channel, itype: int, data: dict[str, Any],
+    def _interaction(self, user: User, channel: Channel, itype: int, data: dict[str, Any],
                      message: Message | None = None) -> InteractionRecord:
         world = self.world
         guild = world.guild(channel.guild_id)
@@ -169,13 +183,13 @@ class TestKit:
         world.emit("INTERACTION_CREATE", payload, guild.id, None)
         return rec
 
-    def allow_command(self: DiscordEmulator, guild: Guild, name: str, user: User) -> None:
+    def allow_command(self, guild: Guild, name: str, user: User) -> None:
         """A guild admin's per-command permission override (Server Settings > Integrations): `user` may use
         command `name` whatever its default_member_permissions say. The bot's own run-time checks still apply."""
         overrides: set[tuple[int, str, int]] = self.__dict__.setdefault("command_overrides", set())
         overrides.add((guild.id, name, user.id))
 
-    def _command(self: DiscordEmulator, user: User, channel: Channel, name: str, kind: int) -> dict[str, Any]:
+    def _command(self, user: User, channel: Channel, name: str, kind: int) -> dict[str, Any]:
         cmd = self.commands.find(name, channel.guild_id, kind)
         required = cmd.get("default_member_permissions")
         if (channel.guild_id, name, user.id) in self.__dict__.get("command_overrides", ()):
@@ -186,7 +200,7 @@ class TestKit:
                 raise PermissionError(f"{user.username} may not use /{name} (needs permissions {required})")
         return cmd
 
-    async def run_slash_command(self: DiscordEmulator, user: User, channel: Channel, command: str,
+    async def run_slash_command(self, user: User, channel: Channel, command: str,
                                 options: Mapping[str, Any] | None = None, *, wait: bool = True,
                                 timeout: float = 10.0) -> InteractionRecord:
         """Run `/name [group] [sub]` with `options` (values: str/int/float/bool, or User/Member/Channel/Role
@@ -201,7 +215,7 @@ class TestKit:
         rec = self._interaction(user, channel, 2, data)
         return await rec.wait(timeout) if wait else rec
 
-    async def autocomplete(self: DiscordEmulator, user: User, channel: Channel, command: str,
+    async def autocomplete(self, user: User, channel: Channel, command: str,
                            options: Mapping[str, Any], focused: str, *, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Type into option `focused`; returns the bot's choices ([{"name", "value"}, ...])."""
         name, *path = command.split()
@@ -213,7 +227,7 @@ class TestKit:
         rec = await self._interaction(user, channel, 4, data).wait(timeout)
         return rec.choices or []
 
-    async def use_message_command(self: DiscordEmulator, user: User, message: Message, name: str, *,
+    async def use_message_command(self, user: User, message: Message, name: str, *,
                                   wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         """Right-click `message` > Apps > `name` (a message context menu)."""
         channel = self.world.channel(message.channel_id)
@@ -223,7 +237,7 @@ class TestKit:
         rec = self._interaction(user, channel, 2, data)
         return await rec.wait(timeout) if wait else rec
 
-    def find_component(self: DiscordEmulator, message: Message, *, custom_id: str | None = None,
+    def find_component(self, message: Message, *, custom_id: str | None = None,
                        label: str | None = None) -> dict[str, Any]:
         def walk(items: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
             for item in items:
@@ -241,7 +255,7 @@ class TestKit:
         found = [(c.get("custom_id"), c.get("label")) for c in walk(message.components) if c.get("custom_id")]
         raise LookupError(f"no component custom_id={custom_id!r} label={label!r} on message; has {found}")
 
-    async def press_button(self: DiscordEmulator, user: User, message: Message, *, custom_id: str | None = None,
+    async def press_button(self, user: User, message: Message, *, custom_id: str | None = None,
                            label: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         comp = self.find_component(message, custom_id=custom_id, label=label)
         if comp.get("type") != 2 or comp.get("disabled"):
@@ -250,7 +264,7 @@ class TestKit:
                                 {"custom_id": comp["custom_id"], "component_type": 2}, message)
         return await rec.wait(timeout) if wait else rec
 
-    async def select(self: DiscordEmulator, user: User, message: Message, values: list[str], *,
+    async def select(self, user: User, message: Message, values: list[str], *,
                      custom_id: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         comp = self.find_component(message, custom_id=custom_id) if custom_id else next(
             c for row in message.components for c in row.get("components", []) if c.get("type") == 3)
@@ -259,7 +273,7 @@ class TestKit:
                                  "values": list(values)}, message)
         return await rec.wait(timeout) if wait else rec
 
-    async def submit_modal(self: DiscordEmulator, user: User, opened: InteractionRecord,
+    async def submit_modal(self, user: User, opened: InteractionRecord,
                            values: Mapping[str, str], *, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
         """Fill the modal the bot opened in answer to `opened` (text inputs by custom_id) and submit it."""
         modal = opened.modal
@@ -288,27 +302,27 @@ class TestKit:
         return await rec.wait(timeout) if wait else rec
 
     # ---- inspecting -----------------------------------------------------------------------------------------
-    def messages(self: DiscordEmulator, channel: Channel) -> list[Message]:
+    def messages(self, channel: Channel) -> list[Message]:
         """Messages in `channel`, oldest first (ephemeral ones are not in channels; see InteractionRecord)."""
         return list(self.world.messages.get(channel.id, {}).values())
 
-    def last_message(self: DiscordEmulator, channel: Channel) -> Message | None:
+    def last_message(self, channel: Channel) -> Message | None:
         msgs = self.world.messages.get(channel.id, {})
         return next(reversed(msgs.values())) if msgs else None
 
-    def bot_messages(self: DiscordEmulator, channel: Channel) -> list[Message]:
+    def bot_messages(self, channel: Channel) -> list[Message]:
         return [m for m in self.messages(channel) if m.author.id == self.world.bot_user.id]
 
-    def embeds(self: DiscordEmulator, channel: Channel) -> list[dict[str, Any]]:
+    def embeds(self, channel: Channel) -> list[dict[str, Any]]:
         return [e for m in self.messages(channel) for e in m.embeds]
 
-    def threads(self: DiscordEmulator, channel: Channel) -> list[Channel]:
+    def threads(self, channel: Channel) -> list[Channel]:
         return self.world.threads_of(channel)
 
-    def reactions(self: DiscordEmulator, message: Message) -> dict[str, list[User]]:
+    def reactions(self, message: Message) -> dict[str, list[User]]:
         return {k: [self.world.users[u] for u in ids] for k, ids in message.reactions.items()}
 
-    async def wait_for_message(self: DiscordEmulator, channel: Channel, predicate: Any = None, *,
+    async def wait_for_message(self, channel: Channel, predicate: Any = None, *,
                                after: Message | None = None, timeout: float = 10.0) -> Message:
         """The first message in `channel` (newer than `after`) matching `predicate(message)`."""
         floor = after.id if after is not None else 0
@@ -321,11 +335,11 @@ class TestKit:
 
         return await self.wait_for(find, timeout, what=f"a matching message in #{channel.name}")
 
-    def set_message_content_intent(self: DiscordEmulator, allowed: bool) -> None:
+    def set_message_content_intent(self, allowed: bool) -> None:
         """The developer-portal switch: when off, IDENTIFY with the intent is refused (close 4014)."""
         self.world.message_content_allowed = allowed
 
-    async def disconnect(self: DiscordEmulator, *, resumable: bool = True) -> None:
+    async def disconnect(self, *, resumable: bool = True) -> None:
         """Drop the bot's gateway connection(s): it RESUMEs (resumable) or re-IDENTIFYs."""
         await self.gateway.disconnect(resumable=resumable)
 

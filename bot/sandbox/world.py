@@ -7,6 +7,7 @@ would send (through `emit`, wired to the gateway by the server). Message, reacti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -130,6 +131,8 @@ class WorldBase:
             raise ApiError.unknown("Member") from None
 
     def add_member(self, guild: Guild, user: User, roles: Iterable[Role] = (), nick: str | None = None) -> Member:
+        if user.id in guild.bans:
+            raise ApiError(403, 40007, "The user is banned from this guild.")
         member = Member(user=user, guild_id=guild.id, roles=[r.id for r in roles], nick=nick)
         guild.members[user.id] = member
         self.emit("GUILD_MEMBER_ADD", {**payloads.member(member), "guild_id": str(guild.id)}, guild.id, None)
@@ -150,6 +153,31 @@ class WorldBase:
     def remove_member(self, guild: Guild, user: User) -> None:
         guild.members.pop(user.id, None)
         self.emit("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": payloads.user(user)}, guild.id, None)
+
+    def ban(self, guild: Guild, user: User, *, reason: str | None = None, delete_message_seconds: int = 0) -> None:
+        """Ban `user`: GUILD_BAN_ADD, GUILD_MEMBER_REMOVE if a member, and their recent messages deleted
+        (MESSAGE_DELETE_BULK per channel) when `delete_message_seconds` > 0."""
+        guild.bans[user.id] = reason
+        self.emit("GUILD_BAN_ADD", {"guild_id": str(guild.id), "user": payloads.user(user)}, guild.id, None)
+        if user.id in guild.members:
+            self.remove_member(guild, user)
+        if delete_message_seconds > 0:
+            horizon = time.time() - delete_message_seconds
+            for channel in self.guild_channels(guild):
+                store = self.messages.get(channel.id, {})
+                doomed = [m for m in store.values() if m.author.id == user.id and m.created_at >= horizon]
+                for m in doomed:
+                    m.deleted = True
+                    store.pop(m.id, None)
+                if doomed:
+                    self.emit("MESSAGE_DELETE_BULK", {"ids": [str(m.id) for m in doomed],
+                                                      "channel_id": str(channel.id), "guild_id": str(guild.id)},
+                              guild.id, None)
+
+    def unban(self, guild: Guild, user: User) -> None:
+        if guild.bans.pop(user.id, "missing") == "missing":
+            raise ApiError(404, 10026, "Unknown Ban")
+        self.emit("GUILD_BAN_REMOVE", {"guild_id": str(guild.id), "user": payloads.user(user)}, guild.id, None)
 
     # ---- channels ----------------------------------------------------------------------------------------
     def channel(self, channel_id: int) -> Channel:

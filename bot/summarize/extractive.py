@@ -151,6 +151,10 @@ class ExtractiveSummarizer:
     ) -> SummaryResult:
         options = options or SummaryOptions()
         sentences, lang, total_chars = self.prepare(text, language)
+        if title:
+            # Extracted pages usually start with the headline: as a "sentence" it matches the title perfectly
+            # and would lead every summary, telling the reader nothing new.
+            sentences = [s for s in sentences if _words(s) != _words(title)] or sentences
         if not sentences:
             raise InputError("there is no text to summarize")
         ranked = self.ranker.rank(
@@ -167,3 +171,7 @@ class ExtractiveSummarizer:
             style=options.style,
             language=lang.code,
         )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())

@@ -60,8 +60,10 @@ class SummaryService:
         options: SummaryOptions | None = None,
         language: str | None = None,
         title: str | None = None,
+        article_id: int | None = None,
     ) -> SummaryResult:
-        """Summarize `text`. Raises `InputError` (a ValueError) when there is nothing to summarize."""
+        """Summarize `text`. Raises `InputError` (a ValueError) when there is nothing to summarize.
+        `article_id` only labels log lines."""
         options = options or SummaryOptions()
         extractive = await asyncio.to_thread(
             self._extractive.summarize, text, options, language=language, title=title
@@ -82,7 +84,7 @@ class SummaryService:
                 cleaned, title=title, sentences=options.max_sentences, words=options.words
             )
         except LLMError as exc:
-            log.warning("LLM summary failed, using the extractive one: %s", exc)
+            log.warning("article %s: LLM summary failed, using the extractive one: %s", article_id or "-", exc)
             self._llm_error = str(exc)
             self._llm_down_until = time.monotonic() + self.llm_cooldown
             extractive.fallback_reason = str(exc)
@@ -117,14 +119,15 @@ class SummaryService:
                 try:
                     return SummaryResult.from_dict(cached)
                 except (KeyError, TypeError, ValueError):
-                    log.warning("unreadable cached summary for %s; recomputing", key)
+                    log.warning("article %s: unreadable cached summary for %s; recomputing", article_id, key)
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[SummaryResult] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self.summarize_text(text, options=options, language=language, title=title)
+            result = await self.summarize_text(text, options=options, language=language, title=title,
+                                               article_id=article_id)
             # A fallback is not what this method promises: it is not cached, so the LLM is tried again.
             if self._store is not None and result.method == self.method:
                 await self._store.put(*key, result.as_dict())

@@ -19,7 +19,7 @@ from discord.ext import commands
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["NewsdeskBot", "NewsdeskTree", "ShardedNewsdeskBot", "create_bot", "intents"]
+__all__ = ["NewsdeskBot", "NewsdeskTree", "ShardedNewsdeskBot", "create_bot", "explain_startup_error", "intents"]
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,20 @@ class NewsdeskTree(app_commands.CommandTree):
             bot = interaction.client
             if isinstance(bot, NewsdeskBot):
                 bot.unexpected_errors.append(error)
-            log.error("command %s failed", interaction.command and interaction.command.qualified_name,
-                      exc_info=error)
+            log.error("guild %s channel %s: command %s failed", interaction.guild_id, interaction.channel_id,
+                      interaction.command and interaction.command.qualified_name, exc_info=error)
         try:
             await send_private(interaction, message)
         except discord.HTTPException:
-            log.warning("could not tell the user about an error", exc_info=True)
+            log.warning("guild %s channel %s: could not tell the user about an error", interaction.guild_id,
+                        interaction.channel_id, exc_info=True)
 
 
 class NewsdeskBot(commands.Bot):
     def __init__(self, services: Services, **options: Any) -> None:
         settings = services.settings
+        # Newsdesk has no voice features: skip discord.py's start-up warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: slash commands only
             intents=intents(),
@@ -92,6 +95,7 @@ class NewsdeskBot(commands.Bot):
         await load_cogs(self, self.services)
         self.add_dynamic_items(*persistent_items())
         self.services.timer_runner.start()
+        self.services.retention.start()
         await self.sync_commands_if_changed()
 
     async def close(self) -> None:
@@ -99,6 +103,7 @@ class NewsdeskBot(commands.Bot):
         for name in list(self.cogs):
             await self.remove_cog(name)
         await self.services.timer_runner.stop()
+        await self.services.retention.stop()
         await self.services.writer.flush()
         await super().close()
 
@@ -136,6 +141,20 @@ class NewsdeskBot(commands.Bot):
 
 class ShardedNewsdeskBot(NewsdeskBot, commands.AutoShardedBot):
     """Used when SHARD_COUNT is set: this process runs SHARD_IDS of SHARD_COUNT shards."""
+
+
+PORTAL = "https://discord.com/developers/applications"
+
+
+def explain_startup_error(error: BaseException) -> str | None:
+    """The fix for the start-up failures a self-hoster meets first, as one line; None for anything else."""
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return (f"Discord refused the connection: the Message Content intent is off. Turn on \"Message Content "
+                f"Intent\" on your application's Bot page ({PORTAL}), save, and start again.")
+    if isinstance(error, discord.LoginFailure):
+        return (f"Discord rejected DISCORD_TOKEN ({error}). Copy the token again from your application's Bot page "
+                f"({PORTAL}, Reset Token) into DISCORD_TOKEN.")
+    return None
 
 
 def create_bot(services: Services, **options: Any) -> NewsdeskBot:

@@ -140,8 +140,8 @@ class StoryPublisher:
                 await self._failing(job, f"Discord refused the post ({exc.text or 'missing permission'}).")
                 return done
             except discord.HTTPException as exc:
-                log.warning("post of article %s to channel %s failed, will retry: %s", job.article.id,
-                            job.post.channel_id, exc)
+                log.warning("guild %s feed %s: post of article %s to channel %s failed, will retry: %s",
+                            job.post.guild_id, job.article.feed_id, job.article.id, job.post.channel_id, exc)
                 return done
         return done
 
@@ -266,7 +266,8 @@ class StoryPublisher:
         except discord.NotFound:
             pass  # removed on Discord: nothing to edit, stop trying
         except discord.HTTPException as exc:
-            log.warning("edit of post %s failed, will retry: %s", post.id, exc)
+            log.warning("guild %s: edit of post %s (article %s, channel %s, message %s) failed, will retry: %s",
+                        post.guild_id, post.id, job.article.id, post.channel_id, post.message_id, exc)
             return 0
         await self.services.posts.mark_edited(post.id, content_hash=job.article.content_hash)
         return 1

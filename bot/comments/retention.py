@@ -1,0 +1,58 @@
+"""COMMENT_RETENTION_DAYS, enforced: the text of deleted comments is blanked once it is older than that.
+
+A deleted (or moderator-removed) comment keeps its text for moderators for a while; after the retention
+window its text, attachments and edit history are erased and only the row (ids, times, status) stays, so
+reply trees keep their shape. Runs at start-up and then every few hours; the purge is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from bot.storage.comments import CommentStore
+
+__all__ = ["RetentionSweeper"]
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_SECONDS = 6 * 3600.0
+
+
+class RetentionSweeper:
+    def __init__(self, comments: CommentStore, retention_days: int, *,
+                 clock: Callable[[], float] = time.time, every: float = SWEEP_EVERY_SECONDS) -> None:
+        self._comments = comments
+        self._retention = retention_days * 86400.0
+        self._clock = clock
+        self._every = every
+        self._task: asyncio.Task[None] | None = None
+
+    async def sweep(self) -> int:
+        """Blank deleted comments older than the window now. Returns how many were blanked."""
+        await self._comments.flush()  # deletes still buffered must count
+        blanked = await self._comments.purge_deleted_text(self._clock() - self._retention)
+        if blanked:
+            log.info("retention: blanked the text of %d deleted comments", blanked)
+        return blanked
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="newsdesk-retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("retention sweep failed; retrying at the next sweep")
+            await asyncio.sleep(self._every)

@@ -1,0 +1,100 @@
+"""The Discord permissions the bot needs, each with the reason, and the OAuth2 invite URL built from them.
+
+This list is the single source: `newsdesk invite-url` sums it, the README shows it (a test compares the two),
+and the sandbox gives the bot's role exactly these bits, so the walkthrough fails if one is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.config import Settings
+
+__all__ = ["BOT_PERMISSIONS", "OAUTH_SCOPES", "BotPermission", "client_id_from_token", "invite_url",
+           "permissions_integer", "register"]
+
+AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
+# `bot` adds the bot user; `applications.commands` lets it register slash commands in the server.
+OAUTH_SCOPES = ("bot", "applications.commands")
+
+
+@dataclass(frozen=True)
+class BotPermission:
+    name: str  # as the Discord client shows it
+    bit: int
+    why: str
+
+
+BOT_PERMISSIONS: tuple[BotPermission, ...] = (
+    BotPermission("View Channels", 1 << 10,
+                  "See the channels it posts stories in and the article threads it records."),
+    BotPermission("Send Messages", 1 << 11,
+                  "Post stories, create forum posts, and write to the admin, mod-log and digest channels."),
+    BotPermission("Embed Links", 1 << 14, "Stories and summaries are embeds (title, link, excerpt, image)."),
+    BotPermission("Read Message History", 1 << 16,
+                  "Catch up on comments made while it was offline, and find a story it already posted "
+                  "before a crash instead of posting it twice."),
+    BotPermission("Create Public Threads", 1 << 35, "Open the discussion thread under each story."),
+    BotPermission("Send Messages in Threads", 1 << 38, "Post the summary as a thread's first message."),
+    BotPermission("Manage Messages", 1 << 13,
+                  "Remove comments: `/mod remove`, `/mod purge`, word filters and muted users' comments."),
+    BotPermission("Manage Threads", 1 << 34,
+                  "Lock, close, reopen and set slowmode on article threads, and auto-close old ones."),
+)
+
+
+def permissions_integer(permissions: tuple[BotPermission, ...] = BOT_PERMISSIONS) -> int:
+    value = 0
+    for permission in permissions:
+        value |= permission.bit
+    return value
+
+
+def invite_url(client_id: int | str) -> str:
+    query = urlencode({"client_id": str(client_id), "scope": " ".join(OAUTH_SCOPES),
+                       "permissions": str(permissions_integer())})
+    return f"{AUTHORIZE_URL}?{query}"
+
+
+def client_id_from_token(token: str) -> int | None:
+    """A bot token's first part is the bot's user id in base64, which is the application's client id."""
+    head = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4), altchars=b"-_", validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return int(decoded) if decoded.isdigit() and 15 <= len(decoded) <= 21 else None
+
+
+async def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import CliError
+
+    client_id: int | None
+    if args.client_id is not None:
+        if not args.client_id.isdigit():
+            raise CliError(f"--client-id {args.client_id!r} is not an application id (digits, from the "
+                           "developer portal's General Information page)")
+        client_id = int(args.client_id)
+    else:
+        client_id = client_id_from_token(settings.discord_token.reveal()) if settings.discord_token else None
+        if client_id is None:
+            raise CliError("give --client-id ID (the Application ID on the developer portal's General "
+                           "Information page), or set DISCORD_TOKEN so it can be read from the token")
+    print(invite_url(client_id))
+    if args.explain:
+        print(f"\npermissions={permissions_integer()}:")
+        for permission in BOT_PERMISSIONS:
+            print(f"  {permission.name}: {permission.why}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("invite-url", help="print the link that adds the bot to a server")
+    parser.add_argument("--client-id", help="the application id (default: read from DISCORD_TOKEN)")
+    parser.add_argument("--explain", action="store_true", help="also list each permission and why it is needed")
+    parser.set_defaults(handler=_invite_url)

@@ -1,0 +1,155 @@
+"""`newsdesk sandbox`, run as a user runs it (a subprocess): the scripted walkthrough's transcript and database,
+and the interactive mode driven through a pipe."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import OPTIONS
+from bot.demo.interactive import parse_slash
+from bot.demo.walkthrough import COUNTED_TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_newsdesk(*args: str, stdin: str | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` with none of the operator's settings (no token, no .env)."""
+    env = {k: v for k, v in os.environ.items() if k not in {o.env for o in OPTIONS}}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run([sys.executable, "-m", "bot", "--env-file", os.devnull, *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def printed_counts(out: str) -> dict[str, int]:
+    line = out.split("Database: ", 1)[1].splitlines()[1]
+    return {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", line)}
+
+
+def test_scripted_walkthrough_transcript_and_database(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.db"
+    result = run_newsdesk("sandbox", "--db", str(db))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out[-3000:]
+    assert result.stderr == "", "the sandbox should be quiet on stderr (LOG_LEVEL warning by default)"
+    flat = " ".join(out.split())  # the transcript wraps long lines
+
+    # The story: subscription without a flood, three posts with threads and summaries, readers, moderation.
+    assert "Following Newsdesk Demo Wire in #news (thread mode). 2 current items were marked as already seen" in flat
+    for title in ("US bans transactions with Chinese messaging app QuanTalk",
+                  "Riverside council approves overnight bus network", "Grid operator asks households"):
+        assert f"┃ {title}" in out and f"🧵 {title[:30]}" in out
+    assert out.count("Summary (reduced by") == 3 and out.count("[📝 Summarize]") == 3
+    assert re.search(r"\[\d+\] bob, replying to \[\d+\]:", out) and "alice › reacts 👍 to" in out
+    assert "alice › edits" in out and "— Reduced by" in out and "(only alice sees this)" in out
+    assert "Comment removed." in out and "removed a comment by @bob" in out and "reason: Personal attack" in flat
+    assert "Discord refused: Thread is locked" in out
+    assert "• alice (edited): My parents in Guangzhou" in out and "↳ bob: Same here." in out
+    assert "• bob: [removed by a moderator]" in out
+    assert re.search(r"📎 comments-\d+-all\.json", out) and "3 comments (1 removed, 2 visible)" in flat
+    assert re.search(r"Walkthrough done in \d+\.\d s", out)
+    assert f"Database: {db.resolve()}" in out
+
+    # The database holds what the transcript showed, and the printed counts were read back from it.
+    counts = {table: rows(db, f"SELECT COUNT(*) FROM {table}")[0][0] for table in COUNTED_TABLES}
+    assert printed_counts(out) == counts
+    assert counts["articles"] == 5 and counts["posts"] == 3 and counts["threads"] == 3
+    assert rows(db, "SELECT COUNT(*) FROM posts WHERE thread_id IS NOT NULL AND message_id IS NOT NULL") == [(3,)]
+    comments = rows(db, "SELECT author_name, status, parent_id IS NOT NULL, removed_reason FROM comments "
+                        "ORDER BY message_id")
+    assert comments == [("alice", "visible", 0, None), ("bob", "visible", 1, None),
+                        ("bob", "removed", 0, "Personal attack (rule 2)")]
+    assert rows(db, "SELECT COUNT(*) FROM comment_revisions") == [(1,)]
+    assert sorted(r[0] for r in rows(db, "SELECT emoji FROM reactions WHERE removed_at IS NULL")) == ["👍", "😮"]
+    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == ["locked", "remove"]
+    assert rows(db, "SELECT COUNT(*) FROM threads WHERE locked = 1") == [(1,)]
+
+
+def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
+    db = tmp_path / "play.db"
+    script = "\n".join([
+        "threads",
+        "go 2",                                  # the night-bus thread (the QuanTalk one is locked)
+        "Night buses are great news for nurses.",
+        "show 1",
+        "as bob",
+        "reply 20 Agreed, my sister works nights at the hospital.",
+        "react 20 ❤️",
+        "/summarize length:short bullets:true",
+        "/mod lock",                             # bob is not a moderator
+        "as mod",
+        "/mod remove message:[21] reason:Off topic",
+        "/comments tree",
+        "/nonsense",
+        "react 999 👍",
+        "go 1",
+        "as alice",
+        "This thread is locked, so this is refused.",
+    ]) + "\n"                                    # then end of input: the sandbox finishes cleanly
+    result = run_newsdesk("sandbox", "--db", str(db), "--interactive", stdin=script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out[-3000:]
+    session = out.split("Walkthrough done", 1)[1]
+    assert "You are alice, in #news › 🧵 Riverside council" in session
+    assert "(locked)" in session
+    assert "[20] alice: Night buses are great news for nurses." in session
+    assert "[21] bob, replying to [20]: Agreed, my sister works nights" in session
+    assert "bob › reacts ❤️ to [20]" in session
+    assert "— Reduced by" in session
+    assert "You need the Manage Threads permission" in session
+    assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
+    assert "• alice: Night buses are great news for nurses." in session
+    assert "there is no /nonsense; the bot's slash commands are" in session and "/summarize" in session
+    assert "no message [999]" in session
+    assert "Discord refused: Thread is locked" in session
+    assert "(end of input)" in session
+
+    night = rows(db, "SELECT c.author_name, c.status, c.content FROM comments c JOIN articles a ON a.id = c.article_id "
+                     "WHERE a.canonical_url LIKE '%riverside-night-buses' ORDER BY c.message_id")
+    assert night == [("alice", "visible", "Night buses are great news for nurses."),
+                     ("bob", "removed", "Agreed, my sister works nights at the hospital.")]
+    assert ("❤️",) in rows(db, "SELECT emoji FROM reactions")
+
+
+def test_db_option_must_be_a_file(tmp_path: Path) -> None:
+    result = run_newsdesk("sandbox", "--db", str(tmp_path), timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("newsdesk: --db") and "directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("/summarize", ("summarize", {})),
+    ("/comments  tree", ("comments tree", {})),
+    ("/summarize length:short bullets:true", ("summarize", {"length": "short", "bullets": "true"})),
+    ("/feed add url:http://127.0.0.1:8080/feed.xml channel:#news",
+     ("feed add", {"url": "http://127.0.0.1:8080/feed.xml", "channel": "#news"})),
+])
+def test_parse_slash(line: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_slash(line) == expected
+
+
+def test_parse_slash_with_known_options_keeps_colons_in_values() -> None:
+    assert parse_slash("/mod lock reason:too hot: see rule 3", {"reason"}) == (
+        "mod lock", {"reason": "too hot: see rule 3"})
+    assert parse_slash("/mod remove message:[4] reason:spam: links", {"message", "reason"}) == (
+        "mod remove", {"message": "[4]", "reason": "spam: links"})
+
+
+def test_parse_slash_needs_a_command() -> None:
+    with pytest.raises(ValueError):
+        parse_slash("/length:short")
