@@ -110,7 +110,7 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
     assert "[21] bob, replying to [20]: Agreed, my sister works nights" in session
     assert "bob › reacts ❤️ to [20]" in session
     assert "— Reduced by" in session
-    assert "You need the Manage Threads permission" in session
+    assert "Discord refused: bob may not use /mod" in session  # /mod is hidden from non-moderators
     assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
     assert "• alice: Night buses are great news for nurses." in session
     assert "there is no /nonsense; the bot's slash commands are" in session and "/summarize" in session
