@@ -37,7 +37,7 @@ from bot.storage.posts import PostStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
-from bot.storage.writer import ThreadedBatchWriter
+from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     db: Database
-    writer: ThreadedBatchWriter
+    writer: ThreadedBatchWriter | BatchWriter
     meta: MetaStore
     guilds: GuildSettingsStore
     feeds: FeedStore
@@ -83,8 +83,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         if secret:
             register_secret(secret.reveal())
     db = await Database.open(settings.database_path)
-    # Comments, reactions and thread state are written behind, by a thread with its own connection.
-    writer = ThreadedBatchWriter(db.path)
+    # Comments, reactions and thread state are written behind, by a thread with its own connection
+    # (an in-memory database cannot be shared with a second connection: the loop's batcher then).
+    writer: ThreadedBatchWriter | BatchWriter = (
+        BatchWriter(db) if str(db.path) == ":memory:" else ThreadedBatchWriter(db.path))
     fetcher = FeedFetcher(settings)
     summaries = SummaryService(settings, SummaryStore(db))
     try:

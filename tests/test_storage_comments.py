@@ -10,15 +10,21 @@ import pytest
 from bot.storage.comments import Attachment, CommentRecord, CommentStore, ReactionStore
 from bot.storage.database import Database
 from bot.storage.threads import ThreadStore
-from bot.storage.writer import BatchWriter, DirectWriter, Writer
+from bot.storage.writer import BatchWriter, DirectWriter, ThreadedBatchWriter, Writer
 
 
-@pytest.fixture(params=["direct", "batch"])
+@pytest.fixture(params=["direct", "batch", "threaded"])
 async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Database, Writer]]:
     db = await Database.open(tmp_path / "c.db")
-    writer: Writer = DirectWriter(db) if request.param == "direct" else BatchWriter(db, interval=0.01)
+    writer: Writer
+    if request.param == "direct":
+        writer = DirectWriter(db)
+    elif request.param == "batch":
+        writer = BatchWriter(db, interval=0.01)
+    else:
+        writer = ThreadedBatchWriter(db.path, interval=0.01)
     yield db, writer
-    if isinstance(writer, BatchWriter):
+    if isinstance(writer, BatchWriter | ThreadedBatchWriter):
         await writer.close()
     await db.close()
 
@@ -114,9 +120,10 @@ async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["batch", "threaded"])
+async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path, kind: str) -> None:
     db = await Database.open(tmp_path / "b.db")
-    writer = BatchWriter(db, interval=0.01)
+    writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
     try:
         store = CommentStore(db, writer)
         await store.record(comment(1))
@@ -127,3 +134,26 @@ async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path) -> None:
     finally:
         await writer.close()
         await db.close()
+
+
+async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.db")
+    writer = ThreadedBatchWriter(db.path, interval=0.5)  # a long interval: flush must not wait for it
+    store = CommentStore(db, writer)
+    try:
+        for mid in range(1, 2001):
+            store.submit(mid, 1, 10, None, 7, "Reader", f"text {mid}", mid - 1 or None, (), 1000.0 + mid, None)
+            if mid % 500 == 0:
+                store.submit_edit(mid, f"edited {mid}", 5000.0 + mid)  # right after its insert, same batch
+        await writer.flush()
+        assert await db.fetchval("SELECT COUNT(*) FROM comments") == 2000
+        assert await db.fetchval("SELECT content FROM comments WHERE message_id = 1000") == "edited 1000"
+        assert await db.fetchval("SELECT COUNT(*) FROM comment_revisions") == 4
+        await writer.flush()  # nothing pending: returns at once
+        store.submit(5000, 1, 10, None, 7, "Reader", "last", None, (), 9000.0, None)
+    finally:
+        await writer.close()  # lands what is still queued
+    assert await db.fetchval("SELECT content FROM comments WHERE message_id = 5000") == "last"
+    with pytest.raises(RuntimeError):
+        writer.submit([("SELECT 1", ())])
+    await db.close()
