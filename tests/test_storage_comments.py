@@ -157,3 +157,13 @@ async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) ->
     with pytest.raises(RuntimeError):
         writer.submit([("SELECT 1", ())])
     await db.close()
+
+
+async def test_threaded_writer_that_cannot_open_its_database_fails_loudly(tmp_path: Path) -> None:
+    writer = ThreadedBatchWriter(tmp_path / "missing-dir" / "x.db", interval=0.01)
+    writer.submit([("SELECT 1", ())])
+    with pytest.raises(RuntimeError, match="writer failed"):
+        await writer.flush()
+    with pytest.raises(RuntimeError, match="writer failed"):
+        writer.submit([("SELECT 1", ())])
+    await writer.close()

@@ -162,6 +162,7 @@ class ThreadedBatchWriter:
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._thread: threading.Thread | None = None
         self._failed_units = 0
+        self._error: BaseException | None = None
 
     @property
     def failed_units(self) -> int:
@@ -174,8 +175,9 @@ class ThreadedBatchWriter:
             self._thread.start()
 
     def submit(self, statements: Sequence[Statement]) -> None:
-        if self._closing:
-            raise RuntimeError("ThreadedBatchWriter is closed")
+        if self._closing or self._error is not None:
+            raise RuntimeError("ThreadedBatchWriter is closed" if self._error is None else
+                               f"the database writer failed: {self._error!r}")
         if self._thread is None:
             self.start()
         with self._cond:
@@ -190,6 +192,8 @@ class ThreadedBatchWriter:
 
     async def flush(self) -> None:
         with self._cond:
+            if self._error is not None:  # checked under the lock the failing thread sets it under
+                raise RuntimeError(f"the database writer failed: {self._error!r}")
             target = self._submitted
             if self._committed >= target:
                 return
@@ -204,7 +208,8 @@ class ThreadedBatchWriter:
         if self._thread is None:
             self._closing = True
             return
-        await self.flush()
+        if self._error is None:
+            await self.flush()
         with self._cond:
             self._closing = True
             self._cond.notify()
@@ -223,6 +228,18 @@ class ThreadedBatchWriter:
         return conn
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:  # the thread is gone: say so to every waiter and to later submits
+            log.critical("the database writer thread failed; comments can no longer be stored", exc_info=True)
+            with self._cond:
+                self._error = exc
+                waiters, self._waiters = self._waiters, []
+            for _, loop, future in waiters:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_fail, future, exc)
+
+    def _loop(self) -> None:
         conn = self._connect()
         try:
             while True:
@@ -273,6 +290,11 @@ class ThreadedBatchWriter:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+def _fail(future: asyncio.Future[None], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(RuntimeError(f"the database writer failed: {exc!r}"))
 
 
 def _run_grouped(conn: sqlite3.Connection, statements: Sequence[Statement]) -> None:
