@@ -25,6 +25,8 @@ __all__ = ["CommentListener", "emoji_key", "to_incoming"]
 
 log = logging.getLogger(__name__)
 BACKFILL_CONCURRENCY = 4
+YOUNG_THREAD_SECONDS = 60.0
+YOUNG_THREAD_RECHECK_SECONDS = 2.0
 RECONCILE_USERS_DAYS = 3  # see _reconcile_reactions: exact on messages this young, by count on older ones
 
 
@@ -193,7 +195,14 @@ class CommentListener(commands.Cog):
         self.on_message_now(message)
 
     async def _record_slowly(self, message: discord.Message, incoming: IncomingMessage) -> None:
-        decision = await self.recorder.on_message(incoming)
+        # A story's thread exists on Discord a moment before the publisher registers it: in a thread that
+        # young, a "not an article thread" is not cached, and asked again once the publisher has had time.
+        young = (isinstance(message.channel, discord.Thread)
+                 and time.time() - discord.utils.snowflake_time(message.channel.id).timestamp() < YOUNG_THREAD_SECONDS)
+        decision = await self.recorder.on_message(incoming, remember_no=not young)
+        if young and decision.verdict is Verdict.IGNORED and not incoming.author_is_bot:
+            await asyncio.sleep(YOUNG_THREAD_RECHECK_SECONDS)
+            decision = await self.recorder.on_message(incoming, remember_no=False)
         if decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
             await self._enforce(message, decision)
 

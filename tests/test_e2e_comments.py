@@ -274,3 +274,22 @@ async def test_daily_digest_posted_once_per_day_across_restarts(newsroom: Newsro
     assert len([m for m in emu.messages(room.admin_channel) if "Daily digest" in m.content]) == 1
     stored = await room.services.guilds.get(room.guild.id)  # type: ignore[union-attr]
     assert stored.digest_last_day == datetime.now(UTC).date().isoformat() or due.startswith("23:5")
+
+
+async def test_comment_before_the_thread_is_registered_is_still_recorded(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    assert room.services is not None
+    thread = emu.create_thread(room.admin, room.news, "Registered a moment late")
+    early = emu.send(room.alice, thread, "first!")  # before the publisher has registered the thread
+    await asyncio.sleep(0.3)
+    await room.services.threads.register(thread_id=thread.id, guild_id=room.guild.id,
+                                         parent_channel_id=room.news.id, article_id=None, name=thread.name)
+    room.services.recorder.track_thread(thread.id, None)
+    row = await eventually(room, lambda: comment(room, early.id), within=5, what="the early comment")
+    assert row["content"] == "first!"
+    other = emu.create_thread(room.admin, room.news, "Not an article thread")
+    chat = emu.send(room.bob, other, "just chatting")
+    await asyncio.sleep(0.2)
+    assert await comment(room, chat.id) is None

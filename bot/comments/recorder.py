@@ -111,14 +111,16 @@ class CommentRecorder:
             return False
         return None
 
-    async def is_article_thread(self, thread_id: int) -> bool:
+    async def is_article_thread(self, thread_id: int, *, remember_no: bool = True) -> bool:
+        """Ask storage when memory does not know. `remember_no=False` for a thread so young that the
+        publisher may not have registered it yet: a "no" is then not cached."""
         known = self.known_article_thread(thread_id)
         if known is not None:
             return known
         thread = await self._threads.get(thread_id)
         if thread is not None:
             self._thread_articles[thread_id] = thread.article_id
-        elif len(self._not_threads) < 100_000:  # bounded: a guild has far fewer channels than this
+        elif remember_no and len(self._not_threads) < 100_000:  # bounded: far more than a guild's channels
             self._not_threads.add(thread_id)
         return thread is not None
 
@@ -178,13 +180,14 @@ class CommentRecorder:
             return Decision(Verdict.FLAGGED, f"matched the filter {hit.pattern!r}", article_id)
         return _RECORDED if article_id is None else Decision(Verdict.RECORDED, article_id=article_id)
 
-    async def on_message(self, message: IncomingMessage) -> Decision:
+    async def on_message(self, message: IncomingMessage, *, remember_no: bool = True) -> Decision:
         decision = self.record_now(message)
         if decision is not None:
             return decision
-        await self.is_article_thread(message.thread_id)
+        if not await self.is_article_thread(message.thread_id, remember_no=remember_no):
+            return _IGNORED
         decision = self.record_now(message)
-        assert decision is not None  # the cache now knows either way
+        assert decision is not None  # the cache now knows it is an article thread
         return decision
 
     async def on_edit(self, *, guild_id: int, thread_id: int, message_id: int, content: str, edited_at: float,
