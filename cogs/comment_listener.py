@@ -283,6 +283,16 @@ class CommentListener(commands.Cog):
         await self._reaction(payload, False)
 
     @commands.Cog.listener()
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        await self.recorder.on_reactions_cleared(channel_id=payload.channel_id, message_id=payload.message_id,
+                                                 at=time.time())
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
+        await self.recorder.on_reactions_cleared(channel_id=payload.channel_id, message_id=payload.message_id,
+                                                 at=time.time(), emoji=emoji_key(payload.emoji))
+
+    @commands.Cog.listener()
     async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
         if not await self.recorder.is_article_thread(payload.thread_id):
             return

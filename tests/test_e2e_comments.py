@@ -88,6 +88,16 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
         (reply.id, room.bob.id, "🔥", True), (reply.id, room.alice.id, "🔥", False),
     }
 
+    # A moderator clears one emoji, then all reactions, of a message.
+    emu.react(room.alice, first, "👍")
+    emu.react(room.bob, first, "👍")
+    emu.react(room.bob, first, "party:4242")
+    await eventually(room, lambda: _live_on(room, first.id, 3), what="reactions on the first comment")
+    emu.world.clear_reactions(room.moderator, first, "👍")
+    await eventually(room, lambda: _live_on(room, first.id, 1), what="one emoji cleared")
+    emu.world.clear_reactions(room.moderator, first)
+    await eventually(room, lambda: _live_on(room, first.id, 0), what="all cleared")
+
     # Thread changes made on Discord (not through the bot) are recorded.
     emu.world.edit_thread(room.moderator, thread, name="Transit plan: discussion", locked=True)
     events = await eventually(room, lambda: room.services.threads.events(thread.id), what="thread events")  # type: ignore[union-attr]
@@ -99,6 +109,11 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
 
 async def _count(room: Newsroom, table: str, n: int) -> bool:
     return len(await db_rows(room, f"SELECT 1 FROM {table}")) >= n
+
+
+async def _live_on(room: Newsroom, message_id: int, n: int) -> bool:
+    rows = await db_rows(room, "SELECT 1 FROM reactions WHERE message_id = ? AND removed_at IS NULL", (message_id,))
+    return len(rows) == n
 
 
 async def _deleted(room: Newsroom, ids: list[int]) -> bool:

@@ -240,5 +240,14 @@ class CommentRecorder:
             await self._reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=at)
         return True
 
+    async def on_reactions_cleared(self, *, channel_id: int, message_id: int, at: float,
+                                   emoji: str | None = None) -> bool:
+        """All reactions (or one emoji's) removed from a message at once. True if recorded."""
+        on_story = message_id in self._post_messages or message_id in self._thread_articles
+        if not on_story and not await self.is_article_thread(channel_id):
+            return False
+        await self._reactions.remove_all(message_id=message_id, at=at, emoji=emoji)
+        return True
+
     async def flush(self) -> None:
         await self._comments.flush()

@@ -235,6 +235,15 @@ class ReactionStore:
             " AND removed_at IS NULL", (at, message_id, user_id, emoji),
         )])
 
+    async def remove_all(self, *, message_id: int, at: float, emoji: str | None = None) -> None:
+        """A moderator cleared a message's reactions (all of them, or one emoji's)."""
+        sql = "UPDATE reactions SET removed_at = ? WHERE message_id = ? AND removed_at IS NULL"
+        params: tuple[Any, ...] = (at, message_id)
+        if emoji is not None:
+            sql += " AND emoji = ?"
+            params += (emoji,)
+        await self._writer.write([(sql, params)])
+
     async def live_users(self, *, channel_id: int | None = None,
                          message_id: int | None = None) -> dict[tuple[int, str], set[int]]:
         """Live reactions in a channel (or on one message) as {(message id, emoji): user ids}."""
