@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.comments.recorder import Decision, IncomingMessage, Verdict
 from bot.storage.comments import Attachment
@@ -114,7 +114,6 @@ class CommentListener(commands.Cog):
     async def cog_load(self) -> None:
         await self.recorder.load()
         self._install_tap()
-        self.retention.start()
         hooks = getattr(self.bot, "message_hooks", None)
         if hooks is not None:
             hooks.append(self.on_message_now)
@@ -122,7 +121,6 @@ class CommentListener(commands.Cog):
             self.bot.add_listener(self._on_message_listener, "on_message")
 
     async def cog_unload(self) -> None:
-        self.retention.cancel()
         self._remove_tap()
         hooks = getattr(self.bot, "message_hooks", None)
         if hooks is not None and self.on_message_now in hooks:
@@ -306,22 +304,6 @@ class CommentListener(commands.Cog):
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         if await self.recorder.is_article_thread(payload.thread_id):
             await self.threads.record_state(payload.thread_id, archived=True)
-
-    # --- retention -------------------------------------------------------------------------------
-
-    @tasks.loop(hours=1)
-    async def retention(self) -> None:
-        await self.apply_retention()
-
-    async def apply_retention(self, now: float | None = None) -> int:
-        """Blank the text of comments deleted more than COMMENT_RETENTION_DAYS ago. Returns how many."""
-        days = self.services.settings.comment_retention_days
-        older_than = (time.time() if now is None else now) - days * 86400
-        await self.recorder.flush()
-        purged = await self.services.comments.purge_deleted_text(older_than)
-        if purged:
-            log.info("retention: blanked the text of %d deleted comments", purged)
-        return purged
 
     # --- catching up -----------------------------------------------------------------------------
 

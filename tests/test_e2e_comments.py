@@ -67,10 +67,9 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
     await eventually(room, lambda: _deleted(room, [with_file.id, *(m.id for m in extra)]), what="deletes")
     row = await comment(room, with_file.id)
     assert row and row["status"] == "deleted" and row["content"] == "The plan:"
-    listener = room.bot.get_cog("CommentListener")  # type: ignore[union-attr]
-    assert await listener.apply_retention() == 0  # type: ignore[union-attr]
+    assert await room.services.retention.sweep() == 0  # type: ignore[union-attr]
     # Past the retention (COMMENT_RETENTION_DAYS, 30 by default) the text of deleted comments goes.
-    assert await listener.apply_retention(now=time.time() + 31 * 86400) == 4  # type: ignore[union-attr]
+    assert await room.services.retention.sweep(now=time.time() + 31 * 86400) == 4  # type: ignore[union-attr]
     row = await comment(room, with_file.id)
     assert row and row["content"] == "" and row["attachments"] == "[]" and row["deleted_at"]
     assert (await comment(room, first.id))["content"] == "Buses first; trams after 2030."  # type: ignore[index]
