@@ -41,6 +41,7 @@ def render_settings(s: GuildSettings) -> str:
 @app_commands.default_permissions(manage_guild=True)
 class SettingsCog(commands.GroupCog, group_name="settings", group_description="Newsdesk settings for this server"):
     def __init__(self, services: Services) -> None:
+        self.services = services
         self.guilds = services.guilds
         super().__init__()
 
@@ -95,4 +96,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
             settings = await self.guilds.update(interaction.guild_id, **changes)
         except GuildSettingsError as exc:
             raise UserFacingError(f"Not saved: {exc}.") from None
+        if "auto_close_days" in changes:
+            # Existing threads follow the new rule too, not only the threads posted from now on.
+            s = self.services
+            threads = await s.threads.open_threads([interaction.guild_id])
+            await s.moderation.reschedule_auto_close(
+                guild_id=interaction.guild_id, days=settings.auto_close_days,
+                open_threads=[(t.thread_id, t.created_at) for t in threads])
+            s.timer_runner.wake()
         await interaction.response.send_message("Saved.\n" + render_settings(settings), ephemeral=True)

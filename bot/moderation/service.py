@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.comments.recorder import CommentRecorder
@@ -156,3 +157,19 @@ class ModerationService:
         due = (time.time() if start is None else start) + days * 86400
         await self._timers.schedule(AUTO_CLOSE, due, {"guild_id": guild_id, "thread_id": thread_id},
                                     key=f"close:{thread_id}")
+
+    async def reschedule_auto_close(self, *, guild_id: int, days: int | None,
+                                    open_threads: Iterable[tuple[int, float]]) -> int:
+        """Apply a changed `auto_close_days` to threads that already exist, not only to new ones.
+
+        Every pending auto-close of the guild is dropped; with `days`, each open thread (id, created_at) gets a
+        timer `days` after its creation (already due if that has passed, so the runner closes it at once).
+        Returns how many timers were scheduled."""
+        await self._timers.cancel_event_for_guild(AUTO_CLOSE, guild_id)
+        if not days:
+            return 0
+        scheduled = 0
+        for thread_id, created_at in open_threads:
+            await self.schedule_auto_close(guild_id=guild_id, thread_id=thread_id, days=days, start=created_at)
+            scheduled += 1
+        return scheduled

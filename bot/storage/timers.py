@@ -44,6 +44,11 @@ class TimerStore:
     async def cancel_key(self, key: str) -> bool:
         return await self._db.execute_rowcount("DELETE FROM timers WHERE key = ?", (key,)) > 0
 
+    async def cancel_event_for_guild(self, event: str, guild_id: int) -> int:
+        """Delete every timer of `event` whose payload names `guild_id`. Returns how many."""
+        return await self._db.execute_rowcount(
+            "DELETE FROM timers WHERE event = ? AND json_extract(payload, '$.guild_id') = ?", (event, guild_id))
+
     async def due(self, now: float, limit: int = 100) -> list[Timer]:
         rows = await self._db.fetchall(
             "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?", (now, limit)
