@@ -101,3 +101,38 @@ async def test_commands_are_gated_for_members_without_permission(newsroom: Newsr
         except PermissionError:
             continue
         raise AssertionError(f"{command} was usable without permission")
+
+
+async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await subscribe(room)
+    assert room.services is not None
+    thread_route = "POST /channels/{channel_id}/messages/{message_id}/threads"
+    # The message is sent, then Discord refuses the thread (a transient 400): the story must not end up
+    # without its discussion thread, nor be posted twice.
+    emu.faults.fail(thread_route, status=400, times=1)
+    room.feeds.add("t1", "A story whose thread failed once")
+    await room.publish_pass()
+    assert len(emu.bot_messages(room.news)) == 1 and emu.threads(room.news) == []
+    await room.publish_pass()
+    [message] = emu.bot_messages(room.news)
+    [thread] = emu.threads(room.news)
+    assert message.thread_id == thread.id
+    [post] = await room.services.posts.for_article((await room.services.articles.by_url(
+        room.feeds.base + "/articles/t1")).id)  # type: ignore[union-attr]
+    assert (post.message_id, post.thread_id) == (message.id, thread.id)
+    assert await room.services.threads.is_article_thread(thread.id)
+
+    # Discord created the thread but the answer was lost (a crash, a dropped connection): adopt it.
+    emu.faults.fail(thread_route, status=400, times=1)
+    room.feeds.add("t2", "A story whose thread answer was lost")
+    await room.publish_pass()
+    second = emu.bot_messages(room.news)[-1]
+    emu.create_thread(emu.world.bot_user, room.news, "A story whose thread answer was lost", message=second)
+    await room.publish_pass()
+    assert len(emu.bot_messages(room.news)) == 2 and len(emu.threads(room.news)) == 2
+    post2 = await room.services.posts.by_message(second.id)
+    assert post2 is not None and post2.thread_id == second.thread_id
+    assert await room.services.threads.is_article_thread(second.id)

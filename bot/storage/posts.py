@@ -2,8 +2,9 @@
 
 Posting is two-phase so a crash can never cause a double post: `reserve()` writes a row with a nonce
 before the message is sent (the nonce travels with the message, with enforce_nonce), then
-`mark_posted()` fills in the message id. A row left without a message id after a crash is resolved at
-start-up by looking for its nonce in the channel, instead of posting again blindly.
+`mark_posted()` fills in the message id (and the thread's, once the thread exists). A row left without a
+message id is retried by the publisher: within minutes the same nonce makes Discord return the message
+already sent, later the channel's recent history is searched for the story, instead of posting blindly.
 """
 
 from __future__ import annotations
@@ -67,9 +68,6 @@ class PostStore:
             (message_id, thread_id, content_hash, time.time() if at is None else at, post_id),
         )
 
-    async def set_thread(self, post_id: int, thread_id: int) -> None:
-        await self._db.execute("UPDATE posts SET thread_id = ? WHERE id = ?", (thread_id, post_id))
-
     async def mark_edited(self, post_id: int, *, content_hash: str, at: float | None = None) -> None:
         await self._db.execute(
             "UPDATE posts SET content_hash = ?, edited_at = ? WHERE id = ?",
@@ -104,7 +102,7 @@ class PostStore:
         return [r[0] for r in await self._db.fetchall("SELECT message_id FROM posts WHERE message_id IS NOT NULL")]
 
     async def unfinished(self) -> list[Post]:
-        """Reservations without a message id: a crash happened between reserve and mark_posted."""
+        """Reservations not finished: never sent, or sent but a crash or failure came before mark_posted."""
         rows = await self._db.fetchall("SELECT * FROM posts WHERE message_id IS NULL ORDER BY id")
         return [_post(r) for r in rows]
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_DELAYS = (1.0, 3.0, 8.0)
 PASS_INTERVAL = 30.0
+THREAD_ALREADY_CREATED = 160004  # Discord's error code: this message already has a thread
 FAILING_ANNOUNCE_AT = 3  # consecutive feed failures before admins hear about it (one blip is not news)
 
 
@@ -187,16 +188,36 @@ class StoryPublisher:
         _check_permissions(channel, thread=mode != "plain")
         message = await self._adopt_existing(channel, job)
         if message is None:
+            # A retry of a send whose answer was lost gets the same message back (the nonce is enforced).
             message = await _retrying(lambda: channel.send(
                 content=story.content, embed=story_embed(story.embed), view=story_view(job.article.id),
                 nonce=post.nonce, allowed_mentions=_mentions(story)))
-        await self.services.posts.mark_posted(post.id, message_id=message.id, thread_id=None,
+        thread = await self._open_thread(message, story) if mode != "plain" else None
+        # Only now is the post finished: if the thread failed, the reservation stays pending and the next
+        # pass finds the message again (nonce or history) and retries the thread, instead of leaving a story
+        # without its discussion for good.
+        if thread is not None:
+            await self._register_thread(job, thread)
+        await self.services.posts.mark_posted(post.id, message_id=message.id,
+                                              thread_id=thread.id if thread else None,
                                               content_hash=job.article.content_hash)
         self.services.recorder.track_post(message.id)
-        if mode != "plain":
-            thread = await _retrying(lambda: message.create_thread(name=story.thread_name,
-                                                                   auto_archive_duration=10080))
+        if thread is not None:
             await self._thread_created(job, thread)
+
+    async def _open_thread(self, message: discord.Message, story: StoryPost) -> discord.Thread:
+        try:
+            return await _retrying(lambda: message.create_thread(name=story.thread_name,
+                                                                 auto_archive_duration=10080))
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+        # Created by an earlier attempt whose answer we never stored; a message's thread has its id.
+        thread = message.guild.get_thread(message.id) if message.guild else None
+        found = thread or await self.bot.fetch_channel(message.id)
+        if not isinstance(found, discord.Thread):
+            raise PermissionProblem("the story's thread cannot be found.")
+        return found
 
     async def _post_forum(self, job: PostJob, forum: discord.ForumChannel, story: StoryPost) -> None:
         me = forum.guild.me
@@ -206,6 +227,7 @@ class StoryPublisher:
         # A crash after Discord created the post but before we stored it: find the post instead of duplicating.
         for thread in forum.threads:
             if thread.owner_id == me.id and thread.name == story.thread_name:
+                await self._register_thread(job, thread)
                 await self.services.posts.mark_posted(job.post.id, message_id=thread.id, thread_id=thread.id,
                                                       content_hash=job.article.content_hash)
                 await self._thread_created(job, thread)
@@ -215,6 +237,7 @@ class StoryPublisher:
         created = await _retrying(lambda: forum.create_thread(
             name=story.thread_name, content=story.content, embed=story_embed(story.embed),
             view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(story)))
+        await self._register_thread(job, created.thread)
         await self.services.posts.mark_posted(job.post.id, message_id=created.message.id,
                                               thread_id=created.thread.id, content_hash=job.article.content_hash)
         self.services.recorder.track_post(created.message.id)
@@ -230,12 +253,16 @@ class StoryPublisher:
                 return message
         return None
 
+    async def _register_thread(self, job: PostJob, thread: discord.Thread) -> None:
+        """Known as an article thread before the post is marked done, so no comment goes unrecorded."""
+        await self.services.threads.register(thread_id=thread.id, guild_id=job.post.guild_id,
+                                             parent_channel_id=job.post.channel_id, article_id=job.article.id,
+                                             name=thread.name)
+        self.services.recorder.track_thread(thread.id, job.article.id)
+
     async def _thread_created(self, job: PostJob, thread: discord.Thread) -> None:
+        """After the post is stored: the auto-close timer and the optional summary (at most once)."""
         s = self.services
-        await s.posts.set_thread(job.post.id, thread.id)
-        await s.threads.register(thread_id=thread.id, guild_id=job.post.guild_id,
-                                 parent_channel_id=job.post.channel_id, article_id=job.article.id, name=thread.name)
-        s.recorder.track_thread(thread.id, job.article.id)
         settings = await s.guilds.get(job.post.guild_id)
         if settings.auto_close_days:
             await s.moderation.schedule_auto_close(guild_id=job.post.guild_id, thread_id=thread.id,
