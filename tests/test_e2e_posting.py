@@ -136,3 +136,22 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     post2 = await room.services.posts.by_message(second.id)
     assert post2 is not None and post2.thread_id == second.thread_id
     assert await room.services.threads.is_article_thread(second.id)
+
+
+async def test_update_of_a_deleted_forum_post_does_not_stall_other_edits(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.forum})
+    assert "forum mode" in rec.content
+    await subscribe(room)
+    room.feeds.add("u", "A story in two places")
+    assert (await room.publish_pass())[0] == 2
+    [forum_post] = emu.threads(room.forum)
+    emu.world.delete_channel(forum_post)  # a moderator deleted the forum post
+    await emu.wait_for(lambda: room.bot is not None and room.bot.get_channel(forum_post.id) is None, 5,
+                       what="the bot saw the deletion")
+    room.feeds.change("u", description="Updated: new details emerged.")
+    assert (await room.publish_pass())[1] == 2  # the gone post is settled, the other one edited
+    assert "new details emerged" in emu.bot_messages(room.news)[0].embeds[0]["description"]
+    assert await room.publish_pass() == (0, 0)  # nothing left to retry

@@ -281,13 +281,14 @@ class StoryPublisher:
         await self._load_feed_title(job.article.feed_id)
         story = self._story(job)
         target: Any = None
-        if isinstance(channel, discord.TextChannel):
-            target = channel.get_partial_message(post.message_id or 0)
-        elif isinstance(channel, discord.ForumChannel) and post.thread_id:
-            thread = channel.get_thread(post.thread_id) or await self.bot.fetch_channel(post.thread_id)
-            if isinstance(thread, discord.Thread):
-                target = thread.get_partial_message(post.message_id or 0)
         try:
+            if isinstance(channel, discord.TextChannel):
+                target = channel.get_partial_message(post.message_id or 0)
+            elif isinstance(channel, discord.ForumChannel) and post.thread_id:
+                # A forum post deleted on Discord is a NotFound here, settled below like a deleted message.
+                thread = channel.get_thread(post.thread_id) or await self.bot.fetch_channel(post.thread_id)
+                if isinstance(thread, discord.Thread):
+                    target = thread.get_partial_message(post.message_id or 0)
             if target is not None:
                 await _retrying(lambda: target.edit(embed=story_embed(story.embed)))
         except discord.NotFound:
