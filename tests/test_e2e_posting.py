@@ -155,3 +155,31 @@ async def test_update_of_a_deleted_forum_post_does_not_stall_other_edits(newsroo
     assert (await room.publish_pass())[1] == 2  # the gone post is settled, the other one edited
     assert "new details emerged" in emu.bot_messages(room.news)[0].embeds[0]["description"]
     assert await room.publish_pass() == (0, 0)  # nothing left to retry
+
+
+async def test_forum_requiring_a_tag_without_a_fitting_one_is_reported_not_retried_forever(
+        newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    forum = emu.create_channel(room.guild, "strict", kind="forum", tags=["World"])
+    emu.world.update_channel(forum, flags=16)  # "Require people to select tags when posting"
+    await room.start()
+    await room.slash(room.admin, "settings set", {"admin_channel": room.admin_channel})
+    rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": forum})
+    assert "forum mode" in rec.content
+    room.feeds.add("x", "A story for a strict forum")
+    assert (await room.publish_pass())[0] == 0
+    [warning] = emu.bot_messages(room.admin_channel)
+    assert "requires a tag" in warning.content and "Loopback News" in warning.content, warning.content
+    listing = await room.slash(room.admin, "feed list")
+    assert "cannot post" in listing.content
+
+    # The admin adds a tag named after the feed: after /feed resume the waiting story is posted with it.
+    emu.world.update_channel(forum, available_tags=["World", "Loopback News"])
+    await emu.wait_for(lambda: room.bot is not None and len(getattr(room.bot.get_channel(forum.id),
+                                                                    "available_tags", [])) == 2, 5)
+    choices = await emu.autocomplete(room.admin, room.news, "feed resume", {"feed": ""}, "feed")
+    await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
+    assert (await room.publish_pass())[0] == 1
+    [post] = emu.threads(forum)
+    assert post.applied_tags == [emu.tag_id(forum, "Loopback News")]

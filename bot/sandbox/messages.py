@@ -17,6 +17,7 @@ from bot.sandbox.world import WorldBase
 
 __all__ = ["World", "validate_embeds"]
 
+REQUIRE_TAG = 1 << 4  # forum channel flag: every post needs a tag
 NONCE_WINDOW_SECONDS = 120.0  # Discord dedupes enforce_nonce sends "within the past few minutes"
 BULK_DELETE_MAX_AGE = 14 * 24 * 3600
 _EMBED_LIMITS = {"title": 256, "description": 4096}
@@ -368,6 +369,8 @@ class World(WorldBase):
             known = {int(t["id"]) for t in parent.available_tags}
             if any(t not in known for t in applied_tags or []):
                 raise form_error("applied_tags", "INVALID_TAG", "Unknown forum tag")
+            if parent.flags & REQUIRE_TAG and not applied_tags:
+                raise ApiError(400, 40067, "A tag is required to create a forum post in this channel")
         if from_message is not None and from_message.thread_id is not None:
             raise ApiError(400, 160004, "A thread has already been created for this message")
         kind = (ChannelKind.PRIVATE_THREAD if private else

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
-from bot.posting.format import StoryPost, build_story_post
+from bot.posting.format import StoryPost, build_story_post, escape_text
 from bot.posting.outbox import PostingOutbox, PostJob
 from bot.wiring.embeds import story_embed
 from bot.wiring.views import story_view
@@ -232,8 +232,14 @@ class StoryPublisher:
                                                       content_hash=job.article.content_hash)
                 await self._thread_created(job, thread)
                 return
-        tags = [t for t in forum.available_tags if self._feed_titles.get(job.article.feed_id or -1, "").lower()
-                == t.name.lower()][:1]
+        feed_title = self._feed_titles.get(job.article.feed_id or -1, "")
+        tags = [t for t in forum.available_tags if feed_title.lower() == t.name.lower()][:1]
+        if not tags and forum.flags.require_tag:
+            # Discord would refuse every post (40067); guessing another tag would mislabel the stories.
+            raise PermissionProblem(
+                f"that forum requires a tag on each post and has none named after the feed "
+                f"(\"{escape_text(feed_title) or 'the feed has no title'}\"). Add a tag with that name, "
+                "or turn off Require Tags for the forum.")
         created = await _retrying(lambda: forum.create_thread(
             name=story.thread_name, content=story.content, embed=story_embed(story.embed),
             view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(story)))
