@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.feeds.article_text import ArticleText, NoArticleText
-from bot.posting.format import escape_mentions, escape_text, truncate_words
+from bot.posting.format import escape_mentions, fit_escaped, truncate_words
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
 from bot.wiring.article_picker import article_choices
@@ -39,7 +39,7 @@ def first_link(message: discord.Message) -> str | None:
 
 def summary_embed(result: SummaryResult, *, title: str | None, url: str) -> discord.Embed:
     body = escape_mentions(result.summary) or "(nothing to summarize)"
-    embed = discord.Embed(title=escape_text(truncate_words(title or url, 256)), url=url,
+    embed = discord.Embed(title=fit_escaped(title or url, 256), url=url,
                           description=truncate_words(body, 4000), colour=NEWS_COLOUR)
     footer = f"Reduced by {round(result.reduced_by * 100)}% · {result.method} summary"
     if result.fallback_reason:

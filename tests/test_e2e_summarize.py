@@ -67,3 +67,16 @@ async def test_summarize_errors_are_private_and_helpful(newsroom: Newsroom) -> N
     assert "could not read" in rec.content and rec.ephemeral is not None
     rec = await room.slash(room.alice, "summarize", {"url": "not a link"})
     assert "does not look like a link" in rec.content
+
+
+async def test_summary_of_a_story_with_a_long_markdown_title_fits_discord(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+    title = "Live (updates): *the* council_vote " * 8  # ~290 characters, many of them escaped for Discord
+    room.feeds.add("long", title, BODY)
+    assert (await room.publish_pass())[0] == 1
+    [thread] = room.emu.threads(room.news)
+    rec = await room.slash(room.alice, "summarize", channel=thread)
+    [embed] = rec.messages[-1].embeds
+    assert len(embed["title"]) <= 256 and embed["title"].startswith("Live \\(updates\\)")

@@ -18,6 +18,7 @@ __all__ = [
     "build_story_post",
     "escape_mentions",
     "escape_text",
+    "fit_escaped",
     "thread_name_for",
     "truncate_words",
 ]
@@ -76,7 +77,7 @@ def _clean(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
-def _fit_escaped(text: str, limit: int) -> str:
+def fit_escaped(text: str, limit: int) -> str:
     """Escape then truncate so that the escaped form fits (escaping adds characters)."""
     budget = limit
     while True:
@@ -119,12 +120,12 @@ def build_story_post(
     published: datetime | None = None, image_url: str | None = None, mention_role_id: int | None = None,
 ) -> StoryPost:
     clean_title = _clean(title) or url
-    description = _fit_escaped(_clean(excerpt), EXCERPT_CHARS) if excerpt else ""
+    description = fit_escaped(_clean(excerpt), EXCERPT_CHARS) if excerpt else ""
     embed = EmbedSpec(
-        title=_fit_escaped(clean_title, LIMITS["embed_title"]),
+        title=fit_escaped(clean_title, LIMITS["embed_title"]),
         url=url,
         description=description,
-        author=_fit_escaped(_clean(author), LIMITS["embed_author"]) if author else None,
+        author=fit_escaped(_clean(author), LIMITS["embed_author"]) if author else None,
         timestamp=published,
         image_url=image_url if image_url and image_url.startswith(("http://", "https://")) else None,
         footer=truncate_words(_clean(source) or "News", LIMITS["embed_footer"]),
