@@ -56,7 +56,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
         news_channel="Default channel for new feeds", default_mode="How stories are posted by default",
-        auto_summary="Post a summary as the first message of each thread",
+        auto_summary="Post a summary as the first message of each thread (all feeds; /feed edit overrides one)",
         admin_channel="Where feed problems are announced", modlog_channel="Where moderation actions are echoed",
         auto_close_days="Close article threads after this many days (0 = never)",
         digest_channel="Where the daily digest goes", digest_time="Digest time in UTC, HH:MM (or 'off')",
@@ -96,6 +96,10 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
             settings = await self.guilds.update(interaction.guild_id, **changes)
         except GuildSettingsError as exc:
             raise UserFacingError(f"Not saved: {exc}.") from None
+        if "auto_summary" in changes:
+            # Every feed followed here follows the new setting; `/feed edit summary:` can still override one.
+            for sub in await self.services.subscriptions.list_for_guild(interaction.guild_id):
+                await self.services.subscriptions.update(sub.id, summary=settings.auto_summary)
         if "auto_close_days" in changes:
             # Existing threads follow the new rule too, not only the threads posted from now on.
             s = self.services

@@ -80,3 +80,27 @@ async def test_summary_of_a_story_with_a_long_markdown_title_fits_discord(newsro
     rec = await room.slash(room.alice, "summarize", channel=thread)
     [embed] = rec.messages[-1].embeds
     assert len(embed["title"]) <= 256 and embed["title"].startswith("Live \\(updates\\)")
+
+
+async def test_feed_summary_off_wins_over_the_server_default(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await room.slash(room.admin, "settings set", {"auto_summary": True})
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+    choices = await emu.autocomplete(room.admin, room.news, "feed edit", {"feed": ""}, "feed")
+    rec = await room.slash(room.admin, "feed edit", {"feed": choices[0]["value"], "summary": False})
+    assert rec.content == "Saved."
+    room.feeds.add("quiet", "Council approves transit plan", BODY)
+    assert (await room.publish_pass())[0] == 1
+    [thread] = emu.threads(room.news)
+    assert emu.bot_messages(thread) == []  # this feed's summaries were turned off
+
+    # Changing the server's setting applies it to the feeds already followed.
+    rec = await room.slash(room.admin, "settings set", {"auto_summary": True})
+    assert "Saved." in rec.content
+    room.feeds.add("loud", "Council approves bike lanes", BODY)
+    assert (await room.publish_pass())[0] == 1
+    second = next(t for t in emu.threads(room.news) if t.id != thread.id)
+    first = await emu.wait_for_message(second, lambda m: m.author.bot)
+    assert first.content.startswith("**Summary**")

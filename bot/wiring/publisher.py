@@ -274,7 +274,9 @@ class StoryPublisher:
             await s.moderation.schedule_auto_close(guild_id=job.post.guild_id, thread_id=thread.id,
                                                    days=settings.auto_close_days)
             s.timer_runner.wake()
-        wants_summary = (job.subscription.summary if job.subscription else False) or settings.auto_summary
+        # The feed's own choice: /feed add takes the server's auto_summary as its default, /settings set
+        # auto_summary applies it to every feed, and /feed edit summary: overrides it for one feed.
+        wants_summary = job.subscription.summary if job.subscription else False
         if wants_summary and self.summary_text is not None:
             text = await self.summary_text(job.article.id)
             if text:
