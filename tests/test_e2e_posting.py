@@ -183,3 +183,23 @@ async def test_forum_requiring_a_tag_without_a_fitting_one_is_reported_not_retri
     assert (await room.publish_pass())[0] == 1
     [post] = emu.threads(forum)
     assert post.applied_tags == [emu.tag_id(forum, "Loopback News")]
+
+
+async def test_a_failing_summary_costs_only_the_summary(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await subscribe(room, summary=True)
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.forum})
+    assert room.bot is not None
+    publisher = room.bot.get_cog("FeedsCog").publisher  # type: ignore[union-attr]
+
+    async def broken_summary(article_id: int) -> str | None:
+        raise RuntimeError("summarizer bug")
+
+    publisher.summary_text = broken_summary
+    room.feeds.add("s1", "First story with a broken summarizer")
+    room.feeds.add("s2", "Second story with a broken summarizer")
+    assert await room.publish_pass() == (4, 0)  # both stories in both channels, the pass completes
+    assert len(emu.threads(room.news)) == 2 and len(emu.threads(room.forum)) == 2
+    assert all(emu.bot_messages(t) == [] for t in emu.threads(room.news))

@@ -144,6 +144,12 @@ class StoryPublisher:
                 log.warning("guild %s feed %s: post of article %s to channel %s failed, will retry: %s",
                             job.post.guild_id, job.article.feed_id, job.article.id, job.post.channel_id, exc)
                 return done
+            except Exception:
+                # Not Discord's answer (a bug, a dropped connection): this channel waits for the next pass;
+                # the other channels' queues, running alongside, go on.
+                log.exception("guild %s feed %s: post of article %s to channel %s failed, will retry",
+                              job.post.guild_id, job.article.feed_id, job.article.id, job.post.channel_id)
+                return done
         return done
 
     async def _failing(self, job: PostJob, reason: str) -> None:
@@ -278,7 +284,11 @@ class StoryPublisher:
         # auto_summary applies it to every feed, and /feed edit summary: overrides it for one feed.
         wants_summary = job.subscription.summary if job.subscription else False
         if wants_summary and self.summary_text is not None:
-            text = await self.summary_text(job.article.id)
+            try:
+                text = await self.summary_text(job.article.id)
+            except Exception:  # a summarizer bug must not stop the channel's other stories
+                log.exception("guild %s: no summary for article %s", job.post.guild_id, job.article.id)
+                text = None
             if text:
                 with contextlib.suppress(discord.HTTPException):
                     await _retrying(lambda: thread.send(text[:2000], allowed_mentions=discord.AllowedMentions.none()))
