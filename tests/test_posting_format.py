@@ -47,3 +47,11 @@ def test_story_post_respects_every_limit() -> None:
 def test_thread_name_fallback_and_mentions() -> None:
     assert thread_name_for("   ") == "Discussion"
     assert "@everyone" not in thread_name_for("@everyone look")
+
+
+def test_author_and_footer_are_shown_as_written() -> None:
+    # Discord renders no markdown in an embed's author name or footer: escaping would show the backslashes.
+    post = build_story_post(title="T", url="https://news.example/a", source="The_Daily (Wire)",
+                            author="Jane_Doe (AP) *staff*")
+    assert post.embed.author == "Jane_Doe (AP) *staff*"
+    assert post.embed.footer == "The_Daily (Wire)"

@@ -125,7 +125,8 @@ def build_story_post(
         title=fit_escaped(clean_title, LIMITS["embed_title"]),
         url=url,
         description=description,
-        author=fit_escaped(_clean(author), LIMITS["embed_author"]) if author else None,
+        # Author names and footers are shown literally (no markdown, no mentions): escaping would show.
+        author=truncate_words(_clean(author), LIMITS["embed_author"]) if author else None,
         timestamp=published,
         image_url=image_url if image_url and image_url.startswith(("http://", "https://")) else None,
         footer=truncate_words(_clean(source) or "News", LIMITS["embed_footer"]),
