@@ -273,16 +273,6 @@ async def test_a_web_page_instead_of_a_feed_is_a_clear_failure(world: World) -> 
     assert isinstance(events[0], FeedFailing) and "not a readable feed" in events[0].error
 
 
-async def test_prime_marks_items_seen_and_returns_the_newest(world: World) -> None:
-    feed_id = await world.subscribed_feed()
-    newest = await world.poller.prime(await world.feeds.get(feed_id))  # type: ignore[arg-type]
-    assert newest is not None and newest.title == "Second"
-    feed = await world.feeds.get(feed_id)
-    assert feed and not feed.baseline_pending and feed.etag
-    world.site.items = [(3, "Third"), *world.site.items]
-    assert [e.item.title for e in await world.cycle_later()] == ["Third"]  # type: ignore[attr-defined]
-
-
 async def test_ttl_and_max_age_bound_the_next_poll(world: World) -> None:
     world.site.ttl = 180  # minutes -> 3 h, above the 15 min interval
     feed_id = await world.subscribed_feed()

@@ -211,21 +211,6 @@ class FeedPoller:
         article = await self._articles.get(outcome.article.id)
         return None if article is None else dataclasses.replace(outcome, article=article)
 
-    async def prime(self, feed: Feed) -> Article | None:
-        """Subscribe-time baseline: fetch and parse now, mark every current item as seen, store the validators.
-        Returns the newest article (the bot may post just that one) or None for an empty feed. Unlike `poll`,
-        problems are raised (`FetchError`, `FeedParseError`) so the subscribe command can show them."""
-        now = self._clock()
-        result = await self._fetcher.fetch(feed.url)
-        parsed = await asyncio.to_thread(self._parse, result.body, url=result.url, content_type=result.content_type)
-        newest = await self._articles.mark_seen(feed.id, parsed.items)
-        min_interval = _min_interval(result.max_age, parsed.ttl_seconds)
-        await self._feeds.record_success(
-            feed.id, now=now, etag=result.etag, last_modified=result.last_modified, min_interval=min_interval,
-            next_poll_at=self.next_poll_at(feed, now, min_interval), title=parsed.title, site_url=parsed.site_url,
-            body_hash=hashlib.sha256(result.body).hexdigest(), baseline_done=True)
-        return newest
-
     async def _fail(self, feed: Feed, now: float, error: str, retry_after: float | None) -> PollOutcome:
         failures = feed.consecutive_failures + 1
         next_at = self.backoff_at(feed, now, failures, retry_after)
