@@ -203,3 +203,16 @@ async def test_a_failing_summary_costs_only_the_summary(newsroom: Newsroom) -> N
     assert await room.publish_pass() == (4, 0)  # both stories in both channels, the pass completes
     assert len(emu.threads(room.news)) == 2 and len(emu.threads(room.forum)) == 2
     assert all(emu.bot_messages(t) == [] for t in emu.threads(room.news))
+
+
+async def test_forum_stories_with_the_same_title_each_get_a_post(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.forum})
+    room.feeds.add("mon", "Daily briefing", "Monday: the council meets about the budget and the tram line.")
+    assert (await room.publish_pass())[0] == 1
+    room.feeds.add("tue", "Daily briefing", "Tuesday: floods close two bridges; schools stay open as planned.")
+    assert (await room.publish_pass())[0] == 1
+    posts = room.emu.threads(room.forum)
+    assert len(posts) == 2 and {p.name for p in posts} == {"Daily briefing"}
+    assert await room.publish_pass() == (0, 0)

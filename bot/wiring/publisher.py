@@ -231,8 +231,10 @@ class StoryPublisher:
         if not (perms.send_messages and perms.embed_links):
             raise PermissionProblem("I need Send Messages (Create Posts) and Embed Links in that forum.")
         # A crash after Discord created the post but before we stored it: find the post instead of duplicating.
+        # Stories often share a title ("Daily briefing"): a post already stored for another story is not it.
         for thread in forum.threads:
-            if thread.owner_id == me.id and thread.name == story.thread_name:
+            if (thread.owner_id == me.id and thread.name == story.thread_name
+                    and await self.services.posts.by_thread(thread.id) is None):
                 await self._register_thread(job, thread)
                 await self.services.posts.mark_posted(job.post.id, message_id=thread.id, thread_id=thread.id,
                                                       content_hash=job.article.content_hash)
