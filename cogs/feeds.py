@@ -26,6 +26,7 @@ __all__ = ["FeedsCog"]
 
 log = logging.getLogger(__name__)
 Mode = Literal["thread", "forum", "plain"]
+FORUM_MODE_MISMATCH = "Forum mode goes with a forum channel, thread and plain with a text channel."
 
 
 def _when(ts: float | None) -> str:
@@ -97,8 +98,9 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         if not isinstance(target, discord.TextChannel | discord.ForumChannel):
             raise UserFacingError("Which channel? Give `channel:` or set a default with `/settings set news_channel:`.")
         chosen_mode = mode or ("forum" if isinstance(target, discord.ForumChannel) else settings.default_mode)
-        if chosen_mode == "forum" and not isinstance(target, discord.ForumChannel):
-            raise UserFacingError("Forum mode needs a forum channel; pick one or use mode thread.")
+        if (chosen_mode == "forum") != isinstance(target, discord.ForumChannel):
+            # A forum channel can only take forum posts (a plain or thread post would silently be one).
+            raise UserFacingError(FORUM_MODE_MISMATCH)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             result = await self.services.feed_subscriptions.subscribe(
@@ -208,7 +210,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         if mode is not None:
             channel = self.bot.get_channel(sub.channel_id)
             if (mode == "forum") != isinstance(channel, discord.ForumChannel):
-                raise UserFacingError("Forum mode goes with a forum channel, thread and plain with a text channel.")
+                raise UserFacingError(FORUM_MODE_MISMATCH)
             changes["mode"] = mode
         if summary is not None:
             changes["summary"] = summary

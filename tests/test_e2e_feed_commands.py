@@ -142,3 +142,13 @@ async def test_feed_and_settings_commands_check_manage_server_at_run_time(newsro
         assert rec.ephemeral and "Manage Server permission to use this command" in rec.content, (command, rec.content)
     assert await room.services.subscriptions.list_for_guild(room.guild.id) == [sub]
     assert await room.services.guilds.get(room.guild.id) == before
+
+
+async def test_feed_add_refuses_a_mode_the_channel_cannot_carry(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    assert room.services is not None
+    for channel, mode in ((room.forum, "plain"), (room.forum, "thread"), (room.news, "forum")):
+        rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": channel, "mode": mode})
+        assert "Forum mode goes with a forum channel" in rec.content, (mode, rec.content)
+    assert await room.services.subscriptions.list_for_guild(room.guild.id) == []
