@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.posting.format import escape_text, truncate_words
+from bot.posting.format import LIMITS, escape_text, fit_escaped, truncate_words
 from bot.wiring.article_picker import article_choices, resolve_article
 from bot.wiring.replies import UserFacingError
 
@@ -43,12 +43,12 @@ class ArticlesCog(commands.Cog):
         stats = await self.services.stats.for_article(interaction.guild_id, article_id)
         posts = [p for p in await self.services.posts.for_article(article_id) if p.guild_id == interaction.guild_id]
         lines = [
-            f"**{escape_text(record.title or record.url)}**",
-            record.url,
+            f"**{fit_escaped(record.title or record.url, LIMITS['embed_title'])}**",  # feed titles are unbounded
+            truncate_words(record.url, 1000),
             f"Published: {discord.utils.format_dt(record.published, 'f') if record.published else 'unknown'}",
         ]
         if record.author:
-            lines.append(f"By {escape_text(record.author)}")
+            lines.append(f"By {fit_escaped(record.author, LIMITS['embed_author'])}")
         if posts and posts[0].thread_id:
             lines.append(f"Discussion: <#{posts[0].thread_id}>")
         if stats is not None:
@@ -68,8 +68,11 @@ class ArticlesCog(commands.Cog):
                 f"No discussion in the last {period} yet. Comment in an article's thread to get it going!",
                 ephemeral=True)
             return
-        lines = [f"**Trending this {period}**"]
+        text = f"**Trending this {period}**"
         for n, a in enumerate(ranked, 1):
-            lines.append(f"{n}. [{escape_text(truncate_words(a.title or a.url, 90))}](<{a.url}>) — "
-                         f"{a.comments} comments, {a.participants} people, {a.reactions} reactions")
-        await interaction.response.send_message("\n".join(lines))
+            line = (f"{n}. [{escape_text(truncate_words(a.title or a.url, 90))}](<{a.url}>) — "
+                    f"{a.comments} comments, {a.participants} people, {a.reactions} reactions")
+            if len(text) + 1 + len(line) > LIMITS["content"]:
+                break  # whole entries only: long links would otherwise break the 2000-character limit
+            text += "\n" + line
+        await interaction.response.send_message(text)

@@ -152,3 +152,32 @@ async def test_feed_add_refuses_a_mode_the_channel_cannot_carry(newsroom: Newsro
         rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": channel, "mode": mode})
         assert "Forum mode goes with a forum channel" in rec.content, (mode, rec.content)
     assert await room.services.subscriptions.list_for_guild(room.guild.id) == []
+
+
+async def test_trending_with_ten_long_links_fits_one_message(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+    for n in range(10):  # ordinary news links are often 120+ characters long
+        slug = f"2026/11/28/story-number-{n}-" + "with-a-long-descriptive-slug-" * 4
+        room.feeds.add(slug, f"Story {n} about the council's long-running budget debate and the tram line")
+    assert (await room.publish_pass())[0] == 10
+    for thread in emu.threads(room.news):
+        emu.send(room.alice, thread, "An opinion")
+    await emu.wait_for(lambda: all(len(emu.messages(t)) == 1 for t in emu.threads(room.news)))
+    rec = await room.slash(room.alice, "trending")
+    assert rec.content.startswith("**Trending this day**") and len(rec.content) <= 2000
+    assert "1. [Story" in rec.content
+
+
+async def test_article_info_of_a_story_with_a_huge_title_fits_one_message(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+    room.feeds.add("huge", "A *hostile* (feed) title_that goes on " * 60)  # ~2,200 characters
+    assert (await room.publish_pass())[0] == 1
+    [thread] = room.emu.threads(room.news)
+    rec = await room.slash(room.alice, "article info", channel=thread)
+    assert rec.content.startswith("**A \\*hostile\\*") and len(rec.content) <= 2000
+    assert room.feeds.base + "/articles/huge" in rec.content and f"<#{thread.id}>" in rec.content
