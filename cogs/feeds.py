@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.feeds.subscriptions import FeedProblem
-from bot.posting.format import build_story_post, escape_text, truncate_words
+from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from bot.wiring.embeds import story_embed
 from bot.wiring.publisher import StoryPublisher
@@ -111,7 +111,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         except FeedProblem as exc:
             raise UserFacingError(f"Could not follow that feed: {exc}") from None
         self.services.scheduler.wake()
-        title = escape_text(result.feed_title or result.feed.url)
+        title = fit_escaped(result.feed_title or result.feed.url, LIMITS["embed_title"])  # titles are unbounded
         text = (f"Following **{title}** in {target.mention} ({chosen_mode} mode). {result.items} current items were "
                 "marked as already seen, so only new stories will be posted.")
         embeds = []

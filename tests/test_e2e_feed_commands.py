@@ -181,3 +181,14 @@ async def test_article_info_of_a_story_with_a_huge_title_fits_one_message(newsro
     rec = await room.slash(room.alice, "article info", channel=thread)
     assert rec.content.startswith("**A \\*hostile\\*") and len(rec.content) <= 2000
     assert room.feeds.base + "/articles/huge" in rec.content and f"<#{thread.id}>" in rec.content
+
+
+async def test_feed_add_of_a_feed_with_a_huge_title_confirms(newsroom: Newsroom) -> None:
+    room = newsroom
+    room.feeds.title = "Loopback News " + "(and a *very* long tagline) " * 90  # ~2,500 characters
+    room.feeds.add("one", "The newest story")
+    await room.start()
+    rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+    assert rec.content.startswith("Following **Loopback News") and len(rec.content) <= 2000
+    listing = await room.slash(room.admin, "feed list")
+    assert "Loopback News" in listing.content
