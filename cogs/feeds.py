@@ -12,12 +12,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.comments.tree import paginate
 from bot.feeds.subscriptions import FeedProblem
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from bot.wiring.embeds import story_embed
 from bot.wiring.publisher import StoryPublisher
 from bot.wiring.replies import UserFacingError
+from bot.wiring.views import PagerView
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -145,11 +147,14 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             else:
                 status = "✅ ok"
             posts = await self.services.posts.count_for_subscription(sub.id)
-            lines.append(
+            lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
                 f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {posts} posts"
-                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""))
-        await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""), 900))
+        pages = paginate(lines)  # a server following many feeds pages through them instead of losing the rest
+        view = PagerView(pages, interaction.user.id, title=f"Feeds followed here ({len(lines)})")
+        await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
+                                                ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop following a feed")
     @app_commands.checks.has_permissions(manage_guild=True)

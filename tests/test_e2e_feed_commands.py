@@ -192,3 +192,25 @@ async def test_feed_add_of_a_feed_with_a_huge_title_confirms(newsroom: Newsroom)
     assert rec.content.startswith("Following **Loopback News") and len(rec.content) <= 2000
     listing = await room.slash(room.admin, "feed list")
     assert "Loopback News" in listing.content
+
+
+async def test_feed_list_pages_through_many_feeds(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    channels = [emu.create_channel(room.guild, f"desk-{n:02d}") for n in range(30)]
+    await emu.wait_for(lambda: room.bot is not None and all(room.bot.get_channel(c.id) for c in channels))
+    for channel in channels:
+        rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": channel})
+        assert "Following" in rec.content
+    rec = await room.slash(room.admin, "feed list")
+    seen = rec.content
+    assert len(rec.content) <= 2000 and rec.ephemeral
+    message = rec.messages[-1]
+    for _ in range(len(channels)):
+        if all(f"<#{c.id}>" in seen for c in channels):
+            break
+        page = await emu.press_button(room.admin, message, label="Next ▶")
+        await room.settled(page)
+        seen += message.content
+    assert all(f"<#{c.id}>" in seen for c in channels), "some feeds cannot be seen in /feed list"
