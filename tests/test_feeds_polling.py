@@ -309,3 +309,36 @@ async def test_run_loop_stops_and_event_handler_errors_are_contained(world: Worl
     stop.set()
     await asyncio.wait_for(task, 2)
     assert world.site.requests >= 1
+
+
+async def test_a_poll_that_crashes_is_backed_off_not_repeated_at_once(world: World) -> None:
+    class BrokenStore(ArticleStore):
+        broken = False
+
+        async def ingest(self, feed_id, items):  # type: ignore[no-untyped-def]
+            if self.broken:
+                raise RuntimeError("a bug in storing this feed's items")
+            return await super().ingest(feed_id, items)
+
+    store = BrokenStore(world.db)
+    poller = FeedPoller(world.fetcher, world.feeds, store, world.settings,
+                        clock=lambda: world.now, rng=random.Random(7), full_text=False)
+    scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
+    feed_id = await world.subscribed_feed()
+    await scheduler.run_cycle()  # the baseline works (mark_seen)
+    store.broken = True
+    world.site.items = [(3, "Third"), *world.site.items]
+    world.now += 7 * 86400
+    before = world.site.requests
+    stop = asyncio.Event()
+    runner = asyncio.create_task(scheduler.run(stop))
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+    stop.set()
+    await runner
+    # One failed poll, then the feed waits like any failing feed instead of being fetched in a tight loop.
+    assert world.site.requests - before == 1
+    feed = await world.feeds.get(feed_id)
+    assert feed is not None and feed.consecutive_failures == 1 and feed.next_poll_at > world.now
+    assert "internal error" in (feed.last_error or "")
+    assert any(isinstance(e, FeedFailing) for e in world.events)

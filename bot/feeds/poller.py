@@ -211,6 +211,11 @@ class FeedPoller:
         article = await self._articles.get(outcome.article.id)
         return None if article is None else dataclasses.replace(outcome, article=article)
 
+    async def record_crash(self, feed: Feed, exc: BaseException) -> PollOutcome:
+        """A poll that raised (a bug, the database): count it as a failure so the feed backs off like any
+        failing feed, instead of staying due and being fetched again at once."""
+        return await self._fail(feed, self._clock(), f"internal error: {type(exc).__name__}", None)
+
     async def _fail(self, feed: Feed, now: float, error: str, retry_after: float | None) -> PollOutcome:
         failures = feed.consecutive_failures + 1
         next_at = self.backoff_at(feed, now, failures, retry_after)

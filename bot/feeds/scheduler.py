@@ -118,7 +118,11 @@ class FeedScheduler:
             raise
         except Exception as exc:
             log.exception("polling feed %s (%s) failed unexpectedly", feed.id, feed.url)
-            return PollOutcome(feed.id, "failed", error=f"internal error: {type(exc).__name__}")
+            try:
+                return await self._poller.record_crash(feed, exc)
+            except Exception:
+                log.exception("feed %s: could not record the failure either", feed.id)
+                return PollOutcome(feed.id, "failed", error=f"internal error: {type(exc).__name__}")
 
     async def _deliver(self, event: FeedEvent) -> None:
         if self._emit is None:
