@@ -342,3 +342,29 @@ async def test_a_poll_that_crashes_is_backed_off_not_repeated_at_once(world: Wor
     assert feed is not None and feed.consecutive_failures == 1 and feed.next_poll_at > world.now
     assert "internal error" in (feed.last_error or "")
     assert any(isinstance(e, FeedFailing) for e in world.events)
+
+
+async def test_a_shard_does_not_spin_on_another_shards_overdue_feed(world: World) -> None:
+    # Process for shard 0 of 2; the only feed is followed in a shard-1 guild whose process is down.
+    other_shard_feed = await world.subscribed_feed(guild_id=1 << 22)
+    assert await world.feeds.next_due_at(shards=ShardFilter(2, (0,))) is None
+    assert await world.feeds.next_due_at(shards=ShardFilter(2, (1,))) is not None
+    assert await world.feeds.next_due_at(guild_ids=[12345]) is None
+    cycles = 0
+
+    class Counting(FeedScheduler):
+        async def run_cycle(self, now: float | None = None):  # type: ignore[no-untyped-def]
+            nonlocal cycles
+            cycles += 1
+            return await super().run_cycle(now)
+
+    scheduler = Counting(world.feeds, world.poller, emit=world.emit, clock=lambda: world.now,
+                         shards=ShardFilter(2, (0,)))
+    stop = asyncio.Event()
+    runner = asyncio.create_task(scheduler.run(stop))
+    for _ in range(30):
+        await asyncio.sleep(0.01)
+    stop.set()
+    await runner
+    assert cycles == 1  # then it sleeps: nothing of its own is due
+    assert world.site.requests == 0 and other_shard_feed

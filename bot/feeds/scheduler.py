@@ -93,7 +93,7 @@ class FeedScheduler:
         while not stop.is_set():
             try:
                 await self.run_cycle()
-                next_due = await self._feeds.next_due_at()
+                next_due = await self._feeds.next_due_at(guild_ids=self._guild_ids, shards=self._shards)
             except Exception:  # the database hiccupped: log it and try again later, never die
                 log.exception("feed poll cycle failed")
                 next_due = None

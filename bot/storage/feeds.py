@@ -92,6 +92,22 @@ def _in(values: Collection[int]) -> str:
     return ",".join("?" * len(values))
 
 
+def _followed(guild_ids: Collection[int] | None, shards: ShardFilter | None) -> tuple[str, list[Any]] | None:
+    """SQL condition on feeds `f`: followed by an unpaused subscription (in `guild_ids` / `shards` guilds).
+    None when `guild_ids` is empty: nothing can match."""
+    conditions = ["s.feed_id = f.id", "s.paused = 0"]
+    params: list[Any] = []
+    if guild_ids is not None:
+        if not guild_ids:
+            return None
+        conditions.append(f"s.guild_id IN ({_in(guild_ids)})")
+        params.extend(guild_ids)
+    if shards is not None:
+        conditions.append(f"((s.guild_id >> 22) % ?) IN ({_in(shards.shard_ids)})")
+        params.extend([shards.shard_count, *shards.shard_ids])
+    return f"EXISTS (SELECT 1 FROM subscriptions s WHERE {' AND '.join(conditions)})", params
+
+
 class FeedStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -132,28 +148,26 @@ class FeedStore:
         """Unpaused feeds whose next poll is due and that someone follows (an unpaused subscription),
         optionally only in `guild_ids` and/or the guilds of `shards` (a process polls its own shards' feeds).
         Oldest-due first."""
-        conditions = ["s.feed_id = f.id", "s.paused = 0"]
-        params: list[Any] = [now]
-        if guild_ids is not None:
-            if not guild_ids:
-                return []
-            conditions.append(f"s.guild_id IN ({_in(guild_ids)})")
-            params.extend(guild_ids)
-        if shards is not None:
-            conditions.append(f"((s.guild_id >> 22) % ?) IN ({_in(shards.shard_ids)})")
-            params.extend([shards.shard_count, *shards.shard_ids])
-        params.append(limit)
+        followed = _followed(guild_ids, shards)
+        if followed is None:
+            return []
+        condition, params = followed
         rows = await self._db.fetchall(
-            "SELECT f.* FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= ? "
-            f"AND EXISTS (SELECT 1 FROM subscriptions s WHERE {' AND '.join(conditions)}) "
-            "ORDER BY f.next_poll_at LIMIT ?", params)
+            f"SELECT f.* FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= ? AND {condition} "
+            "ORDER BY f.next_poll_at LIMIT ?", (now, *params, limit))
         return [_feed(r) for r in rows]
 
-    async def next_due_at(self) -> float | None:
-        """When the earliest unpaused, followed feed is due (None: nothing to poll)."""
+    async def next_due_at(
+        self, *, guild_ids: Collection[int] | None = None, shards: ShardFilter | None = None,
+    ) -> float | None:
+        """When the earliest feed `due()` would return with the same filters falls due (None: nothing to poll).
+        The filters must match: a process that saw another shard's overdue feed here would never sleep."""
+        followed = _followed(guild_ids, shards)
+        if followed is None:
+            return None
+        condition, params = followed
         return await self._db.fetchval(
-            "SELECT MIN(f.next_poll_at) FROM feeds f WHERE f.paused = 0 AND EXISTS "
-            "(SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id AND s.paused = 0)")
+            f"SELECT MIN(f.next_poll_at) FROM feeds f WHERE f.paused = 0 AND {condition}", params)
 
     async def record_success(
         self,
