@@ -177,10 +177,12 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.autocomplete(feed=feed_autocomplete)
     async def resume(self, interaction: discord.Interaction, feed: str) -> None:
         sub = await self._own_subscription(interaction, feed)
+        # Resuming may fetch the feed (a fresh baseline): a slow site must not outlast Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.services.feed_subscriptions.resume(sub)
         self.services.scheduler.wake()
         self.publisher.wake()
-        await interaction.response.send_message("Resumed.", ephemeral=True)
+        await interaction.followup.send("Resumed.", ephemeral=True)
 
     @app_commands.command(name="test", description="What this feed would post right now (only you see it)")
     @app_commands.checks.has_permissions(manage_guild=True)

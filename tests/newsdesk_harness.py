@@ -48,6 +48,7 @@ class FeedServer:
         self.items: list[FeedItemSpec] = []
         self.title = "Loopback News"
         self.requests = 0
+        self.delay = 0.0  # seconds before the feed answers (a slow site)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -85,6 +86,8 @@ class FeedServer:
     async def start(self) -> None:
         async def feed(request: web.Request) -> web.Response:
             self.requests += 1
+            if self.delay:
+                await asyncio.sleep(self.delay)
             return web.Response(body=self.rss().encode(), headers={"Content-Type": "application/rss+xml"})
 
         async def article(request: web.Request) -> web.Response:

@@ -214,3 +214,17 @@ async def test_feed_list_pages_through_many_feeds(newsroom: Newsroom) -> None:
         await room.settled(page)
         seen += message.content
     assert all(f"<#{c.id}>" in seen for c in channels), "some feeds cannot be seen in /feed list"
+
+
+async def test_feed_resume_answers_in_time_when_the_feed_is_slow(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
+    feed = await feed_choice(room, "feed pause")
+    await room.slash(room.admin, "feed pause", {"feed": feed})
+    # Resuming takes a fresh baseline from the feed; a slow site must not make Discord drop the answer
+    # (an interaction must be answered within 3 s, here made shorter than the site's delay).
+    room.feeds.delay = 0.6
+    room.emu.interaction_response_timeout = 0.3
+    rec = await room.slash(room.admin, "feed resume", {"feed": feed})
+    assert "Resumed." in rec.content and rec.ephemeral
