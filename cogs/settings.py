@@ -92,6 +92,10 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
             changes["digest_time"] = None if digest_time.strip().lower() in {"off", "none", ""} else digest_time.strip()
         if not changes:
             raise UserFacingError("Nothing to change: pick at least one option, e.g. `/settings set news_channel:#news`.")
+        # Re-planning every open thread's auto-close can take longer than Discord's 3 s to answer.
+        deferred = "auto_close_days" in changes
+        if deferred:
+            await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             settings = await self.guilds.update(interaction.guild_id, **changes)
         except GuildSettingsError as exc:
@@ -108,4 +112,5 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
                 guild_id=interaction.guild_id, days=settings.auto_close_days,
                 open_threads=[(t.thread_id, t.created_at) for t in threads])
             s.timer_runner.wake()
-        await interaction.response.send_message("Saved.\n" + render_settings(settings), ephemeral=True)
+        send = interaction.followup.send if deferred else interaction.response.send_message
+        await send("Saved.\n" + render_settings(settings), ephemeral=True)

@@ -168,8 +168,8 @@ class ModerationService:
         await self._timers.cancel_event_for_guild(AUTO_CLOSE, guild_id)
         if not days:
             return 0
-        scheduled = 0
-        for thread_id, created_at in open_threads:
-            await self.schedule_auto_close(guild_id=guild_id, thread_id=thread_id, days=days, start=created_at)
-            scheduled += 1
-        return scheduled
+        timers = [(created_at + days * 86400, {"guild_id": guild_id, "thread_id": thread_id}, f"close:{thread_id}")
+                  for thread_id, created_at in open_threads]
+        if timers:
+            await self._timers.schedule_many(AUTO_CLOSE, timers)
+        return len(timers)

@@ -34,6 +34,16 @@ class TimerStore:
             (event, due_at, json.dumps(payload), key, time.time()),
         )
 
+    async def schedule_many(self, event: str, timers: list[tuple[float, dict[str, Any], str]]) -> None:
+        """Create or replace many keyed timers (due_at, payload, key) in one transaction."""
+        now = time.time()
+        await self._db.run_batch([
+            ("INSERT INTO timers (event, due_at, payload, key, created_at) VALUES (?,?,?,?,?)"
+             " ON CONFLICT (key) DO UPDATE SET event = excluded.event, due_at = excluded.due_at,"
+             " payload = excluded.payload, created_at = excluded.created_at",
+             (event, due_at, json.dumps(payload), key, now))
+            for due_at, payload, key in timers])
+
     async def cancel(self, timer_id: int) -> bool:
         return await self._db.execute_rowcount("DELETE FROM timers WHERE id = ?", (timer_id,)) > 0
 
