@@ -110,32 +110,42 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     await subscribe(room)
     assert room.services is not None
     thread_route = "POST /channels/{channel_id}/messages/{message_id}/threads"
-    # The message is sent, then Discord refuses the thread (a transient 400): the story must not end up
-    # without its discussion thread, nor be posted twice.
-    emu.faults.fail(thread_route, status=400, times=1)
+    # The message is sent, then Discord refuses the thread (a permission taken away meanwhile): the story
+    # must not end up without its discussion thread once that is fixed, nor be posted twice.
+    emu.faults.fail(thread_route, status=403, times=1)
     room.feeds.add("t1", "A story whose thread failed once")
     await room.publish_pass()
     assert len(emu.bot_messages(room.news)) == 1 and emu.threads(room.news) == []
+    choices = await emu.autocomplete(room.admin, room.news, "feed resume", {"feed": ""}, "feed")
+    await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
     await room.publish_pass()
     [message] = emu.bot_messages(room.news)
     [thread] = emu.threads(room.news)
     assert message.thread_id == thread.id
-    [post] = await room.services.posts.for_article((await room.services.articles.by_url(
-        room.feeds.base + "/articles/t1")).id)  # type: ignore[union-attr]
-    assert (post.message_id, post.thread_id) == (message.id, thread.id)
+    post = await room.services.posts.by_message(message.id)
+    assert post is not None and post.thread_id == thread.id
     assert await room.services.threads.is_article_thread(thread.id)
 
     # Discord created the thread but the answer was lost (a crash, a dropped connection): adopt it.
-    emu.faults.fail(thread_route, status=400, times=1)
+    emu.faults.fail(thread_route, status=403, times=1)
     room.feeds.add("t2", "A story whose thread answer was lost")
     await room.publish_pass()
     second = emu.bot_messages(room.news)[-1]
     emu.create_thread(emu.world.bot_user, room.news, "A story whose thread answer was lost", message=second)
+    choices = await emu.autocomplete(room.admin, room.news, "feed resume", {"feed": ""}, "feed")
+    await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
     await room.publish_pass()
     assert len(emu.bot_messages(room.news)) == 2 and len(emu.threads(room.news)) == 2
     post2 = await room.services.posts.by_message(second.id)
     assert post2 is not None and post2.thread_id == second.thread_id
     assert await room.services.threads.is_article_thread(second.id)
+
+    # A thread Discord rejects as invalid would fail the same way forever: posted without one, queue goes on.
+    emu.faults.fail(thread_route, status=400, times=1)
+    room.feeds.add("t3", "A story whose thread is refused as invalid")
+    room.feeds.add("t4", "The story after it")
+    assert (await room.publish_pass())[0] == 2
+    assert len(emu.bot_messages(room.news)) == 4 and len(emu.threads(room.news)) == 3
 
 
 async def test_update_of_a_deleted_forum_post_does_not_stall_other_edits(newsroom: Newsroom) -> None:

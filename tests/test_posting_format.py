@@ -55,3 +55,11 @@ def test_author_and_footer_are_shown_as_written() -> None:
                             author="Jane_Doe (AP) *staff*")
     assert post.embed.author == "Jane_Doe (AP) *staff*"
     assert post.embed.footer == "The_Daily (Wire)"
+
+
+def test_thread_name_with_many_mentions_stays_within_100() -> None:
+    # Breaking mentions adds characters: the name must still fit Discord's 100 (else no thread at all).
+    for title in ("@everyone " * 20, "<@123> " * 40, "x" * 95 + " @here"):
+        name = thread_name_for(title)
+        assert 1 <= len(name) <= LIMITS["thread_name"], (title, len(name))
+        assert "@everyone" not in name and "<@123>" not in name and "@here" not in name

@@ -9,6 +9,7 @@ stops pings as well; this stops the rendering). Author and footer are shown lite
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,11 +79,11 @@ def _clean(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
-def fit_escaped(text: str, limit: int) -> str:
+def fit_escaped(text: str, limit: int, escape: Callable[[str], str] = escape_text) -> str:
     """Escape then truncate so that the escaped form fits (escaping adds characters)."""
     budget = limit
     while True:
-        escaped = escape_text(truncate_words(text, budget))
+        escaped = escape(truncate_words(text, budget))
         if len(escaped) <= limit or budget <= 1:
             return escaped[:limit]
         budget -= max(1, len(escaped) - limit)
@@ -113,7 +114,7 @@ class StoryPost:
 def thread_name_for(title: str) -> str:
     """Thread names are shown as-is (no markdown) and capped at 100 characters."""
     name = _clean(title) or "Discussion"
-    return escape_mentions(truncate_words(name, LIMITS["thread_name"]))
+    return fit_escaped(name, LIMITS["thread_name"], escape_mentions)
 
 
 def build_story_post(

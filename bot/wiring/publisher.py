@@ -199,9 +199,9 @@ class StoryPublisher:
                 content=story.content, embed=story_embed(story.embed), view=story_view(job.article.id),
                 nonce=post.nonce, allowed_mentions=_mentions(story)))
         thread = await self._open_thread(message, story) if mode != "plain" else None
-        # Only now is the post finished: if the thread failed, the reservation stays pending and the next
-        # pass finds the message again (nonce or history) and retries the thread, instead of leaving a story
-        # without its discussion for good.
+        # Only now is the post finished: if the thread failed (transiently, or for a missing permission), the
+        # reservation stays pending and the next pass finds the message again (nonce or history) and retries
+        # the thread, instead of leaving a story without its discussion for good.
         if thread is not None:
             await self._register_thread(job, thread)
         await self.services.posts.mark_posted(post.id, message_id=message.id,
@@ -211,11 +211,18 @@ class StoryPublisher:
         if thread is not None:
             await self._thread_created(job, thread)
 
-    async def _open_thread(self, message: discord.Message, story: StoryPost) -> discord.Thread:
+    async def _open_thread(self, message: discord.Message, story: StoryPost) -> discord.Thread | None:
+        """The story's thread. 429/5xx and a refused permission raise (the post stays pending and is retried
+        or the subscription marked failing); a request Discord rejects as invalid (400) would fail the same
+        way forever, so the story stays posted without a thread rather than holding up the channel."""
         try:
             return await _retrying(lambda: message.create_thread(name=story.thread_name,
                                                                  auto_archive_duration=10080))
         except discord.HTTPException as exc:
+            if exc.status == 400 and exc.code != THREAD_ALREADY_CREATED:
+                log.error("guild %s: Discord refused a thread for message %s (%r), posted without one: %s",
+                          message.guild and message.guild.id, message.id, story.thread_name, exc)
+                return None
             if exc.code != THREAD_ALREADY_CREATED:
                 raise
         # Created by an earlier attempt whose answer we never stored; a message's thread has its id.
