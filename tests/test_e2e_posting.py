@@ -226,3 +226,36 @@ async def test_forum_stories_with_the_same_title_each_get_a_post(newsroom: Newsr
     posts = room.emu.threads(room.forum)
     assert len(posts) == 2 and {p.name for p in posts} == {"Daily briefing"}
     assert await room.publish_pass() == (0, 0)
+
+
+async def test_a_story_discord_refuses_as_invalid_does_not_hold_up_the_channel(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await room.slash(room.admin, "settings set", {"admin_channel": room.admin_channel})
+    await subscribe(room)
+    send_route = f"POST /channels/{room.news.id}/messages"
+    emu.faults.fail(send_route, status=400, times=1)  # refused once: sent again without image and author
+    room.feeds.add("r1", "A story refused once")
+    assert (await room.publish_pass())[0] == 1
+    emu.faults.fail(send_route, status=400, times=2)  # refused whatever we do: skipped, admins told
+    room.feeds.add("r2", "A story Discord will not take")
+    room.feeds.add("r3", "The story after it")
+    assert (await room.publish_pass())[0] == 1
+    titles = [m.embeds[0]["title"] for m in emu.bot_messages(room.news)]
+    assert titles == ["A story refused once", "The story after it"]
+    [warning] = emu.bot_messages(room.admin_channel)
+    assert "/articles/r2" in warning.content and "skipped" in warning.content
+    assert await room.publish_pass() == (0, 0)
+
+
+async def test_stories_arriving_together_are_posted_oldest_first(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    await subscribe(room)
+    room.feeds.add("morning", "Morning story", published=1_764_000_000.0)
+    room.feeds.add("noon", "Noon story", published=1_764_010_000.0)
+    room.feeds.add("evening", "Evening story", published=1_764_020_000.0)  # feeds list newest first
+    assert (await room.publish_pass())[0] == 3
+    titles = [m.embeds[0]["title"] for m in room.emu.bot_messages(room.news)]
+    assert titles == ["Morning story", "Noon story", "Evening story"]  # the channel reads in order

@@ -368,3 +368,15 @@ async def test_a_shard_does_not_spin_on_another_shards_overdue_feed(world: World
     await runner
     assert cycles == 1  # then it sleeps: nothing of its own is due
     assert world.site.requests == 0 and other_shard_feed
+
+
+async def test_new_items_are_stored_in_reading_order_and_a_repeated_item_keeps_its_newest_listing(
+        world: World) -> None:
+    await world.subscribed_feed()
+    await world.cycle_later(0)  # baseline: First, Second
+    world.site.items = [(5, "Fifth"), (4, "Fourth (updated listing)"), (3, "Third"), (4, "Fourth (old listing)"),
+                        *world.site.items]
+    events = await world.cycle_later()
+    assert [e.article.title for e in events] == ["Third", "Fourth (updated listing)", "Fifth"]  # type: ignore[attr-defined]
+    ids = [e.article.id for e in events]  # type: ignore[attr-defined]
+    assert ids == sorted(ids)  # stored, hence announced and posted, oldest first

@@ -160,11 +160,12 @@ class FeedPoller:
             await self._articles.mark_seen(feed.id, parsed.items)
             status = "baseline"
         else:
-            outcomes = await self._articles.ingest(feed.id, parsed.items)
+            # Feeds list newest first. Store oldest first: storing queues the announcement (migration 0006)
+            # and the outbox posts in that order, so a channel reads in order; the events follow it too.
+            outcomes = await self._articles.ingest(feed.id, _oldest_first(parsed.items))
             if self._full_text:
                 outcomes = await self._add_full_text(outcomes)
-            # Feeds list newest first; announce oldest first so channels read in order.
-            for outcome in reversed(outcomes):
+            for outcome in outcomes:
                 if outcome.kind == "new":
                     events.append(NewArticle(feed.id, feed.url, parsed.title or feed.title, outcome.article,
                                              outcome.item))
@@ -226,6 +227,21 @@ class FeedPoller:
             reason = (stored.paused_reason if stored else None) or error
             return PollOutcome(feed.id, "paused", [FeedPaused(feed.id, feed.url, reason)], error)
         return PollOutcome(feed.id, "failed", [FeedFailing(feed.id, feed.url, error, count, next_at)], error)
+
+
+def _oldest_first(items: list[FeedItem]) -> list[FeedItem]:
+    """A feed's items (newest first) in reading order. An item listed twice (same guid or link) keeps its
+    first, newest, listing, as storing in the feed's order did."""
+    seen_guids: set[str] = set()
+    seen_urls: set[str] = set()
+    unique = []
+    for item in items:
+        if item.guid in seen_guids or item.url in seen_urls:
+            continue
+        seen_guids.add(item.guid)
+        seen_urls.add(item.url)
+        unique.append(item)
+    return unique[::-1]
 
 
 def _min_interval(max_age: int | None, ttl: int | None) -> int | None:

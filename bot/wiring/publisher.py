@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -39,6 +40,10 @@ FAILING_ANNOUNCE_AT = 3  # consecutive feed failures before admins hear about it
 
 class PermissionProblem(Exception):
     pass
+
+
+class RefusedStory(Exception):
+    """Discord rejects this story's post as invalid (400), even without its image and author."""
 
 
 class StoryPublisher:
@@ -140,6 +145,16 @@ class StoryPublisher:
             except discord.Forbidden as exc:
                 await self._failing(job, f"Discord refused the post ({exc.text or 'missing permission'}).")
                 return done
+            except RefusedStory as exc:
+                # This story can never be posted as it is; holding it would hold every later story too.
+                log.error("guild %s feed %s: Discord refused article %s (%s) in channel %s; skipped: %s",
+                          job.post.guild_id, job.article.feed_id, job.article.id, job.article.url,
+                          job.post.channel_id, exc)
+                await self.services.posts.release(job.post.id)
+                await self.tell_admin_channel(
+                    job.post.guild_id, f"⚠️ Discord refused the story <{job.article.url}> in <#{job.post.channel_id}> "
+                    f"({exc}); I skipped it and went on with the next ones.")
+                continue
             except discord.HTTPException as exc:
                 log.warning("guild %s feed %s: post of article %s to channel %s failed, will retry: %s",
                             job.post.guild_id, job.article.feed_id, job.article.id, job.post.channel_id, exc)
@@ -195,9 +210,9 @@ class StoryPublisher:
         message = await self._adopt_existing(channel, job)
         if message is None:
             # A retry of a send whose answer was lost gets the same message back (the nonce is enforced).
-            message = await _retrying(lambda: channel.send(
-                content=story.content, embed=story_embed(story.embed), view=story_view(job.article.id),
-                nonce=post.nonce, allowed_mentions=_mentions(story)))
+            message = await _refusable(story, lambda s: channel.send(
+                content=s.content, embed=story_embed(s.embed), view=story_view(job.article.id),
+                nonce=post.nonce, allowed_mentions=_mentions(s)))
         thread = await self._open_thread(message, story) if mode != "plain" else None
         # Only now is the post finished: if the thread failed (transiently, or for a missing permission), the
         # reservation stays pending and the next pass finds the message again (nonce or history) and retries
@@ -255,9 +270,9 @@ class StoryPublisher:
                 f"that forum requires a tag on each post and has none named after the feed "
                 f"(\"{escape_text(feed_title) or 'the feed has no title'}\"). Add a tag with that name, "
                 "or turn off Require Tags for the forum.")
-        created = await _retrying(lambda: forum.create_thread(
-            name=story.thread_name, content=story.content, embed=story_embed(story.embed),
-            view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(story)))
+        created = await _refusable(story, lambda s: forum.create_thread(
+            name=s.thread_name, content=s.content, embed=story_embed(s.embed),
+            view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(s)))
         await self._register_thread(job, created.thread)
         await self.services.posts.mark_posted(job.post.id, message_id=created.message.id,
                                               thread_id=created.thread.id, content_hash=job.article.content_hash)
@@ -347,6 +362,24 @@ def _check_permissions(channel: discord.TextChannel, *, thread: bool) -> None:
         missing.append("Create Public Threads")
     if missing:
         raise PermissionProblem(f"I am missing {', '.join(missing)} in <#{channel.id}>.")
+
+
+async def _refusable(story: StoryPost, send: Callable[[StoryPost], Awaitable[T]]) -> T:
+    """Send `story`; if Discord rejects it as invalid (400: an image or author URL it will not take, a limit
+    we did not know), once more without the optional parts, then give up with RefusedStory."""
+    try:
+        return await _retrying(lambda: send(story))
+    except discord.HTTPException as exc:
+        if exc.status != 400:
+            raise
+        log.warning("Discord refused a story post (%s); trying it without image and author", exc)
+    bare = dataclasses.replace(story, embed=dataclasses.replace(story.embed, image_url=None, author=None))
+    try:
+        return await _retrying(lambda: send(bare))
+    except discord.HTTPException as exc:
+        if exc.status != 400:
+            raise
+        raise RefusedStory(exc.text or str(exc)) from None
 
 
 async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
