@@ -96,7 +96,7 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
         "/comments tree",
         "/nonsense",
         "react 999 👍",
-        "go 1",
+        "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
         "as alice",
         "This thread is locked, so this is refused.",
     ]) + "\n"                                    # then end of input: the sandbox finishes cleanly
@@ -104,7 +104,7 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr + out[-3000:]
     session = out.split("Walkthrough done", 1)[1]
-    assert "You are alice, in #news › 🧵 Riverside council" in session
+    assert "You are alice, in #news › 🧵 Grid operator" in session  # the oldest story is posted first
     assert "(locked)" in session
     assert "[20] alice: Night buses are great news for nurses." in session
     assert "[21] bob, replying to [20]: Agreed, my sister works nights" in session
