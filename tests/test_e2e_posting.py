@@ -259,3 +259,25 @@ async def test_stories_arriving_together_are_posted_oldest_first(newsroom: Newsr
     assert (await room.publish_pass())[0] == 3
     titles = [m.embeds[0]["title"] for m in room.emu.bot_messages(room.news)]
     assert titles == ["Morning story", "Noon story", "Evening story"]  # the channel reads in order
+
+
+async def test_pausing_drops_what_was_waiting_so_resume_brings_new_stories_only(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await subscribe(room)
+    emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.SEND_MESSAGES))})
+    room.feeds.add("w1", "A story that waited while blocked")
+    room.feeds.add("w2", "Another story that waited")
+    assert (await room.publish_pass())[0] == 0
+    choices = await emu.autocomplete(room.admin, room.news, "feed pause", {"feed": ""}, "feed")
+    rec = await room.slash(room.admin, "feed pause", {"feed": choices[0]["value"]})
+    assert "new stories only" in rec.content
+    emu.set_overwrites(room.news, {})
+    await room.slash(room.admin, "feed edit", {"feed": choices[0]["value"], "summary": False})  # clears failing
+    assert (await room.publish_pass())[0] == 0  # paused: nothing is posted
+    await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
+    assert (await room.publish_pass())[0] == 0  # as promised: no backlog after a pause
+    room.feeds.add("w3", "A story after resuming")
+    assert (await room.publish_pass())[0] == 1
+    assert [m.embeds[0]["title"] for m in emu.bot_messages(room.news)] == ["A story after resuming"]

@@ -66,7 +66,8 @@ class PostingOutbox:
         return matches_filters(sub.include_filter, sub.exclude_filter, article.title, article.excerpt or "")
 
     async def pending_posts(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
-        """Reserved posts not yet sent, oldest first, skipping subscriptions marked failing."""
+        """Reserved posts not yet sent, oldest first, skipping subscriptions marked failing (they wait) and
+        releasing those of removed or paused subscriptions."""
         jobs = []
         for post in await self._posts.unfinished():
             if guild_ids is not None and post.guild_id not in guild_ids:
@@ -74,8 +75,10 @@ class PostingOutbox:
             job = await self._job(post)
             if job is None:
                 continue
-            if job.subscription is None:
-                await self._posts.release(post.id)  # the channel stopped following the feed meanwhile
+            if job.subscription is None or job.subscription.paused:
+                # The channel stopped following the feed, or paused it ("resume picks up with new stories
+                # only"): what was waiting is not posted.
+                await self._posts.release(post.id)
             elif not job.subscription.failing_reason:
                 jobs.append(job)
         return jobs
