@@ -90,6 +90,7 @@ async def test_forum_mode_creates_tagged_posts(newsroom: Newsroom) -> None:
     assert (await room.publish_pass())[0] == 1
     [post] = room.emu.threads(room.forum)
     assert post.name == "A forum story"
+    assert post.applied_tags == [room.emu.tag_id(room.forum, "Loopback News")]  # tagged by its feed
 
 
 async def test_commands_are_gated_for_members_without_permission(newsroom: Newsroom) -> None:
