@@ -154,6 +154,12 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         channel = self.bot.get_channel(channel_id) if channel_id else None
         if not isinstance(channel, discord.Thread):
             raise UserFacingError("I cannot find that message's thread; paste the full message link.")
+        # The link may point anywhere the bot is; the command's permission check only covered the channel
+        # it was run in. Check the target thread itself: this server, and Manage Messages there.
+        if channel.guild.id != interaction.guild_id:
+            raise UserFacingError("That message is not in this server.")
+        if not isinstance(interaction.user, discord.Member) or not channel.permissions_for(interaction.user).manage_messages:
+            raise UserFacingError("You need Manage Messages in that thread to remove its comments.")
         await interaction.response.defer(ephemeral=True)
         await self._remove(interaction, channel.get_partial_message(int(match["message"])), reason)
         await interaction.followup.send("Comment removed.", ephemeral=True)

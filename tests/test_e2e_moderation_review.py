@@ -1,0 +1,56 @@
+"""Moderation defects found in review, end to end: who may remove what, stale mute expiries, the names
+actions are logged under, and what /mod purge does with input it cannot read."""
+
+from __future__ import annotations
+
+from bot.sandbox import Perm
+from tests.comments_support import db_rows, eventually, story_thread
+from tests.emulator_fixtures import E2E_MARKS
+from tests.newsdesk_harness import Newsroom, newsroom
+
+pytestmark = E2E_MARKS
+__all__ = ["newsroom"]
+
+
+async def _recorded(room: Newsroom, message_id: int) -> bool:
+    return bool(await db_rows(room, "SELECT 1 FROM comments WHERE message_id = ?", (message_id,)))
+
+
+async def test_remove_is_checked_against_the_target_threads_guild_and_permissions(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    # Another server the bot is in, where our moderator is nobody.
+    other_owner = emu.create_user("other-owner")
+    other = emu.create_guild("Elsewhere", owner=other_owner)
+    emu.add_member(other, other_owner)
+    elsewhere = emu.create_channel(other, "news")
+    # A member of our server with Manage Messages only in #mod-log (a channel overwrite), whom an admin
+    # let use /mod remove there.
+    helper = emu.create_user("helper")
+    emu.add_member(room.guild, helper)
+    emu.set_overwrites(room.modlog, {helper: (int(Perm.MANAGE_MESSAGES), 0)})
+    emu.allow_command(room.guild, "mod", helper)
+    await room.start()
+    thread, _ = await story_thread(room)
+    assert room.services is not None
+    foreign = emu.create_thread(other_owner, elsewhere, "Their story")
+    await room.services.threads.register(thread_id=foreign.id, guild_id=other.id, parent_channel_id=elsewhere.id,
+                                         article_id=None, name="Their story")
+    room.services.recorder.track_thread(foreign.id, None)
+    theirs = emu.send(other_owner, foreign, "a comment in another server")
+    ours = emu.send(room.alice, thread, "a comment here")
+    await eventually(room, lambda: _recorded(room, theirs.id), what="foreign comment recorded")
+    await eventually(room, lambda: _recorded(room, ours.id), what="comment recorded")
+
+    link = f"https://discord.com/channels/{other.id}/{foreign.id}/{theirs.id}"
+    rec = await room.slash(room.moderator, "mod remove", {"message": link, "reason": "cross-server"},
+                           channel=room.news)
+    assert not theirs.deleted, "a moderator of one server removed a comment in another"
+    assert "this server" in rec.content, rec.content
+
+    link = f"https://discord.com/channels/{room.guild.id}/{thread.id}/{ours.id}"
+    rec = await room.slash(helper, "mod remove", {"message": link, "reason": "not mine to remove"},
+                           channel=room.modlog)
+    assert not ours.deleted, "Manage Messages in another channel was enough to remove a comment"
+    assert "Manage Messages" in rec.content, rec.content
+    assert not await db_rows(room, "SELECT 1 FROM moderation_actions WHERE action = 'remove'")
