@@ -252,8 +252,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     async def _mute_expired(self, timer: Timer) -> None:
         guild_id, user_id = timer.payload["guild_id"], timer.payload["user_id"]
-        if await self.services.moderation.unmute(guild_id=guild_id, user_id=user_id, moderator_id=None,
-                                                 reason="mute expired"):
+        if await self.services.moderation.expire_mute(guild_id=guild_id, user_id=user_id):
             await self._modlog(guild_id, f"<@{user_id}>'s mute expired")
 
     async def _auto_close(self, timer: Timer) -> None:

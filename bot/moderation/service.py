@@ -100,16 +100,32 @@ class ModerationService:
         assert mute is not None
         return mute
 
-    async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int | None, reason: str | None) -> bool:
-        """Lift a mute; `moderator_id=None` means it expired (logged as done by the bot, id 0)."""
+    async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int, reason: str | None) -> bool:
+        """A moderator lifts a mute. False if the user was not muted."""
         existed = await self._moderation.unmute(guild_id, user_id)
         self._recorder.clear_mute(guild_id, user_id)
         await self._timers.cancel_key(f"mute:{guild_id}:{user_id}")
         if existed:
-            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id or 0,
-                                       action="unmute" if moderator_id else "mute_expired",
+            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action="unmute",
                                        target_user_id=user_id, reason=reason)
         return existed
+
+    async def expire_mute(self, *, guild_id: int, user_id: int, now: float | None = None) -> bool:
+        """A mute's expiry timer fired: lift the mute if it is over (logged as done by the bot, id 0).
+
+        The timer may be stale: the runner reads due timers in a batch, and a moderator may have muted
+        the user again (longer, same timer key) meanwhile. That newer mute, its cache entry and its timer
+        stay; only a mute whose own end has passed is lifted."""
+        now = time.time() if now is None else now
+        if not await self._moderation.unmute_expired(guild_id, user_id, now):
+            return False
+        self._recorder.clear_mute(guild_id, user_id)
+        timer = await self._timers.get_key(f"mute:{guild_id}:{user_id}")
+        if timer is not None and timer.due_at <= now:
+            await self._timers.cancel(timer.id)
+        await self._moderation.log(guild_id=guild_id, moderator_id=0, action="mute_expired",
+                                   target_user_id=user_id, reason="mute expired")
+        return True
 
     # --- filters ---------------------------------------------------------------------------------
 
