@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.moderation import actions
 from bot.moderation.rules import format_duration, parse_duration
 from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
 from bot.posting.format import escape_mentions, truncate_words
@@ -82,48 +83,66 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             except discord.HTTPException as exc:
                 log.warning("guild %s: cannot write to mod-log channel %s: %s", guild_id, settings.modlog_channel_id, exc)
 
+    async def _article_id(self, value: str | None) -> int | None:
+        """An `article` option: an article id or its link; None when not given. Anything else is refused,
+        so a typo never widens a purge to every article."""
+        if not value or not value.strip():
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return int(value)
+        found = await self.services.articles.by_url(value)
+        if found is None:
+            raise UserFacingError(f"{escape_mentions(truncate_words(value, 100))!r} is not an article: "
+                                  "give its id (see /comments tree) or its link.")
+        return found.id
+
     # --- thread state ----------------------------------------------------------------------------
 
-    async def _set_thread(self, interaction: discord.Interaction, action: str, reason: str | None,
-                          **edit: Any) -> None:
+    async def _set_thread(self, interaction: discord.Interaction, action: str, reason: str | None, *,
+                          done: str, details: dict[str, Any] | None = None, **edit: Any) -> None:
+        """Change the thread on Discord, store its state, log `action` (a name from bot.moderation.actions);
+        `done` is how the mod-log and the moderator's answer say it ("locked", "set slowmode to 30s in")."""
         thread = await self._article_thread(interaction)
         await interaction.response.defer(ephemeral=True)
         await thread.edit(**edit, reason=reason)
         await self.services.threads.record_state(thread.id, locked=edit.get("locked"), archived=edit.get("archived"),
                                                  slowmode_seconds=edit.get("slowmode_delay"))
-        await self._record(interaction, action, reason=reason, summary=f"{action} {thread.mention}",
-                           target_thread_id=thread.id)
-        await interaction.followup.send(f"Done: {action} {thread.mention}.", ephemeral=True)
+        await self._record(interaction, action, reason=reason, summary=f"{done} {thread.mention}",
+                           target_thread_id=thread.id, details=details)
+        await interaction.followup.send(f"Done: {done} {thread.mention}.", ephemeral=True)
 
     @app_commands.command(name="lock", description="Lock this article thread (only moderators can write)")
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def lock(self, interaction: discord.Interaction, reason: str | None = None) -> None:
-        await self._set_thread(interaction, "locked", reason, locked=True)
+        await self._set_thread(interaction, actions.LOCK, reason, done="locked", locked=True)
 
     @app_commands.command(name="unlock", description="Unlock this article thread")
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def unlock(self, interaction: discord.Interaction, reason: str | None = None) -> None:
-        await self._set_thread(interaction, "unlocked", reason, locked=False)
+        await self._set_thread(interaction, actions.UNLOCK, reason, done="unlocked", locked=False)
 
     @app_commands.command(name="close", description="Close this article thread (archive and lock)")
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def close(self, interaction: discord.Interaction, reason: str | None = None) -> None:
-        await self._set_thread(interaction, "closed", reason, locked=True, archived=True)
+        await self._set_thread(interaction, actions.CLOSE, reason, done="closed", locked=True, archived=True)
 
     @app_commands.command(name="reopen", description="Reopen a closed article thread")
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def reopen(self, interaction: discord.Interaction, reason: str | None = None) -> None:
-        await self._set_thread(interaction, "reopened", reason, archived=False, locked=False)
+        await self._set_thread(interaction, actions.REOPEN, reason, done="reopened", archived=False, locked=False)
 
     @app_commands.command(name="slowmode", description="Set this thread's slowmode (0 turns it off)")
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def slowmode(self, interaction: discord.Interaction, seconds: app_commands.Range[int, 0, 21600]) -> None:
-        await self._set_thread(interaction, f"slowmode {seconds}s", None, slowmode_delay=seconds)
+        done = f"set slowmode to {format_duration(seconds)} in" if seconds else "turned slowmode off in"
+        await self._set_thread(interaction, actions.SLOWMODE, None, done=done, details={"seconds": seconds},
+                               slowmode_delay=seconds)
 
     # --- removing comments -----------------------------------------------------------------------
 
@@ -188,7 +207,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             since_ts = time.time() - parse_duration(since) if since else None
         except ValueError as exc:
             raise UserFacingError(str(exc)) from None
-        article_id = int(article) if article and article.isdigit() else None
+        article_id = await self._article_id(article)
         plan = await self.services.moderation.plan_purge(interaction.guild_id, user.id, article_id=article_id,
                                                          since=since_ts)
         if not plan.count:
@@ -198,7 +217,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
         async def confirmed(confirm: discord.Interaction) -> None:
             await confirm.response.edit_message(content=f"Removing {plan.count} comments…", view=None)
-            removed = 0
             by_thread: dict[int, list[int]] = {}
             for c in plan.comments:
                 by_thread.setdefault(c.thread_id, []).append(c.message_id)
@@ -207,10 +225,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
                 if isinstance(channel, discord.Thread):
                     for start in range(0, len(ids), 100):
                         await _delete_many(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
-                for mid in ids:
-                    await self.services.moderation.removed(guild_id=plan.guild_id, moderator_id=confirm.user.id,
-                                                           message_id=mid, reason="purge", thread_id=thread_id)
-                    removed += 1
+            removed = await self.services.moderation.purged(plan, moderator_id=confirm.user.id)
             await self._modlog(plan.guild_id, f"{confirm.user.mention} purged {removed} comments by {user.mention}")
             await confirm.edit_original_response(content=f"Removed {removed} comments by {user.mention}.")
 
@@ -267,8 +282,9 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             await channel.edit(archived=True, locked=True, reason="auto-close")
             await self.services.threads.record_state(thread_id, archived=True, locked=True)
             await self.services.moderation.log(guild_id=timer.payload["guild_id"], moderator_id=0,
-                                               action="auto_close", target_thread_id=thread_id,
-                                               article_id=self.services.recorder.article_for(thread_id))
+                                               action=actions.CLOSE, target_thread_id=thread_id,
+                                               article_id=self.services.recorder.article_for(thread_id),
+                                               reason="auto-close", details={"automatic": True})
             await self._modlog(timer.payload["guild_id"], f"{channel.mention} was closed automatically")
 
     # --- filters and the review queue ------------------------------------------------------------
@@ -323,19 +339,19 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     async def log_(self, interaction: discord.Interaction, user: discord.User | None = None,
                    article: str | None = None) -> None:
         assert interaction.guild_id is not None
-        actions = await self.services.moderation_store.actions(
-            interaction.guild_id, user_id=user.id if user else None,
-            article_id=int(article) if article and article.isdigit() else None, limit=20)
-        if not actions:
+        logged = await self.services.moderation_store.actions(
+            interaction.guild_id, user_id=user.id if user else None, article_id=await self._article_id(article),
+            limit=20)
+        if not logged:
             await interaction.response.send_message("No moderation actions recorded.", ephemeral=True)
             return
         lines = []
-        for a in actions:
-            target = f" <@{a.target_user_id}>" if a.target_user_id else (
-                f" <#{a.target_thread_id}>" if a.target_thread_id else "")
+        for a in logged:
+            what = actions.describe(a)
             by = "Newsdesk" if a.moderator_id in (0, getattr(self.bot.user, "id", 0)) else f"<@{a.moderator_id}>"
             lines.append(f"{discord.utils.format_dt(datetime.fromtimestamp(a.created_at, tz=UTC), 'R')} "
-                         f"{by} **{a.action}**{target}" + (f" — {escape_mentions(a.reason)}" if a.reason else ""))
+                         f"{by} **{a.action}**" + (f" {what}" if what else "")
+                         + (f" — {escape_mentions(a.reason)}" if a.reason else ""))
         await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
 
 
@@ -374,8 +390,12 @@ class _ReviewView(discord.ui.View):
     @discord.ui.button(label="Approve", style=discord.ButtonStyle.success)
     async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         assert interaction.guild_id is not None
-        await self.cog.services.moderation.approve(guild_id=interaction.guild_id, message_id=self.message_id,
-                                                   moderator_id=interaction.user.id)
+        if not await self.cog.services.moderation.approve(guild_id=interaction.guild_id, message_id=self.message_id,
+                                                          moderator_id=interaction.user.id):
+            await interaction.response.edit_message(
+                content="That comment is no longer waiting for review (removed, deleted or already approved).",
+                view=None)
+            return
         await interaction.response.edit_message(content="Approved: the comment stays.", view=None)
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)

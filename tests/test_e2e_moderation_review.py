@@ -54,3 +54,47 @@ async def test_remove_is_checked_against_the_target_threads_guild_and_permission
     assert not ours.deleted, "Manage Messages in another channel was enough to remove a comment"
     assert "Manage Messages" in rec.content, rec.content
     assert not await db_rows(room, "SELECT 1 FROM moderation_actions WHERE action = 'remove'")
+
+
+async def test_actions_are_logged_under_their_names_and_mod_log_reads_well(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, _ = await story_thread(room)
+    for command in ("lock", "unlock", "close", "reopen"):
+        await room.slash(room.moderator, f"mod {command}", {"reason": f"{command} test"}, channel=thread)
+    await room.slash(room.moderator, "mod slowmode", {"seconds": 90}, channel=thread)
+    await room.slash(room.moderator, "mod slowmode", {"seconds": 0}, channel=thread)
+    await room.slash(room.moderator, "mod filter add", {"pattern": "spoiler", "action": "flag"}, channel=thread)
+    await room.slash(room.moderator, "mod mute", {"user": room.alice, "duration": "2h", "reason": "heated"})
+    await room.slash(room.moderator, "mod unmute", {"user": room.alice})
+    spam = [emu.send(room.bob, thread, f"buy now {n}") for n in range(3)]
+    await eventually(room, lambda: _recorded(room, spam[-1].id), what="spam recorded")
+
+    # An article that is not an id must not widen a purge to every article.
+    rec = await room.slash(room.moderator, "mod purge", {"user": room.bob, "article": "transit"}, channel=thread)
+    assert "article" in rec.content and rec.original is not None and not rec.original.components, rec.content
+    rec = await room.slash(room.moderator, "mod purge", {"user": room.bob}, channel=thread)
+    done = await emu.press_button(room.moderator, rec.original, label="Remove 3")  # type: ignore[arg-type]
+    await emu.wait_for(lambda: "Removed 3" in (done.original.content if done.original else ""), 10,
+                       what="purge result")
+
+    logged = await db_rows(room, "SELECT action, details, target_user_id FROM moderation_actions ORDER BY id")
+    names = [a["action"] for a in logged]
+    assert names == ["lock", "unlock", "close", "reopen", "slowmode", "slowmode", "filter_add", "mute", "unmute",
+                     "purge"], names
+    assert [a["details"] for a in logged[4:6]] == ['{"seconds": 90}', '{"seconds": 0}']
+    assert '"pattern": "spoiler"' in logged[6]["details"]
+    purge = logged[-1]
+    assert purge["target_user_id"] == room.bob.id and '"count": 3' in purge["details"]
+    assert {r["status"] for r in await db_rows(room, "SELECT status FROM comments WHERE author_id = ?",
+                                               (room.bob.id,))} == {"removed"}
+
+    text = (await room.slash(room.moderator, "mod log")).content
+    lines = text.splitlines()
+    assert len(lines) == 10, text
+    assert "**purge** 3 comments by <@" in lines[0], lines[0]
+    assert "**mute** <@" in lines[2] and " until <t:" in lines[2] and "heated" in lines[2], lines[2]
+    assert "**filter_add** `spoiler` → flag" in lines[3], lines[3]
+    assert f"**slowmode** off in <#{thread.id}>" in lines[4] and f"**slowmode** 1m30s in <#{thread.id}>" in lines[5]
+    assert f"**lock** <#{thread.id}> — lock test" in lines[9], lines[9]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.comments.recorder import Verdict
+from bot.storage.moderation import ModerationStore
 from tests.test_comments_domain import GUILD, Env, env, msg
 
 __all__ = ["env"]
@@ -23,3 +24,20 @@ async def test_a_stale_expiry_does_not_lift_a_newer_mute(env: Env) -> None:
     assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, now=time.time() + 3601)
     assert (await env.recorder.on_message(msg(1002))).verdict is Verdict.RECORDED
     assert await env.timers.get_key(f"mute:{GUILD}:7") is None
+
+
+async def test_approving_a_comment_removed_meanwhile_keeps_it_removed(env: Env) -> None:
+    # A review card stays open for minutes; another moderator may remove the comment in between.
+    await env.moderation.add_filter(guild_id=GUILD, pattern="spoiler", is_regex=False, action="flag", moderator_id=9)
+    assert (await env.recorder.on_message(msg(1001, content="spoiler: he dies"))).verdict is Verdict.FLAGGED
+    await env.moderation.removed(guild_id=GUILD, moderator_id=10, message_id=1001, reason="spoiler")
+    assert not await env.moderation.approve(guild_id=GUILD, message_id=1001, moderator_id=9)
+    comment = await env.comments.get(1001)
+    assert comment is not None and comment.status == "removed"
+    assert "approve" not in [a.action for a in await ModerationStore(env.db).actions(GUILD)]
+    # A flagged one is approved, and the log says whose comment it was.
+    await env.recorder.on_message(msg(1002, author=8, content="spoiler alert"))
+    assert await env.moderation.approve(guild_id=GUILD, message_id=1002, moderator_id=9)
+    approved = (await ModerationStore(env.db).actions(GUILD))[0]
+    assert (approved.action, approved.target_user_id) == ("approve", 8)
+    assert not await env.moderation.approve(guild_id=GUILD, message_id=1002, moderator_id=9)

@@ -156,8 +156,15 @@ class CommentStore:
     def submit_status(self, message_id: int, status: str) -> None:
         self._writer.submit([("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))])
 
-    async def set_status(self, message_id: int, status: str) -> None:
-        await self._writer.write([("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))])
+    async def set_status(self, message_id: int, status: str, *, only_if: str | None = None) -> None:
+        """Set a comment's status; with `only_if`, only while it has that status."""
+        statement: Statement
+        if only_if is None:
+            statement = ("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))
+        else:
+            statement = ("UPDATE comments SET status = ? WHERE message_id = ? AND status = ?",
+                         (status, message_id, only_if))
+        await self._writer.write([statement])
 
     async def flush(self) -> None:
         await self._writer.flush()
