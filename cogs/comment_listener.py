@@ -413,6 +413,8 @@ class CommentListener(commands.Cog):
                 continue
             users = {u.id async for u in reaction.users(limit=None) if not u.bot}
             for user_id in users - mine:
+                if self.recorder.is_forgotten(message.guild.id, user_id):
+                    continue  # asked to be forgotten; Discord cannot say whether this reaction came later
                 await self.services.reactions.add(guild_id=message.guild.id, channel_id=message.channel.id,
                                                   message_id=message.id, user_id=user_id, emoji=emoji, at=now)
             for user_id in mine - users:

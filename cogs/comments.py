@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -105,6 +106,8 @@ class CommentsCog(commands.Cog):
 
         async def confirmed(confirm_interaction: discord.Interaction) -> None:
             await self.services.recorder.flush()
+            # First the recorder, so a backfill running meanwhile cannot store their old messages again.
+            self.services.recorder.forget(user_id, None, time.time())
             deleted = await forget_user(self.services.db, user_id=user_id)
             await confirm_interaction.response.edit_message(
                 content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "

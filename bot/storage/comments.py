@@ -199,6 +199,13 @@ class CommentStore:
         )
         return [dict(r) for r in rows]
 
+    async def forgotten_users(self) -> dict[tuple[int, int | None], float]:
+        """Forget-me requests as {(user fingerprint, guild id or None for all guilds): latest request time}."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, guild_id, MAX(created_at) FROM privacy_requests WHERE kind = 'forget-me'"
+            " GROUP BY user_id, guild_id")
+        return {(r[0], r[1]): r[2] for r in rows}
+
     async def purge_deleted_text(self, older_than: float) -> int:
         """Blank the text of comments deleted before `older_than` (the retention window)."""
         count = await self._db.execute_rowcount(

@@ -1,0 +1,49 @@
+"""Comment recording defects found in review, end to end."""
+
+from __future__ import annotations
+
+from tests.comments_support import db_rows, eventually, story_thread
+from tests.emulator_fixtures import E2E_MARKS
+from tests.newsdesk_harness import Newsroom, newsroom
+
+pytestmark = E2E_MARKS
+__all__ = ["newsroom"]
+
+
+async def _alice_rows(room: Newsroom) -> list[dict]:  # type: ignore[type-arg]
+    return [*await db_rows(room, "SELECT message_id, content FROM comments WHERE author_id = ?", (room.alice.id,)),
+            *await db_rows(room, "SELECT message_id, emoji FROM reactions WHERE user_id = ?", (room.alice.id,))]
+
+
+async def test_forget_me_is_not_undone_by_a_backfill_or_a_later_edit(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, post = await story_thread(room)
+    said = emu.send(room.alice, thread, "my opinion, which I later regret")
+    reply = emu.send(room.bob, thread, "a reply to alice", reply_to=said)
+    emu.react(room.alice, reply, "👍")
+    emu.react(room.alice, post, "🎉")
+    await eventually(room, lambda: db_rows(room, "SELECT 1 FROM reactions WHERE user_id = ? AND emoji = '🎉'",
+                                           (room.alice.id,)), what="alice's data recorded")
+    rec = await room.slash(room.alice, "privacy forget-me", channel=thread)
+    done = await emu.press_button(room.alice, rec.original, label="Delete my data")  # type: ignore[arg-type]
+    assert "Done:" in done.original.content  # type: ignore[union-attr]
+    assert await _alice_rows(room) == []
+
+    # Her messages and reactions are still on Discord; catching up after a restart must not store them again.
+    await room.restart()
+    assert room.bot is not None
+    listener = room.bot.get_cog("CommentListener")
+    await listener.backfill()  # type: ignore[union-attr]
+    assert await _alice_rows(room) == [], "forget-me was undone by the backfill"
+    # An edit of a message written before the request does not bring it back either.
+    emu.edit(room.alice, said, "my opinion, edited")
+    fresh = emu.send(room.alice, thread, "a new comment, after the request")
+    await eventually(room, lambda: db_rows(room, "SELECT 1 FROM comments WHERE message_id = ?", (fresh.id,)),
+                     what="the new comment")
+    assert [r["message_id"] for r in await _alice_rows(room)] == [fresh.id]
+    # What she does from now on is recorded as usual.
+    emu.react(room.alice, reply, "❤️")
+    await eventually(room, lambda: db_rows(room, "SELECT 1 FROM reactions WHERE user_id = ?", (room.alice.id,)),
+                     what="a new reaction")
