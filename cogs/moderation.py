@@ -83,6 +83,16 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             except discord.HTTPException as exc:
                 log.warning("guild %s: cannot write to mod-log channel %s: %s", guild_id, settings.modlog_channel_id, exc)
 
+    async def _thread(self, thread_id: int) -> discord.Thread | None:
+        """A thread by id, also a closed one: discord.py drops archived threads from its cache."""
+        channel = self.bot.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(thread_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, discord.Thread) else None
+
     async def _article_id(self, value: str | None) -> int | None:
         """An `article` option: an article id or its link; None when not given. Anything else is refused,
         so a typo never widens a purge to every article."""
@@ -170,8 +180,8 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         if match is None:
             raise UserFacingError("Give a message link (Copy Message Link) or a message id.")
         channel_id = int(match["channel"]) if match["channel"] else interaction.channel_id
-        channel = self.bot.get_channel(channel_id) if channel_id else None
-        if not isinstance(channel, discord.Thread):
+        channel = await self._thread(channel_id) if channel_id else None
+        if channel is None:
             raise UserFacingError("I cannot find that message's thread; paste the full message link.")
         # The link may point anywhere the bot is; the command's permission check only covered the channel
         # it was run in. Check the target thread itself: this server, and Manage Messages there.
@@ -221,8 +231,8 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             for c in plan.comments:
                 by_thread.setdefault(c.thread_id, []).append(c.message_id)
             for thread_id, ids in by_thread.items():
-                channel = self.bot.get_channel(thread_id)
-                if isinstance(channel, discord.Thread):
+                channel = await self._thread(thread_id)
+                if channel is not None:  # else the thread is gone, and its messages with it
                     for start in range(0, len(ids), 100):
                         await _delete_many(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
             removed = await self.services.moderation.purged(plan, moderator_id=confirm.user.id)
@@ -272,13 +282,8 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     async def _auto_close(self, timer: Timer) -> None:
         thread_id = timer.payload["thread_id"]
-        channel = self.bot.get_channel(thread_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(thread_id)
-            except discord.NotFound:
-                return
-        if isinstance(channel, discord.Thread) and not (channel.archived and channel.locked):
+        channel = await self._thread(thread_id)
+        if channel is not None and not (channel.archived and channel.locked):
             await channel.edit(archived=True, locked=True, reason="auto-close")
             await self.services.threads.record_state(thread_id, archived=True, locked=True)
             await self.services.moderation.log(guild_id=timer.payload["guild_id"], moderator_id=0,
@@ -400,8 +405,8 @@ class _ReviewView(discord.ui.View):
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
     async def remove(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        channel = self.cog.bot.get_channel(self.thread_id)
-        if not isinstance(channel, discord.Thread):
+        channel = await self.cog._thread(self.thread_id)
+        if channel is None:
             await interaction.response.edit_message(content="That thread is gone.", view=None)
             return
         await interaction.response.edit_message(content="Removing…", view=None)

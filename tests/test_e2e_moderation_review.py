@@ -98,3 +98,30 @@ async def test_actions_are_logged_under_their_names_and_mod_log_reads_well(newsr
     assert "**filter_add** `spoiler` → flag" in lines[3], lines[3]
     assert f"**slowmode** off in <#{thread.id}>" in lines[4] and f"**slowmode** 1m30s in <#{thread.id}>" in lines[5]
     assert f"**lock** <#{thread.id}> — lock test" in lines[9], lines[9]
+
+
+async def test_purge_and_review_reach_comments_in_closed_threads(newsroom: Newsroom) -> None:
+    # discord.py drops archived threads from its cache: a closed (or auto-closed) thread is not found by
+    # get_channel, yet its comments are still on Discord.
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await room.slash(room.moderator, "mod filter add", {"pattern": "crypto", "action": "flag"})
+    thread, _ = await story_thread(room)
+    spam = [emu.send(room.bob, thread, f"buy now {n}") for n in range(2)]
+    flagged = emu.send(room.alice, thread, "crypto is great")
+    await eventually(room, lambda: _recorded(room, flagged.id), what="comments recorded")
+    await room.slash(room.moderator, "mod close", channel=thread)
+    assert thread.archived
+
+    rec = await room.slash(room.moderator, "mod purge", {"user": room.bob}, channel=room.news)
+    done = await emu.press_button(room.moderator, rec.original, label="Remove 2")  # type: ignore[arg-type]
+    await emu.wait_for(lambda: "Removed 2" in (done.original.content if done.original else ""), 10,
+                       what="purge result")
+    assert all(m.deleted for m in spam), "the purge marked comments removed that are still on Discord"
+
+    queue = await room.slash(room.moderator, "mod queue", channel=room.news)
+    removed = await emu.press_button(room.moderator, queue.original, label="Remove")  # type: ignore[arg-type]
+    await emu.wait_for(lambda: "Removed." in (removed.original.content if removed.original else ""), 10,
+                       what="the review card's answer")
+    assert flagged.deleted
