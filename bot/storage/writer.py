@@ -312,7 +312,8 @@ def _run_grouped(conn: sqlite3.Connection, statements: Sequence[Statement]) -> N
             else:
                 conn.executemany(sql, [p for _, p in statements[i:j]])
             i = j
+        conn.execute("COMMIT")  # inside: a COMMIT can fail too (deferred constraints, busy, I/O)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # a failed COMMIT may leave it open, or SQLite may have rolled back already
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
