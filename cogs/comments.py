@@ -96,6 +96,12 @@ class CommentsCog(commands.Cog):
             await self._resolve_article(interaction, article) if article else None)
         await self.services.recorder.flush()
         data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
+        limit = interaction.guild.filesize_limit if interaction.guild is not None else 10 * 1024 * 1024
+        if len(data) > limit:  # Discord would refuse the upload with a bare 413
+            raise UserFacingError(
+                f"The export is {len(data) / 1e6:.1f} MB, over this server's upload limit ({limit / 1e6:.0f} MB). "
+                + ("Export one article at a time (`article:`), or run" if article_id is None else "Run")
+                + f" `newsdesk export --guild {interaction.guild_id}` on the bot's host.")
         name = f"comments-{interaction.guild_id}-{article_id or 'all'}.{format}"
         await interaction.followup.send(f"Export ready ({len(data):,} bytes).",
                                         file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)

@@ -47,3 +47,22 @@ async def test_forget_me_is_not_undone_by_a_backfill_or_a_later_edit(newsroom: N
     emu.react(room.alice, reply, "❤️")
     await eventually(room, lambda: db_rows(room, "SELECT 1 FROM reactions WHERE user_id = ?", (room.alice.id,)),
                      what="a new reaction")
+
+
+async def test_an_export_too_big_to_upload_says_what_to_do(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    thread, _ = await story_thread(room)
+    assert room.services is not None and room.bot is not None
+    guild = room.bot.get_guild(room.guild.id)
+    assert guild is not None
+    # A big server's history: more text than Discord accepts in one upload.
+    words = "a long comment " * 300
+    await room.services.db.run_batch([(
+        "INSERT INTO comments (message_id, guild_id, thread_id, author_id, author_name, content, created_at)"
+        " VALUES (?,?,?,?,?,?,?)", (10_000 + n, room.guild.id, thread.id, room.bob.id, "bob", words, 1000.0 + n))
+        for n in range(guild.filesize_limit // len(words) + 100)])
+    rec = await room.slash(room.moderator, "comments export", {}, channel=room.news)
+    await room.settled(rec)
+    assert "upload limit" in rec.content and "newsdesk export" in rec.content, rec.content
+    assert not any(m.attachments for m in rec.messages)
