@@ -303,7 +303,7 @@ class CommentListener(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         if await self.recorder.is_article_thread(payload.thread_id):
-            await self.threads.record_state(payload.thread_id, archived=True)
+            await self.recorder.on_thread_deleted(payload.thread_id, time.time())
 
     # --- catching up -----------------------------------------------------------------------------
 
@@ -344,8 +344,8 @@ class CommentListener(commands.Cog):
         if channel is None:
             try:
                 channel = await self.bot.fetch_channel(thread_id)
-            except discord.NotFound:
-                await self.threads.record_state(thread_id, archived=True)
+            except discord.NotFound:  # deleted while we were away
+                await self.recorder.on_thread_deleted(thread_id, time.time())
                 return 0
         if not isinstance(channel, discord.Thread):
             return 0

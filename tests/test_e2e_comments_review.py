@@ -66,3 +66,31 @@ async def test_an_export_too_big_to_upload_says_what_to_do(newsroom: Newsroom) -
     await room.settled(rec)
     assert "upload limit" in rec.content and "newsdesk export" in rec.content, rec.content
     assert not any(m.attachments for m in rec.messages)
+
+
+async def _thread_gone(room: Newsroom, thread_id: int) -> bool:
+    events = await db_rows(room, "SELECT kind FROM thread_events WHERE thread_id = ?", (thread_id,))
+    statuses = await db_rows(room, "SELECT status, deleted_at FROM comments WHERE thread_id = ?", (thread_id,))
+    return ("deleted" in [e["kind"] for e in events] and bool(statuses)
+            and all(s["status"] == "deleted" and s["deleted_at"] for s in statuses))
+
+
+async def test_a_deleted_thread_takes_its_comments_with_it(newsroom: Newsroom) -> None:
+    # Deleting a thread deletes its messages: they must count as deleted (and fall under the retention
+    # window), and the thread's history must say deleted, not archived.
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    live, _ = await story_thread(room)
+    away, _ = await story_thread(room, "budget", "Budget passes", subscribe=False)
+    first = emu.send(room.alice, live, "a comment")
+    emu.send(room.bob, live, "a reply", reply_to=first)
+    last = emu.send(room.bob, away, "a comment in the other thread")
+    await eventually(room, lambda: db_rows(room, "SELECT 1 FROM comments WHERE message_id = ?", (last.id,)),
+                     what="comments recorded")
+    emu.world.delete_channel(live)
+    await eventually(room, lambda: _thread_gone(room, live.id), what="the deleted thread recorded")
+    await room.stop()
+    emu.world.delete_channel(away)  # while the bot is away: the backfill finds it gone
+    await room.start()
+    await eventually(room, lambda: _thread_gone(room, away.id), within=10, what="the thread deleted while away")

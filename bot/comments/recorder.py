@@ -247,6 +247,11 @@ class CommentRecorder:
             recent.update(message_ids)
         await self._comments.record_deletes(message_ids, at)
 
+    async def on_thread_deleted(self, thread_id: int, at: float) -> None:
+        """An article thread was deleted on Discord, and every message in it."""
+        await self._threads.record_deleted(thread_id, at=at)
+        await self._comments.record_thread_deleted(thread_id, at)
+
     def was_deleted(self, message_id: int) -> bool:
         return message_id in self._recently_deleted
 

@@ -146,6 +146,12 @@ class CommentStore:
             for mid in message_ids
         ])
 
+    async def record_thread_deleted(self, thread_id: int, deleted_at: float) -> None:
+        """A deleted thread's messages went with it: its comments are deleted as of `deleted_at`."""
+        await self._writer.write([(
+            "UPDATE comments SET deleted_at = ?, status = CASE WHEN status = 'removed' THEN status"
+            " ELSE 'deleted' END WHERE thread_id = ? AND deleted_at IS NULL", (deleted_at, thread_id))])
+
     async def mark_removed(self, message_id: int, moderator_id: int, reason: str, at: float) -> None:
         await self._writer.write([(
             "UPDATE comments SET status = 'removed', removed_by = ?, removed_reason = ?,"

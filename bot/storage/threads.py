@@ -114,6 +114,18 @@ class ThreadStore:
             await self._writer.write(statements)
         return kinds
 
+    async def record_deleted(self, thread_id: int, *, at: float | None = None) -> None:
+        """The thread was deleted on Discord: closed for good, with one `deleted` event (idempotent)."""
+        now = time.time() if at is None else at
+        async with self._state_lock:
+            await self._writer.write([
+                ("UPDATE threads SET archived = 1, updated_at = ? WHERE thread_id = ?", (now, thread_id)),
+                ("INSERT INTO thread_events (thread_id, kind, at) SELECT ?, 'deleted', ? WHERE EXISTS"
+                 " (SELECT 1 FROM threads WHERE thread_id = ?) AND NOT EXISTS (SELECT 1 FROM thread_events"
+                 " WHERE thread_id = ? AND kind = 'deleted')", (thread_id, now, thread_id, thread_id)),
+            ])
+            await self._writer.flush()
+
     async def events(self, thread_id: int) -> list[tuple[str, str | None, str | None, float]]:
         rows = await self._db.fetchall(
             "SELECT kind, old_value, new_value, at FROM thread_events WHERE thread_id = ? ORDER BY at, id",
