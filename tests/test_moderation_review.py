@@ -6,7 +6,7 @@ import time
 
 from bot.comments.recorder import Verdict
 from bot.storage.moderation import ModerationStore
-from tests.test_comments_domain import GUILD, Env, env, msg
+from tests.test_comments_domain import GUILD, THREAD, Env, env, msg
 
 __all__ = ["env"]
 
@@ -41,3 +41,20 @@ async def test_approving_a_comment_removed_meanwhile_keeps_it_removed(env: Env) 
     approved = (await ModerationStore(env.db).actions(GUILD))[0]
     assert (approved.action, approved.target_user_id) == ("approve", 8)
     assert not await env.moderation.approve(guild_id=GUILD, message_id=1002, moderator_id=9)
+
+
+async def test_an_update_that_does_not_change_the_text_does_not_flag_again(env: Env) -> None:
+    # Discord sends MESSAGE_UPDATE for link previews and pins too, with the text unchanged: an approved
+    # comment must not go back to the review queue (nor a remove filter fire) because of one.
+    await env.moderation.add_filter(guild_id=GUILD, pattern="crypto", is_regex=False, action="flag", moderator_id=9)
+    assert (await env.recorder.on_message(msg(1001, content="crypto news"))).verdict is Verdict.FLAGGED
+    assert await env.moderation.approve(guild_id=GUILD, message_id=1001, moderator_id=9)
+    again = await env.recorder.on_edit(guild_id=GUILD, thread_id=THREAD, message_id=1001, content="crypto news",
+                                       edited_at=2000.0)
+    assert again.verdict is Verdict.RECORDED
+    assert await env.moderation.queue(GUILD) == []
+    # A real edit is checked again.
+    edited = await env.recorder.on_edit(guild_id=GUILD, thread_id=THREAD, message_id=1001,
+                                        content="more crypto news", edited_at=2001.0)
+    assert edited.verdict is Verdict.FLAGGED
+    assert [c.message_id for c in await env.moderation.queue(GUILD)] == [1001]

@@ -228,7 +228,13 @@ class CommentRecorder:
             self._comments.submit(m.message_id, m.guild_id, thread_id, self._thread_articles.get(thread_id),
                                   m.author_id, m.author_name, m.content, m.reply_to_id, m.attachments,
                                   m.created_at, edited_at)
+        # Link previews and pins arrive as updates too, with the text unchanged (and a stale edit can
+        # arrive after a newer one): only a real change of text is an edit the filters look at again —
+        # otherwise an approved comment would go back to the review queue.
+        stored = await self._comments.get(message_id)
         self._comments.submit_edit(message_id, content, edited_at)
+        if stored is not None and (stored.content == content or (stored.edited_at or 0) > edited_at):
+            return _RECORDED
         hit = self._check(guild_id, content)
         if hit is not None and hit.action == "remove":
             return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}")
