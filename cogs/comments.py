@@ -15,6 +15,7 @@ from bot.posting.format import escape_mentions, truncate_words
 from bot.privacy import forget_user
 from bot.wiring.replies import UserFacingError
 from bot.wiring.views import ConfirmView, PagerView
+from cogs.moderation import has_server_permissions
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -85,7 +86,7 @@ class CommentsCog(commands.Cog):
 
     @comments.command(name="export", description="Export comments with replies, edits and reactions (moderators)")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     @app_commands.describe(article="One article, or leave empty for all", format="File format")
     @app_commands.autocomplete(article=article_autocomplete)
     async def export(self, interaction: discord.Interaction, article: str | None = None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -23,9 +24,28 @@ from bot.wiring.views import ConfirmView
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["ModerationCog"]
+__all__ = ["ModerationCog", "has_server_permissions"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def has_server_permissions(**perms: bool) -> Callable[[T], T]:
+    """Like `app_commands.checks.has_permissions`, but server-wide. `has_permissions` looks at the channel
+    the command is run in; a command that acts on every article thread (purge, mute, filters, the queue,
+    the log, export) must not be opened by a permission granted in one channel only."""
+    async def predicate(interaction: discord.Interaction) -> bool:
+        user = interaction.user
+        have = user.guild_permissions if isinstance(user, discord.Member) else discord.Permissions.none()
+        missing = [name for name, value in perms.items() if getattr(have, name) != value]
+        if missing:
+            names = " and ".join(m.replace("_", " ").title() for m in missing)
+            raise UserFacingError(f"You need the {names} permission to use this command — server-wide "
+                                  "(from a role), not only in one channel.")
+        return True
+    return app_commands.check(predicate)
+
+
 _MESSAGE_LINK = re.compile(r"(?:channels/\d+/(?P<channel>\d+)/)?(?P<message>\d{15,22})/?$")
 
 
@@ -208,7 +228,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     @app_commands.command(name="purge", description="Remove a user's comments (all, or one article's, or since a time)")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     @app_commands.describe(article="Only this article (id)", since="Only comments newer than this, e.g. 2h or 1d")
     async def purge(self, interaction: discord.Interaction, user: discord.User, article: str | None = None,
                     since: str | None = None) -> None:
@@ -247,7 +267,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     @app_commands.command(name="mute", description="Stop a user from commenting in article threads for a while")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     @app_commands.describe(duration="e.g. 30m, 2h, 1d, 1w", reason="Shown to the user")
     async def mute(self, interaction: discord.Interaction, user: discord.User, duration: str, reason: str) -> None:
         assert interaction.guild_id is not None
@@ -266,7 +286,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     @app_commands.command(name="unmute", description="Let a muted user comment again")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     async def unmute(self, interaction: discord.Interaction, user: discord.User, reason: str | None = None) -> None:
         assert interaction.guild_id is not None
         if not await self.services.moderation.unmute(guild_id=interaction.guild_id, user_id=user.id,
@@ -295,7 +315,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     # --- filters and the review queue ------------------------------------------------------------
 
     @filter.command(name="add", description="Remove or flag comments containing a word or matching a regex")
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     async def filter_add(self, interaction: discord.Interaction, pattern: str,
                          action: Literal["remove", "flag"] = "remove", regex: bool = False) -> None:
         assert interaction.guild_id is not None
@@ -307,7 +327,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         await interaction.response.send_message(f"Filter added: `{pattern}` → {action}.", ephemeral=True)
 
     @filter.command(name="remove", description="Delete a word filter")
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     async def filter_remove(self, interaction: discord.Interaction, pattern: str) -> None:
         assert interaction.guild_id is not None
         if not await self.services.moderation.remove_filter(guild_id=interaction.guild_id, pattern=pattern,
@@ -316,7 +336,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         await interaction.response.send_message(f"Filter `{pattern}` removed.", ephemeral=True)
 
     @filter.command(name="list", description="Show this server's word filters")
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     async def filter_list(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         filters = await self.services.moderation_store.filters(interaction.guild_id)
@@ -325,7 +345,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     @app_commands.command(name="queue", description="Comments flagged by filters, waiting for review")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     async def queue(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         flagged = await self.services.moderation.queue(interaction.guild_id, limit=1)
@@ -340,7 +360,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
     @app_commands.command(name="log", description="Recent moderation actions")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     async def log_(self, interaction: discord.Interaction, user: discord.User | None = None,
                    article: str | None = None) -> None:
         assert interaction.guild_id is not None

@@ -125,3 +125,32 @@ async def test_purge_and_review_reach_comments_in_closed_threads(newsroom: Newsr
     await emu.wait_for(lambda: "Removed." in (removed.original.content if removed.original else ""), 10,
                        what="the review card's answer")
     assert flagged.deleted
+
+
+async def test_server_wide_commands_need_the_permission_server_wide(newsroom: Newsroom) -> None:
+    # Manage Messages granted in one channel only (a channel helper) is not a licence to purge, mute, filter
+    # or export across every article thread of the server.
+    room = newsroom
+    emu = room.emu
+    helper = emu.create_user("helper")
+    emu.add_member(room.guild, helper)
+    emu.set_overwrites(room.modlog, {helper: (int(Perm.MANAGE_MESSAGES), 0)})
+    emu.allow_command(room.guild, "mod", helper)
+    emu.allow_command(room.guild, "comments", helper)
+    await room.start()
+    thread, _ = await story_thread(room)
+    said = emu.send(room.bob, thread, "an ordinary comment")
+    await eventually(room, lambda: _recorded(room, said.id), what="comment recorded")
+    for command, options in (("mod purge", {"user": room.bob}), ("mod mute", {"user": room.bob, "duration": "1h",
+                                                                              "reason": "x"}),
+                             ("mod filter add", {"pattern": "ordinary"}), ("mod log", {}), ("mod queue", {}),
+                             ("comments export", {})):
+        rec = await room.slash(helper, command, options, channel=room.modlog)
+        await room.settled(rec)
+        assert "server-wide" in rec.content, (command, rec.content)
+        assert not any(m.attachments for m in rec.messages), command
+    assert not await db_rows(room, "SELECT 1 FROM comment_mutes")
+    assert not await db_rows(room, "SELECT 1 FROM word_filters")
+    # A real moderator (a role with the permission) still can.
+    rec = await room.slash(room.moderator, "mod log", {}, channel=room.modlog)
+    assert "No moderation actions" in rec.content, rec.content
