@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -17,6 +18,7 @@ from bot.moderation import actions
 from bot.moderation.rules import format_duration, parse_duration
 from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
 from bot.posting.format import escape_mentions, truncate_words
+from bot.storage.comments import Comment
 from bot.storage.timers import Timer
 from bot.wiring.replies import UserFacingError
 from bot.wiring.views import ConfirmView
@@ -247,17 +249,31 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
 
         async def confirmed(confirm: discord.Interaction) -> None:
             await confirm.response.edit_message(content=f"Removing {plan.count} comments…", view=None)
-            by_thread: dict[int, list[int]] = {}
+            by_thread: dict[int, list[Comment]] = {}
             for c in plan.comments:
-                by_thread.setdefault(c.thread_id, []).append(c.message_id)
-            for thread_id, ids in by_thread.items():
+                by_thread.setdefault(c.thread_id, []).append(c)
+            gone: list[Comment] = []
+            refused = 0
+            for thread_id, comments in by_thread.items():
                 channel = await self._thread(thread_id)
                 if channel is not None:  # else the thread is gone, and its messages with it
-                    for start in range(0, len(ids), 100):
-                        await _delete_many(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
-            removed = await self.services.moderation.purged(plan, moderator_id=confirm.user.id)
-            await self._modlog(plan.guild_id, f"{confirm.user.mention} purged {removed} comments by {user.mention}")
-            await confirm.edit_original_response(content=f"Removed {removed} comments by {user.mention}.")
+                    ids = [c.message_id for c in comments]
+                    try:
+                        for start in range(0, len(ids), 100):
+                            await _delete_many(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
+                    except discord.Forbidden:
+                        refused += len(ids)  # still on Discord: not recorded as removed
+                        continue
+                gone.extend(comments)
+            removed = await self.services.moderation.purged(replace(plan, comments=gone),
+                                                            moderator_id=confirm.user.id) if gone else 0
+            if removed:
+                await self._modlog(plan.guild_id, f"{confirm.user.mention} purged {removed} comments by {user.mention}")
+            answer = f"Removed {removed} comments by {user.mention}."
+            if refused:
+                answer += (f" {refused} could not be removed: I lack Manage Messages in their threads' channel; "
+                           "ask an admin to grant it to my role, then purge again.")
+            await confirm.edit_original_response(content=answer)
 
         await interaction.response.send_message(
             f"Remove **{plan.count}** comments by {user.mention}? This cannot be undone on Discord.",

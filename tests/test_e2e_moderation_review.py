@@ -154,3 +154,21 @@ async def test_server_wide_commands_need_the_permission_server_wide(newsroom: Ne
     # A real moderator (a role with the permission) still can.
     rec = await room.slash(room.moderator, "mod log", {}, channel=room.modlog)
     assert "No moderation actions" in rec.content, rec.content
+
+
+async def test_a_purge_discord_refuses_says_so_and_records_nothing_false(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, _ = await story_thread(room)
+    spam = [emu.send(room.bob, thread, f"buy now {n}") for n in range(2)]
+    await eventually(room, lambda: _recorded(room, spam[-1].id), what="spam recorded")
+    emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.MANAGE_MESSAGES))})
+    rec = await room.slash(room.moderator, "mod purge", {"user": room.bob}, channel=room.news)
+    done = await emu.press_button(room.moderator, rec.original, label="Remove 2")  # type: ignore[arg-type]
+    await emu.wait_for(lambda: "Manage Messages" in (done.original.content if done.original else ""), 10,
+                       what="the purge's answer")
+    assert not any(m.deleted for m in spam)
+    rows = await db_rows(room, "SELECT status FROM comments WHERE author_id = ?", (room.bob.id,))
+    assert {r["status"] for r in rows} == {"visible"}
+    assert not await db_rows(room, "SELECT 1 FROM moderation_actions WHERE action = 'purge'")
