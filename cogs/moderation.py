@@ -20,7 +20,7 @@ from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
 from bot.posting.format import escape_mentions, truncate_words
 from bot.storage.comments import Comment
 from bot.storage.timers import Timer
-from bot.wiring.replies import UserFacingError
+from bot.wiring.replies import UserFacingError, explain_error, send_private
 from bot.wiring.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -412,6 +412,20 @@ async def _delete_many(channel: discord.Thread, ids: list[int], *, reason: str) 
             pass
 
 
+async def _explain(interaction: discord.Interaction, error: Exception, *, edit: bool = False) -> None:
+    """A modal's or button's failure, told to the moderator (views do not reach the tree's error handler)."""
+    message, loud = explain_error(error)
+    if loud:
+        log.error("moderation %s failed", type(error).__name__, exc_info=error)
+    try:
+        if edit and interaction.response.is_done():
+            await interaction.edit_original_response(content=message, view=None)
+        else:
+            await send_private(interaction, message)
+    except discord.HTTPException:
+        log.warning("cannot tell the moderator: %s", message)
+
+
 class _ReasonModal(discord.ui.Modal, title="Remove comment"):
     reason: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Reason", max_length=300)
 
@@ -422,11 +436,18 @@ class _ReasonModal(discord.ui.Modal, title="Remove comment"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._submit(interaction, self.reason.value)
 
+    # discord.ui.Modal itself narrows BaseView.on_error's signature; mypy sees the base's.
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await _explain(interaction, error)
+
 
 class _ReviewView(discord.ui.View):
     def __init__(self, cog: ModerationCog, thread_id: int, message_id: int, owner_id: int) -> None:
         super().__init__(timeout=600)
         self.cog, self.thread_id, self.message_id, self.owner_id = cog, thread_id, message_id, owner_id
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
+        await _explain(interaction, error, edit=True)
 
     @discord.ui.button(label="Approve", style=discord.ButtonStyle.success)
     async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:

@@ -172,3 +172,27 @@ async def test_a_purge_discord_refuses_says_so_and_records_nothing_false(newsroo
     rows = await db_rows(room, "SELECT status FROM comments WHERE author_id = ?", (room.bob.id,))
     assert {r["status"] for r in rows} == {"visible"}
     assert not await db_rows(room, "SELECT 1 FROM moderation_actions WHERE action = 'purge'")
+
+
+async def test_the_remove_menu_and_review_card_explain_a_refusal(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await room.slash(room.moderator, "mod filter add", {"pattern": "crypto", "action": "flag"})
+    thread, _ = await story_thread(room)
+    rude = emu.send(room.bob, thread, "rude")
+    flagged = emu.send(room.bob, thread, "crypto!")
+    await eventually(room, lambda: _recorded(room, flagged.id), what="comments recorded")
+    emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.MANAGE_MESSAGES))})
+
+    opened = await emu.use_message_command(room.moderator, rude, "Remove comment")
+    assert opened.modal is not None
+    text_input = next(c for row in opened.modal["components"] for c in row.get("components", []) if c["type"] == 4)
+    submitted = await emu.submit_modal(room.moderator, opened, {text_input["custom_id"]: "rude"})
+    await emu.wait_for(lambda: "Discord refused" in submitted.content, 10, what="the menu's answer")
+
+    queue = await room.slash(room.moderator, "mod queue", channel=room.news)
+    pressed = await emu.press_button(room.moderator, queue.original, label="Remove")  # type: ignore[arg-type]
+    await emu.wait_for(lambda: "Discord refused" in (pressed.original.content if pressed.original else ""), 10,
+                       what="the review card's answer")
+    assert not rude.deleted and not flagged.deleted
