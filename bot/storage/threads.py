@@ -61,9 +61,6 @@ class ThreadStore:
         values["locked"], values["archived"] = bool(values["locked"]), bool(values["archived"])
         return ArticleThread(**values)
 
-    async def is_article_thread(self, thread_id: int) -> bool:
-        return await self._db.fetchval("SELECT 1 FROM threads WHERE thread_id = ?", (thread_id,)) is not None
-
     async def open_threads(self, guild_ids: list[int] | None = None) -> list[ArticleThread]:
         sql = "SELECT thread_id FROM threads WHERE archived = 0"
         rows = await self._db.fetchall(sql)
