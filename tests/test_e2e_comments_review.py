@@ -94,3 +94,29 @@ async def test_a_deleted_thread_takes_its_comments_with_it(newsroom: Newsroom) -
     emu.world.delete_channel(away)  # while the bot is away: the backfill finds it gone
     await room.start()
     await eventually(room, lambda: _thread_gone(room, away.id), within=10, what="the thread deleted while away")
+
+
+async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsroom) -> None:
+    # discord.ext.tasks stops a loop for good on an exception it does not expect (a database error, a bug
+    # in one guild's data): digests would then never be posted again until a restart.
+    room = newsroom
+    await room.start()
+    assert room.services is not None and room.bot is not None
+    await room.services.guilds.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
+    stats = room.services.stats
+    real_ranked = stats.ranked
+    calls: list[int] = []
+
+    async def flaky(guild_id: int, **kwargs: object) -> object:
+        calls.append(guild_id)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return await real_ranked(guild_id, **kwargs)  # type: ignore[arg-type]
+
+    stats.ranked = flaky  # type: ignore[method-assign]
+    cog = room.bot.get_cog("DigestCog")
+    cog.tick.change_interval(seconds=0.05)  # type: ignore[union-attr]
+    cog.tick.restart()  # type: ignore[union-attr]
+    await room.emu.wait_for(lambda: any("Daily digest" in m.content for m in room.emu.messages(room.news)), 5,
+                            what="the digest posted on the next tick")
+    assert cog.tick.is_running()  # type: ignore[union-attr]
