@@ -186,7 +186,13 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         try:
             await message.delete()
         except discord.NotFound:
-            pass  # already gone on Discord; still mark it removed here
+            # Already gone on Discord (still mark it removed here) — or never in this thread: a bare id is
+            # looked up in the thread the command runs in, and a wrong one must not be logged as removed.
+            await self.services.recorder.flush()
+            stored = await self.services.comments.get(message.id)
+            if stored is None or stored.thread_id != message.channel.id:
+                raise UserFacingError("That message is not in this thread (or no longer exists); "
+                                      "paste its message link (Copy Message Link).") from None
         comment = await self.services.moderation.removed(guild_id=interaction.guild_id,
                                                          moderator_id=interaction.user.id, message_id=message.id,
                                                          reason=reason, thread_id=message.channel.id)

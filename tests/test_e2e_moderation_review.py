@@ -196,3 +196,22 @@ async def test_the_remove_menu_and_review_card_explain_a_refusal(newsroom: Newsr
     await emu.wait_for(lambda: "Discord refused" in (pressed.original.content if pressed.original else ""), 10,
                        what="the review card's answer")
     assert not rude.deleted and not flagged.deleted
+
+
+async def test_remove_by_id_in_the_wrong_thread_removes_nothing(newsroom: Newsroom) -> None:
+    # A bare id is looked up in the thread the command runs in. An id from another thread (or a typo) is
+    # not found there: nothing may be recorded as removed, and the moderator must hear so.
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    here, _ = await story_thread(room)
+    there, _ = await story_thread(room, "budget", "Budget passes", subscribe=False)
+    elsewhere = emu.send(room.bob, there, "a comment in the other thread")
+    await eventually(room, lambda: _recorded(room, elsewhere.id), what="comment recorded")
+    for wrong in (str(elsewhere.id), "123456789012345678"):
+        rec = await room.slash(room.moderator, "mod remove", {"message": wrong, "reason": "oops"}, channel=here)
+        assert "not in this thread" in rec.content, rec.content
+    assert not elsewhere.deleted
+    assert (await db_rows(room, "SELECT status FROM comments WHERE message_id = ?", (elsewhere.id,)))[0]["status"] \
+        == "visible"
+    assert not await db_rows(room, "SELECT 1 FROM moderation_actions WHERE action = 'remove'")
