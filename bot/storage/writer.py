@@ -274,15 +274,17 @@ class ThreadedBatchWriter:
                 loop.call_soon_threadsafe(_resolve, future)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[Sequence[Statement]]) -> None:
+        # Exception, not only sqlite3.Error: binding a value can raise OverflowError (an int beyond 64 bits)
+        # or TypeError, and one bad record must not end the thread and every write after it.
         try:
             _run_grouped(conn, [stmt for unit in batch for stmt in unit])
             return
-        except sqlite3.Error:
+        except Exception:
             log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
         for unit in batch:
             try:
                 _run_grouped(conn, unit)
-            except sqlite3.Error:
+            except Exception:
                 self._failed_units += 1
                 log.error("dropping a write that cannot be stored: %s", unit[0][0][:80] if unit else "", exc_info=True)
 
