@@ -1,8 +1,10 @@
 """Fires persisted timers at their due time, also the ones that fell due while the bot was down.
 
-Timers live in the `timers` table (see `TimerStore`); handlers are registered by event name. A timer is
-deleted only after its handler succeeded, so a crash mid-handler means it fires again after restart:
-handlers must be idempotent (unmuting twice, closing a closed thread are harmless).
+Timers live in the `timers` table (see `TimerStore`); handlers are registered by event name. A due timer
+is claimed before its handler runs (its due time moves a minute ahead, atomically, so of several processes
+sharing the database only one runs it) and deleted only after the handler succeeded, so a failure or a
+crash mid-handler means it fires again a minute later: handlers must be idempotent (unmuting twice,
+closing a closed thread are harmless).
 """
 
 from __future__ import annotations
@@ -60,17 +62,19 @@ class TimerRunner:
                           timer.event)
                 await self._timers.cancel(timer.id)
                 continue
+            # Claimed first (an atomic update of its due time): another process sharing the database
+            # (SHARD_IDS) may be looking at the same due timer, and only one of them may run it. The new
+            # due time is the retry if the handler fails or this process dies mid-handler.
+            claimed = await self._timers.claim(timer, self._clock() + RETRY_AFTER_FAILURE)
+            if claimed is None:
+                continue
             try:
-                await handler(timer)
+                await handler(claimed)
             except Exception:
                 log.exception("timer %d (%s, %s) failed; retrying in %.0fs", timer.id, timer.event, timer.payload,
                               RETRY_AFTER_FAILURE)
-                await self._timers.schedule(timer.event, self._clock() + RETRY_AFTER_FAILURE, timer.payload,
-                                            key=timer.key)
-                if timer.key is None:
-                    await self._timers.cancel(timer.id)
                 continue
-            await self._timers.complete(timer)
+            await self._timers.complete(claimed)
             fired += 1
         return fired
 

@@ -303,7 +303,7 @@ class CommentListener(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         if await self.recorder.is_article_thread(payload.thread_id):
-            await self.threads.record_state(payload.thread_id, archived=True)
+            await self.recorder.on_thread_deleted(payload.thread_id, time.time())
 
     # --- catching up -----------------------------------------------------------------------------
 
@@ -344,8 +344,8 @@ class CommentListener(commands.Cog):
         if channel is None:
             try:
                 channel = await self.bot.fetch_channel(thread_id)
-            except discord.NotFound:
-                await self.threads.record_state(thread_id, archived=True)
+            except discord.NotFound:  # deleted while we were away
+                await self.recorder.on_thread_deleted(thread_id, time.time())
                 return 0
         if not isinstance(channel, discord.Thread):
             return 0
@@ -413,6 +413,8 @@ class CommentListener(commands.Cog):
                 continue
             users = {u.id async for u in reaction.users(limit=None) if not u.bot}
             for user_id in users - mine:
+                if self.recorder.is_forgotten(message.guild.id, user_id):
+                    continue  # asked to be forgotten; Discord cannot say whether this reaction came later
                 await self.services.reactions.add(guild_id=message.guild.id, channel_id=message.channel.id,
                                                   message_id=message.id, user_id=user_id, emoji=emoji, at=now)
             for user_id in mine - users:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -14,6 +15,7 @@ from bot.posting.format import escape_mentions, truncate_words
 from bot.privacy import forget_user
 from bot.wiring.replies import UserFacingError
 from bot.wiring.views import ConfirmView, PagerView
+from cogs.moderation import has_server_permissions
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -84,7 +86,7 @@ class CommentsCog(commands.Cog):
 
     @comments.command(name="export", description="Export comments with replies, edits and reactions (moderators)")
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @has_server_permissions(manage_messages=True)
     @app_commands.describe(article="One article, or leave empty for all", format="File format")
     @app_commands.autocomplete(article=article_autocomplete)
     async def export(self, interaction: discord.Interaction, article: str | None = None,
@@ -95,6 +97,12 @@ class CommentsCog(commands.Cog):
             await self._resolve_article(interaction, article) if article else None)
         await self.services.recorder.flush()
         data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
+        limit = interaction.guild.filesize_limit if interaction.guild is not None else 10 * 1024 * 1024
+        if len(data) > limit:  # Discord would refuse the upload with a bare 413
+            raise UserFacingError(
+                f"The export is {len(data) / 1e6:.1f} MB, over this server's upload limit ({limit / 1e6:.0f} MB). "
+                + ("Export one article at a time (`article:`), or run" if article_id is None else "Run")
+                + f" `newsdesk export --guild {interaction.guild_id}` on the bot's host.")
         name = f"comments-{interaction.guild_id}-{article_id or 'all'}.{format}"
         await interaction.followup.send(f"Export ready ({len(data):,} bytes).",
                                         file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)
@@ -105,6 +113,8 @@ class CommentsCog(commands.Cog):
 
         async def confirmed(confirm_interaction: discord.Interaction) -> None:
             await self.services.recorder.flush()
+            # First the recorder, so a backfill running meanwhile cannot store their old messages again.
+            self.services.recorder.forget(user_id, None, time.time())
             deleted = await forget_user(self.services.db, user_id=user_id)
             await confirm_interaction.response.edit_message(
                 content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "

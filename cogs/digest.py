@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.comments.digest import due_digest, render_digest
+from bot.storage.guilds import GuildSettings
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -31,7 +32,11 @@ class DigestCog(commands.Cog):
 
     @tasks.loop(seconds=30)
     async def tick(self) -> None:
-        await self.post_due_digests()
+        # tasks.loop stops for good on an exception it does not expect: one bad pass must not end digests.
+        try:
+            await self.post_due_digests()
+        except Exception:
+            log.exception("digest pass failed; trying again in %.0f s", self.tick.seconds or 30)
 
     @tick.before_loop
     async def _wait_ready(self) -> None:
@@ -40,22 +45,29 @@ class DigestCog(commands.Cog):
     async def post_due_digests(self) -> int:
         posted = 0
         for settings in await self.services.guilds.with_digest():
-            if self.bot.get_guild(settings.guild_id) is None or settings.digest_time is None:
-                continue  # another shard's guild, or we were removed from it
-            due = due_digest(discord.utils.utcnow(), settings.digest_time, settings.digest_last_day)
-            if due is None:
-                continue
-            day, since, until = due
-            channel = self.bot.get_channel(settings.digest_channel_id or 0)
-            if not isinstance(channel, discord.abc.Messageable):
-                log.warning("guild %s: digest channel %s not found", settings.guild_id, settings.digest_channel_id)
-                continue
-            ranked = await self.services.stats.ranked(settings.guild_id, since=since, until=until, limit=5)
             try:
-                await channel.send(render_digest(day, ranked), allowed_mentions=discord.AllowedMentions.none())
-            except discord.HTTPException as exc:
-                log.warning("guild %s: cannot post digest: %s", settings.guild_id, exc)
-                continue
-            await self.services.guilds.update(settings.guild_id, digest_last_day=day)
-            posted += 1
+                posted += await self._post_digest(settings)
+            except Exception:  # one guild's failure must not hold up the others
+                log.exception("guild %s: digest failed; trying again at the next pass", settings.guild_id)
         return posted
+
+    async def _post_digest(self, settings: GuildSettings) -> int:
+        """Post one guild's digest if it is due. Returns 1 if posted."""
+        if self.bot.get_guild(settings.guild_id) is None or settings.digest_time is None:
+            return 0  # another shard's guild, or we were removed from it
+        due = due_digest(discord.utils.utcnow(), settings.digest_time, settings.digest_last_day)
+        if due is None:
+            return 0
+        day, since, until = due
+        channel = self.bot.get_channel(settings.digest_channel_id or 0)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("guild %s: digest channel %s not found", settings.guild_id, settings.digest_channel_id)
+            return 0
+        ranked = await self.services.stats.ranked(settings.guild_id, since=since, until=until, limit=5)
+        try:
+            await channel.send(render_digest(day, ranked), allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("guild %s: cannot post digest: %s", settings.guild_id, exc)
+            return 0
+        await self.services.guilds.update(settings.guild_id, digest_last_day=day)
+        return 1

@@ -110,7 +110,7 @@ async def test_mute_removes_new_comments_and_expiry_is_a_timer(env: Env) -> None
     assert decision.verdict is Verdict.REMOVE_MUTED
     timer = await env.timers.get_key(f"mute:{GUILD}:7")
     assert timer is not None and timer.event == MUTE_EXPIRED
-    assert await env.moderation.unmute(guild_id=GUILD, user_id=7, moderator_id=None, reason="expired")
+    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, now=timer.due_at)
     assert (await env.recorder.on_message(msg(1002))).verdict is Verdict.RECORDED
     assert await env.timers.get_key(f"mute:{GUILD}:7") is None
 

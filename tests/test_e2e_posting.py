@@ -90,6 +90,7 @@ async def test_forum_mode_creates_tagged_posts(newsroom: Newsroom) -> None:
     assert (await room.publish_pass())[0] == 1
     [post] = room.emu.threads(room.forum)
     assert post.name == "A forum story"
+    assert post.applied_tags == [room.emu.tag_id(room.forum, "Loopback News")]  # tagged by its feed
 
 
 async def test_commands_are_gated_for_members_without_permission(newsroom: Newsroom) -> None:
@@ -124,7 +125,7 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     assert message.thread_id == thread.id
     post = await room.services.posts.by_message(message.id)
     assert post is not None and post.thread_id == thread.id
-    assert await room.services.threads.is_article_thread(thread.id)
+    assert await room.services.threads.get(thread.id) is not None
 
     # Discord created the thread but the answer was lost (a crash, a dropped connection): adopt it.
     emu.faults.fail(thread_route, status=403, times=1)
@@ -138,7 +139,7 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     assert len(emu.bot_messages(room.news)) == 2 and len(emu.threads(room.news)) == 2
     post2 = await room.services.posts.by_message(second.id)
     assert post2 is not None and post2.thread_id == second.thread_id
-    assert await room.services.threads.is_article_thread(second.id)
+    assert await room.services.threads.get(second.id) is not None
 
     # A thread Discord rejects as invalid would fail the same way forever: posted without one, queue goes on.
     emu.faults.fail(thread_route, status=400, times=1)

@@ -75,7 +75,7 @@ def test_scripted_walkthrough_transcript_and_database(tmp_path: Path) -> None:
                         ("bob", "removed", 0, "Personal attack (rule 2)")]
     assert rows(db, "SELECT COUNT(*) FROM comment_revisions") == [(1,)]
     assert sorted(r[0] for r in rows(db, "SELECT emoji FROM reactions WHERE removed_at IS NULL")) == ["👍", "😮"]
-    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == ["locked", "remove"]
+    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == ["lock", "remove"]
     assert rows(db, "SELECT COUNT(*) FROM threads WHERE locked = 1") == [(1,)]
 
 

@@ -167,3 +167,47 @@ async def test_threaded_writer_that_cannot_open_its_database_fails_loudly(tmp_pa
     with pytest.raises(RuntimeError, match="writer failed"):
         writer.submit([("SELECT 1", ())])
     await writer.close()
+
+
+@pytest.mark.parametrize("kind", ["batch", "threaded"])
+async def test_writer_survives_a_batch_that_fails_at_commit(tmp_path: Path, kind: str) -> None:
+    # A deferred constraint is checked at COMMIT, and a failed COMMIT leaves the transaction open: the
+    # writer must roll it back, or every later BEGIN fails ("within a transaction") and all writes are lost.
+    db = await Database.open(tmp_path / "c.db")
+    await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    await db.execute("CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+    writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
+    store = CommentStore(db, writer)
+    try:
+        store.submit(1, 1, 10, None, 7, "Reader", "before", None, (), 1000.0, None)
+        writer.submit([("INSERT INTO child (pid) VALUES (42)", ())])  # no parent 42: fails at COMMIT
+        store.submit(2, 1, 10, None, 7, "Reader", "same batch", None, (), 1001.0, None)
+        await writer.flush()
+        store.submit(3, 1, 10, None, 7, "Reader", "later", None, (), 1002.0, None)
+        await writer.flush()
+        assert [r[0] for r in await db.fetchall("SELECT message_id FROM comments ORDER BY 1")] == [1, 2, 3]
+        assert await db.fetchval("SELECT COUNT(*) FROM child") == 0
+        assert not isinstance(writer, ThreadedBatchWriter) or writer.failed_units == 1
+    finally:
+        await writer.close()
+        await db.close()
+
+
+@pytest.mark.parametrize("kind", ["batch", "threaded"])
+async def test_a_value_sqlite_cannot_bind_sinks_only_its_own_write(tmp_path: Path, kind: str) -> None:
+    # sqlite3 raises OverflowError (not a sqlite3.Error) for an int beyond 64 bits: the writer must drop that
+    # one unit like any other bad record, not die and lose every comment after it.
+    db = await Database.open(tmp_path / "o.db")
+    writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
+    store = CommentStore(db, writer)
+    try:
+        store.submit(1, 1, 10, None, 7, "Reader", "before", None, (), 1000.0, None)
+        store.submit(2, 1, 10, None, 2**64, "Reader", "bad author id", None, (), 1001.0, None)
+        store.submit(3, 1, 10, None, 7, "Reader", "same batch", None, (), 1002.0, None)
+        await writer.flush()
+        store.submit(4, 1, 10, None, 7, "Reader", "later", None, (), 1003.0, None)
+        await writer.flush()
+        assert [r[0] for r in await db.fetchall("SELECT message_id FROM comments ORDER BY 1")] == [1, 3, 4]
+    finally:
+        await writer.close()
+        await db.close()

@@ -22,6 +22,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from bot.moderation.rules import FilterHit, check_filters
+from bot.privacy import user_fingerprint
 from bot.storage.comments import Attachment, CommentStore, ReactionStore
 from bot.storage.moderation import ModerationStore, WordFilter
 from bot.storage.posts import PostStore
@@ -31,7 +32,7 @@ __all__ = ["CommentRecorder", "Decision", "IncomingMessage", "Verdict"]
 
 
 class Verdict(Enum):
-    IGNORED = "ignored"              # not an article thread, or a bot
+    IGNORED = "ignored"              # not an article thread, a bot, or written by someone since forgotten
     RECORDED = "recorded"
     REMOVE_MUTED = "remove_muted"    # recorded, then to be removed: the author is muted
     REMOVE_FILTERED = "remove_filtered"
@@ -84,6 +85,9 @@ class CommentRecorder:
         self._recently_deleted: set[int] = set()
         self._mutes: dict[tuple[int, int], float | None] = {}
         self._filters: dict[int, _FilterList] = {}
+        # Forget-me requests, {(user fingerprint, guild id | None): when}: what was said before a request
+        # must not be stored again when a backfill or an edit shows it to us once more.
+        self._forgotten: dict[tuple[int, int | None], float] = {}
         self._lock = asyncio.Lock()
 
     # --- caches ----------------------------------------------------------------------------------
@@ -98,6 +102,23 @@ class CommentRecorder:
             await self.refresh_filters(guild_id)
         if self._posts is not None:
             self._post_messages.update(await self._posts.all_message_ids())
+        self._forgotten.update(await self._comments.forgotten_users())
+
+    def forget(self, user_id: int, guild_id: int | None, at: float) -> None:
+        """`user_id` asked to be forgotten at `at` (in `guild_id`, or everywhere when None)."""
+        key = (user_fingerprint(user_id), guild_id)
+        self._forgotten[key] = max(at, self._forgotten.get(key, at))
+
+    def is_forgotten(self, guild_id: int, user_id: int, created_at: float | None = None) -> bool:
+        """Whether something of `user_id`'s from `created_at` (None: from any time) falls under a forget-me."""
+        if not self._forgotten:
+            return False
+        fingerprint = user_fingerprint(user_id)
+        for key in ((fingerprint, None), (fingerprint, guild_id)):
+            at = self._forgotten.get(key)
+            if at is not None and (created_at is None or created_at <= at):
+                return True
+        return False
 
     def track_thread(self, thread_id: int, article_id: int | None) -> None:
         self._thread_articles[thread_id] = article_id
@@ -181,6 +202,10 @@ class CommentRecorder:
         return _RECORDED if article_id is None else Decision(Verdict.RECORDED, article_id=article_id)
 
     async def on_message(self, message: IncomingMessage, *, remember_no: bool = True) -> Decision:
+        # The async path also serves the backfill, which replays old messages: the live tap (record_now)
+        # only ever sees new ones, written after any forget-me request.
+        if self.is_forgotten(message.guild_id, message.author_id, message.created_at):
+            return _IGNORED
         decision = self.record_now(message)
         if decision is not None:
             return decision
@@ -197,12 +222,19 @@ class CommentRecorder:
         so a backfill that read an older version cannot be the last word."""
         if not await self.is_article_thread(thread_id):
             return Decision(Verdict.IGNORED)
-        if message is not None and not message.author_is_bot:
+        if (message is not None and not message.author_is_bot
+                and not self.is_forgotten(guild_id, message.author_id, message.created_at)):
             m = message
             self._comments.submit(m.message_id, m.guild_id, thread_id, self._thread_articles.get(thread_id),
                                   m.author_id, m.author_name, m.content, m.reply_to_id, m.attachments,
                                   m.created_at, edited_at)
+        # Link previews and pins arrive as updates too, with the text unchanged (and a stale edit can
+        # arrive after a newer one): only a real change of text is an edit the filters look at again —
+        # otherwise an approved comment would go back to the review queue.
+        stored = await self._comments.get(message_id)
         self._comments.submit_edit(message_id, content, edited_at)
+        if stored is not None and (stored.content == content or (stored.edited_at or 0) > edited_at):
+            return _RECORDED
         hit = self._check(guild_id, content)
         if hit is not None and hit.action == "remove":
             return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}")
@@ -220,6 +252,11 @@ class CommentRecorder:
             recent.clear()
             recent.update(message_ids)
         await self._comments.record_deletes(message_ids, at)
+
+    async def on_thread_deleted(self, thread_id: int, at: float) -> None:
+        """An article thread was deleted on Discord, and every message in it."""
+        await self._threads.record_deleted(thread_id, at=at)
+        await self._comments.record_thread_deleted(thread_id, at)
 
     def was_deleted(self, message_id: int) -> bool:
         return message_id in self._recently_deleted

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.comments.recorder import CommentRecorder
+from bot.moderation import actions
 from bot.storage.comments import Comment, CommentStore
 from bot.storage.database import Database
 from bot.storage.moderation import ModerationStore, Mute, WordFilter
@@ -32,6 +33,8 @@ class PurgePlan:
     guild_id: int
     user_id: int
     comments: list[Comment]
+    article_id: int | None = None
+    since: float | None = None
 
     @property
     def count(self) -> int:
@@ -62,7 +65,7 @@ class ModerationService:
         await self._comments.mark_removed(message_id, moderator_id, reason, time.time())
         await self._comments.flush()
         await self._moderation.log(
-            guild_id=guild_id, moderator_id=moderator_id, action="remove", reason=reason,
+            guild_id=guild_id, moderator_id=moderator_id, action=actions.REMOVE, reason=reason,
             target_message_id=message_id, target_user_id=comment.author_id if comment else None,
             target_thread_id=thread_id or (comment.thread_id if comment else None),
             article_id=comment.article_id if comment else None,
@@ -83,7 +86,20 @@ class ModerationService:
             params.append(since)
         rows = await self._db.fetchall(sql + " ORDER BY message_id", params)
         comments = [c for r in rows if (c := await self._comments.get(r[0])) is not None]
-        return PurgePlan(guild_id, user_id, comments)
+        return PurgePlan(guild_id, user_id, comments, article_id, since)
+
+    async def purged(self, plan: PurgePlan, *, moderator_id: int) -> int:
+        """Record a purge the cog carried out on Discord: every planned comment removed, one log entry."""
+        now = time.time()
+        for c in plan.comments:
+            await self._comments.mark_removed(c.message_id, moderator_id, "purge", now)
+        await self._comments.flush()
+        await self._moderation.log(
+            guild_id=plan.guild_id, moderator_id=moderator_id, action=actions.PURGE, target_user_id=plan.user_id,
+            article_id=plan.article_id,
+            details={"count": plan.count, "messages": [c.message_id for c in plan.comments],
+                     "article_id": plan.article_id, "since": plan.since})
+        return plan.count
 
     # --- mutes -----------------------------------------------------------------------------------
 
@@ -95,22 +111,38 @@ class ModerationService:
         if expires_at is not None:
             await self._timers.schedule(MUTE_EXPIRED, expires_at, {"guild_id": guild_id, "user_id": user_id},
                                         key=f"mute:{guild_id}:{user_id}")
-        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action="mute",
+        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.MUTE,
                                    target_user_id=user_id, reason=reason, expires_at=expires_at)
         mute = await self._moderation.active_mute(guild_id, user_id)
         assert mute is not None
         return mute
 
-    async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int | None, reason: str | None) -> bool:
-        """Lift a mute; `moderator_id=None` means it expired (logged as done by the bot, id 0)."""
+    async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int, reason: str | None) -> bool:
+        """A moderator lifts a mute. False if the user was not muted."""
         existed = await self._moderation.unmute(guild_id, user_id)
         self._recorder.clear_mute(guild_id, user_id)
         await self._timers.cancel_key(f"mute:{guild_id}:{user_id}")
         if existed:
-            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id or 0,
-                                       action="unmute" if moderator_id else "mute_expired",
+            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.UNMUTE,
                                        target_user_id=user_id, reason=reason)
         return existed
+
+    async def expire_mute(self, *, guild_id: int, user_id: int, now: float | None = None) -> bool:
+        """A mute's expiry timer fired: lift the mute if it is over (logged as done by the bot, id 0).
+
+        The timer may be stale: the runner reads due timers in a batch, and a moderator may have muted
+        the user again (longer, same timer key) meanwhile. That newer mute, its cache entry and its timer
+        stay; only a mute whose own end has passed is lifted."""
+        now = time.time() if now is None else now
+        if not await self._moderation.unmute_expired(guild_id, user_id, now):
+            return False
+        self._recorder.clear_mute(guild_id, user_id)
+        timer = await self._timers.get_key(f"mute:{guild_id}:{user_id}")
+        if timer is not None and timer.due_at <= now:
+            await self._timers.cancel(timer.id)
+        await self._moderation.log(guild_id=guild_id, moderator_id=0, action=actions.UNMUTE,
+                                   target_user_id=user_id, reason="mute expired")
+        return True
 
     # --- filters ---------------------------------------------------------------------------------
 
@@ -125,16 +157,17 @@ class ModerationService:
         except re.error as exc:
             raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
         await self._recorder.refresh_filters(guild_id)
-        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action="filter_add",
-                                   reason=pattern, details={"action": action, "regex": is_regex})
+        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_ADD,
+                                   details={"pattern": pattern, "action": action, "regex": is_regex})
         return word_filter
 
     async def remove_filter(self, *, guild_id: int, pattern: str, moderator_id: int) -> bool:
-        removed = await self._moderation.remove_filter(guild_id, pattern.strip())
+        pattern = pattern.strip()
+        removed = await self._moderation.remove_filter(guild_id, pattern)
         await self._recorder.refresh_filters(guild_id)
         if removed:
-            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action="filter_remove",
-                                       reason=pattern)
+            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_REMOVE,
+                                       details={"pattern": pattern})
         return removed
 
     async def queue(self, guild_id: int, limit: int = 25) -> list[Comment]:
@@ -145,11 +178,19 @@ class ModerationService:
         )
         return [c for r in rows if (c := await self._comments.get(r[0])) is not None]
 
-    async def approve(self, *, guild_id: int, message_id: int, moderator_id: int) -> None:
-        await self._comments.set_status(message_id, "visible")
+    async def approve(self, *, guild_id: int, message_id: int, moderator_id: int) -> bool:
+        """Clear a flagged comment. False if it is not waiting for review any more (removed, deleted,
+        already approved) — a review card can sit open while someone else deals with the comment."""
+        await self._recorder.flush()
+        comment = await self._comments.get(message_id)
+        if comment is None or comment.guild_id != guild_id or comment.status != "flagged":
+            return False
+        await self._comments.set_status(message_id, "visible", only_if="flagged")
         await self._comments.flush()
-        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action="approve",
-                                   target_message_id=message_id)
+        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.APPROVE,
+                                   target_message_id=message_id, target_user_id=comment.author_id,
+                                   target_thread_id=comment.thread_id, article_id=comment.article_id)
+        return True
 
     # --- auto-close ------------------------------------------------------------------------------
 

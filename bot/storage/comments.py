@@ -146,6 +146,12 @@ class CommentStore:
             for mid in message_ids
         ])
 
+    async def record_thread_deleted(self, thread_id: int, deleted_at: float) -> None:
+        """A deleted thread's messages went with it: its comments are deleted as of `deleted_at`."""
+        await self._writer.write([(
+            "UPDATE comments SET deleted_at = ?, status = CASE WHEN status = 'removed' THEN status"
+            " ELSE 'deleted' END WHERE thread_id = ? AND deleted_at IS NULL", (deleted_at, thread_id))])
+
     async def mark_removed(self, message_id: int, moderator_id: int, reason: str, at: float) -> None:
         await self._writer.write([(
             "UPDATE comments SET status = 'removed', removed_by = ?, removed_reason = ?,"
@@ -156,8 +162,15 @@ class CommentStore:
     def submit_status(self, message_id: int, status: str) -> None:
         self._writer.submit([("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))])
 
-    async def set_status(self, message_id: int, status: str) -> None:
-        await self._writer.write([("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))])
+    async def set_status(self, message_id: int, status: str, *, only_if: str | None = None) -> None:
+        """Set a comment's status; with `only_if`, only while it has that status."""
+        statement: Statement
+        if only_if is None:
+            statement = ("UPDATE comments SET status = ? WHERE message_id = ?", (status, message_id))
+        else:
+            statement = ("UPDATE comments SET status = ? WHERE message_id = ? AND status = ?",
+                         (status, message_id, only_if))
+        await self._writer.write([statement])
 
     async def flush(self) -> None:
         await self._writer.flush()
@@ -191,6 +204,13 @@ class CommentStore:
             " ORDER BY edited_at, id", (message_id,),
         )
         return [dict(r) for r in rows]
+
+    async def forgotten_users(self) -> dict[tuple[int, int | None], float]:
+        """Forget-me requests as {(user fingerprint, guild id or None for all guilds): latest request time}."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, guild_id, MAX(created_at) FROM privacy_requests WHERE kind = 'forget-me'"
+            " GROUP BY user_id, guild_id")
+        return {(r[0], r[1]): r[2] for r in rows}
 
     async def purge_deleted_text(self, older_than: float) -> int:
         """Blank the text of comments deleted before `older_than` (the retention window)."""

@@ -145,10 +145,11 @@ class Database:
             try:
                 for sql, params in statements:
                     await self._conn.execute(sql, params)
+                await self._conn.execute("COMMIT")  # inside: a COMMIT can fail too (deferred constraints, busy)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # left open by a failed COMMIT, unless SQLite rolled back
+                    await self._conn.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         async def run() -> sqlite3.Row | None:

@@ -108,6 +108,13 @@ class ModerationStore:
             "DELETE FROM comment_mutes WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         ) > 0
 
+    async def unmute_expired(self, guild_id: int, user_id: int, now: float) -> bool:
+        """Lift the mute only if it is over by `now` (a re-mute since the expiry was planned stays)."""
+        return await self._db.execute_rowcount(
+            "DELETE FROM comment_mutes WHERE guild_id = ? AND user_id = ? AND expires_at IS NOT NULL"
+            " AND expires_at <= ?", (guild_id, user_id, now)
+        ) > 0
+
     async def active_mute(self, guild_id: int, user_id: int, now: float | None = None) -> Mute | None:
         row = await self._db.fetchone(
             "SELECT * FROM comment_mutes WHERE guild_id = ? AND user_id = ?"

@@ -61,9 +61,6 @@ class ThreadStore:
         values["locked"], values["archived"] = bool(values["locked"]), bool(values["archived"])
         return ArticleThread(**values)
 
-    async def is_article_thread(self, thread_id: int) -> bool:
-        return await self._db.fetchval("SELECT 1 FROM threads WHERE thread_id = ?", (thread_id,)) is not None
-
     async def open_threads(self, guild_ids: list[int] | None = None) -> list[ArticleThread]:
         sql = "SELECT thread_id FROM threads WHERE archived = 0"
         rows = await self._db.fetchall(sql)
@@ -113,6 +110,18 @@ class ThreadStore:
         if statements:
             await self._writer.write(statements)
         return kinds
+
+    async def record_deleted(self, thread_id: int, *, at: float | None = None) -> None:
+        """The thread was deleted on Discord: closed for good, with one `deleted` event (idempotent)."""
+        now = time.time() if at is None else at
+        async with self._state_lock:
+            await self._writer.write([
+                ("UPDATE threads SET archived = 1, updated_at = ? WHERE thread_id = ?", (now, thread_id)),
+                ("INSERT INTO thread_events (thread_id, kind, at) SELECT ?, 'deleted', ? WHERE EXISTS"
+                 " (SELECT 1 FROM threads WHERE thread_id = ?) AND NOT EXISTS (SELECT 1 FROM thread_events"
+                 " WHERE thread_id = ? AND kind = 'deleted')", (thread_id, now, thread_id, thread_id)),
+            ])
+            await self._writer.flush()
 
     async def events(self, thread_id: int) -> list[tuple[str, str | None, str | None, float]]:
         rows = await self._db.fetchall(

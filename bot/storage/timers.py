@@ -47,6 +47,13 @@ class TimerStore:
     async def cancel(self, timer_id: int) -> bool:
         return await self._db.execute_rowcount("DELETE FROM timers WHERE id = ?", (timer_id,)) > 0
 
+    async def claim(self, timer: Timer, until: float) -> Timer | None:
+        """Take a due timer for running: its due time moves to `until` (when it fires again if the handler
+        fails or the process dies). None if another process took it first or it was re-armed since read."""
+        taken = await self._db.execute_rowcount(
+            "UPDATE timers SET due_at = ? WHERE id = ? AND due_at = ?", (until, timer.id, timer.due_at))
+        return Timer(timer.id, timer.event, until, timer.payload, timer.key) if taken else None
+
     async def complete(self, timer: Timer) -> None:
         """Delete a timer that fired, unless its handler re-armed it (same row, new due time)."""
         await self._db.execute("DELETE FROM timers WHERE id = ? AND due_at = ?", (timer.id, timer.due_at))

@@ -274,15 +274,17 @@ class ThreadedBatchWriter:
                 loop.call_soon_threadsafe(_resolve, future)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[Sequence[Statement]]) -> None:
+        # Exception, not only sqlite3.Error: binding a value can raise OverflowError (an int beyond 64 bits)
+        # or TypeError, and one bad record must not end the thread and every write after it.
         try:
             _run_grouped(conn, [stmt for unit in batch for stmt in unit])
             return
-        except sqlite3.Error:
+        except Exception:
             log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
         for unit in batch:
             try:
                 _run_grouped(conn, unit)
-            except sqlite3.Error:
+            except Exception:
                 self._failed_units += 1
                 log.error("dropping a write that cannot be stored: %s", unit[0][0][:80] if unit else "", exc_info=True)
 
@@ -312,7 +314,8 @@ def _run_grouped(conn: sqlite3.Connection, statements: Sequence[Statement]) -> N
             else:
                 conn.executemany(sql, [p for _, p in statements[i:j]])
             i = j
+        conn.execute("COMMIT")  # inside: a COMMIT can fail too (deferred constraints, busy, I/O)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # a failed COMMIT may leave it open, or SQLite may have rolled back already
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
