@@ -282,3 +282,28 @@ async def test_pausing_drops_what_was_waiting_so_resume_brings_new_stories_only(
     room.feeds.add("w3", "A story after resuming")
     assert (await room.publish_pass())[0] == 1
     assert [m.embeds[0]["title"] for m in emu.bot_messages(room.news)] == ["A story after resuming"]
+
+
+async def test_recovery_without_read_message_history_says_which_permission(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    assert room.services is not None and room.bot is not None
+    await room.slash(room.admin, "settings set", {"admin_channel": room.admin_channel})
+    await subscribe(room)
+    publisher = room.bot.get_cog("FeedsCog").publisher  # type: ignore[union-attr]
+    await publisher.stop()  # only this test's passes publish
+    room.feeds.add("old", "A story reserved before a restart")
+    for feed in await room.services.feeds.list():
+        await room.services.feeds.poll_soon(feed.id)
+    await room.services.scheduler.run_cycle()
+    await publisher.outbox.reserve_announced()
+    # Reserved two minutes ago by a run that died: the bot must look in the channel before posting again.
+    await room.services.db.execute("UPDATE posts SET created_at = created_at - 120")
+    emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.READ_MESSAGE_HISTORY))})
+    news = room.bot.get_channel(room.news.id)
+    await emu.wait_for(lambda: not news.permissions_for(news.guild.me).read_message_history,  # type: ignore[union-attr]
+                       5, what="the bot saw the overwrite")
+    assert (await room.publish_pass())[0] == 0
+    [warning] = emu.bot_messages(room.admin_channel)
+    assert "Read Message History" in warning.content, warning.content

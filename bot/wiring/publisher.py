@@ -284,6 +284,10 @@ class StoryPublisher:
         if time.time() - job.post.created_at < 60:
             return None  # same run, seconds ago: Discord's nonce check covers a retry this recent
         me = channel.guild.me
+        if not channel.permissions_for(me).read_message_history:
+            # Discord answers an empty history then, and the story would be posted a second time.
+            raise PermissionProblem(f"I am missing Read Message History in <#{channel.id}>, which I need to "
+                                    "check whether a story was already posted before a restart.")
         async for message in channel.history(limit=50):
             if message.author.id == me.id and any(e.url == job.article.url for e in message.embeds):
                 return message
