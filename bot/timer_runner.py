@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.background import BackgroundTask
 from bot.storage.timers import Timer, TimerStore
 
 __all__ = ["TimerRunner"]
@@ -32,7 +33,7 @@ class TimerRunner:
         self._handlers: dict[str, Handler] = {}
         self._clock = clock
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("newsdesk-timers", self._run)
 
     def on(self, event: str, handler: Handler) -> None:
         self._handlers[event] = handler
@@ -42,15 +43,10 @@ class TimerRunner:
         self._wake.set()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="newsdesk-timers")
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def run_due(self) -> int:
         """Fire every timer due now. Returns how many succeeded."""

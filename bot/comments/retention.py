@@ -8,11 +8,11 @@ reply trees keep their shape. Runs at start-up and then every few hours; the pur
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 
+from bot.background import BackgroundTask
 from bot.storage.comments import CommentStore
 
 __all__ = ["RetentionSweeper"]
@@ -28,7 +28,7 @@ class RetentionSweeper:
         self._retention = retention_days * 86400.0
         self._clock = clock
         self._every = every
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("newsdesk-retention", self._run)
 
     async def sweep(self, now: float | None = None) -> int:
         """Blank deleted comments older than the window (as of `now`). Returns how many were blanked."""
@@ -39,15 +39,10 @@ class RetentionSweeper:
         return blanked
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="newsdesk-retention")
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _run(self) -> None:
         while True:

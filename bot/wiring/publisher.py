@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
+from bot.background import BackgroundTask
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
 from bot.posting.format import StoryPost, build_story_post, escape_text
 from bot.posting.outbox import PostingOutbox, PostJob
@@ -53,7 +54,7 @@ class StoryPublisher:
         self.outbox = PostingOutbox(db=services.db, articles=services.articles, posts=services.posts,
                                     subscriptions=services.subscriptions)
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("newsdesk-publisher", self._loop)
         self._pass_lock = asyncio.Lock()
         self._feed_titles: dict[int, str] = {}
         self.summary_text: Callable[[int], Awaitable[str | None]] | None = None  # set by the summarize cog
@@ -61,15 +62,10 @@ class StoryPublisher:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="newsdesk-publisher")
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     def wake(self) -> None:
         self._wake.set()
