@@ -1,4 +1,4 @@
-"""Moderation service defects found in review, on real SQLite files (fixture from test_comments_domain)."""
+"""ModerationService rules on real SQLite files: mute expiry vs newer mutes, approving, filters on edits."""
 
 from __future__ import annotations
 
