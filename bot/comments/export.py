@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -59,12 +60,17 @@ class CommentExporter:
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
         data = await self.collect(guild_id, article_id)
-        if fmt == "json":
-            return json.dumps(data, ensure_ascii=False, indent=2).encode()
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for c in data["comments"]:
-            writer.writerow({**c, "revisions": json.dumps(c["revisions"], ensure_ascii=False),
-                             "reactions": json.dumps(c["reactions"], ensure_ascii=False)})
-        return out.getvalue().encode()
+        # Encoding a large guild's discussion takes a while: off the event loop, so the bot keeps answering.
+        return await asyncio.to_thread(_encode, data, fmt)
+
+
+def _encode(data: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2).encode()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for c in data["comments"]:
+        writer.writerow({**c, "revisions": json.dumps(c["revisions"], ensure_ascii=False),
+                         "reactions": json.dumps(c["reactions"], ensure_ascii=False)})
+    return out.getvalue().encode()
