@@ -11,9 +11,11 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.sandbox import ApiError, Channel, InteractionRecord, Member, Message, Role, User
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from bot.demo.stage import DemoStage
@@ -59,43 +61,35 @@ class Actions:
 
     # --- messages ---------------------------------------------------------------------------------
 
-    async def say(self, user: User, channel: Channel, text: str, *, reply_to: Message | None = None) -> Message:
-        target = f" (reply to [{self.t.number(reply_to)}])" if reply_to is not None else ""
-        self.t.action(user, f"writes in {self.t.where(channel)}{target}")
+    def _refusable(self, act: Callable[[], T]) -> T:
+        """Do what a person does; if Discord refuses, show why in the transcript and stop the step."""
         try:
-            message = self.emu.send(user, channel, text, reply_to=reply_to)
+            return act()
         except ApiError as exc:
             self.t.line(f"  ✗ Discord refused: {_reason(exc)}")
             raise ActionRefused(_reason(exc)) from None
+
+    async def say(self, user: User, channel: Channel, text: str, *, reply_to: Message | None = None) -> Message:
+        target = f" (reply to [{self.t.number(reply_to)}])" if reply_to is not None else ""
+        self.t.action(user, f"writes in {self.t.where(channel)}{target}")
+        message = self._refusable(lambda: self.emu.send(user, channel, text, reply_to=reply_to))
         self.t.show(message)
         await self.settle()
         return message
 
     async def edit(self, user: User, message: Message, text: str) -> None:
         self.t.action(user, f"edits [{self.t.number(message)}]: {text}")
-        try:
-            self.emu.edit(user, message, text)
-        except ApiError as exc:
-            self.t.line(f"  ✗ Discord refused: {_reason(exc)}")
-            raise ActionRefused(_reason(exc)) from None
+        self._refusable(lambda: self.emu.edit(user, message, text))
         await self.settle()
 
     async def delete(self, user: User, message: Message) -> None:
         self.t.action(user, f"deletes [{self.t.number(message)}]")
-        try:
-            self.emu.delete(user, message)
-        except ApiError as exc:
-            self.t.line(f"  ✗ Discord refused: {_reason(exc)}")
-            raise ActionRefused(_reason(exc)) from None
+        self._refusable(lambda: self.emu.delete(user, message))
         await self.settle()
 
     async def react(self, user: User, message: Message, emoji: str) -> None:
         self.t.action(user, f"reacts {emoji} to [{self.t.number(message)}]")
-        try:
-            self.emu.react(user, message, emoji)
-        except ApiError as exc:
-            self.t.line(f"  ✗ Discord refused: {_reason(exc)}")
-            raise ActionRefused(_reason(exc)) from None
+        self._refusable(lambda: self.emu.react(user, message, emoji))
         await self.settle()
 
     # --- interactions -----------------------------------------------------------------------------
