@@ -10,11 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.posting.format import LIMITS, escape_text, fit_escaped, truncate_words
-from bot.wiring.article_picker import article_choices, resolve_article
-from bot.wiring.replies import UserFacingError
+from cogs.support.article_picker import article_choices, resolve_article
+from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["ArticlesCog"]
 

@@ -19,7 +19,7 @@ from bot.comments.recorder import Decision, IncomingMessage, Verdict
 from bot.storage.comments import Attachment
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["CommentListener", "emoji_key", "to_incoming"]
 

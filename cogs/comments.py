@@ -13,12 +13,12 @@ from discord.ext import commands
 from bot.comments.tree import build_tree, paginate, render_lines
 from bot.posting.format import escape_mentions, truncate_words
 from bot.privacy import forget_user
-from bot.wiring.replies import UserFacingError
-from bot.wiring.views import ConfirmView, PagerView
 from cogs.moderation import has_server_permissions
+from cogs.support.replies import UserFacingError
+from cogs.support.views import ConfirmView, PagerView
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["CommentsCog"]
 

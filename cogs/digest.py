@@ -12,7 +12,7 @@ from bot.comments.digest import due_digest, render_digest
 from bot.storage.guilds import GuildSettings
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["DigestCog"]
 

@@ -16,13 +16,13 @@ from bot.comments.tree import paginate
 from bot.feeds.subscriptions import FeedProblem
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
-from bot.wiring.embeds import story_embed
-from bot.wiring.publisher import StoryPublisher
-from bot.wiring.replies import UserFacingError
-from bot.wiring.views import PagerView
+from cogs.support.embeds import story_embed
+from cogs.support.publisher import StoryPublisher
+from cogs.support.replies import UserFacingError
+from cogs.support.views import PagerView
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["FeedsCog"]
 

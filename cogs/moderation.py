@@ -20,11 +20,11 @@ from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
 from bot.posting.format import escape_mentions, truncate_words
 from bot.storage.comments import Comment
 from bot.storage.timers import Timer
-from bot.wiring.replies import UserFacingError, explain_error, send_private
-from bot.wiring.views import ConfirmView
+from cogs.support.replies import UserFacingError, explain_error, send_private
+from cogs.support.views import ConfirmView
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["ModerationCog", "has_server_permissions"]
 

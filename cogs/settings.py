@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.storage.guilds import GuildSettings, GuildSettingsError
-from bot.wiring.replies import UserFacingError
+from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["SettingsCog", "render_settings"]
 

@@ -14,12 +14,12 @@ from bot.feeds.article_text import ArticleText, NoArticleText
 from bot.posting.format import escape_mentions, fit_escaped, truncate_words
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
-from bot.wiring.article_picker import article_choices
-from bot.wiring.embeds import NEWS_COLOUR
-from bot.wiring.replies import UserFacingError
+from cogs.support.article_picker import article_choices
+from cogs.support.embeds import NEWS_COLOUR
+from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["SummarizeCog", "first_link", "summary_embed"]
 

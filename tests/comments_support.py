@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.sandbox import Channel, Message
+from emulator import Channel, Message
 from tests.newsdesk_harness import Newsroom
 
 __all__ = ["db_rows", "eventually", "story_thread"]

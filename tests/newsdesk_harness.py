@@ -10,7 +10,6 @@ feed server on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
 from collections.abc import AsyncIterator
@@ -23,11 +22,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import Services, open_services
 from bot.config import Settings, load_settings
-from bot.sandbox import Channel, DiscordEmulator, Guild, InteractionRecord, Perm, User
-from bot.wiring.client import NewsdeskBot, create_bot
-from bot.wiring.endpoints import apply_endpoints, restore_endpoints
+from bot.services import Services
+from cogs.client import NewsdeskBot
+from emulator import Channel, DiscordEmulator, Guild, InteractionRecord, Perm, User
+from newsdesk.app import launch_bot
 
 __all__ = ["FeedServer", "Newsroom", "newsroom"]
 
@@ -138,7 +137,6 @@ class Newsroom:
     bot: NewsdeskBot | None = None
     services: Services | None = None
     _stack: AsyncExitStack | None = None
-    _task: asyncio.Task[None] | None = None
     errors: list[BaseException | str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -169,32 +167,21 @@ class Newsroom:
 
     async def start(self, **overrides: str) -> NewsdeskBot:
         stack = AsyncExitStack()
-        previous = apply_endpoints(self.emu.api_base, self.emu.gateway_url)
-        stack.callback(restore_endpoints, previous)
-        self.services = await stack.enter_async_context(open_services(self.settings(**overrides)))
-        bot = create_bot(self.services, guild_ready_timeout=0.05)
-        self.bot = bot
-        self._stack = stack
-        self._task = asyncio.create_task(bot.start(self.emu.token), name="newsdesk-under-test")
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        if ready not in done:
-            ready.cancel()
-            if self._task in done:
-                self._task.result()
-            raise TimeoutError("Newsdesk did not become ready")
-        return bot
+        try:
+            launched = await stack.enter_async_context(
+                launch_bot(self.settings(**overrides), ready_timeout=15, guild_ready_timeout=0.05))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self.services, self.bot, self._stack = launched.services, launched.bot, stack
+        return launched.bot
 
     async def stop(self) -> None:
         if self.bot is not None:
             self.errors.extend(self.bot.unexpected_errors)
-            await self.bot.close()
-            if self._task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
         if self._stack is not None:
             await self._stack.aclose()
-        self.bot = self.services = self._stack = self._task = None
+        self.bot = self.services = self._stack = None
 
     async def restart(self, **overrides: str) -> NewsdeskBot:
         await self.stop()

@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.sandbox import DiscordEmulator
+from emulator import DiscordEmulator
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
 

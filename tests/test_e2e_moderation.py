@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from bot.moderation.service import AUTO_CLOSE
-from bot.sandbox import Perm
+from emulator import Perm
 from tests.comments_support import db_rows, eventually, story_thread
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom

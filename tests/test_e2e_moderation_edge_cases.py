@@ -3,7 +3,7 @@ actions are logged under, and what /mod purge does with input it cannot read."""
 
 from __future__ import annotations
 
-from bot.sandbox import Perm
+from emulator import Perm
 from tests.comments_support import db_rows, eventually, story_thread
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom

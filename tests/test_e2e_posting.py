@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox import Perm
+from emulator import Perm
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
 

@@ -1,4 +1,4 @@
-"""The domain never imports discord: only cogs/ and the bot's Discord wiring (bot/wiring/) may."""
+"""The domain never imports discord: only cogs/ and the bot's Discord wiring (cogs/support/) may."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The modules allowed to import discord: the adapters and the bot's own Discord wiring.
-ALLOWED = ("cogs/", "bot/wiring/")
+ALLOWED = ("cogs/", "cogs/support/")
 
 
 def _imports_discord(path: Path) -> list[int]:

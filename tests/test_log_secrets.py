@@ -15,8 +15,9 @@ import pytest
 from aiohttp import web
 
 from bot.config import OPTIONS, load_settings
-from bot.demo.stage import DemoStage
 from bot.logs import RedactingFormatter
+from demo.stage import DemoStage
+from newsdesk.app import launch_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not shaped like a Discord token on purpose: only registering the secret can hide it.
@@ -81,7 +82,7 @@ async def test_a_failing_command_logs_its_ids_and_no_secret(tmp_path: Path, capt
     """The real bot (emulator, token, LLM key): a command that fails unexpectedly with both secrets in its
     exception's text is logged with its guild and channel ids and a traceback, both scrubbed."""
     settings = load_settings({"LLM_API_KEY": API_KEY, "DATABASE_PATH": str(tmp_path / "x.db")}, env_file=None)
-    async with DemoStage(settings, tmp_path / "x.db", token=TOKEN) as stage:
+    async with DemoStage(settings, tmp_path / "x.db", launch_bot, token=TOKEN) as stage:
         assert stage.services is not None
 
         async def broken(*args: object, **kwargs: object) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import OPTIONS
-from bot.demo.interactive import parse_slash
-from bot.demo.walkthrough import COUNTED_TABLES
+from demo.interactive import parse_slash
+from demo.walkthrough import COUNTED_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import CliError, main
 from bot.config import Settings, load_settings
+from bot.errors import CliError
 from bot.summarize.cli import fetch_article_text, run_summarize
+from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (
