@@ -18,6 +18,7 @@ from emulator.gateway import Gateway
 from emulator.interactions import CommandRegistry, InteractionRecord
 from emulator.messages import World
 from emulator.model import snowflake_time
+from emulator.oauth import OAuthApp, add_oauth_routes
 from emulator.rest_core import add_core_routes
 from emulator.rest_interactions import add_interaction_routes
 from emulator.rest_messages import add_message_routes
@@ -54,6 +55,7 @@ class EmulatorServer:
         self.interaction_response_timeout = interaction_response_timeout
         self.recommended_shards = recommended_shards
         self.files: dict[int, tuple[bytes, str]] = {}
+        self.oauth = OAuthApp()  # "Login with Discord" for the web dashboard
         # The last gateway events dispatched (name, payload): handy for assertions on what the bot was sent.
         self.events: collections.deque[tuple[str, dict[str, Any]]] = collections.deque(maxlen=event_log_size)
         self._changed = asyncio.Event()
@@ -81,6 +83,7 @@ class EmulatorServer:
         add_core_routes(app.router, self, API_PREFIX)
         add_message_routes(app.router, self, API_PREFIX)
         add_interaction_routes(app.router, self, API_PREFIX)
+        add_oauth_routes(app.router, self, API_PREFIX)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/", self.gateway.handle)
         return app

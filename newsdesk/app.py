@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Open storage and clients; on exit flush pending writes and close everything, even after errors."""
-    for secret in (settings.discord_token, settings.llm_api_key):
+    for secret in (settings.discord_token, settings.llm_api_key, settings.discord_client_secret,
+                   settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
     db = await Database.open(settings.database_path)
@@ -147,7 +148,13 @@ async def run_bot(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
-    async with launch_bot(settings, ready_timeout=None) as launched:
+    async with contextlib.AsyncExitStack() as stack:
+        launched = await stack.enter_async_context(launch_bot(settings, ready_timeout=None))
+        if settings.web_port:  # the dashboard in the same process, on the same services
+            from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
+
+            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port))
+            log.warning("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()

@@ -1,0 +1,113 @@
+"""Read-only views across stores for the web dashboard: a server's feeds and their health, its stories, the
+volume of its discussion over time. Each is one set-based query; nothing here writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+__all__ = ["DashboardStore", "FeedHealth", "HourCount", "StoryRow"]
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    subscription_id: int
+    feed_id: int
+    url: str
+    title: str | None
+    channel_id: int
+    mode: str
+    paused: bool  # the subscription (this channel) or the feed itself
+    paused_reason: str | None
+    failing_reason: str | None  # e.g. a missing permission in the channel
+    consecutive_failures: int
+    last_error: str | None
+    last_success_at: float | None
+    posts: int
+
+    @property
+    def state(self) -> str:
+        if self.paused:
+            return "paused"
+        if self.failing_reason or self.consecutive_failures:
+            return "failing"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    article_id: int
+    title: str
+    url: str
+    channel_id: int
+    message_id: int | None
+    thread_id: int | None
+    posted_at: float | None
+    comments: int
+
+
+@dataclass(frozen=True)
+class HourCount:
+    hour: float  # the hour's start, epoch seconds UTC
+    count: int
+
+
+class DashboardStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def known_guilds(self) -> set[int]:
+        """Servers Newsdesk holds anything for (settings, subscriptions or discussion threads)."""
+        rows = await self._db.fetchall(
+            "SELECT guild_id FROM guild_settings UNION SELECT guild_id FROM subscriptions "
+            "UNION SELECT guild_id FROM threads")
+        return {int(r[0]) for r in rows}
+
+    async def feed_health(self, guild_id: int) -> list[FeedHealth]:
+        rows = await self._db.fetchall(
+            "SELECT s.id AS subscription_id, f.id AS feed_id, f.url, f.title, s.channel_id, s.mode, "
+            "       s.paused AS sub_paused, f.paused AS feed_paused, f.paused_reason, s.failing_reason, "
+            "       f.consecutive_failures, f.last_error, f.last_success_at, "
+            "       (SELECT COUNT(*) FROM posts p WHERE p.subscription_id = s.id AND p.message_id IS NOT NULL) "
+            "         AS posts "
+            "FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = ? "
+            "ORDER BY COALESCE(f.title, f.url), s.channel_id", (guild_id,))
+        return [FeedHealth(
+            subscription_id=r["subscription_id"], feed_id=r["feed_id"], url=r["url"], title=r["title"],
+            channel_id=r["channel_id"], mode=r["mode"], paused=bool(r["sub_paused"] or r["feed_paused"]),
+            paused_reason=r["paused_reason"] if r["feed_paused"] else ("paused in this channel" if r["sub_paused"]
+                                                                        else None),
+            failing_reason=r["failing_reason"], consecutive_failures=r["consecutive_failures"],
+            last_error=r["last_error"], last_success_at=r["last_success_at"], posts=r["posts"]) for r in rows]
+
+    async def stories(self, guild_id: int, *, since: float, limit: int = 50) -> list[StoryRow]:
+        """Stories posted in the server since `since`, newest first, with their comment counts."""
+        rows = await self._db.fetchall(
+            "SELECT a.id AS article_id, a.title, a.canonical_url AS url, p.channel_id, p.message_id, p.thread_id, "
+            "       p.posted_at, "
+            "       (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.guild_id = p.guild_id "
+            "          AND c.status IN ('visible', 'flagged')) AS comments "
+            "FROM posts p JOIN articles a ON a.id = p.article_id "
+            "WHERE p.guild_id = ? AND p.posted_at >= ? ORDER BY p.posted_at DESC LIMIT ?",
+            (guild_id, since, limit))
+        return [StoryRow(**dict(r)) for r in rows]
+
+    async def comments_per_hour(self, guild_id: int, *, since: float, article_id: int | None = None
+                                ) -> list[HourCount]:
+        """Comments written per hour since `since` (hours without comments are left out)."""
+        sql = ("SELECT CAST(created_at / 3600 AS INTEGER) * 3600 AS hour, COUNT(*) AS n FROM comments "
+               "WHERE guild_id = ? AND created_at >= ?")
+        params: list[object] = [guild_id, since]
+        if article_id is not None:
+            sql += " AND article_id = ?"
+            params.append(article_id)
+        rows = await self._db.fetchall(sql + " GROUP BY hour ORDER BY hour", params)
+        return [HourCount(float(r["hour"]), int(r["n"])) for r in rows]
+
+    async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
+        """Whether the article was posted in (or discussed in) this server: the URL alone grants nothing."""
+        return bool(await self._db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM posts WHERE guild_id = ? AND article_id = ?) "
+            "OR EXISTS (SELECT 1 FROM comments WHERE guild_id = ? AND article_id = ?)",
+            (guild_id, article_id, guild_id, article_id)))

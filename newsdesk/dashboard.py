@@ -1,0 +1,65 @@
+"""Serving the web dashboard on the composition root's services: in its own process (`newsdesk web`), inside
+`newsdesk run` (WEB_PORT) and in `newsdesk sandbox --web`."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+from aiohttp import web as aioweb
+
+from bot.config import Settings
+from bot.errors import CliError
+from bot.services import Services
+from web.app import WebConfig, build_app
+
+__all__ = ["serve_dashboard", "web_config"]
+
+
+def web_config(settings: Settings, port: int, *, secret_key: str | None = None) -> WebConfig:
+    """The dashboard's settings, or a CliError naming what is missing and where to find it."""
+    missing = [name for name, value in (("DISCORD_CLIENT_ID", settings.discord_client_id),
+                                        ("DISCORD_CLIENT_SECRET", settings.discord_client_secret)) if not value]
+    if missing:
+        raise CliError(f"the dashboard needs {' and '.join(missing)}: copy them from your application's OAuth2 page "
+                       "(https://discord.com/developers/applications) and add "
+                       f"{(settings.web_base_url or f'http://{settings.web_host}:{port}')}/callback as a redirect")
+    key = secret_key or (settings.web_secret_key.reveal() if settings.web_secret_key else None)
+    if not key:
+        raise CliError("the dashboard needs WEB_SECRET_KEY (it signs session cookies; use the same value in every "
+                       "process), for example the output of: python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+    assert settings.discord_client_secret is not None
+    return WebConfig(base_url=settings.web_base_url or f"http://{settings.web_host}:{port}",
+                     client_id=str(settings.discord_client_id), client_secret=settings.discord_client_secret.reveal(),
+                     secret_key=key, discord_api_base=settings.discord_api_base)
+
+
+@contextlib.asynccontextmanager
+async def serve_dashboard(services: Services, settings: Settings, port: int, *,
+                          secret_key: str | None = None) -> AsyncIterator[str]:
+    """Serve the dashboard on WEB_HOST:`port` (0: any free port) until the block ends; yields its URL."""
+    # Bind first: with port 0 the login redirect must name the port the system picked.
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.web_host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.web_host, port))
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {settings.web_host}:{port}: {exc.strerror or exc}") from None
+    try:
+        config = web_config(settings, sock.getsockname()[1], secret_key=secret_key)
+    except CliError:
+        sock.close()
+        raise
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        runner = aioweb.AppRunner(build_app(services, config, http), access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            await aioweb.SockSite(runner, sock).start()
+            yield config.base_url.rstrip("/")
+        finally:
+            await runner.cleanup()
+
+
