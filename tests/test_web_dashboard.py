@@ -17,6 +17,7 @@ from bot.config import load_settings
 from bot.feeds.models import FeedItem
 from bot.services import Services
 from bot.storage.comments import CommentRecord
+from bot.storage.dashboard import DashboardStore
 from emulator import DiscordEmulator, User
 from emulator.newsroom import NewsServer, build_news_server
 from newsdesk.app import open_services
@@ -224,3 +225,37 @@ def test_newsdesk_web_without_oauth_settings_says_what_to_set(capsys: pytest.Cap
     err = capsys.readouterr().err
     assert err.startswith("newsdesk: the dashboard needs DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET")
     assert err.count("\n") == 1
+
+
+async def test_moderators_search_comments_with_filters_and_hostile_queries(site: Site) -> None:
+    gid = site.server.guild.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        found = await client.get(f"{site.url}/g/{gid}/search", params={"q": "disag"})  # a prefix
+        assert found.status_code == 200 and "1 result" in found.text
+        assert "<mark>disagree</mark>" in found.text and "<img" not in found.text
+        by_bob = await client.get(f"{site.url}/g/{gid}/search", params={"q": "same", "author": "BOB"})
+        assert "1 result" in by_bob.text and "<mark>Same</mark> here." in by_bob.text
+        nobody = await client.get(f"{site.url}/g/{gid}/search", params={"q": "same", "author": "alice"})
+        assert "0 results" in nobody.text
+        for hostile in ('"unbalanced', "content:x OR", "NEAR(a b", "*", "a AND (b"):
+            answer = await client.get(f"{site.url}/g/{gid}/search", params={"q": hostile})
+            assert answer.status_code == 200, hostile  # FTS5 syntax is never interpreted
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.alice)
+        assert (await client.get(f"{site.url}/g/{gid}/search", params={"q": "same"})).status_code == 403
+
+
+async def test_the_search_index_follows_edits_and_deletions(site: Site) -> None:
+    services = site.services
+    store = DashboardStore(services.db)
+
+    async def found(text: str) -> list[int]:
+        return [hit.message_id for hit in await store.search(site.server.guild.id, text)]
+
+    assert await found("same") == [1002]
+    await services.comments.record_edit(1002, "Completely different words now", time.time())
+    await services.writer.flush()
+    assert await found("different") == [1002] and await found("same") == []
+    await services.db.execute("DELETE FROM comments WHERE message_id = 1002")  # as forget-me does
+    assert await found("different") == []

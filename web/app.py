@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from bot.comments.tree import build_tree
 from bot.services import Services
-from bot.storage.dashboard import DashboardStore
+from bot.storage.dashboard import MARK_END, MARK_START, DashboardStore
 from web.access import AccessCache, GuildAccess
 from web.charts import bar_chart
 from web.oauth import DiscordOAuth, OAuthError
@@ -62,6 +63,7 @@ class Dashboard:
         self.templates = jinja2.Environment(loader=jinja2.PackageLoader("web", "templates"), autoescape=True,
                                             undefined=jinja2.StrictUndefined)
         self.templates.filters["when"] = _when
+        self.templates.filters["highlight"] = _highlight
         self.logins = _RateLimit(per_minute=20)
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -208,6 +210,22 @@ class Dashboard:
         return self.page(request, "modlog.html", access=access, actions=actions)
 
 
+    async def search(self, request: web.Request) -> web.Response:
+        access = await self.guild_access(request, moderate=True)
+        q = request.query
+        text = q.get("q", "").strip()[:200]
+        article = q.get("article", "").strip()
+        days = q.get("days", "").strip()
+        hits = []
+        if text:
+            hits = await self.store.search(
+                access.guild_id, text, article_id=int(article) if article.isdigit() else None,
+                author=q.get("author", "").strip()[:100] or None,
+                since=time.time() - int(days) * 86400 if days.isdigit() and 0 < int(days) < 36500 else None)
+        return self.page(request, "search.html", access=access, hits=hits, q=text, article=article,
+                         author=q.get("author", ""), days=days)
+
+
 class _RateLimit:
     """At most `per_minute` events per key in any 60 s window (logins per address)."""
 
@@ -232,6 +250,11 @@ def _hour(at: float) -> float:
     return at - at % 3600
 
 
+def _highlight(snippet: str) -> Markup:
+    """A search snippet, escaped, with its matches in <mark>."""
+    return Markup(str(escape(snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
 def _when(at: float) -> str:
     return datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -246,5 +269,6 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient) ->
     app.router.add_get("/g/{guild_id}", dashboard.overview)
     app.router.add_get("/g/{guild_id}/articles/{article_id}", dashboard.article)
     app.router.add_get("/g/{guild_id}/modlog", dashboard.modlog)
+    app.router.add_get("/g/{guild_id}/search", dashboard.search)
     return app
 

@@ -4,10 +4,11 @@ volume of its discussion over time. Each is one set-based query; nothing here wr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.database import Database
 
-__all__ = ["DashboardStore", "FeedHealth", "HourCount", "StoryRow"]
+__all__ = ["MARK_END", "MARK_START", "DashboardStore", "FeedHealth", "HourCount", "SearchHit", "StoryRow", "fts_query"]
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,78 @@ class DashboardStore:
         rows = await self._db.fetchall(sql + " GROUP BY hour ORDER BY hour", params)
         return [HourCount(float(r["hour"]), int(r["n"])) for r in rows]
 
+    async def search(self, guild_id: int, text: str, **filters: Any) -> list[SearchHit]:
+        """Comments of one server matching `text`, newest first (filters: article_id, author, since,
+        include_removed, limit)."""
+        return await _search(self._db, guild_id, text, **filters)
+
     async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
         """Whether the article was posted in (or discussed in) this server: the URL alone grants nothing."""
         return bool(await self._db.fetchval(
             "SELECT EXISTS (SELECT 1 FROM posts WHERE guild_id = ? AND article_id = ?) "
             "OR EXISTS (SELECT 1 FROM comments WHERE guild_id = ? AND article_id = ?)",
             (guild_id, article_id, guild_id, article_id)))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    message_id: int
+    article_id: int | None
+    article_title: str | None
+    thread_id: int
+    author_id: int
+    author_name: str
+    status: str
+    created_at: float
+    snippet: str  # the matching text with each match between MARK_START and MARK_END (not yet HTML-escaped)
+
+
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query for what a person typed: every word must appear (the last may be a prefix).
+
+    Words are quoted, so FTS5's own syntax (AND/OR/NEAR, column filters, unbalanced quotes) is never
+    interpreted: typing `"` or `author_name:` searches for those characters instead of failing.
+    """
+    words = [w for w in text.replace('"', " ").split() if w][:20]
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+async def _search(db: Database, guild_id: int, text: str, *, article_id: int | None = None,
+                          author: str | None = None, since: float | None = None, include_removed: bool = True,
+                          limit: int = 50) -> list[SearchHit]:
+    query = fts_query(text)
+    if query is None:
+        return []
+    sql = ("SELECT c.message_id, c.article_id, a.title AS article_title, c.thread_id, c.author_id, c.author_name, "
+           "c.status, c.created_at, snippet(comments_fts, 0, ?, ?, '…', 24) AS snippet "
+           "FROM comments_fts JOIN comments c ON c.message_id = comments_fts.rowid "
+           "LEFT JOIN articles a ON a.id = c.article_id "
+           "WHERE comments_fts MATCH ? AND c.guild_id = ?")
+    params: list[object] = [MARK_START, MARK_END, query, guild_id]
+    if article_id is not None:
+        sql += " AND c.article_id = ?"
+        params.append(article_id)
+    if author:
+        if author.isdigit():
+            sql += " AND c.author_id = ?"
+            params.append(int(author))
+        else:
+            sql += " AND c.author_name = ? COLLATE NOCASE"
+            params.append(author)
+    if since is not None:
+        sql += " AND c.created_at >= ?"
+        params.append(since)
+    if not include_removed:
+        sql += " AND c.status IN ('visible', 'flagged')"
+    # rowid order is FTS5's own order: newest first costs no sort, however common the word.
+    sql += " ORDER BY comments_fts.rowid DESC LIMIT ?"
+    params.append(limit)
+    rows = await db.fetchall(sql, params)
+    return [SearchHit(**dict(r)) for r in rows]
