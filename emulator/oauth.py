@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from emulator import payloads
+from emulator.wire import json_response
 
 if TYPE_CHECKING:
     from emulator.server import EmulatorServer
@@ -54,7 +55,7 @@ class OAuthApp:
 
 
 def _error(status: int, error: str, description: str) -> web.Response:
-    return web.json_response({"error": error, "error_description": description}, status=status)
+    return json_response({"error": error, "error_description": description}, status=status)
 
 
 def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: str) -> None:
@@ -114,7 +115,7 @@ def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: 
                 return _error(400, "invalid_grant", "Invalid code_verifier")
         access = secrets.token_urlsafe(24)
         oauth.tokens[access] = (grant.user_id, grant.scopes, time.time() + TOKEN_TTL)
-        return web.json_response({"access_token": access, "token_type": "Bearer", "expires_in": TOKEN_TTL,
+        return json_response({"access_token": access, "token_type": "Bearer", "expires_in": TOKEN_TTL,
                                   "refresh_token": secrets.token_urlsafe(24), "scope": " ".join(grant.scopes)})
 
     def bearer(request: web.Request, scope: str) -> int:
@@ -131,9 +132,9 @@ def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: 
     async def me(request: web.Request) -> web.Response:
         if not request.headers.get("Authorization", "").startswith("Bearer "):  # the bot asking who it is
             server.authorize(request)
-            return web.json_response({**payloads.user(world.bot_user), "verified": True, "mfa_enabled": False,
+            return json_response({**payloads.user(world.bot_user), "verified": True, "mfa_enabled": False,
                                       "email": None, "locale": "en-US"})
-        return web.json_response(payloads.user(world.user(bearer(request, "identify"))))
+        return json_response(payloads.user(world.user(bearer(request, "identify"))))
 
     async def my_guilds(request: web.Request) -> web.Response:
         user_id = bearer(request, "guilds")
@@ -143,7 +144,7 @@ def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: 
                 out.append({"id": str(guild.id), "name": guild.name, "icon": None,
                             "owner": guild.owner_id == user_id, "features": [],
                             "permissions": str(world.base_permissions(guild, user_id))})
-        return web.json_response(out)
+        return json_response(out)
 
     router.add_get("/oauth2/authorize", authorize)
     router.add_post(f"{prefix}/oauth2/token", token)

@@ -80,10 +80,10 @@ class EmulatorServer:
 
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self.faults.middleware], client_max_size=64 * 1024 * 1024)
+        add_oauth_routes(app.router, self, API_PREFIX)  # first: /users/@me before /users/{user_id}
         add_core_routes(app.router, self, API_PREFIX)
         add_message_routes(app.router, self, API_PREFIX)
         add_interaction_routes(app.router, self, API_PREFIX)
-        add_oauth_routes(app.router, self, API_PREFIX)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/", self.gateway.handle)
         return app

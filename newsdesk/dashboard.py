@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import secrets
+import signal
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 from aiohttp import web as aioweb
 
-from bot.config import Settings
+from bot.config import Secret, Settings
 from bot.errors import CliError
 from bot.services import Services
 from web.app import WebConfig, build_app
 
-__all__ = ["serve_dashboard", "web_config"]
+__all__ = ["demo_dashboard", "serve_dashboard", "until_interrupted", "web_config"]
 
 
 def web_config(settings: Settings, port: int, *, secret_key: str | None = None) -> WebConfig:
@@ -63,3 +67,38 @@ async def serve_dashboard(services: Services, settings: Settings, port: int, *,
             await runner.cleanup()
 
 
+
+
+async def until_interrupted() -> None:
+    """Wait for Ctrl-C or SIGTERM (then return normally: the caller shuts down cleanly)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
+
+
+def demo_dashboard(port: int = 0, *, wait: Callable[[], Awaitable[None]] = until_interrupted
+                   ) -> Callable[[Any, Any], Awaitable[None]]:
+    """`newsdesk sandbox --web`: serve the dashboard on the sandbox's services, logging in through the
+    emulator's consent page, until `wait` returns. (The stage and transcript are the demo's; typed loosely
+    because the application does not import the demo at module level.)"""
+
+    async def linger(stage: Any, transcript: Any) -> None:
+        emu = stage.emu
+        settings = stage.settings().replace(
+            discord_client_id=emu.world.application_id, discord_client_secret=Secret(emu.oauth.client_secret),
+            web_host="127.0.0.1", web_base_url=None)
+        async with serve_dashboard(stage.services, settings, port, secret_key=secrets.token_urlsafe(32)) as url:
+            transcript.heading("Web dashboard")
+            transcript.line(f"Dashboard: {url}/")
+            transcript.line("  Log in with Discord, then click \"Authorize as mod\" (the demo moderator). Ctrl-C stops.")
+            await wait()
+
+    return linger

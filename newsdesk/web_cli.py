@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
 from typing import Any
 
 from bot.config import Settings
@@ -17,18 +14,13 @@ DEFAULT_PORT = 8080
 
 async def _web(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.app import open_services
-    from newsdesk.dashboard import serve_dashboard, web_config
+    from newsdesk.dashboard import serve_dashboard, until_interrupted, web_config
 
     port = args.port or settings.web_port or DEFAULT_PORT
     web_config(settings, port)  # fail before opening anything
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stopping.set)
     async with open_services(settings) as services, serve_dashboard(services, settings, port) as url:
         print(f"Dashboard: {url}/", flush=True)
-        await stopping.wait()
+        await until_interrupted()
     return 0
 
 

@@ -4,6 +4,7 @@ re-checked per server, CSRF on forms, escaping of hostile feed titles and commen
 from __future__ import annotations
 
 import html
+import io
 import re
 import time
 from collections.abc import AsyncIterator
@@ -18,11 +19,13 @@ from bot.feeds.models import FeedItem
 from bot.services import Services
 from bot.storage.comments import CommentRecord
 from bot.storage.dashboard import DashboardStore
+from demo.stage import DemoStage
+from demo.transcript import Transcript
 from emulator import DiscordEmulator, User
 from emulator.newsroom import NewsServer, build_news_server
-from newsdesk.app import open_services
+from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
-from newsdesk.dashboard import serve_dashboard
+from newsdesk.dashboard import demo_dashboard, serve_dashboard
 
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'
 HOSTILE_COMMENT = '<img src=x onerror=alert("comment")> I disagree'
@@ -259,3 +262,32 @@ async def test_the_search_index_follows_edits_and_deletions(site: Site) -> None:
     assert await found("different") == [1002] and await found("same") == []
     await services.db.execute("DELETE FROM comments WHERE message_id = 1002")  # as forget-me does
     assert await found("different") == []
+
+
+async def test_sandbox_web_serves_the_dashboard_where_the_demo_moderator_logs_in_with_one_click(
+        tmp_path: Path) -> None:
+    """`newsdesk sandbox --web` (its linger step, on a started stage without the walkthrough)."""
+    out = io.StringIO()
+    seen: dict[str, str] = {}
+
+    async def visit() -> None:  # stands in for "until Ctrl-C": a person using the printed address
+        url = re.search(r"Dashboard: (\S+)/", out.getvalue())
+        assert url, out.getvalue()
+        async with httpx.AsyncClient() as client:
+            start = await client.get(f"{url[1]}/login")
+            consent = await client.get(start.headers["location"])
+            mod = re.search(r'href="([^"]+)"[^>]*>Authorize as mod<', consent.text)
+            assert mod, consent.text
+            back = await client.get(stage.emu.base_url + html.unescape(mod[1]))
+            await client.get(back.headers["location"])
+            seen["servers"] = (await client.get(f"{url[1]}/")).text
+
+    settings = load_settings({"DATABASE_PATH": str(tmp_path / "s.db")}, env_file=None)
+    async with DemoStage(settings, tmp_path / "s.db", launch_bot) as stage:
+        assert stage.services is not None  # as the walkthrough's /feed add leaves it:
+        feed = await stage.services.feeds.get_or_create(stage.feed.feed_url)
+        await stage.services.subscriptions.add(feed.id, stage.guild.id, stage.news.id)
+        await demo_dashboard(wait=visit)(stage, Transcript(stage, out))
+        guild_id = stage.guild.id
+    assert f'href="/g/{guild_id}">Demo Newsroom</a>' in seen["servers"] and "Log out" in seen["servers"]
+    assert "Log in with Discord, then click" in out.getvalue()
