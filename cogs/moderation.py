@@ -20,6 +20,7 @@ from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
 from bot.posting.format import escape_mentions, truncate_words
 from bot.storage.comments import Comment
 from bot.storage.timers import Timer
+from cogs.support.channels import GuildChannels
 from cogs.support.replies import UserFacingError, explain_error, send_private
 from cogs.support.views import ConfirmView
 
@@ -61,6 +62,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.services = services
+        self.channels = GuildChannels(bot, services.guilds)
         self.remove_menu = app_commands.ContextMenu(name="Remove comment", callback=self.remove_from_menu)
         self.remove_menu.default_permissions = discord.Permissions(manage_messages=True)
         self.remove_menu.guild_only = True
@@ -95,15 +97,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
                            + (f" — reason: {escape_mentions(reason)}" if reason else ""))
 
     async def _modlog(self, guild_id: int, text: str) -> None:
-        settings = await self.services.guilds.get(guild_id)
-        if not settings.modlog_channel_id:
-            return
-        channel = self.bot.get_channel(settings.modlog_channel_id)
-        if isinstance(channel, discord.abc.Messageable):
-            try:
-                await channel.send(truncate_words(text, 2000), allowed_mentions=discord.AllowedMentions.none())
-            except discord.HTTPException as exc:
-                log.warning("guild %s: cannot write to mod-log channel %s: %s", guild_id, settings.modlog_channel_id, exc)
+        await self.channels.post(guild_id, "modlog", text)
 
     async def _thread(self, thread_id: int) -> discord.Thread | None:
         """A thread by id, also a closed one: discord.py drops archived threads from its cache."""
