@@ -33,16 +33,21 @@ from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 
-__all__ = ["Services"]
+__all__ = ["Services", "Stores"]
 
 
 @dataclass
-class Services:
-    settings: Settings
+class Stores:
+    """Every store (one per record kind) and the database under them.
+
+    For the composition root, which hands them to the services, and for the tools beside the product
+    (tests, demo, benchmarks) that set up or inspect records. Cogs never use them: they call the services
+    (tests/test_layering.py checks)."""
+
     db: Database
     writer: ThreadedBatchWriter | BatchWriter
     meta: MetaStore
-    guilds: GuildSettingsStore
+    guild_settings: GuildSettingsStore
     feeds: FeedStore
     subscriptions: SubscriptionStore
     articles: ArticleStore
@@ -50,8 +55,16 @@ class Services:
     threads: ThreadStore
     comments: CommentStore
     reactions: ReactionStore
-    moderation_store: ModerationStore
+    moderation: ModerationStore
     timers: TimerStore
+
+
+@dataclass
+class Services:
+    """What the Discord adapter calls: the bot's settings, its domain services, and (for tools) the stores."""
+
+    settings: Settings
+    stores: Stores
     timer_runner: TimerRunner
     recorder: CommentRecorder
     moderation: ModerationService

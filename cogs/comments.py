@@ -35,17 +35,17 @@ class CommentsCog(commands.Cog):
         if value:
             if value.isdigit():
                 return int(value)
-            found = await s.articles.by_url(value.strip())
+            found = await s.stores.articles.by_url(value.strip())
             if found is not None:
                 return found.id
             raise UserFacingError("I have no article with that link. Pick one from the suggestions.")
-        post = await s.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+        post = await s.stores.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
         if post is None:
             raise UserFacingError("Use this inside an article's thread, or choose the article.")
         return post.article_id
 
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
+        found = await self.services.stores.articles.search(current, guild_id=interaction.guild_id, limit=25)
         return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
 
     @comments.command(name="tree", description="Show an article's discussion as a tree")
@@ -54,9 +54,9 @@ class CommentsCog(commands.Cog):
     async def tree(self, interaction: discord.Interaction, article: str | None = None) -> None:
         article_id = await self._resolve_article(interaction, article)
         await self.services.recorder.flush()
-        comments = [c for c in await self.services.comments.for_article(article_id)
+        comments = [c for c in await self.services.stores.comments.for_article(article_id)
                     if c.guild_id == interaction.guild_id]
-        record = await self.services.articles.get(article_id)
+        record = await self.services.stores.articles.get(article_id)
         title = truncate_words(escape_mentions(record.title if record else f"Article {article_id}"), 80)
         if not comments:
             await interaction.response.send_message(f"**{title}** has no comments yet.", ephemeral=True)
@@ -70,7 +70,7 @@ class CommentsCog(commands.Cog):
     async def mine(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await self.services.recorder.flush()
-        mine = await self.services.comments.by_author(interaction.guild_id, interaction.user.id, limit=50)
+        mine = await self.services.stores.comments.by_author(interaction.guild_id, interaction.user.id, limit=50)
         if not mine:
             await interaction.response.send_message("You have no recorded comments here.", ephemeral=True)
             return
@@ -115,7 +115,7 @@ class CommentsCog(commands.Cog):
             await self.services.recorder.flush()
             # First the recorder, so a backfill running meanwhile cannot store their old messages again.
             self.services.recorder.forget(user_id, None, time.time())
-            deleted = await forget_user(self.services.db, user_id=user_id)
+            deleted = await forget_user(self.services.stores.db, user_id=user_id)
             await confirm_interaction.response.edit_message(
                 content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "
                         "reactions). Your messages on Discord itself are untouched.", view=None)

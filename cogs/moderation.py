@@ -62,7 +62,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.services = services
-        self.channels = GuildChannels(bot, services.guilds)
+        self.channels = GuildChannels(bot, services.stores.guild_settings)
         self.remove_menu = app_commands.ContextMenu(name="Remove comment", callback=self.remove_from_menu)
         self.remove_menu.default_permissions = discord.Permissions(manage_messages=True)
         self.remove_menu.guild_only = True
@@ -117,7 +117,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         value = value.strip()
         if value.isdigit():
             return int(value)
-        found = await self.services.articles.by_url(value)
+        found = await self.services.stores.articles.by_url(value)
         if found is None:
             raise UserFacingError(f"{escape_mentions(truncate_words(value, 100))!r} is not an article: "
                                   "give its id (see /comments tree) or its link.")
@@ -132,7 +132,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         thread = await self._article_thread(interaction)
         await interaction.response.defer(ephemeral=True)
         await thread.edit(**edit, reason=reason)
-        await self.services.threads.record_state(thread.id, locked=edit.get("locked"), archived=edit.get("archived"),
+        await self.services.stores.threads.record_state(thread.id, locked=edit.get("locked"), archived=edit.get("archived"),
                                                  slowmode_seconds=edit.get("slowmode_delay"))
         await self._record(interaction, action, reason=reason, summary=f"{done} {thread.mention}",
                            target_thread_id=thread.id, details=details)
@@ -183,7 +183,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             # Already gone on Discord (still mark it removed here) — or never in this thread: a bare id is
             # looked up in the thread the command runs in, and a wrong one must not be logged as removed.
             await self.services.recorder.flush()
-            stored = await self.services.comments.get(message.id)
+            stored = await self.services.stores.comments.get(message.id)
             if stored is None or stored.thread_id != message.channel.id:
                 raise UserFacingError("That message is not in this thread (or no longer exists); "
                                       "paste its message link (Copy Message Link).") from None
@@ -321,7 +321,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         channel = await self._thread(thread_id)
         if channel is not None and not (channel.archived and channel.locked):
             await channel.edit(archived=True, locked=True, reason="auto-close")
-            await self.services.threads.record_state(thread_id, archived=True, locked=True)
+            await self.services.stores.threads.record_state(thread_id, archived=True, locked=True)
             await self.services.moderation.log(guild_id=timer.payload["guild_id"], moderator_id=0,
                                                action=actions.CLOSE, target_thread_id=thread_id,
                                                article_id=self.services.recorder.article_for(thread_id),
@@ -355,7 +355,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     @has_server_permissions(manage_messages=True)
     async def filter_list(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        filters = await self.services.moderation_store.filters(interaction.guild_id)
+        filters = await self.services.stores.moderation.filters(interaction.guild_id)
         text = "\n".join(f"`{f.pattern}` {'(regex) ' if f.is_regex else ''}→ {f.action}" for f in filters)
         await interaction.response.send_message(text or "No filters yet: `/mod filter add`.", ephemeral=True)
 
@@ -380,7 +380,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     async def log_(self, interaction: discord.Interaction, user: discord.User | None = None,
                    article: str | None = None) -> None:
         assert interaction.guild_id is not None
-        logged = await self.services.moderation_store.actions(
+        logged = await self.services.stores.moderation.actions(
             interaction.guild_id, user_id=user.id if user else None, article_id=await self._article_id(article),
             limit=20)
         if not logged:

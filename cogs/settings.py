@@ -42,7 +42,7 @@ def render_settings(s: GuildSettings) -> str:
 class SettingsCog(commands.GroupCog, group_name="settings", group_description="Newsdesk settings for this server"):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.guilds = services.guilds
+        self.guilds = services.stores.guild_settings
         super().__init__()
 
     @app_commands.command(name="show", description="Show this server's Newsdesk settings")
@@ -102,12 +102,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
             raise UserFacingError(f"Not saved: {exc}.") from None
         if "auto_summary" in changes:
             # Every feed followed here follows the new setting; `/feed edit summary:` can still override one.
-            for sub in await self.services.subscriptions.list_for_guild(interaction.guild_id):
-                await self.services.subscriptions.update(sub.id, summary=settings.auto_summary)
+            for sub in await self.services.stores.subscriptions.list_for_guild(interaction.guild_id):
+                await self.services.stores.subscriptions.update(sub.id, summary=settings.auto_summary)
         if "auto_close_days" in changes:
             # Existing threads follow the new rule too, not only the threads posted from now on.
             s = self.services
-            threads = await s.threads.open_threads([interaction.guild_id])
+            threads = await s.stores.threads.open_threads([interaction.guild_id])
             await s.moderation.reschedule_auto_close(
                 guild_id=interaction.guild_id, days=settings.auto_close_days,
                 open_threads=[(t.thread_id, t.created_at) for t in threads])

@@ -159,7 +159,7 @@ class Actions:
         assert services is not None
 
         async def all_stored() -> bool:
-            return all([await services.comments.get(mid) is not None for mid in message_ids])
+            return all([await services.stores.comments.get(mid) is not None for mid in message_ids])
 
         await self.eventually(all_stored, f"the bot to record comment(s) {list(message_ids)}")
 

@@ -27,7 +27,7 @@ from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.logs import register_secret
 from bot.moderation.service import ModerationService
-from bot.services import Services
+from bot.services import Services, Stores
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
@@ -74,11 +74,12 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                   if settings.shard_count and settings.shard_ids else None)
         poller = FeedPoller(fetcher, feeds, articles, settings)
         relay = EventRelay()
+        stores = Stores(
+            db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
+            subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
+            reactions=reactions, moderation=moderation_store, timers=timers)
         yield Services(
-            settings=settings, db=db, writer=writer, meta=MetaStore(db), guilds=GuildSettingsStore(db),
-            feeds=feeds, subscriptions=subscriptions, articles=articles, posts=posts, threads=threads,
-            comments=comments, reactions=reactions, moderation_store=moderation_store, timers=timers,
-            timer_runner=TimerRunner(timers), recorder=recorder,
+            settings=settings, stores=stores, timer_runner=TimerRunner(timers), recorder=recorder,
             moderation=ModerationService(db=db, moderation=moderation_store, comments=comments, timers=timers,
                                          recorder=recorder),
             stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,

@@ -40,9 +40,9 @@ async def test_thread_commands_remove_purge_and_modlog(newsroom: Newsroom) -> No
         assert check(), command
     rec = await room.slash(room.moderator, "mod slowmode", {"seconds": 30}, channel=thread)
     assert thread.rate_limit_per_user == 30
-    stored = await room.services.threads.get(thread.id)  # type: ignore[union-attr]
+    stored = await room.services.stores.threads.get(thread.id)  # type: ignore[union-attr]
     assert stored and stored.slowmode_seconds == 30 and not stored.locked and not stored.archived
-    kinds = [e[0] for e in await room.services.threads.events(thread.id)]  # type: ignore[union-attr]
+    kinds = [e[0] for e in await room.services.stores.threads.events(thread.id)]  # type: ignore[union-attr]
     assert {"locked", "unlocked", "archived", "unarchived", "slowmode"} <= set(kinds)
     logged = await db_rows(room, "SELECT action, reason, moderator_id FROM moderation_actions ORDER BY id")
     assert [a["action"] for a in logged][:4] == ["lock", "unlock", "close", "reopen"]
@@ -92,7 +92,7 @@ async def test_thread_commands_remove_purge_and_modlog(newsroom: Newsroom) -> No
     assert rec.content.count("**remove**") == 2 and "still rude" in rec.content
     rec = await room.slash(room.moderator, "mod log")
     assert "**lock**" in rec.content
-    article_id = (await room.services.posts.by_thread(thread.id)).article_id  # type: ignore[union-attr]
+    article_id = (await room.services.stores.posts.by_thread(thread.id)).article_id  # type: ignore[union-attr]
     rec = await room.slash(room.moderator, "mod log", {"article": str(article_id)})
     assert "**lock**" in rec.content and rec.content.count("**remove**") >= 2
 
@@ -210,12 +210,12 @@ async def test_mute_expiry_and_auto_close_survive_restart(newsroom: Newsroom) ->
     await room.slash(room.admin, "settings set", {"auto_close_days": 1, "modlog_channel": room.modlog})
     thread, _ = await story_thread(room)
     assert room.services is not None
-    close_timer = await room.services.timers.get_key(f"close:{thread.id}")
+    close_timer = await room.services.stores.timers.get_key(f"close:{thread.id}")
     assert close_timer is not None and close_timer.due_at > time.time() + 86000  # one day from posting
     await room.slash(room.moderator, "mod mute", {"user": room.alice, "duration": "3s", "reason": "short"},
                      channel=thread)
     # Bring the auto-close forward (as if the day had passed while the bot was down), then restart.
-    await room.services.timers.schedule(AUTO_CLOSE, time.time() + 2, close_timer.payload, key=close_timer.key)
+    await room.services.stores.timers.schedule(AUTO_CLOSE, time.time() + 2, close_timer.payload, key=close_timer.key)
     await room.stop()
     await room.start()
     muted = emu.send(room.alice, thread, "still muted after the restart")
@@ -223,10 +223,10 @@ async def test_mute_expiry_and_auto_close_survive_restart(newsroom: Newsroom) ->
     await emu.wait_for(lambda: thread.archived and thread.locked, 10, what="the auto-close")
     await eventually(room, lambda: actions(room, "unmute"), within=10, what="the mute expiry")
     assert [a for a in await actions(room, "close") if a["moderator_id"] == 0]
-    assert await room.services.timers.get_key(f"close:{thread.id}") is None  # type: ignore[union-attr]
+    assert await room.services.stores.timers.get_key(f"close:{thread.id}") is None  # type: ignore[union-attr]
     assert any("mute expired" in m.content for m in emu.messages(room.modlog))
     assert any("closed automatically" in m.content for m in emu.messages(room.modlog))
-    stored = await room.services.threads.get(thread.id)  # type: ignore[union-attr]
+    stored = await room.services.stores.threads.get(thread.id)  # type: ignore[union-attr]
     assert stored and stored.archived and stored.locked
     await room.slash(room.moderator, "mod reopen", channel=thread)
     free = emu.send(room.alice, thread, "the mute is over")
