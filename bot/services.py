@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
+from bot.comments.service import CommentService
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
@@ -18,7 +19,9 @@ from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
+from bot.guild_settings import GuildSettingsService
 from bot.moderation.service import ModerationService
+from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
@@ -65,8 +68,11 @@ class Services:
 
     settings: Settings
     stores: Stores
+    guild_settings: GuildSettingsService
+    articles: ArticleCatalog
     timer_runner: TimerRunner
     recorder: CommentRecorder
+    comments: CommentService
     moderation: ModerationService
     stats: DiscussionStats
     exporter: CommentExporter

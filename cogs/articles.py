@@ -36,12 +36,12 @@ class ArticlesCog(commands.Cog):
     async def info(self, interaction: discord.Interaction, article: str | None = None) -> None:
         assert interaction.guild_id is not None
         article_id = await resolve_article(self.services, interaction, article)
-        record = await self.services.stores.articles.get(article_id)
+        record = await self.services.articles.get(article_id)
         if record is None:
             raise UserFacingError("That article is no longer stored.")
         await self.services.recorder.flush()
         stats = await self.services.stats.for_article(interaction.guild_id, article_id)
-        posts = [p for p in await self.services.stores.posts.for_article(article_id) if p.guild_id == interaction.guild_id]
+        posts = [p for p in await self.services.articles.posts_of(article_id) if p.guild_id == interaction.guild_id]
         lines = [
             f"**{fit_escaped(record.title or record.url, LIMITS['embed_title'])}**",  # feed titles are unbounded
             truncate_words(record.url, 1000),

@@ -222,7 +222,8 @@ class CommentListener(commands.Cog):
                                                message_id=message.id, reason=reason, thread_id=message.channel.id)
         try:
             await message.author.send(
-                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: {reason}.")
+                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: "
+                f"{decision.to_author or reason}.")
         except discord.HTTPException:
             pass  # DMs closed: nothing more we can do quietly
 

@@ -24,7 +24,7 @@ class DigestCog(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.services = services
-        self.channels = GuildChannels(bot, services.stores.guild_settings)
+        self.channels = GuildChannels(bot, services.guild_settings)
 
     async def cog_load(self) -> None:
         self.tick.start()
@@ -46,7 +46,7 @@ class DigestCog(commands.Cog):
 
     async def post_due_digests(self) -> int:
         posted = 0
-        for settings in await self.services.stores.guild_settings.with_digest():
+        for settings in await self.services.guild_settings.with_digest():
             try:
                 posted += await self._post_digest(settings)
             except Exception:  # one guild's failure must not hold up the others
@@ -64,5 +64,5 @@ class DigestCog(commands.Cog):
         ranked = await self.services.stats.ranked(settings.guild_id, since=since, until=until, limit=5)
         if await self.channels.post(settings.guild_id, "digest", render_digest(day, ranked), settings=settings) is None:
             return 0
-        await self.services.stores.guild_settings.update(settings.guild_id, digest_last_day=day)
+        await self.services.guild_settings.digest_posted(settings.guild_id, day)
         return 1

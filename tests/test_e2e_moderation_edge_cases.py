@@ -93,11 +93,12 @@ async def test_actions_are_logged_under_their_names_and_mod_log_reads_well(newsr
     text = (await room.slash(room.moderator, "mod log")).content
     lines = text.splitlines()
     assert len(lines) == 10, text
-    assert "**purge** 3 comments by <@" in lines[0], lines[0]
-    assert "**mute** <@" in lines[2] and " until <t:" in lines[2] and "heated" in lines[2], lines[2]
-    assert "**filter_add** `spoiler` → flag" in lines[3], lines[3]
-    assert f"**slowmode** off in <#{thread.id}>" in lines[4] and f"**slowmode** 1m30s in <#{thread.id}>" in lines[5]
-    assert f"**lock** <#{thread.id}> — lock test" in lines[9], lines[9]
+    assert "**purged** 3 comments by <@" in lines[0], lines[0]
+    assert "**muted** <@" in lines[2] and " for 2h, until <t:" in lines[2] and "reason: heated" in lines[2], lines[2]
+    assert "**added the filter** `spoiler` → flag" in lines[3], lines[3]
+    assert f"**turned slowmode off** in <#{thread.id}>" in lines[4], lines[4]
+    assert f"**set slowmode** to 1m30s in <#{thread.id}>" in lines[5], lines[5]
+    assert f"<@{room.moderator.id}> **locked** <#{thread.id}> — reason: lock test" in lines[9], lines[9]
 
 
 async def test_purge_and_review_reach_comments_in_closed_threads(newsroom: Newsroom) -> None:

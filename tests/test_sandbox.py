@@ -94,6 +94,10 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
         "as mod",
         "/mod remove message:[21] reason:Off topic",
         "/comments tree",
+        "/mod filter add pattern:idiot",
+        "as alice",
+        "you idiot",                             # removed by the filter: the transcript says so, and why
+        "as mod",
         "/nonsense",
         "react 999 👍",
         "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
@@ -113,6 +117,10 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
     assert "Discord refused: bob may not use /mod" in session  # /mod is hidden from non-moderators
     assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
     assert "• alice: Night buses are great news for nurses." in session
+    flat_session = " ".join(session.split())
+    assert re.search(r"✂ \[\d+\] by alice was removed by Newsdesk \(matched the filter 'idiot'\)", flat_session)
+    assert re.search(r"Newsdesk removed a comment by @alice in #Riverside.* — reason: matched the filter 'idiot'",
+                     flat_session)
     assert "there is no /nonsense; the bot's slash commands are" in session and "/summarize" in session
     assert "no message [999]" in session
     assert "Discord refused: Thread is locked" in session
@@ -121,7 +129,8 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
     night = rows(db, "SELECT c.author_name, c.status, c.content FROM comments c JOIN articles a ON a.id = c.article_id "
                      "WHERE a.canonical_url LIKE '%riverside-night-buses' ORDER BY c.message_id")
     assert night == [("alice", "visible", "Night buses are great news for nurses."),
-                     ("bob", "removed", "Agreed, my sister works nights at the hospital.")]
+                     ("bob", "removed", "Agreed, my sister works nights at the hospital."),
+                     ("alice", "removed", "you idiot")]
     assert ("❤️",) in rows(db, "SELECT emoji FROM reactions")
 
 
