@@ -20,6 +20,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
+from bot.insights import ServerInsights
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
@@ -75,6 +76,7 @@ class Services:
     comments: CommentService
     moderation: ModerationService
     stats: DiscussionStats
+    insights: ServerInsights
     exporter: CommentExporter
     fetcher: FeedFetcher
     feed_subscriptions: FeedSubscriptions

@@ -27,6 +27,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
+from bot.insights import ServerInsights
 from bot.logs import register_secret
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
@@ -36,6 +37,7 @@ from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
+from bot.storage.insights import InsightStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
@@ -96,7 +98,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             timer_runner=TimerRunner(timers), recorder=recorder,
             comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
             moderation=moderation,
-            stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
+            stats=DiscussionStats(db), insights=ServerInsights(InsightStore(db)), exporter=CommentExporter(db), fetcher=fetcher,
             feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,

@@ -18,7 +18,7 @@ from bot.config import load_settings
 from bot.feeds.models import FeedItem
 from bot.services import Services
 from bot.storage.comments import CommentRecord
-from bot.storage.dashboard import DashboardStore
+from bot.storage.insights import InsightStore
 from demo.stage import DemoStage
 from demo.transcript import Transcript
 from emulator import DiscordEmulator, User
@@ -54,31 +54,32 @@ class Site:
 
 async def seed(services: Services, server: NewsServer) -> int:
     """A feed with a hostile title, one posted story and a small discussion (a reply, a removed comment)."""
-    db = services.db
-    feed = await services.feeds.get_or_create("https://example.org/feed.xml")
+    stores = services.stores
+    db = stores.db
+    feed = await stores.feeds.get_or_create("https://example.org/feed.xml")
     await db.execute("UPDATE feeds SET title = ? WHERE id = ?", (HOSTILE_TITLE, feed.id))
-    sub = await services.subscriptions.add(feed.id, server.guild.id, server.news.id)
+    sub = await stores.subscriptions.add(feed.id, server.guild.id, server.news.id)
     now = time.time()
     item = FeedItem(guid="g1", url="https://example.org/a", title="Council approves <b>budget</b>", excerpt="",
                     published=None, author=None, image=None, language="en", content_hash="h")
-    (outcome,) = await services.articles.ingest(feed.id, [item])
+    (outcome,) = await stores.articles.ingest(feed.id, [item])
     article_id = outcome.article.id
-    post = await services.posts.reserve(article_id=article_id, subscription_id=sub.id, guild_id=server.guild.id,
+    post = await stores.posts.reserve(article_id=article_id, subscription_id=sub.id, guild_id=server.guild.id,
                                         channel_id=server.news.id)
     assert post is not None
-    await services.posts.mark_posted(post.id, message_id=900, thread_id=901, content_hash="h", at=now)
-    await services.threads.register(thread_id=901, guild_id=server.guild.id, parent_channel_id=server.news.id,
+    await stores.posts.mark_posted(post.id, message_id=900, thread_id=901, content_hash="h", at=now)
+    await stores.threads.register(thread_id=901, guild_id=server.guild.id, parent_channel_id=server.news.id,
                                     article_id=article_id, name="Council approves budget")
     base = dict(guild_id=server.guild.id, thread_id=901, article_id=article_id)
-    await services.comments.record(CommentRecord(message_id=1001, author_id=server.alice.id, author_name="alice",
+    await stores.comments.record(CommentRecord(message_id=1001, author_id=server.alice.id, author_name="alice",
                                                  content=HOSTILE_COMMENT, created_at=now - 60, **base))
-    await services.comments.record(CommentRecord(message_id=1002, author_id=server.bob.id, author_name="bob",
+    await stores.comments.record(CommentRecord(message_id=1002, author_id=server.bob.id, author_name="bob",
                                                  content="Same here.", created_at=now - 30, parent_id=1001, **base))
-    await services.comments.record(CommentRecord(message_id=1003, author_id=server.bob.id, author_name="bob",
+    await stores.comments.record(CommentRecord(message_id=1003, author_id=server.bob.id, author_name="bob",
                                                  content="you idiot", created_at=now - 20, **base))
-    await services.writer.flush()
-    await services.comments.mark_removed(1003, server.moderator.id, "Personal attack", now - 10)
-    await services.moderation_store.log(guild_id=server.guild.id, moderator_id=server.moderator.id,
+    await stores.writer.flush()
+    await stores.comments.mark_removed(1003, server.moderator.id, "Personal attack", now - 10)
+    await stores.moderation.log(guild_id=server.guild.id, moderator_id=server.moderator.id,
                                         action="remove", target_user_id=server.bob.id, target_message_id=1003,
                                         reason="Personal attack")
     return int(article_id)
@@ -251,16 +252,16 @@ async def test_moderators_search_comments_with_filters_and_hostile_queries(site:
 
 async def test_the_search_index_follows_edits_and_deletions(site: Site) -> None:
     services = site.services
-    store = DashboardStore(services.db)
+    store = InsightStore(services.stores.db)
 
     async def found(text: str) -> list[int]:
         return [hit.message_id for hit in await store.search(site.server.guild.id, text)]
 
     assert await found("same") == [1002]
-    await services.comments.record_edit(1002, "Completely different words now", time.time())
-    await services.writer.flush()
+    await services.stores.comments.record_edit(1002, "Completely different words now", time.time())
+    await services.stores.writer.flush()
     assert await found("different") == [1002] and await found("same") == []
-    await services.db.execute("DELETE FROM comments WHERE message_id = 1002")  # as forget-me does
+    await services.stores.db.execute("DELETE FROM comments WHERE message_id = 1002")  # as forget-me does
     assert await found("different") == []
 
 
@@ -285,8 +286,8 @@ async def test_sandbox_web_serves_the_dashboard_where_the_demo_moderator_logs_in
     settings = load_settings({"DATABASE_PATH": str(tmp_path / "s.db")}, env_file=None)
     async with DemoStage(settings, tmp_path / "s.db", launch_bot) as stage:
         assert stage.services is not None  # as the walkthrough's /feed add leaves it:
-        feed = await stage.services.feeds.get_or_create(stage.feed.feed_url)
-        await stage.services.subscriptions.add(feed.id, stage.guild.id, stage.news.id)
+        feed = await stage.services.stores.feeds.get_or_create(stage.feed.feed_url)
+        await stage.services.stores.subscriptions.add(feed.id, stage.guild.id, stage.news.id)
         await demo_dashboard(wait=visit)(stage, Transcript(stage, out))
         guild_id = stage.guild.id
     assert f'href="/g/{guild_id}">Demo Newsroom</a>' in seen["servers"] and "Log out" in seen["servers"]

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from bot.comments.tree import build_tree
 from bot.services import Services
-from bot.storage.dashboard import MARK_END, MARK_START, DashboardStore
+from bot.storage.insights import MARK_END, MARK_START
 from web.access import AccessCache, GuildAccess
 from web.charts import bar_chart
 from web.oauth import DiscordOAuth, OAuthError
@@ -54,7 +54,7 @@ class WebConfig:
 class Dashboard:
     def __init__(self, services: Services, config: WebConfig, http: httpx.AsyncClient) -> None:
         self.services = services
-        self.store = DashboardStore(services.db)
+        self.insights = services.insights
         self.oauth = DiscordOAuth(api_base=config.discord_api_base, authorize_url=config.authorize_url,
                                   client_id=config.client_id, client_secret=config.client_secret,
                                   redirect_uri=f"{config.base_url.rstrip('/')}/callback", http=http)
@@ -110,7 +110,7 @@ class Dashboard:
             request[SESSION] = Session()
             raise web.HTTPFound("/") from None
         needed = access is not None and (access.moderate if moderate else access.any)
-        if access is None or not needed or guild_id not in await self.store.known_guilds():
+        if access is None or not needed or guild_id not in await self.insights.known_guilds():
             raise web.HTTPForbidden(text="You may not manage this server here (it needs Manage Server or "
                                          "Manage Messages in it, and Newsdesk must be in it).")
         return access
@@ -126,7 +126,7 @@ class Dashboard:
         except OAuthError:
             request[SESSION] = Session()
             return self.page(request, "login.html", error="Your Discord login expired: log in again.")
-        known = await self.store.known_guilds()
+        known = await self.insights.known_guilds()
         servers = sorted((a for a in mine.values() if a.guild_id in known), key=lambda a: a.name.lower())
         return self.page(request, "servers.html", servers=servers)
 
@@ -173,12 +173,12 @@ class Dashboard:
     async def overview(self, request: web.Request) -> web.Response:
         access = await self.guild_access(request)
         now = time.time()
-        hours = await self.store.comments_per_hour(access.guild_id, since=now - 48 * 3600)
+        hours = await self.insights.comments_per_hour(access.guild_id, since=now - 48 * 3600)
         chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour",
                           start=_hour(now) - 47 * 3600, end=_hour(now) + 3600)
         return self.page(request, "overview.html", access=access, chart=chart,
-                         feeds=await self.store.feed_health(access.guild_id),
-                         stories=await self.store.stories(access.guild_id, since=now - 24 * 3600))
+                         feeds=await self.insights.feed_health(access.guild_id),
+                         stories=await self.insights.stories(access.guild_id, since=now - 24 * 3600))
 
     async def article(self, request: web.Request) -> web.Response:
         access = await self.guild_access(request)
@@ -187,13 +187,13 @@ class Dashboard:
         except ValueError:
             raise web.HTTPNotFound(text="No such story.") from None
         article = await self.services.articles.get(article_id)
-        if article is None or not await self.store.article_in_guild(access.guild_id, article_id):
+        if article is None or not await self.insights.article_in_guild(access.guild_id, article_id):
             raise web.HTTPNotFound(text="No such story in this server.")
-        comments = [c for c in await self.services.comments.for_article(article_id) if c.guild_id == access.guild_id]
+        comments = await self.services.comments.for_article(access.guild_id, article_id)
         roots = build_tree(comments)
         first = min((c.created_at for c in comments), default=time.time())
         start = _hour(first)
-        hours = await self.store.comments_per_hour(access.guild_id, since=start, article_id=article_id)
+        hours = await self.insights.comments_per_hour(access.guild_id, since=start, article_id=article_id)
         end = max(start + 24 * 3600, _hour(max((c.created_at for c in comments), default=start)) + 3600)
         chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour", start=start,
                           end=min(end, start + 14 * 24 * 3600))
@@ -202,7 +202,7 @@ class Dashboard:
 
     async def modlog(self, request: web.Request) -> web.Response:
         access = await self.guild_access(request, moderate=True)
-        rows = await self.services.moderation_store.actions(access.guild_id, limit=200)
+        rows = await self.services.moderation.history(access.guild_id, limit=200)
         actions = [{"when": _when(a.created_at), "action": a.action,
                     "by": "Newsdesk" if a.moderator_id == 0 else str(a.moderator_id),  # 0: older logs
                     "target": a.target_user_id or a.target_message_id or a.target_thread_id or "",
@@ -218,7 +218,7 @@ class Dashboard:
         days = q.get("days", "").strip()
         hits = []
         if text:
-            hits = await self.store.search(
+            hits = await self.insights.search(
                 access.guild_id, text, article_id=int(article) if article.isdigit() else None,
                 author=q.get("author", "").strip()[:100] or None,
                 since=time.time() - int(days) * 86400 if days.isdigit() and 0 < int(days) < 36500 else None)

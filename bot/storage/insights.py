@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.storage.database import Database
 
-__all__ = ["MARK_END", "MARK_START", "DashboardStore", "FeedHealth", "HourCount", "SearchHit", "StoryRow", "fts_query"]
+__all__ = ["MARK_END", "MARK_START", "FeedHealth", "HourCount", "InsightStore", "SearchHit", "StoryRow", "fts_query"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class HourCount:
     count: int
 
 
-class DashboardStore:
+class InsightStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
