@@ -24,3 +24,7 @@ CREATE TRIGGER comments_fts_update AFTER UPDATE OF content, author_name ON comme
 END;
 
 INSERT INTO comments_fts (comments_fts) VALUES ('rebuild');
+
+-- The dashboard's "comments per hour in this server" and "today's stories": by server and time.
+CREATE INDEX comments_guild_time ON comments (guild_id, created_at);
+CREATE INDEX posts_guild_time ON posts (guild_id, posted_at);
