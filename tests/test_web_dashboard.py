@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.comments.export import CSV_COLUMNS
 from bot.config import load_settings
 from bot.feeds.models import FeedItem
 from bot.services import Services
@@ -292,3 +293,26 @@ async def test_sandbox_web_serves_the_dashboard_where_the_demo_moderator_logs_in
         guild_id = stage.guild.id
     assert f'href="/g/{guild_id}">Demo Newsroom</a>' in seen["servers"] and "Log out" in seen["servers"]
     assert "Log in with Discord, then click" in out.getvalue()
+
+
+async def test_activity_charts_and_exports(site: Site) -> None:
+    gid = site.server.guild.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        page = await client.get(f"{site.url}/g/{gid}/activity")
+        assert page.status_code == 200
+        assert page.text.count("<svg") == 5
+        # The most discussed story links to its discussion; its title is escaped inside the SVG too.
+        assert f'<a href="/g/{gid}/articles/{site.article_id}"><text' in page.text
+        assert "Council approves &lt;b&gt;budget" in page.text and "<b>budget" not in page.text
+        assert ">alice</text>" in page.text and ">bob</text>" in page.text  # commenters
+        assert ">remove</text>" in page.text  # the legend of moderation actions
+        exported = await client.get(f"{site.url}/g/{gid}/export.json")
+        assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+        assert '"you idiot"' in exported.text
+        one = await client.get(f"{site.url}/g/{gid}/export.csv", params={"article": site.article_id})
+        assert one.status_code == 200 and one.text.splitlines()[0].split(",")[0] == CSV_COLUMNS[0]
+        assert (await client.get(f"{site.url}/g/{gid}/export.xml")).status_code == 404
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.alice)
+        assert (await client.get(f"{site.url}/g/{gid}/export.json")).status_code == 403

@@ -22,7 +22,7 @@ from bot.comments.tree import build_tree
 from bot.services import Services
 from bot.storage.insights import MARK_END, MARK_START
 from web.access import AccessCache, GuildAccess
-from web.charts import bar_chart
+from web.charts import bar_chart, ranked_bars, stacked_bars
 from web.oauth import DiscordOAuth, OAuthError
 from web.session import Session, SessionCodec
 
@@ -215,6 +215,40 @@ class Dashboard:
         return self.page(request, "modlog.html", access=access, actions=actions)
 
 
+    async def export(self, request: web.Request) -> web.Response:
+        """The server's discussion (or one story's) as a download, as `/comments export` gives it."""
+        access = await self.guild_access(request, moderate=True)
+        fmt = request.match_info["fmt"]
+        article = request.query.get("article", "")
+        article_id = int(article) if article.isdigit() else None
+        body = await self.services.exporter.export(access.guild_id, fmt, article_id)
+        name = f"comments-{access.guild_id}-{article_id or 'all'}.{fmt}"
+        return web.Response(body=body, headers={
+            "Content-Type": "application/json" if fmt == "json" else "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def activity(self, request: web.Request) -> web.Response:
+        access = await self.guild_access(request)
+        now = time.time()
+        figures = await self.insights.activity(access.guild_id, now=now)
+        gid = access.guild_id
+        day_start = now - now % 86400
+        charts = {
+            "Most discussed stories, last 7 days": ranked_bars(
+                [(r.label, r.value, f"/g/{gid}/articles/{r.key}") for r in figures.most_discussed],
+                title="Comments per story"),
+            "Most active commenters, last 30 days": ranked_bars(
+                [(r.label, r.value, None) for r in figures.commenters], title="Comments per member"),
+            "Reactions per day": bar_chart([(d.day, d.count) for d in figures.reactions], title="Reactions per day",
+                                           start=day_start - 29 * 86400, end=day_start + 86400, step=86400),
+            "Moderation actions per day": stacked_bars(
+                [(d.day, d.kind, d.count) for d in figures.moderation], title="Moderation actions per day",
+                start=day_start - 29 * 86400, end=day_start + 86400),
+            "Feed latency (median minutes from publication to post)": ranked_bars(
+                [(r.label, r.value, None) for r in figures.latency], title="Feed latency", unit=" min"),
+        }
+        return self.page(request, "activity.html", access=access, charts=charts)
+
     async def search(self, request: web.Request) -> web.Response:
         access = await self.guild_access(request, moderate=True)
         q = request.query
@@ -275,5 +309,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient) ->
     app.router.add_get("/g/{guild_id}/articles/{article_id}", dashboard.article)
     app.router.add_get("/g/{guild_id}/modlog", dashboard.modlog)
     app.router.add_get("/g/{guild_id}/search", dashboard.search)
+    app.router.add_get("/g/{guild_id}/activity", dashboard.activity)
+    app.router.add_get("/g/{guild_id}/export.{fmt:json|csv}", dashboard.export)
     return app
 

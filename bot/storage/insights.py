@@ -49,6 +49,20 @@ class StoryRow:
 
 
 @dataclass(frozen=True)
+class Ranked:
+    label: str
+    value: float
+    key: int | None = None  # an article id or a user id, for links
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: float  # the day's start, epoch seconds UTC
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True)
 class HourCount:
     hour: float  # the hour's start, epoch seconds UTC
     count: int
@@ -110,6 +124,50 @@ class InsightStore:
         """Comments of one server matching `text`, newest first (filters: article_id, author, since,
         include_removed, limit)."""
         return await _search(self._db, guild_id, text, **filters)
+
+    async def most_discussed(self, guild_id: int, *, since: float, limit: int = 10) -> list[Ranked]:
+        rows = await self._db.fetchall(
+            "SELECT c.article_id, a.title, COUNT(*) AS n FROM comments c JOIN articles a ON a.id = c.article_id "
+            "WHERE c.guild_id = ? AND c.created_at >= ? AND c.status IN ('visible', 'flagged') "
+            "GROUP BY c.article_id ORDER BY n DESC LIMIT ?", (guild_id, since, limit))
+        return [Ranked(r["title"] or f"story {r['article_id']}", r["n"], r["article_id"]) for r in rows]
+
+    async def active_commenters(self, guild_id: int, *, since: float, limit: int = 10) -> list[Ranked]:
+        rows = await self._db.fetchall(
+            "SELECT author_id, MAX(author_name) AS name, COUNT(*) AS n FROM comments "
+            "WHERE guild_id = ? AND created_at >= ? GROUP BY author_id ORDER BY n DESC LIMIT ?",
+            (guild_id, since, limit))
+        return [Ranked(r["name"], r["n"], r["author_id"]) for r in rows]
+
+    async def reactions_per_day(self, guild_id: int, *, since: float) -> list[DayCount]:
+        rows = await self._db.fetchall(
+            "SELECT CAST(added_at / 86400 AS INTEGER) * 86400 AS day, COUNT(*) AS n FROM reactions "
+            "WHERE guild_id = ? AND added_at >= ? GROUP BY day ORDER BY day", (guild_id, since))
+        return [DayCount(float(r["day"]), "reactions", r["n"]) for r in rows]
+
+    async def moderation_per_day(self, guild_id: int, *, since: float) -> list[DayCount]:
+        rows = await self._db.fetchall(
+            "SELECT CAST(created_at / 86400 AS INTEGER) * 86400 AS day, action, COUNT(*) AS n "
+            "FROM moderation_actions WHERE guild_id = ? AND created_at >= ? GROUP BY day, action ORDER BY day",
+            (guild_id, since))
+        return [DayCount(float(r["day"]), r["action"], r["n"]) for r in rows]
+
+    async def feed_latency(self, guild_id: int, *, since: float) -> list[Ranked]:
+        """Median minutes from a story's publication (else first sight) to its post, per feed."""
+        rows = await self._db.fetchall(
+            "SELECT f.id, COALESCE(f.title, f.url) AS name, "
+            "       p.posted_at - COALESCE(MIN(a.published_at, p.posted_at), a.first_seen_at) AS delay "
+            "FROM posts p JOIN articles a ON a.id = p.article_id JOIN subscriptions s ON s.id = p.subscription_id "
+            "JOIN feeds f ON f.id = s.feed_id WHERE p.guild_id = ? AND p.posted_at >= ? ORDER BY f.id",
+            (guild_id, since))
+        delays: dict[int, tuple[str, list[float]]] = {}
+        for r in rows:
+            delays.setdefault(r["id"], (r["name"], []))[1].append(max(0.0, float(r["delay"])))
+        out = []
+        for feed_id, (name, values) in delays.items():
+            values.sort()
+            out.append(Ranked(name, values[len(values) // 2] / 60, feed_id))
+        return sorted(out, key=lambda r: -r.value)
 
     async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
         """Whether the article was posted in (or discussed in) this server: the URL alone grants nothing."""
