@@ -20,6 +20,7 @@ from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
 from bot.posting.format import escape_mentions, truncate_words
 from bot.storage.comments import Comment
 from bot.storage.timers import Timer
+from cogs.support.article_picker import chosen_article
 from cogs.support.replies import UserFacingError, explain_error, send_private
 from cogs.support.views import ConfirmView
 
@@ -115,20 +116,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
                 return None
         return channel if isinstance(channel, discord.Thread) else None
 
-    async def _article_id(self, value: str | None) -> int | None:
-        """An `article` option: an article id or its link; None when not given. Anything else is refused,
-        so a typo never widens a purge to every article."""
-        if not value or not value.strip():
-            return None
-        value = value.strip()
-        if value.isdigit():
-            return int(value)
-        found = await self.services.articles.by_url(value)
-        if found is None:
-            raise UserFacingError(f"{escape_mentions(truncate_words(value, 100))!r} is not an article: "
-                                  "give its id (see /comments tree) or its link.")
-        return found.id
-
     # --- thread state ----------------------------------------------------------------------------
 
     async def _set_thread(self, interaction: discord.Interaction, action: str, reason: str | None, *,
@@ -145,31 +132,26 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         await interaction.followup.send(f"Done: {done} {thread.mention}.", ephemeral=True)
 
     @app_commands.command(name="lock", description="Lock this article thread (only moderators can write)")
-    @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def lock(self, interaction: discord.Interaction, reason: str | None = None) -> None:
         await self._set_thread(interaction, actions.LOCK, reason, done="locked", locked=True)
 
     @app_commands.command(name="unlock", description="Unlock this article thread")
-    @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def unlock(self, interaction: discord.Interaction, reason: str | None = None) -> None:
         await self._set_thread(interaction, actions.UNLOCK, reason, done="unlocked", locked=False)
 
     @app_commands.command(name="close", description="Close this article thread (archive and lock)")
-    @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def close(self, interaction: discord.Interaction, reason: str | None = None) -> None:
         await self._set_thread(interaction, actions.CLOSE, reason, done="closed", locked=True, archived=True)
 
     @app_commands.command(name="reopen", description="Reopen a closed article thread")
-    @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def reopen(self, interaction: discord.Interaction, reason: str | None = None) -> None:
         await self._set_thread(interaction, actions.REOPEN, reason, done="reopened", archived=False, locked=False)
 
     @app_commands.command(name="slowmode", description="Set this thread's slowmode (0 turns it off)")
-    @app_commands.default_permissions(manage_threads=True)
     @app_commands.checks.has_permissions(manage_threads=True)
     async def slowmode(self, interaction: discord.Interaction, seconds: app_commands.Range[int, 0, 21600]) -> None:
         done = f"set slowmode to {format_duration(seconds)} in" if seconds else "turned slowmode off in"
@@ -201,7 +183,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
                            f"<#{message.channel.id}> — reason: {escape_mentions(reason)}")
 
     @app_commands.command(name="remove", description="Remove a comment (message link or id) with a reason")
-    @app_commands.default_permissions(manage_messages=True)
     @app_commands.checks.has_permissions(manage_messages=True)
     async def remove(self, interaction: discord.Interaction, message: str, reason: str) -> None:
         match = _MESSAGE_LINK.search(message.strip())
@@ -235,7 +216,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         await interaction.followup.send("Comment removed.", ephemeral=True)
 
     @app_commands.command(name="purge", description="Remove a user's comments (all, or one article's, or since a time)")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     @app_commands.describe(article="Only this article (id)", since="Only comments newer than this, e.g. 2h or 1d")
     async def purge(self, interaction: discord.Interaction, user: discord.User, article: str | None = None,
@@ -245,7 +225,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             since_ts = time.time() - parse_duration(since) if since else None
         except ValueError as exc:
             raise UserFacingError(str(exc)) from None
-        article_id = await self._article_id(article)
+        article_id = await chosen_article(self.services.articles, article)
         plan = await self.services.moderation.plan_purge(interaction.guild_id, user.id, article_id=article_id,
                                                          since=since_ts)
         if not plan.count:
@@ -288,7 +268,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
     # --- mutes -----------------------------------------------------------------------------------
 
     @app_commands.command(name="mute", description="Stop a user from commenting in article threads for a while")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     @app_commands.describe(duration="e.g. 30m, 2h, 1d, 1w", reason="Shown to the user")
     async def mute(self, interaction: discord.Interaction, user: discord.User, duration: str, reason: str) -> None:
@@ -307,7 +286,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
                                                 ephemeral=True)
 
     @app_commands.command(name="unmute", description="Let a muted user comment again")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     async def unmute(self, interaction: discord.Interaction, user: discord.User, reason: str | None = None) -> None:
         assert interaction.guild_id is not None
@@ -366,7 +344,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         await interaction.response.send_message(text or "No filters yet: `/mod filter add`.", ephemeral=True)
 
     @app_commands.command(name="queue", description="Comments flagged by filters, waiting for review")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     async def queue(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
@@ -381,13 +358,12 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             f"{escape_mentions(truncate_words(' '.join(c.content.split()), 1500))}", view=view, ephemeral=True)
 
     @app_commands.command(name="log", description="Recent moderation actions")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     async def log_(self, interaction: discord.Interaction, user: discord.User | None = None,
                    article: str | None = None) -> None:
         assert interaction.guild_id is not None
         logged = await self.services.moderation_store.actions(
-            interaction.guild_id, user_id=user.id if user else None, article_id=await self._article_id(article),
+            interaction.guild_id, user_id=user.id if user else None, article_id=await chosen_article(self.services.articles, article),
             limit=20)
         if not logged:
             await interaction.response.send_message("No moderation actions recorded.", ephemeral=True)
