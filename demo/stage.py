@@ -129,6 +129,4 @@ class DemoStage:
         for feed in await self.services.feeds.list():
             await self.services.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
-        cog = self.bot.get_cog("FeedsCog")
-        if cog is not None:
-            await cog.publisher.run_pass()
+        await self.bot.publisher.run_pass()

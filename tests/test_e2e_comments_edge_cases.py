@@ -34,7 +34,7 @@ async def test_forget_me_is_not_undone_by_a_backfill_or_a_later_edit(newsroom: N
     # Her messages and reactions are still on Discord; catching up after a restart must not store them again.
     await room.restart()
     assert room.bot is not None
-    listener = room.bot.get_cog("CommentListener")
+    listener = room.bot.comment_listener
     await listener.backfill()  # type: ignore[union-attr]
     assert await _alice_rows(room) == [], "forget-me was undone by the backfill"
     # An edit of a message written before the request does not bring it back either.
@@ -114,7 +114,7 @@ async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsr
         return await real_ranked(guild_id, **kwargs)  # type: ignore[arg-type]
 
     stats.ranked = flaky  # type: ignore[method-assign]
-    cog = room.bot.get_cog("DigestCog")
+    cog = room.bot.digest
     cog.tick.change_interval(seconds=0.05)  # type: ignore[union-attr]
     cog.tick.restart()  # type: ignore[union-attr]
     await room.emu.wait_for(lambda: any("Daily digest" in m.content for m in room.emu.messages(room.news)), 5,
