@@ -99,8 +99,10 @@ class NewsdeskBot(commands.Bot):
         from cogs.loader import load_cogs
 
         await load_cogs(self, self.services, self.publisher)
+        # The background loops (bot/background.py), each waiting for Discord where it needs it.
         self.services.feed_events.listen(self.publisher.on_feed_event)
         self.publisher.start()
+        self.services.scheduler.start(after=self.wait_until_ready)
         self.services.timer_runner.start()
         self.services.retention.start()
         await self.sync_commands_if_changed()
@@ -109,6 +111,7 @@ class NewsdeskBot(commands.Bot):
         # Stop background work before the connection goes, then land every buffered write.
         for name in list(self.cogs):
             await self.remove_cog(name)
+        await self.services.scheduler.stop()
         self.services.feed_events.forget(self.publisher.on_feed_event)
         await self.publisher.stop()
         await self.services.timer_runner.stop()

@@ -1,9 +1,7 @@
-"""/feed add|list|remove|pause|resume|test|edit, and the background polling that feeds the publisher."""
+"""/feed add|list|remove|pause|resume|test|edit."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -42,23 +40,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         self.bot = bot
         self.services = services
         self.publisher = publisher  # woken when a feed is resumed or edited
-        self._stop = asyncio.Event()
-        self._poller_task: asyncio.Task[None] | None = None
         super().__init__()
-
-    async def cog_load(self) -> None:
-        self._poller_task = asyncio.create_task(self._poll_forever(), name="newsdesk-feed-scheduler")
-
-    async def cog_unload(self) -> None:
-        self._stop.set()
-        if self._poller_task is not None:
-            self._poller_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller_task
-
-    async def _poll_forever(self) -> None:
-        await self.bot.wait_until_ready()
-        await self.services.scheduler.run(self._stop)
 
     # --- helpers ---------------------------------------------------------------------------------
 

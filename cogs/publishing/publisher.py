@@ -10,7 +10,6 @@ tells the admin channel once, and keeps the stories pending until `/feed resume`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 
@@ -36,40 +35,29 @@ class StoryPublisher:
                  notices: AdminNotices, posts: PostStore, subscriptions: SubscriptionStore,
                  interval: float = PASS_INTERVAL) -> None:
         self._client = client
-        self._interval = interval
         self.outbox = outbox
         self._sender = sender
         self.notices = notices
         self._posts = posts
         self._subscriptions = subscriptions
-        self._wake = asyncio.Event()
-        self._background = BackgroundTask("newsdesk-publisher", self._loop)
+        self._background = BackgroundTask("newsdesk-publisher", self._step, every=interval)
         self._pass_lock = asyncio.Lock()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._background.start()
+        self._background.start(after=self._client.wait_until_ready)
 
     async def stop(self) -> None:
         await self._background.stop()
 
     def wake(self) -> None:
-        """Ask for a pass now (new stories, a resumed feed) instead of at the next interval."""
-        self._wake.set()
+        """Ask for a pass now (new stories, a resumed feed) instead of at the next interval. A wake-up during
+        a pass gets another pass right after it."""
+        self._background.wake()
 
-    async def _loop(self) -> None:
-        await self._client.wait_until_ready()
-        while True:
-            # Cleared before the pass, not after: a story announced while the pass runs must wake the next
-            # pass at once rather than wait out the interval.
-            self._wake.clear()
-            try:
-                await self.run_pass()
-            except Exception:
-                log.exception("publishing pass failed; retrying at the next pass")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+    async def _step(self) -> None:
+        await self.run_pass()
 
     async def on_feed_event(self, event: FeedEvent) -> None:
         if isinstance(event, NewArticle | UpdatedArticle):
