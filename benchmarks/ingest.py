@@ -189,7 +189,7 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
                     await asyncio.sleep(0.01)
                 assert listener is not None
                 if not tap:  # measure the path through discord.Message and the on_message hook instead
-                    listener._remove_tap()
+                    listener.tap.remove()
                 seen_before = listener.messages_seen
                 started = time.perf_counter()
                 injecting = asyncio.create_task(inject(emu, user_id, threads, chunks))
