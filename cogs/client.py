@@ -116,7 +116,7 @@ class NewsdeskBot(commands.Bot):
         await self.publisher.stop()
         await self.services.timer_runner.stop()
         await self.services.retention.stop()
-        await self.services.writer.flush()
+        await self.services.stores.writer.flush()
         await super().close()
 
     # Typed accessors for the cogs others look at (tests, benchmarks); None while that cog is not loaded.
@@ -140,7 +140,7 @@ class NewsdeskBot(commands.Bot):
         """Sync to DEV_GUILD_ID (instant) when set, else globally — and only if the command set changed,
         because Discord rate-limits syncs and a global sync takes time to spread."""
         signature = self.command_signature()
-        meta = self.services.meta
+        meta = self.services.stores.meta
         if await meta.get("command_signature") == signature:
             return False
         if self.dev_guild_id:

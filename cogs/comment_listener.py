@@ -35,7 +35,7 @@ class CommentListener(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.recorder = services.recorder
-        self.threads = services.threads
+        self.threads = services.stores.threads
         self.services = services
         self._backfill_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -132,7 +132,8 @@ class CommentListener(commands.Cog):
                                                message_id=message.id, reason=reason, thread_id=message.channel.id)
         try:
             await message.author.send(
-                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: {reason}.")
+                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: "
+                f"{decision.to_author or reason}.")
         except discord.HTTPException:
             pass  # DMs closed: nothing more we can do quietly
 
@@ -261,7 +262,7 @@ class CommentListener(commands.Cog):
             return 0
         await self.threads.record_state(thread_id, locked=channel.locked, archived=channel.archived,
                                         name=channel.name, slowmode_seconds=channel.slowmode_delay)
-        comments, reactions = self.services.comments, self.services.reactions
+        comments, reactions = self.services.stores.comments, self.services.stores.reactions
         history = ThreadHistory(thread_id, await comments.for_thread(thread_id),
                                 await reactions.live_users(channel_id=thread_id))
         count = 0
@@ -299,7 +300,7 @@ class CommentListener(commands.Cog):
             post = await parent.fetch_message(thread.id)
         except discord.HTTPException:
             return
-        stored = await self.services.reactions.live_users(message_id=post.id)
+        stored = await self.services.stores.reactions.live_users(message_id=post.id)
         await self._reconcile_reactions(post, {emoji: users for (_, emoji), users in stored.items()})
 
     async def _reconcile_reactions(self, message: discord.Message, ours: dict[str, set[int]]) -> None:
@@ -312,7 +313,7 @@ class CommentListener(commands.Cog):
                                      created_at=message.created_at.timestamp(), now=now):
             users[emoji] = {u.id async for u in shown[emoji].users(limit=None) if not u.bot}
         changes = reaction_changes(ours=ours, users=users, on_discord=shown)
-        reactions = self.services.reactions
+        reactions = self.services.stores.reactions
         for emoji, user_id in changes.added:
             if self.recorder.is_forgotten(message.guild.id, user_id):
                 continue  # asked to be forgotten; Discord cannot say whether this reaction came later

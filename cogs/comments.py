@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -12,9 +11,8 @@ from discord.ext import commands
 
 from bot.comments.tree import build_tree, paginate, render_lines
 from bot.posting.format import escape_mentions, truncate_words
-from bot.privacy import forget_user
-from cogs.moderation import has_server_permissions
 from cogs.support.article_picker import article_choices, chosen_article, resolve_article
+from cogs.support.checks import has_server_permissions
 from cogs.support.replies import UserFacingError
 from cogs.support.views import ConfirmView, PagerView
 
@@ -38,10 +36,9 @@ class CommentsCog(commands.Cog):
     @app_commands.describe(article="The article (defaults to this thread's)")
     @app_commands.autocomplete(article=article_autocomplete)
     async def tree(self, interaction: discord.Interaction, article: str | None = None) -> None:
+        assert interaction.guild_id is not None
         article_id = await resolve_article(self.services, interaction, article)
-        await self.services.recorder.flush()
-        comments = [c for c in await self.services.comments.for_article(article_id)
-                    if c.guild_id == interaction.guild_id]
+        comments = await self.services.comments.for_article(interaction.guild_id, article_id)
         record = await self.services.articles.get(article_id)
         title = truncate_words(escape_mentions(record.title if record else f"Article {article_id}"), 80)
         if not comments:
@@ -55,7 +52,6 @@ class CommentsCog(commands.Cog):
     @comments.command(name="mine", description="Your recent comments in this server")
     async def mine(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.services.recorder.flush()
         mine = await self.services.comments.by_author(interaction.guild_id, interaction.user.id, limit=50)
         if not mine:
             await interaction.response.send_message("You have no recorded comments here.", ephemeral=True)
@@ -96,10 +92,7 @@ class CommentsCog(commands.Cog):
         user_id = interaction.user.id
 
         async def confirmed(confirm_interaction: discord.Interaction) -> None:
-            await self.services.recorder.flush()
-            # First the recorder, so a backfill running meanwhile cannot store their old messages again.
-            self.services.recorder.forget(user_id, None, time.time())
-            deleted = await forget_user(self.services.db, user_id=user_id)
+            deleted = await self.services.comments.forget_user(user_id)
             await confirm_interaction.response.edit_message(
                 content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "
                         "reactions). Your messages on Discord itself are untouched.", view=None)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
+from bot.comments.service import CommentService
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
@@ -25,10 +26,12 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
+from bot.guild_settings import GuildSettingsService
 from bot.logs import register_secret
 from bot.moderation.service import ModerationService
+from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
-from bot.services import Services
+from bot.services import Services, Stores
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
@@ -37,6 +40,7 @@ from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
@@ -49,6 +53,7 @@ from cogs.publishing import AdminNotices, StoryPublisher
 from cogs.publishing.publisher import PASS_INTERVAL
 from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
 
 if TYPE_CHECKING:
@@ -84,16 +89,25 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         poller = FeedPoller(fetcher, feeds, articles, settings)
         relay = EventRelay()
         article_texts = ArticleTexts(fetcher, articles)
+        stores = Stores(
+            db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
+            subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
+            reactions=reactions, moderation=moderation_store, timers=timers)
+        moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
+                                       recorder=recorder, threads=threads)
+        feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
+                                               articles=articles, posts=posts,
+                                               poll_interval=settings.poll_interval_seconds)
         yield Services(
-            settings=settings, db=db, writer=writer, meta=MetaStore(db), guilds=GuildSettingsStore(db),
-            feeds=feeds, subscriptions=subscriptions, articles=articles, posts=posts, threads=threads,
-            comments=comments, reactions=reactions, moderation_store=moderation_store, timers=timers,
+            settings=settings, stores=stores,
+            guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
+                                                moderation=moderation),
+            articles=ArticleCatalog(articles=articles, posts=posts),
             timer_runner=TimerRunner(timers), recorder=recorder,
-            moderation=ModerationService(db=db, moderation=moderation_store, comments=comments, timers=timers,
-                                         recorder=recorder),
+            comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
+            moderation=moderation,
             stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
-            feed_subscriptions=FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
-                                                 articles=articles, poll_interval=settings.poll_interval_seconds),
+            feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
             summaries=summaries,
@@ -114,17 +128,19 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
 
     `summary_text` writes a new thread's first message (by default the article summaries' `thread_text`).
     """
-    threads = StoryThreads(client, threads=services.threads, recorder=services.recorder, guilds=services.guilds,
-                           moderation=services.moderation, timer_runner=services.timer_runner,
+    stores = services.stores
+    threads = StoryThreads(client, threads=stores.threads, recorder=services.recorder,
+                           guilds=stores.guild_settings, moderation=services.moderation,
+                           timer_runner=services.timer_runner,
                            summary_text=summary_text or services.article_summaries.thread_text)
     return StoryPublisher(
         client,
-        outbox=PostingOutbox(db=services.db, articles=services.articles, posts=services.posts,
-                             subscriptions=services.subscriptions),
-        sender=StorySender(client, posts=services.posts, feeds=services.feeds, recorder=services.recorder,
+        outbox=PostingOutbox(db=stores.db, articles=stores.articles, posts=stores.posts,
+                             subscriptions=stores.subscriptions),
+        sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
-        notices=AdminNotices(client, guilds=services.guilds, subscriptions=services.subscriptions),
-        posts=services.posts, subscriptions=services.subscriptions, interval=pass_interval)
+        notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
+        posts=stores.posts, subscriptions=stores.subscriptions, interval=pass_interval)
 
 
 def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:

@@ -8,8 +8,10 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
+from bot.storage.posts import PostStore
 from cogs.articles import ArticlesCog
 from cogs.comments import CommentsCog
 from cogs.digest import DigestCog
@@ -51,8 +53,9 @@ def test_default_permissions_are_set_on_top_level_commands_only() -> None:
 async def test_an_article_option_is_an_id_or_a_known_link(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "news.db")
     try:
-        articles = ArticleStore(db)
-        [outcome] = await articles.ingest(await add_feed(db, "https://example.com/feed"), [item(1)])
+        store = ArticleStore(db)
+        [outcome] = await store.ingest(await add_feed(db, "https://example.com/feed"), [item(1)])
+        articles = ArticleCatalog(articles=store, posts=PostStore(db))
         assert await chosen_article(articles, None) is None
         assert await chosen_article(articles, "   ") is None  # empty means "all", for the commands that allow it
         assert await chosen_article(articles, " 42 ") == 42

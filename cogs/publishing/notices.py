@@ -1,44 +1,28 @@
 """What the guild's admin channel is told about publishing: failing or paused feeds, a channel that cannot
-take stories, a story Discord refused. Each notice is one line an admin can act on."""
+take stories, a story Discord refused. Each notice is one line an admin can act on, sent through
+`GuildChannels` like every notice the bot writes on its own."""
 
 from __future__ import annotations
-
-import logging
-
-import discord
 
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered
 from bot.posting.outbox import PostJob
 from bot.storage.feeds import Subscription, SubscriptionStore
-from bot.storage.guilds import GuildSettingsStore
+from cogs.support.channels import GuildChannels
 
 __all__ = ["FAILING_ANNOUNCE_AT", "AdminNotices"]
 
-log = logging.getLogger(__name__)
 FAILING_ANNOUNCE_AT = 3  # consecutive feed failures before admins hear about it (one blip is not news)
 
 
 class AdminNotices:
-    def __init__(self, client: discord.Client, *, guilds: GuildSettingsStore,
-                 subscriptions: SubscriptionStore) -> None:
-        self._client = client
-        self._guilds = guilds
+    def __init__(self, channels: GuildChannels, *, subscriptions: SubscriptionStore) -> None:
+        self._channels = channels
         self._subscriptions = subscriptions
 
     async def tell(self, guild_id: int, text: str) -> bool:
-        """Post `text` to the guild's admin channel. Returns False (and logs it) when there is none or
-        Discord refuses: a notice never stops the work it reports on."""
-        settings = await self._guilds.get(guild_id)
-        channel = self._client.get_channel(settings.admin_channel_id or 0)
-        if not isinstance(channel, discord.TextChannel):
-            log.warning("guild %s: no admin channel for: %s", guild_id, text)
-            return False
-        try:
-            await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
-            return True
-        except discord.HTTPException as exc:
-            log.warning("guild %s: cannot write to admin channel %s: %s", guild_id, channel.id, exc)
-            return False
+        """Post `text` to the guild's admin channel. False when there is none or Discord refuses (logged):
+        a notice never stops the work it reports on."""
+        return await self._channels.post(guild_id, "admin", text) is not None
 
     async def on_feed_event(self, event: FeedEvent) -> None:
         if isinstance(event, FeedPaused):

@@ -15,8 +15,8 @@ from bot.posting.format import escape_mentions, truncate_words
 from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
+    from bot.posting.catalog import ArticleCatalog
     from bot.services import Services
-    from bot.storage.articles import ArticleStore
 
 __all__ = ["article_choices", "chosen_article", "resolve_article"]
 
@@ -27,7 +27,7 @@ async def article_choices(services: Services, guild_id: int | None, current: str
     return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
 
 
-async def chosen_article(articles: ArticleStore, value: str | None) -> int | None:
+async def chosen_article(articles: ArticleCatalog, value: str | None) -> int | None:
     """The article id an `article` option names (its id, as autocomplete gives it, or its link); None when
     the option is empty. A link no article has is refused, never read as "no article": for a purge or an
     export, "no article" means all of them."""
@@ -48,7 +48,7 @@ async def resolve_article(services: Services, interaction: discord.Interaction, 
     chosen = await chosen_article(services.articles, value)
     if chosen is not None:
         return chosen
-    post = await services.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+    post = await services.articles.post_in_thread(interaction.channel_id) if interaction.channel_id else None
     if post is None:
         raise UserFacingError("Use this inside an article's thread, or choose the article.")
     return post.article_id
