@@ -22,6 +22,7 @@ from cogs.support.incoming import emoji_key, incoming_from_message, incoming_fro
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.client import NewsdeskBot
 
 __all__ = ["CommentListener"]
 
@@ -32,7 +33,7 @@ YOUNG_THREAD_RECHECK_SECONDS = 2.0
 
 
 class CommentListener(commands.Cog):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: NewsdeskBot, services: Services) -> None:
         self.bot = bot
         self.recorder = services.recorder
         self.threads = services.stores.threads
@@ -46,19 +47,12 @@ class CommentListener(commands.Cog):
     async def cog_load(self) -> None:
         await self.recorder.load()
         self.tap.install()
-        hooks = getattr(self.bot, "message_hooks", None)
-        if hooks is not None:
-            hooks.append(self.on_message_now)
-        else:  # a plain commands.Bot: an ordinary listener does the same work, one task per message
-            self.bot.add_listener(self._on_message_listener, "on_message")
+        self.bot.message_hooks.append(self.on_message_now)
 
     async def cog_unload(self) -> None:
         self.tap.remove()
-        hooks = getattr(self.bot, "message_hooks", None)
-        if hooks is not None and self.on_message_now in hooks:
-            hooks.remove(self.on_message_now)
-        else:
-            self.bot.remove_listener(self._on_message_listener, "on_message")
+        if self.on_message_now in self.bot.message_hooks:
+            self.bot.message_hooks.remove(self.on_message_now)
         for task in list(self._tasks):
             task.cancel()
 
@@ -98,9 +92,6 @@ class CommentListener(commands.Cog):
             self._spawn(self._record_slowly(message, incoming))
         elif decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
             self._spawn(self._enforce(message, decision))
-
-    async def _on_message_listener(self, message: discord.Message) -> None:
-        self.on_message_now(message)
 
     async def _record_slowly(self, message: discord.Message, incoming: IncomingMessage) -> None:
         # A story's thread exists on Discord a moment before the publisher registers it: in a thread that

@@ -9,6 +9,7 @@ from discord.ext import commands
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.client import NewsdeskBot
     from cogs.publishing import StoryPublisher
 
 __all__ = ["build_cogs", "load_cogs"]
@@ -16,7 +17,7 @@ __all__ = ["build_cogs", "load_cogs"]
 log = logging.getLogger(__name__)
 
 
-def build_cogs(bot: commands.Bot, services: Services, publisher: StoryPublisher) -> list[commands.Cog]:
+def build_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) -> list[commands.Cog]:
     from cogs.articles import ArticlesCog
     from cogs.comment_listener import CommentListener
     from cogs.comments import CommentsCog
@@ -38,7 +39,7 @@ def build_cogs(bot: commands.Bot, services: Services, publisher: StoryPublisher)
     ]
 
 
-async def load_cogs(bot: commands.Bot, services: Services, publisher: StoryPublisher) -> None:
+async def load_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) -> None:
     for cog in build_cogs(bot, services, publisher):
         await bot.add_cog(cog)
         log.info("loaded cog %s", type(cog).__name__)
