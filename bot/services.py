@@ -34,6 +34,7 @@ from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
+from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 
@@ -83,5 +84,6 @@ class Services:
     scheduler: FeedScheduler
     feed_events: EventRelay
     summaries: SummaryService
+    article_summaries: ArticleSummaries
     article_texts: ArticleTexts
     retention: RetentionSweeper
