@@ -57,6 +57,7 @@ from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
+from cogs.support.rest import DiscordRest
 
 if TYPE_CHECKING:
     import discord
@@ -206,7 +207,8 @@ async def run_bot(settings: Settings) -> None:
         if settings.web_port:  # the dashboard in the same process, on the same services
             from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
 
-            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port))
+            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port,
+                                                                  discord=DiscordRest(launched.bot)))
             log.warning("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)

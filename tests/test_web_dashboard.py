@@ -26,7 +26,8 @@ from emulator import DiscordEmulator, User
 from emulator.newsroom import NewsServer, build_news_server
 from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
-from newsdesk.dashboard import demo_dashboard, serve_dashboard
+from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
+from tests.newsdesk_harness import FeedServer
 
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'
 HOSTILE_COMMENT = '<img src=x onerror=alert("comment")> I disagree'
@@ -40,6 +41,7 @@ class Site:
     url: str
     article_id: int
     other_guild_id: int
+    feeds: FeedServer
 
     async def login(self, client: httpx.AsyncClient, user: User, next_path: str = "/") -> httpx.Response:
         """Click "Log in with Discord", then "Authorize as <user>" on the emulated consent page."""
@@ -80,6 +82,7 @@ async def seed(services: Services, server: NewsServer) -> int:
                                                  content="you idiot", created_at=now - 20, **base))
     await stores.writer.flush()
     await stores.comments.mark_removed(1003, server.moderator.id, "Personal attack", now - 10)
+    await services.guild_settings.change(server.guild.id, modlog_channel_id=server.modlog.id)
     await stores.moderation.log(guild_id=server.guild.id, moderator_id=server.moderator.id,
                                         action="remove", target_user_id=server.bob.id, target_message_id=1003,
                                         reason="Personal attack")
@@ -93,14 +96,20 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     try:
         server = build_news_server(emu)
         other = emu.create_guild("Another server", owner=server.moderator)  # the bot is there, no data
+        feeds = FeedServer()
+        await feeds.start()
         settings = load_settings({
             "DATABASE_PATH": str(tmp_path / "web.db"), "DISCORD_API_BASE": emu.api_base,
+            "DISCORD_GATEWAY_URL": emu.gateway_url, "DISCORD_TOKEN": emu.token,
             "DISCORD_CLIENT_ID": str(emu.world.application_id), "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
-            "WEB_SECRET_KEY": "test-secret-key-test-secret-key"}, env_file=None)
+            "WEB_SECRET_KEY": "test-secret-key-test-secret-key", "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true"},
+            env_file=None)
         async with open_services(settings) as services:
             article_id = await seed(services, server)
-            async with serve_dashboard(services, settings, 0) as url:
-                yield Site(emu, server, services, url, article_id, other.id)
+            async with discord_for_dashboard(services, settings) as discord, \
+                    serve_dashboard(services, settings, 0, discord=discord) as url:
+                yield Site(emu, server, services, url, article_id, other.id, feeds)
+        await feeds.stop()
     finally:
         await emu.stop()
 
@@ -316,3 +325,79 @@ async def test_activity_charts_and_exports(site: Site) -> None:
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.alice)
         assert (await client.get(f"{site.url}/g/{gid}/export.json")).status_code == 403
+
+
+def csrf_of(page: str) -> str:
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token, page[:500]
+    return token[1]
+
+
+async def test_an_admin_follows_a_feed_after_a_preview_then_pauses_edits_and_removes_it(site: Site) -> None:
+    gid, emu = site.server.guild.id, site.emu
+    site.feeds.add("s1", "Council approves night buses")
+    site.feeds.add("s2", "Weather: sunny")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.editor)  # the owner: Manage Server
+        page = await client.get(f"{site.url}/g/{gid}/feeds")
+        assert page.status_code == 200 and f'<option value="{site.server.news.id}">#news</option>' in page.text
+        assert "#stories (forum)" in page.text
+        csrf = csrf_of(page.text)
+        form = {"csrf": csrf, "url": site.feeds.feed_url, "channel_id": str(site.server.news.id), "mode": "thread",
+                "include": "council"}
+        preview = await client.post(f"{site.url}/g/{gid}/feeds/preview", data=form)
+        assert preview.status_code == 200 and "Council approves night buses" in preview.text
+        assert "Weather: sunny" not in preview.text  # filtered out by include
+        assert await site.services.feed_subscriptions.for_guild(gid) != []  # only the seeded one so far
+        before = len(await site.services.feed_subscriptions.for_guild(gid))
+        added = await client.post(f"{site.url}/g/{gid}/feeds/add", data=form)
+        assert added.status_code == 303
+        listed = await client.get(f"{site.url}/g/{gid}/feeds")
+        assert "Following Loopback News: 2 current items were marked as already seen" in listed.text
+        subs = await site.services.feed_subscriptions.for_guild(gid)
+        assert len(subs) == before + 1
+        new = next(sub for sub, feed in subs if feed is not None and feed.url == site.feeds.feed_url)
+        assert new.include_filter == "council" and new.created_by == site.server.editor.id
+        echo = await emu.wait_for_message(site.server.modlog, lambda m: "followed" in m.content)
+        assert "Loopback News" in echo.content and f"<#{site.server.news.id}>" in echo.content
+
+        change = {"csrf": csrf, "subscription": str(new.id)}
+        assert (await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "pause"})
+                ).status_code == 303
+        assert (await site.services.feed_subscriptions.get(new.id)).paused  # type: ignore[union-attr]
+        await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "resume"})
+        assert not (await site.services.feed_subscriptions.get(new.id)).paused  # type: ignore[union-attr]
+        await client.post(f"{site.url}/g/{gid}/feeds/change",
+                          data={**change, "action": "edit", "exclude": "weather", "summary": "on"})
+        edited = await site.services.feed_subscriptions.get(new.id)
+        assert edited is not None and edited.exclude_filter == "weather" and edited.include_filter is None
+        assert edited.summary
+        await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "remove"})
+        assert await site.services.feed_subscriptions.get(new.id) is None
+        kinds = [a.action for a in await site.services.moderation.history(gid, limit=10)]
+        assert kinds[:5] == ["feed_remove", "feed_edit", "feed_resume", "feed_pause", "feed_add"]
+
+
+async def test_feed_forms_are_checked(site: Site) -> None:
+    gid = site.server.guild.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.editor)
+        csrf = csrf_of((await client.get(f"{site.url}/g/{gid}/feeds")).text)
+        base = {"url": site.feeds.feed_url, "channel_id": str(site.server.news.id), "mode": "thread"}
+        assert (await client.post(f"{site.url}/g/{gid}/feeds/add", data=base)).status_code == 403  # no CSRF
+        forum = await client.post(f"{site.url}/g/{gid}/feeds/preview",
+                                  data={**base, "csrf": csrf, "channel_id": str(site.server.forum.id)})
+        assert forum.status_code == 400 and "A forum channel takes forum posts" in forum.text
+        elsewhere = await client.post(f"{site.url}/g/{gid}/feeds/preview",
+                                      data={**base, "csrf": csrf, "channel_id": "123"})
+        assert "Pick one of this server" in elsewhere.text
+        broken = await client.post(f"{site.url}/g/{gid}/feeds/preview",
+                                   data={**base, "csrf": csrf, "url": f"{site.feeds.base}/nothing-here"})
+        assert broken.status_code == 400 and "404" in broken.text
+        (sub, _), *_ = await site.services.feed_subscriptions.for_guild(gid)
+        foreign = await client.post(f"{site.url}/g/{site.other_guild_id}/feeds/change",
+                                    data={"csrf": csrf, "subscription": str(sub.id), "action": "remove"})
+        assert foreign.status_code == 403  # not a server Newsdesk has data for, and not this one's feed
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)  # Manage Messages only: no feeds
+        assert (await client.get(f"{site.url}/g/{gid}/feeds")).status_code == 403

@@ -23,7 +23,9 @@ from bot.services import Services
 from bot.storage.insights import MARK_END, MARK_START
 from web.access import AccessCache, GuildAccess
 from web.charts import bar_chart, ranked_bars, stacked_bars
+from web.feeds import FeedPages
 from web.oauth import DiscordOAuth, OAuthError
+from web.ports import DiscordPort
 from web.session import Session, SessionCodec
 
 __all__ = ["WebConfig", "build_app"]
@@ -53,8 +55,10 @@ class WebConfig:
 
 
 class Dashboard:
-    def __init__(self, services: Services, config: WebConfig, http: httpx.AsyncClient) -> None:
+    def __init__(self, services: Services, config: WebConfig, http: httpx.AsyncClient,
+                 discord: DiscordPort | None = None) -> None:
         self.services = services
+        self.discord = discord  # None: no bot token here, so no channel list and no removals
         self.insights = services.insights
         self.oauth = DiscordOAuth(api_base=config.discord_api_base, authorize_url=config.authorize_url,
                                   client_id=config.client_id, client_secret=config.client_secret,
@@ -70,8 +74,25 @@ class Dashboard:
     # --- plumbing -------------------------------------------------------------------------------------------------
 
     def page(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-        html = self.templates.get_template(template).render(session=request.get(SESSION), **context)
+        session = request.get(SESSION)
+        flash = session.flash if session is not None else None
+        if session is not None and flash:  # shown once
+            request[SESSION] = session.with_(flash=None)
+        html = self.templates.get_template(template).render(session=session, flash=flash, **context)
         return web.Response(text=html, content_type="text/html", status=status)
+
+    def session(self, request: web.Request) -> Session:
+        return request[SESSION]
+
+    def flash(self, request: web.Request, message: str) -> None:
+        request[SESSION] = request[SESSION].with_(flash=message[:500])
+
+    async def checked_form(self, request: web.Request) -> Any:
+        """The posted form, once its CSRF token matches the session's; 403 otherwise."""
+        form = await request.post()
+        if not request[SESSION].csrf_ok(str(form.get("csrf", ""))):
+            raise web.HTTPForbidden(text="This form has expired: reload the page and try again.")
+        return form
 
     def error(self, request: web.Request, status: int, message: str) -> web.Response:
         return self.page(request, "error.html", status=status, code=status, message=message)
@@ -89,6 +110,9 @@ class Dashboard:
                 self._finish(request, exc, session)
                 raise
             response = self.error(request, exc.status, exc.text or exc.reason)
+        except Exception:  # a bug: log it with the ids, answer a plain page
+            log.exception("dashboard: %s %s failed", request.method, request.path)
+            response = self.error(request, 500, "Something went wrong on our side; it is in the log.")
         self._finish(request, response, session)
         return response
 
@@ -101,7 +125,8 @@ class Dashboard:
         if request[SESSION] is not loaded:  # a handler changed the session: send the new cookie
             self.sessions.save(response, request[SESSION])
 
-    async def guild_access(self, request: web.Request, *, moderate: bool = False) -> GuildAccess:
+    async def guild_access(self, request: web.Request, *, moderate: bool = False, manage: bool = False
+                           ) -> GuildAccess:
         """The person's access to the guild in the URL, checked now; 403 whatever the reason it is missing."""
         session: Session = request[SESSION]
         if not session.logged_in or session.token is None:
@@ -114,7 +139,7 @@ class Dashboard:
         except OAuthError:  # the token was revoked or expired: log in again
             request[SESSION] = Session()
             raise web.HTTPFound("/") from None
-        needed = access is not None and (access.moderate if moderate else access.any)
+        needed = access is not None and (access.moderate if moderate else access.manage if manage else access.any)
         if access is None or not needed or guild_id not in await self.insights.known_guilds():
             raise web.HTTPForbidden(text="You may not manage this server here (it needs Manage Server or "
                                          "Manage Messages in it, and Newsdesk must be in it).")
@@ -164,10 +189,8 @@ class Dashboard:
         raise web.HTTPFound(session.next_path)
 
     async def logout(self, request: web.Request) -> web.Response:
-        form = await request.post()
+        await self.checked_form(request)
         session: Session = request[SESSION]
-        if not session.csrf_ok(str(form.get("csrf", ""))):
-            raise web.HTTPForbidden(text="This form has expired: reload the page and try again.")
         if session.token:
             self.access.forget(session.token)
         request[SESSION] = Session()
@@ -298,8 +321,10 @@ def _when(at: float) -> str:
     return datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient) -> web.Application:
-    dashboard = Dashboard(services, config, http)
+def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
+              discord: DiscordPort | None = None) -> web.Application:
+    dashboard = Dashboard(services, config, http, discord)
+    feeds = FeedPages(dashboard)
     app = web.Application(middlewares=[dashboard.middleware], client_max_size=64 * 1024)
     app.router.add_get("/", dashboard.index)
     app.router.add_get("/login", dashboard.login)
@@ -311,5 +336,9 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient) ->
     app.router.add_get("/g/{guild_id}/search", dashboard.search)
     app.router.add_get("/g/{guild_id}/activity", dashboard.activity)
     app.router.add_get("/g/{guild_id}/export.{fmt:json|csv}", dashboard.export)
+    app.router.add_get("/g/{guild_id}/feeds", feeds.list)
+    app.router.add_post("/g/{guild_id}/feeds/preview", feeds.preview)
+    app.router.add_post("/g/{guild_id}/feeds/add", feeds.add)
+    app.router.add_post("/g/{guild_id}/feeds/change", feeds.change)
     return app
 
