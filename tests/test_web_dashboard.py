@@ -135,7 +135,8 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         assert page.status_code == 200
         # bob's reply is nested under alice's comment; the removed one shows its reason, and to a moderator its text
         tree = page.text.split("Discussion (3 comments)", 1)[1]
-        assert tree.index("alice") < tree.index('<ul class="tree"><li><strong>bob</strong>')
+        nested_bob = f'<ul class="tree"><li><a href="/g/{gid}/members/{site.server.bob.id}"><strong>bob</strong>'
+        assert tree.index("alice") < tree.index(nested_bob)
         assert "[removed: Personal attack]" in tree and "you idiot" in tree
 
         log = await client.get(f"{site.url}/g/{gid}/modlog")
@@ -401,3 +402,76 @@ async def test_feed_forms_are_checked(site: Site) -> None:
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)  # Manage Messages only: no feeds
         assert (await client.get(f"{site.url}/g/{gid}/feeds")).status_code == 403
+
+
+async def flagged_comment(site: Site, author: User, text: str) -> int:
+    """A comment in a real (emulated) article thread that a filter flagged for review."""
+    emu, server, stores = site.emu, site.server, site.services.stores
+    thread = emu.create_thread(server.editor, server.news, "Council approves budget")
+    message = emu.send(author, thread, text)
+    await stores.threads.register(thread_id=thread.id, guild_id=server.guild.id, parent_channel_id=server.news.id,
+                                  article_id=site.article_id, name=thread.name)
+    await stores.comments.record(CommentRecord(
+        message_id=message.id, guild_id=server.guild.id, thread_id=thread.id, article_id=site.article_id,
+        author_id=author.id, author_name=author.username, content=text, created_at=time.time()))
+    await stores.writer.flush()
+    await stores.comments.set_status(message.id, "flagged")
+    await stores.writer.flush()
+    return message.id
+
+
+async def test_moderators_approve_and_remove_flagged_comments_and_see_them_decided(site: Site) -> None:
+    gid, emu = site.server.guild.id, site.emu
+    keep = await flagged_comment(site, site.server.alice, "The budget is fine, actually")
+    drop = await flagged_comment(site, site.server.bob, "buy cheap pills here")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        queue = await client.get(f"{site.url}/g/{gid}/queue")
+        assert "The budget is fine, actually" in queue.text and "buy cheap pills here" in queue.text
+        csrf = csrf_of(queue.text)
+        await client.post(f"{site.url}/g/{gid}/queue", data={"csrf": csrf, "message": str(keep), "action": "approve"})
+        removed = await client.post(f"{site.url}/g/{gid}/queue", data={
+            "csrf": csrf, "message": str(drop), "action": "remove", "reason": "spam"})
+        assert removed.status_code == 303
+        after = await client.get(f"{site.url}/g/{gid}/queue")
+        assert "The review queue is empty." in after.text
+        decided = after.text.split("Recently decided", 1)[1]
+        assert "approved a comment" in decided and "removed a comment" in decided and "(spam)" in decided
+        again = await client.post(f"{site.url}/g/{gid}/queue",
+                                  data={"csrf": csrf, "message": str(keep), "action": "approve"})
+        assert again.status_code == 303
+        assert "no longer waiting for review" in (await client.get(f"{site.url}/g/{gid}/queue")).text
+        foreign = await client.post(f"{site.url}/g/{gid}/queue", data={"csrf": csrf, "message": "1", "action": "remove"})
+        assert foreign.status_code == 404
+    assert emu.world.message_index[drop].deleted and not emu.world.message_index[keep].deleted
+    comment = await site.services.comments.get(drop)
+    assert comment is not None and comment.status == "removed" and comment.removed_reason == "spam"
+    echo = await emu.wait_for_message(site.server.modlog, lambda m: "removed" in m.content and "spam" in m.content)
+    assert f"<@{site.server.moderator.id}>" in echo.content
+    await emu.wait_for_message(site.server.modlog, lambda m: "approved" in m.content)
+
+
+async def test_filters_mutes_and_a_members_history(site: Site) -> None:
+    gid = site.server.guild.id
+    await site.services.moderation.mute(guild_id=gid, user_id=site.server.bob.id, moderator_id=site.server.moderator.id,
+                                        seconds=3600, reason="cooling off")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        csrf = csrf_of((await client.get(f"{site.url}/g/{gid}/filters")).text)
+        await client.post(f"{site.url}/g/{gid}/filters", data={"csrf": csrf, "op": "add", "pattern": "idiot"})
+        await client.post(f"{site.url}/g/{gid}/filters", data={
+            "csrf": csrf, "op": "add", "pattern": "(unclosed", "regex": "on"})  # not a regex: refused
+        page = await client.get(f"{site.url}/g/{gid}/filters")
+        assert "<code>idiot</code>" in page.text and "Not added" in page.text
+        assert [f.pattern for f in await site.services.moderation.filters(gid)] == ["idiot"]
+        await client.post(f"{site.url}/g/{gid}/filters", data={"csrf": csrf, "op": "remove", "pattern": "idiot"})
+        assert await site.services.moderation.filters(gid) == []
+
+        member = await client.get(f"{site.url}/g/{gid}/members/{site.server.bob.id}")
+        assert "Muted until" in member.text and "cooling off" in member.text
+        assert "Same here." in member.text and "[removed: Personal attack]" in member.text
+        mutes = await client.get(f"{site.url}/g/{gid}/mutes")
+        assert f"/members/{site.server.bob.id}" in mutes.text
+        await client.post(f"{site.url}/g/{gid}/mutes", data={"csrf": csrf, "user": str(site.server.bob.id)})
+        assert "Nobody is muted." in (await client.get(f"{site.url}/g/{gid}/mutes")).text
+        assert (await client.get(f"{site.url}/g/{gid}/members/nope")).status_code == 404

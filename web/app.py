@@ -24,6 +24,7 @@ from bot.storage.insights import MARK_END, MARK_START
 from web.access import AccessCache, GuildAccess
 from web.charts import bar_chart, ranked_bars, stacked_bars
 from web.feeds import FeedPages
+from web.moderation import ModerationPages
 from web.oauth import DiscordOAuth, OAuthError
 from web.ports import DiscordPort
 from web.session import Session, SessionCodec
@@ -325,6 +326,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
               discord: DiscordPort | None = None) -> web.Application:
     dashboard = Dashboard(services, config, http, discord)
     feeds = FeedPages(dashboard)
+    moderation = ModerationPages(dashboard)
     app = web.Application(middlewares=[dashboard.middleware], client_max_size=64 * 1024)
     app.router.add_get("/", dashboard.index)
     app.router.add_get("/login", dashboard.login)
@@ -340,5 +342,12 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_post("/g/{guild_id}/feeds/preview", feeds.preview)
     app.router.add_post("/g/{guild_id}/feeds/add", feeds.add)
     app.router.add_post("/g/{guild_id}/feeds/change", feeds.change)
+    app.router.add_get("/g/{guild_id}/queue", moderation.queue)
+    app.router.add_post("/g/{guild_id}/queue", moderation.decide)
+    app.router.add_get("/g/{guild_id}/filters", moderation.filters)
+    app.router.add_post("/g/{guild_id}/filters", moderation.change_filter)
+    app.router.add_get("/g/{guild_id}/mutes", moderation.mutes)
+    app.router.add_post("/g/{guild_id}/mutes", moderation.unmute)
+    app.router.add_get("/g/{guild_id}/members/{user_id}", moderation.member)
     return app
 
