@@ -475,3 +475,29 @@ async def test_filters_mutes_and_a_members_history(site: Site) -> None:
         await client.post(f"{site.url}/g/{gid}/mutes", data={"csrf": csrf, "user": str(site.server.bob.id)})
         assert "Nobody is muted." in (await client.get(f"{site.url}/g/{gid}/mutes")).text
         assert (await client.get(f"{site.url}/g/{gid}/members/nope")).status_code == 404
+
+
+async def test_settings_change_through_the_same_rules_as_slash_settings(site: Site) -> None:
+    gid = site.server.guild.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.editor)
+        page = await client.get(f"{site.url}/g/{gid}/settings")
+        assert page.status_code == 200
+        csrf = csrf_of(page.text)
+        form = {"csrf": csrf, "news_channel_id": str(site.server.forum.id), "default_mode": "forum",
+                "auto_summary": "on", "modlog_channel_id": str(site.server.modlog.id), "auto_close_days": "3",
+                "digest_channel_id": str(site.server.admin_channel.id), "digest_time": "07:30"}
+        assert (await client.post(f"{site.url}/g/{gid}/settings", data=form)).status_code == 303
+        saved = await site.services.guild_settings.get(gid)
+        assert (saved.news_channel_id, saved.default_mode, saved.auto_summary, saved.auto_close_days,
+                saved.digest_time) == (site.server.forum.id, "forum", True, 3, "07:30")
+        assert "Saved." in (await client.get(f"{site.url}/g/{gid}/settings")).text
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "digest_time": "25:99"})
+        assert "Not saved:" in (await client.get(f"{site.url}/g/{gid}/settings")).text
+        assert (await site.services.guild_settings.get(gid)).digest_time == "07:30"
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "auto_close_days": "", "digest_time": ""})
+        cleared = await site.services.guild_settings.get(gid)
+        assert cleared.auto_close_days is None and cleared.digest_time is None
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)  # Manage Messages only
+        assert (await client.get(f"{site.url}/g/{gid}/settings")).status_code == 403

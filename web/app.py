@@ -19,8 +19,8 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from bot.comments.tree import build_tree
+from bot.insights import MARK_END, MARK_START
 from bot.services import Services
-from bot.storage.insights import MARK_END, MARK_START
 from web.access import AccessCache, GuildAccess
 from web.charts import bar_chart, ranked_bars, stacked_bars
 from web.feeds import FeedPages
@@ -28,6 +28,7 @@ from web.moderation import ModerationPages
 from web.oauth import DiscordOAuth, OAuthError
 from web.ports import DiscordPort
 from web.session import Session, SessionCodec
+from web.settings import SettingsPage
 
 __all__ = ["WebConfig", "build_app"]
 
@@ -327,6 +328,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     dashboard = Dashboard(services, config, http, discord)
     feeds = FeedPages(dashboard)
     moderation = ModerationPages(dashboard)
+    settings = SettingsPage(dashboard)
     app = web.Application(middlewares=[dashboard.middleware], client_max_size=64 * 1024)
     app.router.add_get("/", dashboard.index)
     app.router.add_get("/login", dashboard.login)
@@ -349,5 +351,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_get("/g/{guild_id}/mutes", moderation.mutes)
     app.router.add_post("/g/{guild_id}/mutes", moderation.unmute)
     app.router.add_get("/g/{guild_id}/members/{user_id}", moderation.member)
+    app.router.add_get("/g/{guild_id}/settings", settings.show)
+    app.router.add_post("/g/{guild_id}/settings", settings.change)
     return app
 
