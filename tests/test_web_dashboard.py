@@ -19,7 +19,7 @@ from bot.config import load_settings
 from bot.feeds.models import FeedItem
 from bot.services import Services
 from bot.storage.comments import CommentRecord
-from bot.storage.insights import InsightStore
+from bot.storage.insights import InsightStore, fts_query
 from demo.stage import DemoStage
 from demo.transcript import Transcript
 from emulator import DiscordEmulator, User
@@ -501,3 +501,22 @@ async def test_settings_change_through_the_same_rules_as_slash_settings(site: Si
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)  # Manage Messages only
         assert (await client.get(f"{site.url}/g/{gid}/settings")).status_code == 403
+
+
+async def test_a_long_discussion_comes_in_pages_of_a_hundred_conversations(site: Site) -> None:
+    gid, stores = site.server.guild.id, site.services.stores
+    base = dict(guild_id=gid, thread_id=901, article_id=site.article_id, author_id=site.server.alice.id,
+                author_name="alice")
+    for n in range(250):
+        await stores.comments.record(CommentRecord(message_id=5000 + n, content=f"take number {n}",
+                                                   created_at=time.time() - 5 + n / 1000, **base))
+    await stores.writer.flush()
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        first = await client.get(f"{site.url}/g/{gid}/articles/{site.article_id}")
+        assert "Discussion (253 comments)" in first.text and "Page 1 of 3" in first.text
+        assert first.text.count('<li><a href="/g/') <= 100 + 2  # 100 conversations (+ bob's reply)
+        last = await client.get(f"{site.url}/g/{gid}/articles/{site.article_id}", params={"page": "99"})
+        assert "Page 3 of 3" in last.text and "take number 249" in last.text
+        assert "take number 249" not in first.text
+    assert fts_query("th") == '"th"' and fts_query("disag") == '"disag"*' and fts_query('a "b') == '"a" "b"'

@@ -34,6 +34,7 @@ __all__ = ["WebConfig", "build_app"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ROOTS_PER_PAGE = 100
 SESSION = web.RequestKey("session", Session)  # set by the middleware on every request
 STARTED = web.RequestKey("started", float)
 # No script at all, styles inline, nothing framed: a page that shows hostile feed titles and comments.
@@ -206,7 +207,9 @@ class Dashboard:
         hours = await self.insights.comments_per_hour(access.guild_id, since=now - 48 * 3600)
         chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour",
                           start=_hour(now) - 47 * 3600, end=_hour(now) + 3600)
+        channels = await self.discord.channels(access.guild_id) if self.discord is not None else []
         return self.page(request, "overview.html", access=access, chart=chart,
+                         channel_names={cid: name for cid, name, _ in channels},
                          feeds=await self.insights.feed_health(access.guild_id),
                          stories=await self.insights.stories(access.guild_id, since=now - 24 * 3600))
 
@@ -221,13 +224,18 @@ class Dashboard:
             raise web.HTTPNotFound(text="No such story in this server.")
         comments = await self.services.comments.for_article(access.guild_id, article_id)
         roots = build_tree(comments)
+        # A busy story's discussion comes a hundred conversations (top-level comments with their replies) a page.
+        pages = max(1, -(-len(roots) // ROOTS_PER_PAGE))
+        raw = request.query.get("page", "1")
+        page = min(max(int(raw), 1), pages) if raw.isdigit() and len(raw) < 6 else 1
         first = min((c.created_at for c in comments), default=time.time())
         start = _hour(first)
         hours = await self.insights.comments_per_hour(access.guild_id, since=start, article_id=article_id)
         end = max(start + 24 * 3600, _hour(max((c.created_at for c in comments), default=start)) + 3600)
         chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour", start=start,
                           end=min(end, start + 14 * 24 * 3600))
-        return self.page(request, "article.html", access=access, article=article, roots=roots,
+        return self.page(request, "article.html", access=access, article=article,
+                         roots=roots[(page - 1) * ROOTS_PER_PAGE:page * ROOTS_PER_PAGE], page=page, pages=pages,
                          count=len(comments), chart=chart)
 
     async def modlog(self, request: web.Request) -> web.Response:
