@@ -31,9 +31,11 @@ from bot.logs import register_secret
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.services import Services, Stores
+from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
@@ -95,7 +97,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             timer_runner=TimerRunner(timers), recorder=recorder,
             comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
             moderation=moderation,
-            stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
+            stats=DiscussionStats(ActivityStore(db)), exporter=CommentExporter(ExportStore(db)), fetcher=fetcher,
             feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,

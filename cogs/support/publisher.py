@@ -51,7 +51,7 @@ class StoryPublisher:
     def __init__(self, bot: discord.Client, services: Services) -> None:
         self.bot = bot
         self.services = services
-        self.outbox = PostingOutbox(db=services.stores.db, articles=services.stores.articles, posts=services.stores.posts,
+        self.outbox = PostingOutbox(articles=services.stores.articles, posts=services.stores.posts,
                                     subscriptions=services.stores.subscriptions)
         self._wake = asyncio.Event()
         self._background = BackgroundTask("newsdesk-publisher", self._loop)
