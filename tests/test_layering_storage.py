@@ -88,6 +88,7 @@ def test_the_adapter_calls_services_not_stores() -> None:
             offenders += [f"{name} {use}" for use in uses]
         elif not uses and name in STORE_USERS:
             offenders.append(f"{name} no longer uses a store: take it off STORE_USERS")
+    offenders += [f"{name} is gone: take it off STORE_USERS" for name in STORE_USERS if not (ROOT / name).exists()]
     assert not offenders, "\n".join(offenders)
 
 
