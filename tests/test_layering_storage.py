@@ -22,7 +22,6 @@ _RUNS_SQL = {"execute", "executemany", "executescript", "execute_rowcount", "fet
 # Adapter code that still reaches a store, with why. Shrink this list; never grow it.
 STORE_USERS = {
     "cogs/client.py": "the bot's own start-up and shutdown: command-sync signature (meta), last flush (writer)",
-    "cogs/comment_listener.py": "the backfill reconciles stored comments and reactions (moving out of the cog)",
 }
 
 
