@@ -83,11 +83,13 @@ async def discord_for_dashboard(services: Services, settings: Settings) -> Async
         return
     async with rest_only_client(settings) as client:
         modlog = ModLogChannel(client, GuildChannels(client, services.guild_settings))
+        modlog.start()
         services.moderation.on_record(modlog.post)
         try:
             yield DiscordRest(client)
         finally:
             services.moderation.forget_sink(modlog.post)
+            await modlog.stop()
 
 
 async def until_interrupted() -> None:

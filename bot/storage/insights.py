@@ -4,6 +4,7 @@ volume of its discussion over time. Each is one set-based query; nothing here wr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.database import Database
 
