@@ -123,7 +123,7 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         assert "httponly" in cookie and "samesite=lax" in cookie
         servers = await client.get(f"{site.url}/")
         assert f'href="/g/{gid}"' in servers.text and "Newsroom" in servers.text
-        assert "Another server" not in servers.text  # no Newsdesk data there: nothing to manage
+        assert "Another server" in servers.text  # Newsdesk is there, nothing set up yet: the place to start
 
         overview = await client.get(f"{site.url}/g/{gid}")
         assert overview.status_code == 200
@@ -166,11 +166,15 @@ async def test_a_reader_sees_no_server_and_every_guild_url_answers_403(site: Sit
 
 
 async def test_an_owner_of_another_server_cannot_read_this_one(site: Site) -> None:
-    """The moderator owns "Another server"; its id does not open Newsroom's article through the URL."""
+    """The moderator owns "Another server"; its id does not open Newsroom's story, search or export."""
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)
         answer = await client.get(f"{site.url}/g/{site.other_guild_id}/articles/{site.article_id}")
-        assert answer.status_code == 403
+        assert answer.status_code == 404 and "No such story in this server" in answer.text
+        found = await client.get(f"{site.url}/g/{site.other_guild_id}/search", params={"q": "same"})
+        assert "0 results" in found.text
+        exported = await client.get(f"{site.url}/g/{site.other_guild_id}/export.json")
+        assert "Same here" not in exported.text
 
 
 async def test_logging_in_is_guarded_by_state_pkce_and_csrf(site: Site) -> None:
