@@ -361,6 +361,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_post("/g/{guild_id}/feeds/preview", feeds.preview)
     app.router.add_post("/g/{guild_id}/feeds/add", feeds.add)
     app.router.add_post("/g/{guild_id}/feeds/change", feeds.change)
+    app.router.add_get("/g/{guild_id}/feeds/{subscription_id}", feeds.history)
     app.router.add_get("/g/{guild_id}/queue", moderation.queue)
     app.router.add_post("/g/{guild_id}/queue", moderation.decide)
     app.router.add_get("/g/{guild_id}/filters", moderation.filters)
