@@ -240,7 +240,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
 _WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: the channel cannot take posts",
         "baseline": "not posted: it was already in the feed when this channel followed it",
         "filtered": "not posted: filtered out", "duplicate": "not posted: a duplicate",
-        "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription"}
+        "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription",
+        "skipped": "not posted: Discord refused it"}
 
 
 def _channel_name(bot: commands.Bot, channel_id: int) -> str:

@@ -149,7 +149,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
-        posts=stores.posts, subscriptions=stores.subscriptions, interval=pass_interval)
+        subscriptions=stores.subscriptions, interval=pass_interval)
 
 
 def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:
