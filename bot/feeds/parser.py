@@ -48,9 +48,14 @@ FUTURE_TOLERANCE = timedelta(days=2)
 # WordPress appends this to every excerpt; in a Discord embed it is noise.
 _APPEARED_FIRST = re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S)
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
+_IMG_START = re.compile(r"<img\b", re.I)
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
+# The WordPress line is at most ~530 characters long and anchored at the end: only the tail is searched.
+_APPEARED_FIRST_TAIL = 1000
 _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|body|head)\b", re.I)
+_ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\b")
+_XML_NAME = re.compile(rb"/?([A-Za-z_][\w:.-]*)")
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -99,7 +104,7 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     if body[:2] == b"\x1f\x8b":
         raise FeedParseError("gzip-compressed body that was not decompressed: no feed")
     # Sniffed, not trusted from Content-Type: servers label feeds every which way.
-    if head[:1] in (b"{", b"["):
+    if head[:1] in (b"{", b"[") or _wide_json(body):
         return _parse_json_feed(body, url)
     if _looks_binary(body[:1024]):
         raise FeedParseError("binary data, not a feed")
@@ -114,6 +119,58 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     return _parse_xml(body, url, content_type)
 
 
+def _wide_json(body: bytes) -> bool:
+    """A JSON document in UTF-16 or UTF-32 (with or without a BOM): JSON allows them, XML sniffing would not
+    see the "{"."""
+    encoding = json.detect_encoding(body[:4])
+    if not encoding.startswith(("utf-16", "utf-32")):
+        return False
+    head = body[:64].decode(encoding, "replace").lstrip("\ufeff \t\r\n")
+    return head[:1] in ("{", "[")
+
+
+def _open_elements(head: bytes) -> list[bytes]:
+    """Names of the XML elements still open at the end of `head` (a feed's start up to its first item), in
+    one linear pass that skips comments, CDATA, processing instructions and declarations."""
+    stack: list[bytes] = []
+    pos = 0
+    while (lt := head.find(b"<", pos)) >= 0:
+        if head.startswith(b"<!--", lt):
+            end, skip = head.find(b"-->", lt + 4), 3
+        elif head.startswith(b"<![CDATA[", lt):
+            end, skip = head.find(b"]]>", lt + 9), 3
+        else:
+            end, skip = head.find(b">", lt + 1), 1
+            name = _XML_NAME.match(head, lt + 1)
+            if end >= 0 and name and head[lt + 1:lt + 2] not in (b"!", b"?"):
+                if head[lt + 1:lt + 2] == b"/":
+                    if name.group(1) in stack:
+                        del stack[len(stack) - 1 - stack[::-1].index(name.group(1)):]
+                elif head[end - 1:end] != b"/":
+                    stack.append(name.group(1))
+        if end < 0:
+            break
+        pos = end + skip
+    return stack
+
+
+def _cap_items(body: bytes) -> tuple[bytes, int | None]:
+    """`body` cut before its item number MAX_ITEMS + 1 and closed again, with the number of items it lists
+    (None when it lists no more than MAX_ITEMS: then `body` is returned as is).
+
+    feedparser reads every item before anything can be capped: 100,000 tiny items cost it ~20 s. Items are
+    siblings, so the elements open at the first item (channel, rss / feed / rdf:RDF) are the ones to close.
+    """
+    starts = _ITEM_START.finditer(body)
+    positions = [match.start() for match, _ in zip(starts, range(MAX_ITEMS + 1), strict=False)]
+    if len(positions) <= MAX_ITEMS:
+        return body, None
+    first, cut = positions[0], positions[-1]
+    listed = MAX_ITEMS + 1 + sum(1 for _ in _ITEM_START.finditer(body, cut + 1))
+    closers = b"".join(b"</" + name + b">" for name in reversed(_open_elements(body[:first])))
+    return body[:cut] + closers, listed
+
+
 def _looks_binary(sample: bytes) -> bool:
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or sample[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
         return False  # UTF-16 XML has NULs by design
@@ -124,11 +181,14 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    body, listed = _cap_items(body)
     result = parse_raw(body, url=url, content_type=content_type)
     entries = result.get("entries") or []
     feed = result.get("feed") or {}
     version = result.get("version") or ""
     problems: list[str] = []
+    if listed is not None:
+        problems.append(f"feed lists {listed} items; read the first {MAX_ITEMS}")
     exc = result.get("bozo_exception")
     kind = type(exc).__name__
     # A missing or odd Content-Type is no fault of the feed's: feedparser flags it, we do not.
@@ -196,7 +256,7 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
     text = clean_text(content_html, is_html=content_is_html)
     summary = entry.get("summary") or ""
     excerpt_source = clean_text(summary, is_html=_is_html(entry.get("summary_detail"))) or text
-    excerpt_source = _APPEARED_FIRST.sub("", excerpt_source) or excerpt_source
+    excerpt_source = _drop_appeared_first(excerpt_source) or excerpt_source
     # dict.get: FeedParserDict.get would map updated<->published itself, with a DeprecationWarning.
     updated = struct_to_datetime(dict.get(entry, "updated_parsed"))
     published = struct_to_datetime(dict.get(entry, "published_parsed")) or updated
@@ -265,13 +325,39 @@ def _image(entry: Any, url: str, content_html: str) -> str | None:
     image = entry.get("image")
     if isinstance(image, dict):
         candidates.append(image.get("href") or image.get("url") or "")
-    if content_html and (match := _IMG_SRC.search(content_html)):
-        candidates.append(match.group(1))
+    if content_html and (src := _first_img_src(content_html)):
+        candidates.append(src)
     for candidate in candidates:
         resolved = canonical_url(candidate, url, strip_tracking=False)
         if resolved:
             return resolved
     return None
+
+
+def _first_img_src(html: str) -> str | None:
+    """The first `<img ... src="...">`'s src, as `_IMG_SRC.search` finds it, in linear time.
+
+    An `<img` whose attributes (up to the next ">") hold no src cannot be followed by one that succeeds
+    before that ">" (the earlier start already looked there), so the next try starts after it; with no ">"
+    left, none can succeed. `_IMG_SRC.search` alone rescans to the end for every `<img` (quadratic).
+    """
+    pos = 0
+    while start := _IMG_START.search(html, pos):
+        if match := _IMG_SRC.match(html, start.start()):
+            return match.group(1)
+        end = html.find(">", start.end())
+        if end < 0:
+            return None
+        pos = end + 1
+    return None
+
+
+def _drop_appeared_first(text: str) -> str:
+    """`text` without WordPress's closing "The post … appeared first on …" line."""
+    if len(text) <= _APPEARED_FIRST_TAIL:
+        return _APPEARED_FIRST.sub("", text)
+    cut = len(text) - _APPEARED_FIRST_TAIL
+    return text[:cut] + _APPEARED_FIRST.sub("", text[cut:])
 
 
 def _ttl(value: Any) -> int | None:
@@ -307,11 +393,14 @@ def _one_line(exc: Any) -> str:
 
 def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     problems: list[str] = []
+    encoding = json.detect_encoding(body[:4])
+    encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
-        text = body.decode("utf-8-sig")
+        text = body.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError:
-        text = body.decode("utf-8", "replace")
-        problems.append("JSON feed is not valid UTF-8; undecodable bytes replaced")
+        text = body.decode(encoding, "replace").lstrip("\ufeff")
+        problems.append(f"JSON feed is not valid {encoding.upper().removesuffix('-SIG')}; undecodable bytes "
+                        "replaced")
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
