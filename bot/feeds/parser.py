@@ -17,6 +17,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.feeds.models import FeedItem, FeedParseError, ParsedFeed
 from bot.feeds.normalize import (
@@ -64,7 +65,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     CPU-bound (about 5-30 ms for a typical feed): async callers run it in a thread.
     """
     try:
-        return _parse(body, url, content_type)
+        return _parse(body, _without_userinfo(url), content_type)
     except FeedParseError:
         raise
     except RecursionError:
@@ -73,6 +74,18 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FeedParseError("feed too large to parse") from None
     except Exception as exc:  # the promise: nothing but FeedParseError escapes, whatever the input
         raise FeedParseError(f"unreadable feed ({type(exc).__name__}: {str(exc)[:120]})") from exc
+
+
+def _without_userinfo(url: str) -> str:
+    """`url` without "user:password@": a redirect may carry credentials, and feedparser resolves relative item
+    ids against the feed's URL, which would copy them into every such item's guid."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def parse_raw(body: bytes, *, url: str = "", content_type: str | None = None,

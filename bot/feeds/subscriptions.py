@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from bot.feeds.errors import FetchError
+from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
 from bot.feeds.models import Article, FeedItem, FeedParseError, ParsedFeed
@@ -76,7 +76,7 @@ class FeedSubscriptions:
         except FetchError as exc:
             raise FeedProblem(str(exc)) from None
         if not links:
-            raise FeedProblem(f"No feed found at {url}: it is not a feed and its page advertises none. "
+            raise FeedProblem(f"No feed found at {shown_url(url)}: it is not a feed and its page advertises none. "
                               "Paste the feed's own URL (often ending in /feed, /rss or .xml).")
         problems = []
         for link in links[:3]:

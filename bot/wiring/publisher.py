@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.background import BackgroundTask
+from bot.feeds.errors import shown_url
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
 from bot.posting.format import StoryPost, build_story_post, escape_text
 from bot.posting.outbox import PostingOutbox, PostJob
@@ -87,13 +88,13 @@ class StoryPublisher:
         if isinstance(event, NewArticle | UpdatedArticle):
             self.wake()
         elif isinstance(event, FeedPaused):
-            await self._tell_admins(event.feed_id, f"⏸️ The feed <{event.feed_url}> was paused: {event.reason} "
+            await self._tell_admins(event.feed_id, f"⏸️ The feed <{shown_url(event.feed_url)}> was paused: {event.reason} "
                                     "Fix it, then use `/feed resume`.")
         elif isinstance(event, FeedFailing) and event.consecutive_failures == FAILING_ANNOUNCE_AT:
-            await self._tell_admins(event.feed_id, f"⚠️ The feed <{event.feed_url}> failed {FAILING_ANNOUNCE_AT} "
+            await self._tell_admins(event.feed_id, f"⚠️ The feed <{shown_url(event.feed_url)}> failed {FAILING_ANNOUNCE_AT} "
                                     f"times in a row: {event.error} I keep retrying with growing pauses.")
         elif isinstance(event, FeedRecovered) and event.after_failures >= FAILING_ANNOUNCE_AT:
-            await self._tell_admins(event.feed_id, f"✅ The feed <{event.feed_url}> works again.")
+            await self._tell_admins(event.feed_id, f"✅ The feed <{shown_url(event.feed_url)}> works again.")
 
     async def _tell_admins(self, feed_id: int, text: str) -> None:
         guilds = {s.guild_id for s in await self.services.subscriptions.for_feed(feed_id, active_only=False)}
@@ -148,7 +149,7 @@ class StoryPublisher:
                           job.post.channel_id, exc)
                 await self.services.posts.release(job.post.id)
                 await self.tell_admin_channel(
-                    job.post.guild_id, f"⚠️ Discord refused the story <{job.article.url}> in <#{job.post.channel_id}> "
+                    job.post.guild_id, f"⚠️ Discord refused the story <{shown_url(job.article.url)}> in <#{job.post.channel_id}> "
                     f"({exc}); I skipped it and went on with the next ones.")
                 continue
             except discord.HTTPException as exc:
