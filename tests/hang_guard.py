@@ -21,13 +21,17 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], kwar
     try:
         conn.send((True, fn(*args, **kwargs)))
     except BaseException as exc:  # handed to the parent, which re-raises it
-        conn.send((False, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+        try:
+            conn.send((False, exc))
+        except Exception:  # not picklable: its text then
+            conn.send((False, AssertionError(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")))
     finally:
         conn.close()
 
 
 def finishes(fn: Callable[..., T], *args: Any, limit: float = HANG_GUARD_SECONDS, **kwargs: Any) -> T:
-    """`fn(*args, **kwargs)`, computed in a forked child; AssertionError if it runs longer than `limit`."""
+    """`fn(*args, **kwargs)`, computed in a forked child (its exception re-raised here); AssertionError if it
+    runs longer than `limit`."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, fn, args, kwargs), daemon=True)
@@ -43,5 +47,5 @@ def finishes(fn: Callable[..., T], *args: Any, limit: float = HANG_GUARD_SECONDS
         child.join()
         receive.close()
     if not ok:
-        raise AssertionError(f"{getattr(fn, '__name__', fn)} raised in the child: {value}")
+        raise value
     return value  # type: ignore[no-any-return]
