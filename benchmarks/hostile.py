@@ -316,7 +316,7 @@ def _product_patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]]]
             continue
         try:
             module = importlib.import_module(info.name)
-        except Exception:  # noqa: S112 (a module that needs what is not installed is not audited)
+        except Exception:
             continue
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):

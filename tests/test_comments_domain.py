@@ -16,7 +16,6 @@ from bot.comments.recorder import CommentRecorder, IncomingMessage, Verdict
 from bot.comments.stats import DiscussionStats
 from bot.comments.tree import build_tree, paginate, render_lines
 from bot.moderation.rules import format_duration, parse_duration
-from tests.hang_guard import finishes
 from bot.moderation.service import MUTE_EXPIRED, ModerationError, ModerationService
 from bot.privacy import forget_user
 from bot.storage.comments import CommentStore, ReactionStore
@@ -26,6 +25,7 @@ from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
+from tests.hang_guard import finishes
 
 GUILD, THREAD, CHANNEL = 1, 500, 50
 
