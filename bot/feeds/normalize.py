@@ -48,9 +48,9 @@ _BLOCK_TAG = re.compile(
 _BROKEN_TAG = re.compile(r"""<[A-Za-z][A-Za-z0-9:-]*(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>?""")
 # Sections are removed by scanners (`_unwrap_cdata`, `_drop_comments`, `_drop_elements`), not by lazy `.*?`
 # regexes: with many unclosed openings such a regex rescans to the end of the text for each (quadratic).
-_DROP_OPEN = re.compile(r"<(script|style|noscript|template|iframe|object)\b", re.I)
-_DROP_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I)
-               for name in ("script", "style", "noscript", "template", "iframe", "object")}
+_DROP_NAMES = ("script", "style", "noscript", "template", "iframe", "object")
+_DROP_OPEN = re.compile(rf"<({'|'.join(_DROP_NAMES)})\b", re.I)
+_DROP_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _DROP_NAMES}
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -138,21 +138,25 @@ def _drop_comments(text: str) -> str:
 
 def _drop_elements(text: str) -> str:
     """Each script/style/noscript/template/iframe/object element becomes a space. An opening whose closing tag
-    is nowhere after it stays; so does every later opening of that name (each is tried once)."""
+    is nowhere after it stays, and so does every later opening of that name: the name is then left out of the
+    search, so a million unclosed openings cost one scan, not one loop turn each."""
     parts: list[str] = []
-    pos = 0
-    unclosed: set[str] = set()
-    search_from = 0
-    while match := _DROP_OPEN.search(text, search_from):
+    done = search_from = 0
+    alive = list(_DROP_NAMES)
+    opening = _DROP_OPEN
+    while match := opening.search(text, search_from):
         name = match.group(1).lower()
-        close = None if name in unclosed else _DROP_CLOSE[name].search(text, match.end())
+        close = _DROP_CLOSE[name].search(text, match.end())
         if close is None:
-            unclosed.add(name)
+            alive.remove(name)
+            if not alive:
+                break
+            opening = re.compile(rf"<({'|'.join(alive)})\b", re.I)
             search_from = match.end()
             continue
-        parts += (text[pos:match.start()], " ")
-        pos = search_from = close.end()
-    parts.append(text[pos:])
+        parts += (text[done:match.start()], " ")
+        done = search_from = close.end()
+    parts.append(text[done:])
     return "".join(parts)
 
 

@@ -44,6 +44,10 @@ MAX_PROBLEMS = 20
 # Beyond these a body is abuse or an archive dump, not a news feed: refuse it, or read only the newest items.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_ITEMS = 500
+# Of any one field (title, summary, content), this much is read: the summarizer reads at most 400,000
+# characters of an article and a post shows 500, while cleaning 10 MB of markup costs seconds and long
+# C-level regex passes that hold the GIL (and so the bot's event loop) even in a worker thread.
+MAX_FIELD_CHARS = 500_000
 # A date this far ahead is a wrong clock or a wrong timezone; trusting it would pin the item as "newest".
 FUTURE_TOLERANCE = timedelta(days=2)
 # WordPress appends this to every excerpt; in a Discord embed it is noise.
@@ -267,7 +271,7 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
         return None
     content_html, content_is_html = _best_content(entry)
     text = clean_text(content_html, is_html=content_is_html)
-    summary = entry.get("summary") or ""
+    summary = (entry.get("summary") or "")[:MAX_FIELD_CHARS]
     excerpt_source = clean_text(summary, is_html=_is_html(entry.get("summary_detail"))) or text
     excerpt_source = _drop_appeared_first(excerpt_source) or excerpt_source
     # dict.get: FeedParserDict.get would map updated<->published itself, with a DeprecationWarning.
@@ -288,7 +292,7 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
         title=title,
         excerpt=truncate(excerpt_source, EXCERPT_CHARS),
         published=published,
-        author=clean_text(author) or None,
+        author=clean_text(author[:MAX_FIELD_CHARS] if isinstance(author, str) else author) or None,
         image=_image(entry, url, content_html if content_is_html else ""),
         language=language or feed_language,
         content_hash=content_hash(title, text or excerpt_source),
@@ -306,7 +310,7 @@ def _is_html(detail: Any) -> bool:
 
 def _detail_text(obj: Any, key: str) -> str:
     value = obj.get(key) or ""
-    return value if isinstance(value, str) else ""
+    return value[:MAX_FIELD_CHARS] if isinstance(value, str) else ""
 
 
 def _best_content(entry: Any) -> tuple[str, bool]:
@@ -318,7 +322,7 @@ def _best_content(entry: Any) -> tuple[str, bool]:
             best, best_html = value, "html" in (part.get("type") or "text/html")
     if not best.strip():
         best, best_html = entry.get("summary") or "", _is_html(entry.get("summary_detail"))
-    return best, best_html
+    return best[:MAX_FIELD_CHARS], best_html
 
 
 def _image(entry: Any, url: str, content_html: str) -> str | None:
@@ -488,7 +492,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
 
 
 def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return value[:MAX_FIELD_CHARS].strip() if isinstance(value, str) else ""
 
 
 def _json_author(obj: dict[str, Any]) -> str | None:
