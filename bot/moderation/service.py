@@ -6,13 +6,15 @@ log, the comment records, the mute caches and the persisted timers all agree.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import regex
+
 from bot.comments.recorder import CommentRecorder
 from bot.moderation import actions
+from bot.moderation.rules import too_slow
 from bot.storage.comments import Comment, CommentStore
 from bot.storage.database import Database
 from bot.storage.moderation import ModerationStore, Mute, WordFilter
@@ -151,11 +153,16 @@ class ModerationService:
         pattern = pattern.strip()
         if not pattern or len(pattern) > 200:
             raise ModerationError("a filter pattern must be 1 to 200 characters")
-        try:
-            word_filter = await self._moderation.add_filter(guild_id, pattern, is_regex=is_regex, action=action,
-                                                            created_by=moderator_id)
-        except re.error as exc:
-            raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+        if is_regex:
+            try:
+                compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
+            except regex.error as exc:
+                raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+            if too_slow(compiled):
+                raise ModerationError(f"{pattern!r} is too slow on some comments (it backtracks, like `(a+)+`); "
+                                      "write it without nested or overlapping repeats")
+        word_filter = await self._moderation.add_filter(guild_id, pattern, is_regex=is_regex, action=action,
+                                                        created_by=moderator_id)
         await self._recorder.refresh_filters(guild_id)
         await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_ADD,
                                    details={"pattern": pattern, "action": action, "regex": is_regex})
