@@ -178,6 +178,10 @@ def _cap_items(body: bytes) -> tuple[bytes, int | None]:
     feedparser reads every item before anything can be capped: 100,000 tiny items cost it ~20 s. Items are
     siblings, so the elements open at the first item (channel, rss / feed / rdf:RDF) are the ones to close.
     """
+    if body.count(b"item") + body.count(b"entry") <= MAX_ITEMS:
+        # The common case, decided by two memchr-speed counts: the item regex is a single C call scanning every
+        # "<" of the body, which holds the GIL (and so the event loop) for a tenth of a second on 10 MB of tags.
+        return body, None
     starts = _ITEM_START.finditer(body)
     positions = [match.start() for match, _ in zip(starts, range(MAX_ITEMS + 1), strict=False)]
     if len(positions) <= MAX_ITEMS:
