@@ -1,0 +1,8 @@
+"""The Discord adapter: the only layer that imports discord.
+
+- `cogs.client`: the discord.py bot (intents, start-up, command sync, error reporting).
+- `cogs.loader`: which cogs the bot runs, each built with the services it needs.
+- `cogs/<feature>.py`: one cog per feature; it turns Discord objects into plain data, calls a service of
+  `bot/`, and turns the result back into Discord calls.
+- `cogs.support`: what the cogs share (replies, views, embeds, the article picker, the publisher).
+"""

@@ -14,12 +14,12 @@ from bot.feeds.article_text import ArticleText, NoArticleText
 from bot.posting.format import escape_mentions, fit_escaped, truncate_words
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
-from bot.wiring.article_picker import article_choices
-from bot.wiring.embeds import NEWS_COLOUR
-from bot.wiring.replies import UserFacingError
+from cogs.support.article_picker import article_choices
+from cogs.support.embeds import NEWS_COLOUR
+from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["SummarizeCog", "first_link", "summary_embed"]
 
@@ -129,7 +129,7 @@ class SummarizeCog(commands.Cog):
             else:
                 article_id = int(article)
         elif not url:
-            post = await self.services.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+            post = await self.services.articles.post_in_thread(interaction.channel_id) if interaction.channel_id else None
             if post is None:
                 raise UserFacingError("Use this in an article's thread, or give `article:` or `url:`.")
             article_id = post.article_id
@@ -145,7 +145,7 @@ class SummarizeCog(commands.Cog):
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         link = first_link(message)
-        post = await self.services.posts.by_message(message.id)
+        post = await self.services.articles.post_by_message(message.id)
         if post is None and link is None:
             raise UserFacingError("That message has no link to summarize.")
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from discord import Permissions, app_commands
 
-from bot.app import open_services
-from bot.cli import main
 from bot.config import OPTIONS, load_settings
 from bot.permissions import BOT_PERMISSIONS, client_id_from_token, invite_url, permissions_integer
-from bot.wiring.client import create_bot
-from bot.wiring.cogs import load_cogs
+from cogs.client import create_bot
+from cogs.loader import load_cogs
+from newsdesk.app import open_services
+from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -498,6 +498,11 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _skip_space(text: str, pos: int) -> int:
+    match = _JSON_SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
 def _decode_json(text: str) -> Any:
     """`json.loads(text)` for a JSON Feed, decoded one member (and one item) at a time.
 
@@ -505,31 +510,31 @@ def _decode_json(text: str) -> Any:
     GIL, and so the bot's event loop, for a quarter of a second even from a worker thread.
     """
     decoder = json.JSONDecoder()
-    pos = _JSON_SPACE.match(text).end()
+    pos = _skip_space(text, 0)
     if not text.startswith("{", pos):
         return json.loads(text)
     data: dict[str, Any] = {}
-    pos = _JSON_SPACE.match(text, pos + 1).end()
+    pos = _skip_space(text, pos + 1)
     if not text.startswith("}", pos):
         while True:
             if not text.startswith('"', pos):
                 raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
             key, pos = decoder.raw_decode(text, pos)
-            pos = _JSON_SPACE.match(text, pos).end()
+            pos = _skip_space(text, pos)
             if not text.startswith(":", pos):
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
-            pos = _JSON_SPACE.match(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
             if text.startswith("[", pos):
                 data[key], pos = _decode_json_array(decoder, text, pos)
             else:
                 data[key], pos = decoder.raw_decode(text, pos)
-            pos = _JSON_SPACE.match(text, pos).end()
+            pos = _skip_space(text, pos)
             if text.startswith("}", pos):
                 break
             if not text.startswith(",", pos):
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-            pos = _JSON_SPACE.match(text, pos + 1).end()
-    end = _JSON_SPACE.match(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
+    end = _skip_space(text, pos + 1)
     if end != len(text):
         raise json.JSONDecodeError("Extra data", text, end)
     return data
@@ -537,18 +542,18 @@ def _decode_json(text: str) -> Any:
 
 def _decode_json_array(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[list[Any], int]:
     values: list[Any] = []
-    pos = _JSON_SPACE.match(text, pos + 1).end()
+    pos = _skip_space(text, pos + 1)
     if text.startswith("]", pos):
         return values, pos + 1
     while True:
         value, pos = decoder.raw_decode(text, pos)
         values.append(value)
-        pos = _JSON_SPACE.match(text, pos).end()
+        pos = _skip_space(text, pos)
         if text.startswith("]", pos):
             return values, pos + 1
         if not text.startswith(",", pos):
             raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-        pos = _JSON_SPACE.match(text, pos + 1).end()
+        pos = _skip_space(text, pos + 1)
 
 
 def _str(value: Any) -> str:
