@@ -11,7 +11,7 @@ Three parts, one run:
 2. The event loop: the `/feed add` path (`FeedSubscriptions.resolve`: fetch, discovery, feed fetch and parse)
    and `SummaryService.summarize_text` run against a real HTTP server on 127.0.0.1 serving hostile pages, while
    a probe task sleeps 5 ms at a time and records how late it wakes. Printed: the longest block.
-3. A regex audit: every compiled regex in the product modules under bot/ is fed bait built from its own
+3. A regex audit: every compiled regex in the product modules under bot/ and cogs/ is fed bait built from its own
    pattern (prefixes of a string the pattern would start matching, repeated) at two sizes 8x apart; a time
    ratio far above 8 means a superlinear scan. Printed: the patterns flagged.
 
@@ -310,14 +310,17 @@ GUARDED = {
     "bot.feeds.discover._BASE": "matched per <base start by _base_href, skipping to the next '>'",
     "bot.feeds.parser._IMG_SRC": "matched per <img start by _first_img_src, skipping to the next '>'",
     "bot.summarize.clean._BLOCK_TAGS": "substituted only up to the last '>' (strip_html)",
+    "bot.feeds.parser._APPEARED_FIRST": "applied to the last 1,000 characters only (_drop_appeared_first)",
 }
 
 
 def _product_patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]]]:
     import bot
+    import cogs
 
     found: list[tuple[str, re.Pattern[Any]]] = []
-    for info in pkgutil.walk_packages(bot.__path__, "bot."):
+    modules = [*pkgutil.walk_packages(bot.__path__, "bot."), *pkgutil.walk_packages(cogs.__path__, "cogs.")]
+    for info in modules:
         if info.name.startswith(_SKIP_PACKAGES):
             continue
         try:
@@ -412,8 +415,8 @@ def _audit_one(job: tuple[re.Pattern[Any], int]) -> tuple[float, float, str]:
 
 def run_audit(size: int) -> int:
     patterns = _product_patterns()
-    print(f"\nregex audit: {len(patterns)} compiled patterns in bot/ (bait of {size:,} and {size * 8:,} characters;"
-          " linear scales 8x)")
+    print(f"\nregex audit: {len(patterns)} compiled patterns in bot/ and cogs/ (bait of {size:,} and "
+          f"{size * 8:,} characters; linear scales 8x)")
     flagged = 0
     context = multiprocessing.get_context("fork")
     for name, pattern in patterns:
