@@ -309,7 +309,7 @@ _SKIP_PACKAGES = ("bot.sandbox", "bot.demo")
 # is applied through a linear wrapper (named here), so their flag is expected.
 GUARDED = {
     "bot.feeds.discover._BASE": "matched per <base start by _base_href, skipping to the next '>'",
-    "bot.feeds.parser._IMG_SRC": "matched per <img start by _first_img_src, skipping to the next '>'",
+    "bot.feeds.bounded._IMG_SRC": "matched per <img start by first_img_src, skipping to the next '>'",
     "bot.summarize.clean._BLOCK_TAGS": "substituted only up to the last '>' (strip_html)",
     "bot.feeds.parser._APPEARED_FIRST": "applied to the last 1,000 characters only (_drop_appeared_first)",
 }

@@ -4,9 +4,10 @@ the old regexes tens of seconds to hours (quadratic rescans, issue 12 points 7-9
 
 from __future__ import annotations
 
+from bot.feeds.bounded import cap_items
 from bot.feeds.discover import find_feed_links
 from bot.feeds.normalize import clean_text as feed_clean_text
-from bot.feeds.parser import MAX_FIELD_CHARS, MAX_ITEMS, _cap_items, parse_feed
+from bot.feeds.parser import MAX_FIELD_CHARS, MAX_ITEMS, parse_feed
 from bot.summarize.clean import clean_text as summary_clean_text
 from bot.summarize.clean import strip_html
 from tests.hang_guard import finishes
@@ -99,7 +100,7 @@ def test_clean_text_keeps_its_output_on_unclosed_sections() -> None:
 def test_a_feed_of_100000_items_is_cut_before_parsing() -> None:
     body = rss("".join(item(n) for n in range(100_000)))
     # What feedparser is given: the first MAX_ITEMS items, closed again (it took ~20 s to read all of them).
-    cut, listed = _cap_items(body)
+    cut, listed = cap_items(body, MAX_ITEMS)
     assert listed == 100_000 and cut.count(b"<item>") == MAX_ITEMS
     assert cut.endswith(item(MAX_ITEMS - 1).encode() + b"</channel></rss>")
     feed = finishes(parse_feed, body, url=SITE + "feed")

@@ -17,8 +17,8 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from bot.feeds.bounded import cap_items, decode_json, first_img_src, wide_json, without_userinfo
 from bot.feeds.models import FeedItem, FeedParseError, ParsedFeed
 from bot.feeds.normalize import (
     canonical_url,
@@ -53,14 +53,10 @@ FUTURE_TOLERANCE = timedelta(days=2)
 # WordPress appends this to every excerpt; in a Discord embed it is noise.
 _APPEARED_FIRST = re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S)
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
-_IMG_START = re.compile(r"<img\b", re.I)
-_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
 # The WordPress line is at most ~530 characters long and anchored at the end: only the tail is searched.
 _APPEARED_FIRST_TAIL = 1000
 _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|body|head)\b", re.I)
-_ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\b")
-_XML_NAME = re.compile(rb"/?([A-Za-z_][\w:.-]*)")
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -69,7 +65,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     CPU-bound (about 5-30 ms for a typical feed): async callers run it in a thread.
     """
     try:
-        return _parse(body, _without_userinfo(url), content_type)
+        return _parse(body, without_userinfo(url), content_type)
     except FeedParseError:
         raise
     except RecursionError:
@@ -78,18 +74,6 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FeedParseError("feed too large to parse") from None
     except Exception as exc:  # the promise: nothing but FeedParseError escapes, whatever the input
         raise FeedParseError(f"unreadable feed ({type(exc).__name__}: {str(exc)[:120]})") from exc
-
-
-def _without_userinfo(url: str) -> str:
-    """`url` without "user:password@": a redirect may carry credentials, and feedparser resolves relative item
-    ids against the feed's URL, which would copy them into every such item's guid."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def parse_raw(body: bytes, *, url: str = "", content_type: str | None = None,
@@ -121,7 +105,7 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     if body[:2] == b"\x1f\x8b":
         raise FeedParseError("gzip-compressed body that was not decompressed: no feed")
     # Sniffed, not trusted from Content-Type: servers label feeds every which way.
-    if head[:1] in (b"{", b"[") or _wide_json(body):
+    if head[:1] in (b"{", b"[") or wide_json(body):
         return _parse_json_feed(body, url)
     if _looks_binary(body[:1024]):
         raise FeedParseError("binary data, not a feed")
@@ -136,62 +120,6 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     return _parse_xml(body, url, content_type)
 
 
-def _wide_json(body: bytes) -> bool:
-    """A JSON document in UTF-16 or UTF-32 (with or without a BOM): JSON allows them, XML sniffing would not
-    see the "{"."""
-    encoding = json.detect_encoding(body[:4])
-    if not encoding.startswith(("utf-16", "utf-32")):
-        return False
-    head = body[:64].decode(encoding, "replace").lstrip("\ufeff \t\r\n")
-    return head[:1] in ("{", "[")
-
-
-def _open_elements(head: bytes) -> list[bytes]:
-    """Names of the XML elements still open at the end of `head` (a feed's start up to its first item), in
-    one linear pass that skips comments, CDATA, processing instructions and declarations."""
-    stack: list[bytes] = []
-    pos = 0
-    while (lt := head.find(b"<", pos)) >= 0:
-        if head.startswith(b"<!--", lt):
-            end, skip = head.find(b"-->", lt + 4), 3
-        elif head.startswith(b"<![CDATA[", lt):
-            end, skip = head.find(b"]]>", lt + 9), 3
-        else:
-            end, skip = head.find(b">", lt + 1), 1
-            name = _XML_NAME.match(head, lt + 1)
-            if end >= 0 and name and head[lt + 1:lt + 2] not in (b"!", b"?"):
-                if head[lt + 1:lt + 2] == b"/":
-                    if name.group(1) in stack:
-                        del stack[len(stack) - 1 - stack[::-1].index(name.group(1)):]
-                elif head[end - 1:end] != b"/":
-                    stack.append(name.group(1))
-        if end < 0:
-            break
-        pos = end + skip
-    return stack
-
-
-def _cap_items(body: bytes) -> tuple[bytes, int | None]:
-    """`body` cut before its item number MAX_ITEMS + 1 and closed again, with the number of items it lists
-    (None when it lists no more than MAX_ITEMS: then `body` is returned as is).
-
-    feedparser reads every item before anything can be capped: 100,000 tiny items cost it ~20 s. Items are
-    siblings, so the elements open at the first item (channel, rss / feed / rdf:RDF) are the ones to close.
-    """
-    if body.count(b"item") + body.count(b"entry") <= MAX_ITEMS:
-        # The common case, decided by two memchr-speed counts: the item regex is a single C call scanning every
-        # "<" of the body, which holds the GIL (and so the event loop) for a tenth of a second on 10 MB of tags.
-        return body, None
-    starts = _ITEM_START.finditer(body)
-    positions = [match.start() for match, _ in zip(starts, range(MAX_ITEMS + 1), strict=False)]
-    if len(positions) <= MAX_ITEMS:
-        return body, None
-    first, cut = positions[0], positions[-1]
-    listed = MAX_ITEMS + 1 + sum(1 for _ in _ITEM_START.finditer(body, cut + 1))
-    closers = b"".join(b"</" + name + b">" for name in reversed(_open_elements(body[:first])))
-    return body[:cut] + closers, listed
-
-
 def _looks_binary(sample: bytes) -> bool:
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or sample[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
         return False  # UTF-16 XML has NULs by design
@@ -202,7 +130,7 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
-    body, listed = _cap_items(body)
+    body, listed = cap_items(body, MAX_ITEMS)
     result = parse_raw(body, url=url, content_type=content_type)
     entries = result.get("entries") or []
     feed = result.get("feed") or {}
@@ -346,30 +274,12 @@ def _image(entry: Any, url: str, content_html: str) -> str | None:
     image = entry.get("image")
     if isinstance(image, dict):
         candidates.append(image.get("href") or image.get("url") or "")
-    if content_html and (src := _first_img_src(content_html)):
+    if content_html and (src := first_img_src(content_html)):
         candidates.append(src)
     for candidate in candidates:
         resolved = canonical_url(candidate, url, strip_tracking=False)
         if resolved:
             return resolved
-    return None
-
-
-def _first_img_src(html: str) -> str | None:
-    """The first `<img ... src="...">`'s src, as `_IMG_SRC.search` finds it, in linear time.
-
-    An `<img` whose attributes (up to the next ">") hold no src cannot be followed by one that succeeds
-    before that ">" (the earlier start already looked there), so the next try starts after it; with no ">"
-    left, none can succeed. `_IMG_SRC.search` alone rescans to the end for every `<img` (quadratic).
-    """
-    pos = 0
-    while start := _IMG_START.search(html, pos):
-        if match := _IMG_SRC.match(html, start.start()):
-            return match.group(1)
-        end = html.find(">", start.end())
-        if end < 0:
-            return None
-        pos = end + 1
     return None
 
 
@@ -423,7 +333,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         problems.append(f"JSON feed is not valid {encoding.upper().removesuffix('-SIG')}; undecodable bytes "
                         "replaced")
     try:
-        data = _decode_json(text)
+        data = decode_json(text)
     except (ValueError, RecursionError) as exc:
         raise FeedParseError(f"invalid JSON: {_one_line(exc)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
@@ -493,67 +403,6 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         problems=problems[:MAX_PROBLEMS],
         format="json11" if version.endswith("1.1") else "json1",
     )
-
-
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def _skip_space(text: str, pos: int) -> int:
-    match = _JSON_SPACE.match(text, pos)
-    return match.end() if match else pos
-
-
-def _decode_json(text: str) -> Any:
-    """`json.loads(text)` for a JSON Feed, decoded one member (and one item) at a time.
-
-    Same result and errors, but no single C-level call decodes the whole body: `json.loads` of 10 MB holds the
-    GIL, and so the bot's event loop, for a quarter of a second even from a worker thread.
-    """
-    decoder = json.JSONDecoder()
-    pos = _skip_space(text, 0)
-    if not text.startswith("{", pos):
-        return json.loads(text)
-    data: dict[str, Any] = {}
-    pos = _skip_space(text, pos + 1)
-    if not text.startswith("}", pos):
-        while True:
-            if not text.startswith('"', pos):
-                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
-            key, pos = decoder.raw_decode(text, pos)
-            pos = _skip_space(text, pos)
-            if not text.startswith(":", pos):
-                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
-            pos = _skip_space(text, pos + 1)
-            if text.startswith("[", pos):
-                data[key], pos = _decode_json_array(decoder, text, pos)
-            else:
-                data[key], pos = decoder.raw_decode(text, pos)
-            pos = _skip_space(text, pos)
-            if text.startswith("}", pos):
-                break
-            if not text.startswith(",", pos):
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-            pos = _skip_space(text, pos + 1)
-    end = _skip_space(text, pos + 1)
-    if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
-    return data
-
-
-def _decode_json_array(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[list[Any], int]:
-    values: list[Any] = []
-    pos = _skip_space(text, pos + 1)
-    if text.startswith("]", pos):
-        return values, pos + 1
-    while True:
-        value, pos = decoder.raw_decode(text, pos)
-        values.append(value)
-        pos = _skip_space(text, pos)
-        if text.startswith("]", pos):
-            return values, pos + 1
-        if not text.startswith(",", pos):
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-        pos = _skip_space(text, pos + 1)
 
 
 def _str(value: Any) -> str:
