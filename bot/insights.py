@@ -46,9 +46,8 @@ class ServerInsights:
     async def stories(self, guild_id: int, *, since: float, limit: int = 50) -> list[StoryRow]:
         return await self._store.stories(guild_id, since=since, limit=limit)
 
-    async def comments_per_hour(self, guild_id: int, *, since: float, article_id: int | None = None
-                                ) -> list[HourCount]:
-        return await self._store.comments_per_hour(guild_id, since=since, article_id=article_id)
+    async def comments_per_hour(self, guild_id: int, *, since: float) -> list[HourCount]:
+        return await self._store.comments_per_hour(guild_id, since=since)
 
     async def activity(self, guild_id: int, *, now: float, days: int = 30) -> Activity:
         """The activity page's figures over the last `days` days."""

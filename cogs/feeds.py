@@ -210,6 +210,38 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         self.publisher.wake()
         await interaction.response.send_message("Saved.", ephemeral=True)
 
+    async def item_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        items = await self.services.feed_subscriptions.recent_items(interaction.guild_id, current[:100])
+        return [app_commands.Choice(name=truncate_words(title or url, 100), value=url[:100]) for url, title in items
+                if len(url) <= 100]
+
+    @app_commands.command(name="why", description="Why a story was posted here, or not")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(url=item_autocomplete)
+    @app_commands.describe(url="The story's link (recent ones are suggested)")
+    async def why(self, interaction: discord.Interaction, url: str) -> None:
+        assert interaction.guild_id is not None
+        found = await self.services.feed_subscriptions.why(interaction.guild_id, url.strip())
+        if not found:
+            raise UserFacingError("No feed followed here has carried that link in the last 30 days; paste the "
+                                  "story's link as the feed gives it, or pick one of the suggestions.")
+        lines = [f"**{escape_text(truncate_words(found[0].title or found[0].url, 200))}**"]
+        for d in found:
+            lines.append(f"<#{d.channel_id}>: {_WHY.get(d.outcome, d.outcome)}"
+                         + (f" — https://discord.com/channels/{d.guild_id}/{d.channel_id}/{d.message_id}"
+                            if d.outcome == "posted" else "")
+                         + (f" ({escape_text(d.failing_reason)})" if d.outcome == "waiting" and d.failing_reason
+                            else f" ({escape_text(d.detail)})" if d.detail and d.outcome != "posted" else ""))
+        await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+
+# How each delivery outcome reads in `/feed why` (the dashboard's history says the same).
+_WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: the channel cannot take posts",
+        "baseline": "not posted: it was already in the feed when this channel followed it",
+        "filtered": "not posted: filtered out", "duplicate": "not posted: a duplicate",
+        "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription"}
+
 
 def _channel_name(bot: commands.Bot, channel_id: int) -> str:
     channel = bot.get_channel(channel_id)

@@ -37,6 +37,7 @@ from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryStore
 from bot.storage.exports import ExportStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
@@ -92,17 +93,18 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                    moderation=moderation_store, posts=posts)
         shards = (ShardFilter(settings.shard_count, settings.shard_ids)
                   if settings.shard_count and settings.shard_ids else None)
-        poller = FeedPoller(fetcher, feeds, articles, settings)
+        deliveries = DeliveryStore(db)
+        poller = FeedPoller(fetcher, feeds, articles, settings, deliveries=deliveries)
         relay = EventRelay()
         article_texts = ArticleTexts(fetcher, articles)
         stores = Stores(
             db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
             subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
-            reactions=reactions, moderation=moderation_store, timers=timers)
+            reactions=reactions, moderation=moderation_store, timers=timers, deliveries=deliveries)
         moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
                                        recorder=recorder, threads=threads)
         feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
-                                               articles=articles, posts=posts,
+                                               articles=articles, posts=posts, deliveries=deliveries,
                                                poll_interval=settings.poll_interval_seconds)
         yield Services(
             settings=settings, stores=stores,
@@ -120,7 +122,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             summaries=summaries,
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
-            retention=RetentionSweeper(comments, settings.comment_retention_days),
+            retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
         )
     finally:
         await writer.close()
@@ -143,7 +145,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
     return StoryPublisher(
         client,
         outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
-                             subscriptions=stores.subscriptions),
+                             subscriptions=stores.subscriptions, deliveries=stores.deliveries),
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),

@@ -3,9 +3,13 @@ re-checked per server, CSRF on forms, escaping of hostile feed titles and commen
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
+import os
 import re
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from newsdesk.cli import main
 from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
 from tests.newsdesk_harness import FeedServer
 
+ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'
 HOSTILE_COMMENT = '<img src=x onerror=alert("comment")> I disagree'
 
@@ -123,7 +128,7 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         assert "httponly" in cookie and "samesite=lax" in cookie
         servers = await client.get(f"{site.url}/")
         assert f'href="/g/{gid}"' in servers.text and "Newsroom" in servers.text
-        assert "Another server" not in servers.text  # no Newsdesk data there: nothing to manage
+        assert "Another server" in servers.text  # Newsdesk is there, nothing set up yet: the place to start
 
         overview = await client.get(f"{site.url}/g/{gid}")
         assert overview.status_code == 200
@@ -166,11 +171,15 @@ async def test_a_reader_sees_no_server_and_every_guild_url_answers_403(site: Sit
 
 
 async def test_an_owner_of_another_server_cannot_read_this_one(site: Site) -> None:
-    """The moderator owns "Another server"; its id does not open Newsroom's article through the URL."""
+    """The moderator owns "Another server"; its id does not open Newsroom's story, search or export."""
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)
         answer = await client.get(f"{site.url}/g/{site.other_guild_id}/articles/{site.article_id}")
-        assert answer.status_code == 403
+        assert answer.status_code == 404 and "No such story in this server" in answer.text
+        found = await client.get(f"{site.url}/g/{site.other_guild_id}/search", params={"q": "same"})
+        assert "0 results" in found.text
+        exported = await client.get(f"{site.url}/g/{site.other_guild_id}/export.json")
+        assert "Same here" not in exported.text
 
 
 async def test_logging_in_is_guarded_by_state_pkce_and_csrf(site: Site) -> None:
@@ -520,3 +529,29 @@ async def test_a_long_discussion_comes_in_pages_of_a_hundred_conversations(site:
         assert "Page 3 of 3" in last.text and "take number 249" in last.text
         assert "take number 249" not in first.text
     assert fts_query("th") == '"th"' and fts_query("disag") == '"disag"*' and fts_query('a "b') == '"a" "b"'
+
+
+async def test_newsdesk_web_runs_as_its_own_process_and_stops_on_sigterm(tmp_path: Path) -> None:
+    emu = DiscordEmulator()
+    await emu.start()
+    try:
+        build_news_server(emu)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(tmp_path / "w.db"),
+               "DISCORD_TOKEN": emu.token, "DISCORD_API_BASE": emu.api_base,
+               "DISCORD_CLIENT_ID": str(emu.world.application_id), "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
+               "WEB_SECRET_KEY": "smoke-test-key-smoke-test"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "newsdesk", "--env-file", os.devnull, "web", "--port", "0", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert line.startswith("Dashboard: http://127.0.0.1:"), line
+        async with httpx.AsyncClient() as client:
+            page = await client.get(line.split(" ", 1)[1].strip())
+            assert page.status_code == 200 and "Log in with Discord" in page.text
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
+        assert emu.oauth.client_secret.encode() not in err
+    finally:
+        await emu.stop()
