@@ -28,6 +28,7 @@ from bot.storage.privacy import PrivacyStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
+from tests.hang_guard import finishes
 
 GUILD, THREAD, CHANNEL = 1, 500, 50
 BOT = 99  # the bot's own user id: the moderator of what it does by itself
@@ -187,6 +188,16 @@ def test_durations() -> None:
     for bad in ["", "soon", "0m", "400d", "5x"]:
         with pytest.raises(ValueError):
             parse_duration(bad)
+    assert parse_duration("1w 2d 3h 4m 5s") == 788645 and parse_duration("2H30M") == 9000
+
+
+def test_a_6000_digit_duration_is_refused_at_once_in_one_short_line() -> None:
+    # Discord allows 6,000 characters in an option: the old regex took seconds on "1111…" (quadratic), and
+    # 6,000 digits followed by "m" went on to int(), past Python's 4,300-digit limit.
+    for bad in ["1" * 6000, "1" * 6000 + "x", "9" * 6000 + "m"]:
+        with pytest.raises(ValueError, match="is not a duration") as info:
+            finishes(parse_duration, bad)
+        assert len(str(info.value)) < 150
 
 
 def test_digest_due_once_per_day_and_late_after_downtime() -> None:

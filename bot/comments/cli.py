@@ -48,9 +48,16 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# Discord ids (snowflakes) are positive and fit SQLite's signed 64-bit INTEGER; a larger number cannot be bound
+# to a query at all (OverflowError), so it is refused here, with the other malformed ids.
+MAX_ID = 2**63 - 1
+
+
 def _snowflake(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not an id (digits only)")
+    shown = text if len(text) <= 30 else f"{text[:24]}…({len(text)} characters)"
+    if not (text.isascii() and text.isdigit() and len(text) <= 19) or not 0 < int(text) <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a Discord id (a whole number from 1 to {MAX_ID}; "
+                                         "copy it with Developer Mode on)")
     return int(text)
 
 

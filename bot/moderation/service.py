@@ -13,12 +13,14 @@ as `moderator_id`.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
+from bot.comments.filters import too_slow
 from bot.comments.recorder import CommentRecorder
 from bot.moderation import actions
 from bot.storage.comments import Comment, CommentStore
@@ -207,11 +209,16 @@ class ModerationService:
         pattern = pattern.strip()
         if not pattern or len(pattern) > 200:
             raise ModerationError("a filter pattern must be 1 to 200 characters")
-        try:
-            word_filter = await self._moderation.add_filter(guild_id, pattern, is_regex=is_regex, action=action,
-                                                            created_by=moderator_id)
-        except re.error as exc:
-            raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+        if is_regex:
+            try:
+                compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
+            except regex.error as exc:
+                raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+            if too_slow(compiled):
+                raise ModerationError(f"{pattern!r} is too slow on some comments (it backtracks, like `(a+)+`); "
+                                      "write it without nested or overlapping repeats")
+        word_filter = await self._moderation.add_filter(guild_id, pattern, is_regex=is_regex, action=action,
+                                                        created_by=moderator_id)
         await self._recorder.refresh_filters(guild_id)
         await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_ADD,
                           details={"pattern": pattern, "action": action, "regex": is_regex})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
+
+import regex
 
 from bot.storage.database import Database
 
@@ -47,10 +48,11 @@ class WordFilter:
     is_regex: bool
     action: str  # "remove" or "flag"
 
-    def compiled(self) -> re.Pattern[str]:
+    def compiled(self) -> Any:
+        """The filter as a `regex` pattern (`search(text, timeout=...)` bounds a backtracking one)."""
         if self.is_regex:
-            return re.compile(self.pattern, re.IGNORECASE)
-        return re.compile(rf"(?<!\w){re.escape(self.pattern)}(?!\w)", re.IGNORECASE)
+            return regex.compile(self.pattern, regex.IGNORECASE | regex.V0)
+        return regex.compile(rf"(?<!\w){regex.escape(self.pattern)}(?!\w)", regex.IGNORECASE | regex.V0)
 
 
 class ModerationStore:
@@ -145,7 +147,7 @@ class ModerationStore:
         if action not in {"remove", "flag"}:
             raise ValueError("action must be remove or flag")
         if is_regex:
-            re.compile(pattern)  # raises re.error for the caller to report
+            regex.compile(pattern, regex.IGNORECASE | regex.V0)  # raises regex.error for the caller to report
         await self._db.execute(
             "INSERT INTO word_filters (guild_id, pattern, is_regex, action, created_by, created_at)"
             " VALUES (?,?,?,?,?,?) ON CONFLICT (guild_id, pattern) DO UPDATE SET"
