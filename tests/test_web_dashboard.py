@@ -563,3 +563,18 @@ async def test_newsdesk_web_runs_as_its_own_process_and_stops_on_sigterm(tmp_pat
         assert emu.oauth.client_secret.encode() not in err
     finally:
         await emu.stop()
+
+
+async def test_moderators_leave_notes_on_a_members_page(site: Site) -> None:
+    gid, bob = site.server.guild.id, site.server.bob.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
+        csrf = csrf_of(page.text)
+        await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"csrf": csrf, "text": "<b>warned</b> once"})
+        await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"csrf": csrf, "text": "   "})
+        page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
+        assert "&lt;b&gt;warned&lt;/b&gt; once" in page.text and "Not added: A note needs some text." in page.text
+        assert (await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"text": "x"})).status_code == 403
+    notes = await site.services.moderation.notes(gid, bob)
+    assert [(n.text, n.author_id) for n in notes] == [("<b>warned</b> once", site.server.moderator.id)]

@@ -24,7 +24,7 @@ from bot.comments.filters import too_slow
 from bot.comments.recorder import CommentRecorder
 from bot.moderation import actions
 from bot.storage.comments import Comment, CommentStore
-from bot.storage.moderation import ModerationAction, ModerationStore, Mute, WordFilter
+from bot.storage.moderation import MemberNote, ModerationAction, ModerationStore, Mute, WordFilter
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 
@@ -36,6 +36,9 @@ MUTE_EXPIRED = "mute_expired"
 AUTO_CLOSE = "auto_close"
 
 RecordSink = Callable[[ModerationAction], Awaitable[None]]
+
+
+MAX_NOTE = 1000
 
 
 class ModerationError(ValueError):
@@ -193,6 +196,18 @@ class ModerationService:
         return True
 
     # --- filters ---------------------------------------------------------------------------------
+
+    async def add_note(self, *, guild_id: int, user_id: int, author_id: int, text: str) -> MemberNote:
+        """A moderator's note about a member, for the other moderators (not a moderation action: not echoed)."""
+        text = " ".join(text.split())
+        if not text:
+            raise ModerationError("A note needs some text.")
+        if len(text) > MAX_NOTE:
+            raise ModerationError(f"A note is at most {MAX_NOTE} characters.")
+        return await self._moderation.add_note(guild_id, user_id, author_id, text, time.time())
+
+    async def notes(self, guild_id: int, user_id: int) -> list[MemberNote]:
+        return await self._moderation.notes(guild_id, user_id)
 
     async def active_mutes(self, guild_id: int) -> list[Mute]:
         """Who is muted in the guild now (the dashboard's list)."""

@@ -31,6 +31,16 @@ class ModerationAction:
 
 
 @dataclass(frozen=True)
+class MemberNote:
+    id: int
+    guild_id: int
+    user_id: int
+    author_id: int
+    text: str
+    created_at: float
+
+
+@dataclass(frozen=True)
 class Mute:
     guild_id: int
     user_id: int
@@ -129,6 +139,17 @@ class ModerationStore:
             (guild_id, user_id, time.time() if now is None else now),
         )
         return None if row is None else Mute(**dict(row))
+
+    async def add_note(self, guild_id: int, user_id: int, author_id: int, text: str, at: float) -> MemberNote:
+        note_id = await self._db.execute(
+            "INSERT INTO member_notes (guild_id, user_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, user_id, author_id, text, at))
+        return MemberNote(note_id, guild_id, user_id, author_id, text, at)
+
+    async def notes(self, guild_id: int, user_id: int) -> list[MemberNote]:
+        rows = await self._db.fetchall("SELECT * FROM member_notes WHERE guild_id = ? AND user_id = ? "
+                                       "ORDER BY created_at DESC, id DESC", (guild_id, user_id))
+        return [MemberNote(**dict(r)) for r in rows]
 
     async def active_mutes(self, guild_id: int, now: float) -> list[Mute]:
         rows = await self._db.fetchall(
