@@ -79,6 +79,8 @@ class NewsdeskBot(commands.Bot):
         # Synchronous per-message hooks (the comment recorder). Every message runs through here, so it
         # must stay cheap: no prefix-command parsing (slash commands only) and no task per cog listener.
         self.message_hooks: list[Callable[[discord.Message], None]] = []
+        # Whether start-up synced the command set (None: not yet known), for the "ready" line.
+        self.commands_synced: bool | None = None
 
     async def on_message(self, message: discord.Message, /) -> None:
         for hook in self.message_hooks:
@@ -96,7 +98,7 @@ class NewsdeskBot(commands.Bot):
         self.add_dynamic_items(*persistent_items())
         self.services.timer_runner.start()
         self.services.retention.start()
-        await self.sync_commands_if_changed()
+        self.commands_synced = await self.sync_commands_if_changed()
 
     async def close(self) -> None:
         # Stop background work before the connection goes, then land every buffered write.

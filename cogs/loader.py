@@ -40,4 +40,4 @@ def build_cogs(bot: commands.Bot, services: Services) -> list[commands.Cog]:
 async def load_cogs(bot: commands.Bot, services: Services) -> None:
     for cog in build_cogs(bot, services):
         await bot.add_cog(cog)
-        log.info("loaded cog %s", type(cog).__name__)
+        log.debug("loaded cog %s", type(cog).__name__)

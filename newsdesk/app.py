@@ -25,7 +25,7 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
-from bot.logs import register_secret
+from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.service import ModerationService
 from bot.services import Services
 from bot.storage.articles import ArticleStore
@@ -44,6 +44,7 @@ from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 from cogs.client import NewsdeskBot, create_bot
 from cogs.support.endpoints import discord_endpoints
+from cogs.support.status import ConnectionStatus
 
 __all__ = ["LaunchedBot", "launch_bot", "open_services", "run_bot"]
 
@@ -107,18 +108,21 @@ class LaunchedBot:
 
 
 @contextlib.asynccontextmanager
-async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0,
+async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, report_status: bool = False,
                      **client_options: Any) -> AsyncIterator[LaunchedBot]:
     """Open the services, build the bot and start it; on exit close the bot, then the services.
 
     With `ready_timeout`, return only once the bot is connected and ready (a failed login raises here, and
     a bot that is not ready in time raises TimeoutError); with None, return at once. `newsdesk run`, the
     sandbox and the end-to-end tests all start the bot through here, so they run the same object graph.
+    `report_status` logs the ready, lost and regained connection lines (`newsdesk run`).
     """
     assert settings.discord_token is not None
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = create_bot(services, **client_options)
+            if report_status:
+                ConnectionStatus(bot)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
                 if ready_timeout is not None:
@@ -147,11 +151,11 @@ async def run_bot(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
-    async with launch_bot(settings, ready_timeout=None) as launched:
+    async with launch_bot(settings, ready_timeout=None, report_status=True) as launched:
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if stopper in done:
-            log.warning("shutting down")
+            logging.getLogger(STATUS_LOGGER).info("shutting down: finishing pending writes")
         else:
             launched.task.result()  # the bot stopped by itself: say why

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(settings: Settings) -> None:
     from bot.logs import configure_logging, register_secret
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_level_libraries)
     # Before any subcommand runs: whatever it does, its logs and errors never show these.
     for secret in (settings.discord_token, settings.llm_api_key):
         if secret:

@@ -1,0 +1,63 @@
+"""What `newsdesk run` says about its connection: one line when ready, one when the gateway is lost and
+one when it is back. Logged on `bot.logs.STATUS_LOGGER`, which is shown at the default log level.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.formats import plural
+from bot.logs import STATUS_LOGGER
+
+if TYPE_CHECKING:
+    from cogs.client import NewsdeskBot
+
+__all__ = ["ConnectionStatus", "ready_line"]
+
+log = logging.getLogger(STATUS_LOGGER)
+
+
+def ready_line(bot: NewsdeskBot) -> str:
+    """"ready: logged in as Newsdesk#0001 (id 42), 3 servers, 1 shard, database /srv/newsdesk.db, ..."."""
+    user = bot.user
+    who = f"{user} (id {user.id})" if user is not None else "(unknown user)"
+    shards = bot.shard_count or 1
+    synced = bot.commands_synced
+    commands = ("commands unchanged, not synced" if synced is None or not synced else
+                f"commands synced to server {bot.dev_guild_id}" if bot.dev_guild_id else
+                "commands synced globally (Discord can take up to an hour to show changes)")
+    database = bot.services.settings.database_path.resolve()
+    return (f"ready: logged in as {who}, {plural(len(bot.guilds), 'server')}, {plural(shards, 'shard')}, "
+            f"database {database}, {commands}")
+
+
+class ConnectionStatus:
+    """Listens to the bot's connection events and logs the changes, each once."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self._bot = bot
+        self._ready_once = False
+        self._lost = False
+        bot.add_listener(self.on_ready, "on_ready")
+        bot.add_listener(self.on_resumed, "on_resumed")
+        bot.add_listener(self.on_disconnect, "on_disconnect")
+
+    async def on_ready(self) -> None:
+        if not self._ready_once:
+            self._ready_once = True
+            log.info("%s", ready_line(self._bot))
+        elif self._lost:
+            log.info("reconnected to Discord's gateway (new session; catching up on missed comments)")
+        self._lost = False
+
+    async def on_resumed(self) -> None:
+        if self._lost:
+            log.info("reconnected to Discord's gateway (session resumed, nothing missed)")
+        self._lost = False
+
+    async def on_disconnect(self) -> None:
+        if self._lost or self._bot.is_closed() or not self._ready_once:
+            return
+        self._lost = True
+        log.warning("lost the connection to Discord's gateway; reconnecting")
