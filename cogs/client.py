@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -156,6 +157,12 @@ def explain_startup_error(error: BaseException) -> str | None:
     if isinstance(error, discord.LoginFailure):
         return (f"Discord rejected DISCORD_TOKEN ({error}). Copy the token again from your application's Bot page "
                 f"({PORTAL}, Reset Token) into DISCORD_TOKEN.")
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return (f"cannot reach Discord: the name {error.host} does not resolve (no network, or no DNS). Check "
+                "this machine's internet connection (and DISCORD_API_BASE), then start again.")
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return (f"cannot reach Discord at {error.host}:{error.port} ({error.strerror or error.os_error}). Check "
+                "this machine's internet connection, firewall or proxy (and DISCORD_API_BASE), then start again.")
     return None
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
+from bot.formats import plural
 from demo.actions import ActionRefused, Actions
 from demo.stage import DemoStage, Launcher
 from demo.transcript import Transcript
@@ -235,6 +236,6 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
     transcript.line(f"  Look inside: sqlite3 {db_path} 'SELECT author_name, status, content FROM comments'"
                     " (or any SQLite browser)")
     if errors:
-        transcript.line(f"The bot raised {len(errors)} unexpected error(s); first: {errors[0]!r}")
+        transcript.line(f"The bot raised {plural(len(errors), 'unexpected error')}; first: {errors[0]!r}")
         return 1
     return 0

@@ -12,6 +12,8 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Newsdesk: news feeds to Discord posts, summaries, threaded comments and moderation.",
     )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
-    parser.add_argument("--env-file", default=".env", help="settings file read before the environment (default .env)")
+    parser.add_argument("--env-file", help="settings file read before the environment (default: .env, if present)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
@@ -131,12 +133,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         (getattr(args, "help_parser", None) or parser).print_help()
         return 2
     try:
-        settings = load_settings(env_file=args.env_file)
+        if args.env_file is not None and not Path(args.env_file).exists():
+            raise CliError(f"--env-file {args.env_file}: no such file (without --env-file, .env is read if present)")
+        settings = load_settings(env_file=args.env_file or ".env")
         _configure_logging(settings)
         result = handler(args, settings)
         if inspect.iscoroutine(result):
             result = asyncio.run(result)
+        sys.stdout.flush()  # here, so a closed pipe is seen now and not at interpreter exit
         return int(result or 0)
+    except BrokenPipeError:
+        # The reader went away (`newsdesk feed check URL | head`): stop quietly, as `yes | head` does. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
     except (CliError, SettingsError) as exc:
         print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
         return exc.code if isinstance(exc, CliError) else 2

@@ -21,7 +21,7 @@ GUILD, THREAD = 1111, 2222
 
 def newsdesk(db: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(db)}
-    return subprocess.run([sys.executable, "-m", "bot", "--env-file", "/nonexistent", "export", *args],
+    return subprocess.run([sys.executable, "-m", "bot", "--env-file", "/dev/null", "export", *args],
                           capture_output=True, timeout=60, env=env, cwd=ROOT)
 
 

@@ -64,14 +64,14 @@ def test_invite_url_asks_for_exactly_the_listed_permissions() -> None:
 def test_invite_url_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     for option in OPTIONS:
         monkeypatch.delenv(option.env, raising=False)
-    assert main(["--env-file", "/nonexistent", "invite-url", "--client-id", "42424242424242424"]) == 0
+    assert main(["--env-file", "/dev/null", "invite-url", "--client-id", "42424242424242424"]) == 0
     assert capsys.readouterr().out.strip() == invite_url(42424242424242424)
-    assert main(["--env-file", "/nonexistent", "invite-url"]) == 2
+    assert main(["--env-file", "/dev/null", "invite-url"]) == 2
     assert "--client-id" in capsys.readouterr().err
-    assert main(["--env-file", "/nonexistent", "invite-url", "--client-id", "abc"]) == 2
+    assert main(["--env-file", "/dev/null", "invite-url", "--client-id", "abc"]) == 2
     # The client id can come from the token: its first part is the bot's id in base64.
     monkeypatch.setenv("DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz12345678")
-    assert main(["--env-file", "/nonexistent", "invite-url", "--explain"]) == 0
+    assert main(["--env-file", "/dev/null", "invite-url", "--explain"]) == 0
     out = capsys.readouterr().out
     assert "client_id=123456789012345678" in out and "Manage Threads: Lock, close" in out
 

@@ -99,8 +99,12 @@ class AddressGuard:
             parsed = url if isinstance(url, URL) else URL(str(url).strip())
         except (InvalidURL, TypeError, ValueError) as exc:
             raise InvalidUrlError(f"{url!r} is not a valid URL ({exc})", url=str(url)) from None
+        if not parsed.scheme:
+            raise UnsupportedSchemeError(
+                f"{str(url)!r} is not a full web address: it needs http:// or https:// in front, like "
+                "https://example.com/feed", url=str(url))
         if parsed.scheme not in _ALLOWED_SCHEMES:
-            shown = parsed.scheme or "no scheme"
+            shown = parsed.scheme
             raise UnsupportedSchemeError(
                 f"refused {str(url)!r}: scheme {shown!r} is not allowed, only http:// and https:// URLs can be "
                 "fetched", url=str(url))

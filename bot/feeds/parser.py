@@ -28,6 +28,7 @@ from bot.feeds.normalize import (
     struct_to_datetime,
     truncate,
 )
+from bot.formats import plural
 
 __all__ = ["EXCERPT_CHARS", "parse_feed", "parse_raw"]
 
@@ -105,7 +106,7 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         raise FeedParseError("binary data, not a feed")
     # An HTML page with no feed element near its top is a page, not a feed (feeds wrapped in XHTML exist).
     if _HTML_ROOT.search(body[:4096]) and not _FEED_ROOT.search(body[:65536]):
-        raise FeedParseError("an HTML page, not a feed (try `feed discover` on the site)")
+        raise FeedParseError("an HTML page, not a feed")
     # Blank lines before "<?xml" are common (template output) and make strict XML parsers give up.
     if body[:1].isspace():
         body = body.lstrip(b" \t\r\n")
@@ -141,7 +142,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         elif kind == "CharacterEncodingUnknown":
             problems.append(f"unknown character encoding; read as {result.get('encoding')}")
         else:
-            problems.append(f"feed is not well-formed ({reason}); read {len(entries)} item(s) anyway")
+            problems.append(f"feed is not well-formed ({reason}); read {plural(len(entries), 'item')} anyway")
     elif not version and not entries:
         raise FeedParseError("no RSS, Atom, RDF or JSON feed found in the document")
     base = canonical_url(url, strip_tracking=False) or url or None
