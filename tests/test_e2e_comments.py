@@ -305,5 +305,8 @@ async def test_comment_before_the_thread_is_registered_is_still_recorded(newsroo
     assert row["content"] == "first!"
     other = emu.create_thread(room.admin, room.news, "Not an article thread")
     chat = emu.send(room.bob, other, "just chatting")
-    await asyncio.sleep(0.2)
+    # The gateway delivers in order: once a later comment in the article thread is recorded, the chat
+    # message has been seen and passed over.
+    later = emu.send(room.alice, thread, "second!")
+    await eventually(room, lambda: comment(room, later.id), within=5, what="the later comment")
     assert await comment(room, chat.id) is None

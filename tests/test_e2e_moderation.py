@@ -3,7 +3,6 @@ queue, the mod-log echo, permission gates, and persisted timers (mute expiry, au
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from bot.moderation.service import AUTO_CLOSE
@@ -230,6 +229,8 @@ async def test_mute_expiry_and_auto_close_survive_restart(newsroom: Newsroom) ->
     assert stored and stored.archived and stored.locked
     await room.slash(room.moderator, "mod reopen", channel=thread)
     free = emu.send(room.alice, thread, "the mute is over")
-    await eventually(room, lambda: status(room, free.id))
-    await asyncio.sleep(0.1)
-    assert not free.deleted and await status(room, free.id) == "visible"
+    # Wait for a later event instead of sleeping: once bob's later comment is recorded, alice's was decided
+    # (and a removal of hers would have been recorded as 'removed' before the delete call).
+    after = emu.send(room.bob, thread, "welcome back")
+    await eventually(room, lambda: status(room, after.id), what="the later comment")
+    assert await status(room, free.id) == "visible" and not free.deleted
