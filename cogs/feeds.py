@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.comments.tree import paginate
 from bot.feeds.subscriptions import FeedProblem
+from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from cogs.support.embeds import story_embed
@@ -143,13 +144,13 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             elif sub.failing_reason:
                 status = f"⚠️ cannot post: {escape_text(sub.failing_reason)}"
             elif feed.consecutive_failures:
-                status = f"⚠️ {feed.consecutive_failures} failed polls"
+                status = f"⚠️ {plural(feed.consecutive_failures, 'failed poll')}"
             else:
                 status = "✅ ok"
             posts = await self.services.posts.count_for_subscription(sub.id)
             lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
-                f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {posts} posts"
+                f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {plural(posts, 'post')}"
                 + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""), 900))
         pages = paginate(lines)  # a server following many feeds pages through them instead of losing the rest
         view = PagerView(pages, interaction.user.id, title=f"Feeds followed here ({len(lines)})")
@@ -201,7 +202,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         i = items[0]
         story = build_story_post(title=i.title, url=i.url, source="preview", excerpt=i.excerpt, author=i.author,
                                  published=i.published, image_url=i.image)
-        await interaction.followup.send(f"The feed works: {len(items)} items pass the filters. The newest:",
+        await interaction.followup.send(f"The feed works: {plural(len(items), 'item')} {'passes' if len(items) == 1 else 'pass'} the filters. The newest:",
                                         embed=story_embed(story.embed), ephemeral=True)
 
     @app_commands.command(name="edit", description="Change a feed's channel settings")

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.formats import plural
 from bot.moderation import actions
 from bot.moderation.rules import format_duration, parse_duration
 from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED, ModerationError
@@ -254,7 +255,7 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             return
 
         async def confirmed(confirm: discord.Interaction) -> None:
-            await confirm.response.edit_message(content=f"Removing {plan.count} comments…", view=None)
+            await confirm.response.edit_message(content=f"Removing {plural(plan.count, 'comment')}…", view=None)
             by_thread: dict[int, list[Comment]] = {}
             for c in plan.comments:
                 by_thread.setdefault(c.thread_id, []).append(c)
@@ -274,15 +275,15 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
             removed = await self.services.moderation.purged(replace(plan, comments=gone),
                                                             moderator_id=confirm.user.id) if gone else 0
             if removed:
-                await self._modlog(plan.guild_id, f"{confirm.user.mention} purged {removed} comments by {user.mention}")
-            answer = f"Removed {removed} comments by {user.mention}."
+                await self._modlog(plan.guild_id, f"{confirm.user.mention} purged {plural(removed, 'comment')} by {user.mention}")
+            answer = f"Removed {plural(removed, 'comment')} by {user.mention}."
             if refused:
                 answer += (f" {refused} could not be removed: I lack Manage Messages in their threads' channel; "
                            "ask an admin to grant it to my role, then purge again.")
             await confirm.edit_original_response(content=answer)
 
         await interaction.response.send_message(
-            f"Remove **{plan.count}** comments by {user.mention}? This cannot be undone on Discord.",
+            f"Remove **{plural(plan.count, 'comment')}** by {user.mention}? This cannot be undone on Discord.",
             view=ConfirmView(interaction.user.id, confirmed, confirm_label=f"Remove {plan.count}"), ephemeral=True)
 
     # --- mutes -----------------------------------------------------------------------------------

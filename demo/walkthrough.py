@@ -174,16 +174,12 @@ class Walkthrough:
             statuses[c["status"]] = statuses.get(c["status"], 0) + 1
         revisions = sum(len(c["revisions"]) for c in comments)
         reactions = sum(len(c["reactions"]) for c in comments)
-        self.t.note(f"{files[0]['filename']}: {len(comments)} comments ("
+        self.t.note(f"{files[0]['filename']}: {plural(len(comments), 'comment')} ("
                     + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-                    + f"), {_count(revisions, 'revision')}, {_count(reactions, 'reaction')}; "
+                    + f"), {plural(revisions, 'revision')}, {plural(reactions, 'reaction')}; "
                     "replies keep their parent_id.")
         _check(len(comments) == 3 and statuses.get("removed") == 1, "/comments export",
                f"expected 3 comments with 1 removed, got {statuses}")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def database_counts(path: Path) -> dict[str, int]:

@@ -151,7 +151,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     items: list[FeedItem] = []
     seen: set[str] = set()
     if len(entries) > MAX_ITEMS:
-        problems.append(f"feed lists {len(entries)} items; read the first {MAX_ITEMS}")
+        problems.append(f"feed lists {plural(len(entries), 'item')}; read the first {MAX_ITEMS}")
         entries = entries[:MAX_ITEMS]
     for index, entry in enumerate(entries):
         try:
@@ -320,7 +320,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise FeedParseError("JSON document is not a JSON Feed (no \"items\" list)")
     if len(data["items"]) > MAX_ITEMS:
-        problems.append(f"feed lists {len(data['items'])} items; read the first {MAX_ITEMS}")
+        problems.append(f"feed lists {plural(len(data['items']), 'item')}; read the first {MAX_ITEMS}")
         data["items"] = data["items"][:MAX_ITEMS]
     version = str(data.get("version") or "")
     if "jsonfeed.org/version/" not in version:

@@ -9,6 +9,7 @@ with moderator id 0 or the bot's own id.
 
 from __future__ import annotations
 
+from bot.formats import plural
 from bot.moderation.rules import format_duration
 from bot.storage.moderation import ModerationAction
 
@@ -40,7 +41,7 @@ def describe(action: ModerationAction) -> str:
         return "comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "")
     if name == PURGE:
         scope = f" on article {d['article_id']}" if d.get("article_id") else ""
-        return f"{d.get('count', '?')} comments" + (f" by {user}" if user else "") + scope
+        return (plural(int(d["count"]), "comment") if "count" in d else "comments") + (f" by {user}" if user else "") + scope
     if name == MUTE and user:
         return user + (f" until <t:{int(action.expires_at)}:f>" if action.expires_at else "")
     if name == FILTER_ADD and "pattern" in d:
