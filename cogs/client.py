@@ -43,6 +43,24 @@ def intents() -> discord.Intents:
 class NewsdeskTree(app_commands.CommandTree):
     """Turns command failures into a short private reply the user can act on."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Refuse, privately, option values the command does not accept (cogs/support/option_check.py)."""
+        from cogs.support.option_check import invalid_option
+        from cogs.support.replies import send_private
+
+        data: Any = interaction.data or {}
+        if interaction.type is not discord.InteractionType.application_command or data.get("type", 1) != 1:
+            return True
+        try:
+            command, options = self._get_app_command_options(data)
+        except app_commands.CommandNotFound:
+            return True  # the tree reports it as it always does
+        problem = invalid_option(command, options) if isinstance(command, app_commands.Command) else None
+        if problem is None:
+            return True
+        await send_private(interaction, problem)
+        return False
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         from cogs.support.replies import explain_error, send_private
 

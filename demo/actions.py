@@ -167,4 +167,6 @@ class Actions:
 
 
 def _reason(exc: ApiError) -> str:
-    return f"{exc.message} (HTTP {exc.status}, code {exc.code})"
+    # Discord's form errors say what was wrong (the 2,000-character limit, say) below its generic message.
+    details = exc.details()
+    return f"{exc.message}{': ' + details if details else ''} (HTTP {exc.status}, code {exc.code})"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import OPTIONS
-from demo.interactive import parse_slash
+from demo.interactive import HELP, parse_slash
 from demo.walkthrough import COUNTED_TABLES
 from newsdesk.cli import main
 
@@ -42,6 +42,8 @@ def printed_counts(out: str) -> dict[str, int]:
     return {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", line)}
 
 
+HELP_PRESS_EXAMPLE = re.search(r"e\.g\. (press \d+ \w+)", HELP)[1]  # type: ignore[index]
+
 # One run of `newsdesk sandbox --interactive` serves the tests below: the scripted walkthrough comes first,
 # then this script is played at the prompt (the whole sandbox is the slowest scenario: run it once).
 SCRIPT = [
@@ -62,6 +64,11 @@ SCRIPT = [
     "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
     "as alice",
     "This thread is locked, so this is refused.",
+    HELP_PRESS_EXAMPLE,                      # the help's own example works
+    "press 1 Summarize",                     # [1] is a settings reply: no buttons
+    "/summarize length:huge",                # not one of the choices: refused as Discord's client would
+    "go 2",
+    "Long " * 500,                           # 2,500 characters
 ]
 
 
@@ -143,6 +150,11 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     assert "no message [999]" in session
     assert "Discord refused: Thread is locked" in session
     assert "(end of input)" in session
+    pressed = session.split(f"alice › presses [Summarize] on [{HELP_PRESS_EXAMPLE.split()[1]}]", 1)[1]
+    assert "(only alice sees this)" in pressed.split("›", 1)[0] and "✗" not in pressed.split("›", 1)[0]
+    assert "✗ no button 'Summarize' on that message (it has no buttons)" in session
+    assert "✗ /summarize length: 'huge' is not one of the choices (short, medium or long)" in session
+    assert "Discord refused: Invalid Form Body: content: Must be 2000 or fewer in length." in session
 
     night = rows(sandbox_run.db, "SELECT c.author_name, c.status, c.content FROM comments c "
                                  "JOIN articles a ON a.id = c.article_id "
