@@ -60,7 +60,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.database import Database
+    from bot.storage.database import UNUSED_MIGRATION_VERSIONS, Database, load_migrations, migration_gaps
 
     db = await Database.open(settings.database_path, migrate=False)
     try:
@@ -69,7 +69,11 @@ async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     if applied:
-        print(f"applied migrations {', '.join(map(str, applied))}; schema version {version} at {settings.database_path}")
+        gaps = [n for n in migration_gaps([m.version for m in load_migrations()]) if min(applied) < n < max(applied)]
+        note = "".join(f" (there is no migration {n}: {UNUSED_MIGRATION_VERSIONS.get(n, 'unused number')})"
+                       for n in gaps)
+        print(f"applied migrations {', '.join(map(str, applied))}{note}; schema version {version} at "
+              f"{settings.database_path}")
     else:
         print(f"schema is up to date (version {version}) at {settings.database_path}")
     return 0

@@ -163,6 +163,39 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
                      ("bob", "removed", "Agreed, my sister works nights at the hospital.")]
 
 
+def test_the_run_leaves_only_the_database_and_names_the_guild_to_export(
+        sandbox_run: SandboxRun, capsys: pytest.CaptureFixture[str]) -> None:
+    db, out = sandbox_run.db, sandbox_run.result.stdout
+    assert sorted(p.name for p in db.parent.iterdir()) == ["sandbox.db"]  # no empty -wal/-shm beside it
+    guild = re.search(r'server "Demo Newsroom" \(guild id (\d+)\)', out)
+    assert guild is not None
+    assert f"Export it:   newsdesk export --db {db.resolve()} --guild {guild[1]} --format csv" in out
+    assert main(["--env-file", os.devnull, "export", "--db", str(db), "--list-guilds"]) == 0
+    assert capsys.readouterr().out.startswith(f"{guild[1]}\t")
+
+
+def test_reusing_db_starts_fresh_and_other_files_are_left_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for option in OPTIONS:
+        monkeypatch.delenv(option.env, raising=False)
+    db = tmp_path / "sandbox.db"
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(db)]) == 0
+    first = printed_counts(capsys.readouterr().out)
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"--db {db}: replaced the previous sandbox run's database (every run starts fresh)")
+    assert printed_counts(out) == first and rows(db, "SELECT COUNT(*) FROM feeds") == [(1,)]
+    other = tmp_path / "production.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE comments (x)")
+    conn.close()
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(other)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"newsdesk: --db {other} exists and it was not made by `newsdesk sandbox`; the sandbox starts from an "
+        "empty database: give a new file name")
+    assert rows(other, "SELECT name FROM sqlite_master") == [("comments",)]
+
+
 def test_db_option_must_be_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--env-file", os.devnull, "sandbox", "--db", str(tmp_path)]) == 2
     err = capsys.readouterr().err

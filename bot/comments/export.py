@@ -10,12 +10,13 @@ import asyncio
 import csv
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.formats import csv_cell, id_text, iso_utc
 from bot.storage.database import Database
 
-__all__ = ["EXPORT_FORMATS", "CommentExporter"]
+__all__ = ["EXPORT_FORMATS", "CommentExporter", "GuildComments"]
 
 EXPORT_FORMATS = ("json", "csv")
 CSV_COLUMNS = [
@@ -33,9 +34,26 @@ def _portable(row: dict[str, Any]) -> dict[str, Any]:
             for key, value in row.items()}
 
 
+@dataclass(frozen=True)
+class GuildComments:
+    """A guild that has recorded comments: what `newsdesk export --list-guilds` shows."""
+
+    guild_id: int
+    comments: int
+    threads: int
+    last_at: float
+
+
 class CommentExporter:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def guilds(self) -> list[GuildComments]:
+        """Every guild with recorded comments, most comments first."""
+        rows = await self._db.fetchall(
+            "SELECT guild_id, COUNT(*) AS n, COUNT(DISTINCT thread_id) AS threads, MAX(created_at) AS last_at"
+            " FROM comments GROUP BY guild_id ORDER BY n DESC, guild_id")
+        return [GuildComments(r["guild_id"], r["n"], r["threads"], r["last_at"]) for r in rows]
 
     async def collect(self, guild_id: int, article_id: int | None = None) -> dict[str, Any]:
         where, params = "c.guild_id = ?", [guild_id]
