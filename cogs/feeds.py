@@ -115,8 +115,9 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             raise UserFacingError(f"Could not follow that feed: {exc}") from None
         self.services.scheduler.wake()
         title = fit_escaped(result.feed_title or result.feed.url, LIMITS["embed_title"])  # titles are unbounded
-        text = (f"Following **{title}** in {target.mention} ({chosen_mode} mode). {result.items} current items were "
-                "marked as already seen, so only new stories will be posted.")
+        text = (f"Following **{title}** in {target.mention} ({chosen_mode} mode). "
+                f"{plural(result.items, 'current item')} {'was' if result.items == 1 else 'were'} marked as already "
+                "seen, so only new stories will be posted." + _mention_note(mention, target))
         embeds = []
         if result.newest is not None:
             a = result.newest
@@ -236,7 +237,22 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             await self.services.feeds.set_interval(sub.feed_id, interval_minutes * 60)
         await self.services.subscriptions.clear_failing(sub.id)
         self.publisher.wake()
-        await interaction.response.send_message("Saved.", ephemeral=True)
+        channel = self.bot.get_channel(sub.channel_id)
+        note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""
+        await interaction.response.send_message("Saved." + note, ephemeral=True)
+
+
+def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) -> str:
+    """A warning when `role` would be shown but not pinged: Discord notifies a role only if it is
+    mentionable or the poster may mention all roles."""
+    if role is None or role.mentionable:
+        return ""
+    me = channel.guild.me
+    if me is not None and channel.permissions_for(me).mention_everyone:
+        return ""
+    return (f"\nNote: {role.mention} cannot be mentioned, so stories will name it without notifying anyone. "
+            "Turn on *Allow anyone to @mention this role* (Server Settings › Roles), or give my role "
+            "*Mention @everyone, @here and All Roles*.")
 
 
 def _channel_name(bot: commands.Bot, channel_id: int) -> str:

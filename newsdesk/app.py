@@ -115,20 +115,22 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, 
     With `ready_timeout`, return only once the bot is connected and ready (a failed login raises here, and
     a bot that is not ready in time raises TimeoutError); with None, return at once. `newsdesk run`, the
     sandbox and the end-to-end tests all start the bot through here, so they run the same object graph.
-    `report_status` logs the ready, lost and regained connection lines (`newsdesk run`).
+    `report_status` logs the ready, lost and regained connection lines and writes the heartbeat
+    `newsdesk health` reads (`newsdesk run`).
     """
     assert settings.discord_token is not None
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = create_bot(services, **client_options)
-            if report_status:
-                ConnectionStatus(bot)
+            status = ConnectionStatus(bot) if report_status else None
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
                 if ready_timeout is not None:
                     await _until_ready(bot, task, ready_timeout)
                 yield LaunchedBot(services, bot, task)
             finally:
+                if status is not None:
+                    await status.stop()
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

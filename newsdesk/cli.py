@@ -93,6 +93,25 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _health(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.health import judge, read_heartbeat
+    from bot.storage.database import Database
+    from bot.storage.meta import MetaStore
+
+    if not Path(settings.database_path).exists():
+        raise CliError(f"unhealthy: no database at {settings.database_path} (DATABASE_PATH)", code=1)
+    db = await Database.open(settings.database_path, migrate=False)
+    try:
+        beat = await read_heartbeat(MetaStore(db))
+    finally:
+        await db.close()
+    healthy, line = judge(beat, max_age=args.max_age)
+    if not healthy:
+        raise CliError(line, code=1)
+    print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk",
@@ -104,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=_run)
+
+    health = sub.add_parser("health", help="exit 0 if `newsdesk run` is connected to Discord (for HEALTHCHECK)")
+    health.add_argument("--max-age", type=float, default=120.0, metavar="SECONDS",
+                        help="oldest acceptable heartbeat (default 120; the bot beats every 30 s)")
+    health.set_defaults(handler=_health)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")

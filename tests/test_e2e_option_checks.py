@@ -68,3 +68,21 @@ async def test_refused_commands_name_the_permission() -> None:
         with pytest.raises(PermissionError) as info:
             await emu.run_slash_command(user, channel, "purge")
         assert str(info.value) == "reader may not use /purge (it needs Manage Messages and Manage Threads)"
+
+
+async def test_feed_add_warns_about_a_role_that_cannot_be_mentioned(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    room.feeds.add("one", "The only story")
+    quiet = room.emu.create_role(room.guild, "Readers")
+    loud = room.emu.create_role(room.guild, "Alerts")
+    loud.mentionable = True
+    rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news,
+                                                    "mention": quiet})
+    assert "1 current item was marked as already seen" in rec.content
+    assert f"Note: <@&{quiet.id}> cannot be mentioned" in rec.content and "Allow anyone to @mention" in rec.content
+    [choice] = await room.emu.autocomplete(room.admin, room.news, "feed edit", {"feed": ""}, "feed")
+    rec = await room.slash(room.admin, "feed edit", {"feed": str(choice["value"]), "mention": loud})
+    assert rec.content == "Saved."
+    rec = await room.slash(room.admin, "feed edit", {"feed": str(choice["value"]), "mention": quiet})
+    assert rec.content.startswith("Saved.\nNote: ")

@@ -3,14 +3,19 @@ LOG_LEVEL is Newsdesk's own verbosity, not the libraries'."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import load_settings
+from bot.health import Heartbeat, judge, read_heartbeat, write_heartbeat
 from bot.logs import OWN_LOGGERS, STATUS_LOGGER, configure_logging
+from bot.storage.database import Database
+from bot.storage.meta import MetaStore
 from emulator import DiscordEmulator
 from newsdesk.app import launch_bot
 from tests.emulator_fixtures import E2E_MARKS
@@ -70,6 +75,8 @@ async def test_run_says_ready_once_and_reports_a_lost_and_regained_gateway(
             user = launched.bot.user
             assert ready == (f"ready: logged in as {user} (id {user.id}), 2 servers, 1 shard, database "
                              f"{(tmp_path / 'n.db').resolve()}, commands synced to server {guild.id}")
+            beat = await read_heartbeat(launched.services.meta)
+            assert beat is not None and beat.connected and beat.servers == 2 and not beat.stopped
             await emu.disconnect(resumable=True)
             await emu.wait_for(lambda: len(status()) >= 3, 10, what="lost and resumed lines")
             assert status()[1:] == ["lost the connection to Discord's gateway; reconnecting",
@@ -78,4 +85,41 @@ async def test_run_says_ready_once_and_reports_a_lost_and_regained_gateway(
             await emu.wait_for(lambda: len(status()) >= 5, 10, what="lost and new-session lines")
             assert status()[4].startswith("reconnected to Discord's gateway (new session")
         assert len(status()) == 5  # closing the bot is not a lost connection
+        db = await Database.open(tmp_path / "n.db")
+        beat = await read_heartbeat(MetaStore(db))
+        await db.close()
+        assert beat is not None and beat.stopped and not beat.connected
     assert not [r for r in caplog.records if "loaded cog" in r.getMessage() and r.levelno >= logging.INFO]
+
+
+def test_health_judges_the_heartbeat() -> None:
+    now = 1_000_000.0
+    assert judge(Heartbeat(now - 10, True, 1), max_age=120, now=now) == (
+        True, "ok: connected to Discord, 1 server, heartbeat 10 s ago")
+    assert judge(None, max_age=120, now=now)[0] is False
+    assert judge(Heartbeat(now - 300, True, 1), max_age=120, now=now) == (
+        False, "unhealthy: no heartbeat for 300 s (is `newsdesk run` running?)")
+    assert judge(Heartbeat(now - 5, False, 1), max_age=120, now=now)[1].startswith("unhealthy: running but not")
+    assert judge(Heartbeat(now - 5, False, 1, stopped=True), max_age=120, now=now)[1] == (
+        "unhealthy: the bot stopped 5 s ago")
+
+
+def test_health_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                        restore_logging: None) -> None:
+    from newsdesk.cli import main
+
+    path = tmp_path / "h.db"
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    assert main(["--env-file", "/dev/null", "health"]) == 1
+    assert capsys.readouterr().err.strip() == f"newsdesk: unhealthy: no database at {path} (DATABASE_PATH)"
+
+    async def beat(connected: bool) -> None:
+        db = await Database.open(path)
+        await write_heartbeat(MetaStore(db), Heartbeat(time.time(), connected, 3))
+        await db.close()
+
+    asyncio.run(beat(True))
+    assert main(["--env-file", "/dev/null", "health"]) == 0
+    assert capsys.readouterr().out.startswith("ok: connected to Discord, 3 servers")
+    asyncio.run(beat(False))
+    assert main(["--env-file", "/dev/null", "health"]) == 1

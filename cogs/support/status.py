@@ -1,13 +1,19 @@
 """What `newsdesk run` says about its connection: one line when ready, one when the gateway is lost and
-one when it is back. Logged on `bot.logs.STATUS_LOGGER`, which is shown at the default log level.
+one when it is back (logged on `bot.logs.STATUS_LOGGER`, shown at the default log level), and the
+heartbeat in the database that `newsdesk health` checks.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING
 
+from bot.background import BackgroundTask
 from bot.formats import plural
+from bot.health import HEARTBEAT_EVERY, Heartbeat, write_heartbeat
 from bot.logs import STATUS_LOGGER
 
 if TYPE_CHECKING:
@@ -33,20 +39,44 @@ def ready_line(bot: NewsdeskBot) -> str:
 
 
 class ConnectionStatus:
-    """Listens to the bot's connection events and logs the changes, each once."""
+    """Listens to the bot's connection events and logs the changes, each once; once ready, writes the
+    heartbeat `newsdesk health` reads (bot/health.py) until `stop()`."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskBot, *, heartbeat_every: float = HEARTBEAT_EVERY) -> None:
         self._bot = bot
         self._ready_once = False
         self._lost = False
+        self._every = heartbeat_every
+        self._heartbeat = BackgroundTask("newsdesk-heartbeat", self._beat_forever)
         bot.add_listener(self.on_ready, "on_ready")
         bot.add_listener(self.on_resumed, "on_resumed")
         bot.add_listener(self.on_disconnect, "on_disconnect")
+
+    async def _beat(self, *, stopped: bool = False) -> None:
+        beat = Heartbeat(at=time.time(), connected=self._ready_once and not self._lost and not stopped,
+                         servers=len(self._bot.guilds), stopped=stopped)
+        await write_heartbeat(self._bot.services.meta, beat)
+
+    async def _beat_forever(self) -> None:
+        while True:
+            try:
+                await self._beat()
+            except Exception:  # a busy or full disk must not stop the bot; the stale beat says enough
+                log.warning("could not write the heartbeat", exc_info=True)
+            await asyncio.sleep(self._every)
+
+    async def stop(self) -> None:
+        """Stop beating and record a clean stop (call before the services close)."""
+        await self._heartbeat.stop()
+        if self._ready_once:
+            with contextlib.suppress(Exception):
+                await self._beat(stopped=True)
 
     async def on_ready(self) -> None:
         if not self._ready_once:
             self._ready_once = True
             log.info("%s", ready_line(self._bot))
+            self._heartbeat.start()
         elif self._lost:
             log.info("reconnected to Discord's gateway (new session; catching up on missed comments)")
         self._lost = False
