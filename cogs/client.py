@@ -125,7 +125,7 @@ class NewsdeskBot(commands.Bot):
             await self.remove_cog(name)
         await self.services.timer_runner.stop()
         await self.services.retention.stop()
-        await self.services.writer.flush()
+        await self.services.stores.writer.flush()
         await super().close()
 
     def command_signature(self) -> str:
@@ -139,7 +139,7 @@ class NewsdeskBot(commands.Bot):
         """Sync to DEV_GUILD_ID (instant) when set, else globally — and only if the command set changed,
         because Discord rate-limits syncs and a global sync takes time to spread."""
         signature = self.command_signature()
-        meta = self.services.meta
+        meta = self.services.stores.meta
         if await meta.get("command_signature") == signature:
             return False
         if self.dev_guild_id:

@@ -102,7 +102,7 @@ class CommentListener(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.recorder = services.recorder
-        self.threads = services.threads
+        self.threads = services.stores.threads
         self.services = services
         self._backfill_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -222,7 +222,8 @@ class CommentListener(commands.Cog):
                                                message_id=message.id, reason=reason, thread_id=message.channel.id)
         try:
             await message.author.send(
-                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: {reason}.")
+                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: "
+                f"{decision.to_author or reason}.")
         except discord.HTTPException:
             pass  # DMs closed: nothing more we can do quietly
 
@@ -351,9 +352,9 @@ class CommentListener(commands.Cog):
             return 0
         await self.threads.record_state(thread_id, locked=channel.locked, archived=channel.archived,
                                         name=channel.name, slowmode_seconds=channel.slowmode_delay)
-        comments = self.services.comments
+        comments = self.services.stores.comments
         stored = {c.message_id: c for c in await comments.for_thread(thread_id)}
-        reactions = await self.services.reactions.live_users(channel_id=thread_id)
+        reactions = await self.services.stores.reactions.live_users(channel_id=thread_id)
         seen: set[int] = set()
         count = 0
         async for message in channel.history(limit=None, oldest_first=True):
@@ -379,7 +380,7 @@ class CommentListener(commands.Cog):
         for (message_id, emoji), users in reactions.items():  # reactions on messages that are gone
             if message_id not in seen and message_id != thread_id:
                 for user_id in users:
-                    await self.services.reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=now)
+                    await self.services.stores.reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=now)
         await self._reconcile_story_post(channel)
         return count
 
@@ -392,7 +393,7 @@ class CommentListener(commands.Cog):
             post = await parent.fetch_message(thread.id)
         except discord.HTTPException:
             return
-        await self._reconcile_reactions(post, await self.services.reactions.live_users(message_id=post.id))
+        await self._reconcile_reactions(post, await self.services.stores.reactions.live_users(message_id=post.id))
 
     async def _reconcile_reactions(self, message: discord.Message,
                                    stored: dict[tuple[int, str], set[int]]) -> None:
@@ -415,11 +416,11 @@ class CommentListener(commands.Cog):
             for user_id in users - mine:
                 if self.recorder.is_forgotten(message.guild.id, user_id):
                     continue  # asked to be forgotten; Discord cannot say whether this reaction came later
-                await self.services.reactions.add(guild_id=message.guild.id, channel_id=message.channel.id,
+                await self.services.stores.reactions.add(guild_id=message.guild.id, channel_id=message.channel.id,
                                                   message_id=message.id, user_id=user_id, emoji=emoji, at=now)
             for user_id in mine - users:
-                await self.services.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
+                await self.services.stores.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
         for emoji, users in ours.items():
             if emoji not in current:
                 for user_id in users:
-                    await self.services.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
+                    await self.services.stores.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)

@@ -68,7 +68,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     # --- helpers ---------------------------------------------------------------------------------
 
     async def _own_subscription(self, interaction: discord.Interaction, value: str) -> Subscription:
-        sub = await self.services.subscriptions.get(int(value)) if value.isdigit() else None
+        sub = await self.services.feed_subscriptions.get(int(value)) if value.isdigit() else None
         if sub is None or sub.guild_id != interaction.guild_id:
             raise UserFacingError("I do not know that feed here; pick one from the suggestions or see `/feed list`.")
         return sub
@@ -76,8 +76,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     async def feed_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         choices = []
-        for sub in await self.services.subscriptions.list_for_guild(interaction.guild_id):
-            feed = await self.services.feeds.get(sub.feed_id)
+        for sub, feed in await self.services.feed_subscriptions.for_guild(interaction.guild_id):
             label = f"{feed.title or feed.url if feed else sub.feed_id} → #{_channel_name(self.bot, sub.channel_id)}"
             if current.lower() in label.lower():
                 choices.append(app_commands.Choice(name=truncate_words(label, 100), value=str(sub.id)))
@@ -96,7 +95,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                   summary: bool | None = None, mention: discord.Role | None = None, include: str | None = None,
                   exclude: str | None = None) -> None:
         assert interaction.guild_id is not None
-        settings = await self.services.guilds.get(interaction.guild_id)
+        settings = await self.services.guild_settings.get(interaction.guild_id)
         target = channel or (self.bot.get_channel(settings.news_channel_id or 0))
         if not isinstance(target, discord.TextChannel | discord.ForumChannel):
             raise UserFacingError("Which channel? Give `channel:` or set a default with `/settings set news_channel:`.")
@@ -131,13 +130,12 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.checks.has_permissions(manage_guild=True)
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        subs = await self.services.subscriptions.list_for_guild(interaction.guild_id)
+        subs = await self.services.feed_subscriptions.for_guild(interaction.guild_id)
         if not subs:
             await interaction.response.send_message("No feeds yet: `/feed add url:`.", ephemeral=True)
             return
         lines = []
-        for sub in subs:
-            feed = await self.services.feeds.get(sub.feed_id)
+        for sub, feed in subs:
             if feed is None:
                 continue
             if sub.paused or feed.paused:
@@ -148,7 +146,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                 status = f"⚠️ {plural(feed.consecutive_failures, 'failed poll')}"
             else:
                 status = "✅ ok"
-            posts = await self.services.posts.count_for_subscription(sub.id)
+            posts = await self.services.feed_subscriptions.posts_made(sub.id)
             lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
                 f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {plural(posts, 'post')}"
@@ -231,11 +229,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             changes["exclude_filter"] = exclude.strip() or None
         if not changes and interval_minutes is None:
             raise UserFacingError("Nothing to change: give at least one option.")
-        if changes:
-            await self.services.subscriptions.update(sub.id, **changes)
-        if interval_minutes is not None:
-            await self.services.feeds.set_interval(sub.feed_id, interval_minutes * 60)
-        await self.services.subscriptions.clear_failing(sub.id)
+        await self.services.feed_subscriptions.edit(
+            sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None, **changes)
         self.publisher.wake()
         channel = self.bot.get_channel(sub.channel_id)
         note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""

@@ -132,7 +132,7 @@ class SummarizeCog(commands.Cog):
             else:
                 article_id = int(article)
         elif not url:
-            post = await self.services.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+            post = await self.services.articles.post_in_thread(interaction.channel_id) if interaction.channel_id else None
             if post is None:
                 raise UserFacingError("Use this in an article's thread, or give `article:` or `url:`.")
             article_id = post.article_id
@@ -148,7 +148,7 @@ class SummarizeCog(commands.Cog):
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         link = first_link(message)
-        post = await self.services.posts.by_message(message.id)
+        post = await self.services.articles.post_by_message(message.id)
         if post is None and link is None:
             raise UserFacingError("That message has no link to summarize.")
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -121,8 +121,8 @@ class DemoStage:
     async def publish_pass(self) -> None:
         """Poll the feeds now and publish what is due, instead of waiting for the poll timer."""
         assert self.services is not None and self.bot is not None
-        for feed in await self.services.feeds.list():
-            await self.services.feeds.poll_soon(feed.id)
+        for feed in await self.services.stores.feeds.list():
+            await self.services.stores.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
         cog = self.bot.get_cog("FeedsCog")
         if cog is not None:

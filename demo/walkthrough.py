@@ -105,12 +105,12 @@ class Walkthrough:
         await act.recorded(alice.id, bob.id)
         services = s.services
         assert services is not None
-        stored = await services.comments.get(bob.id)
+        stored = await services.stores.comments.get(bob.id)
         _check(stored is not None and stored.parent_id == alice.id, "comments",
                "bob's reply was not recorded as a reply to alice")
 
         async def edit_recorded() -> bool:
-            return len(await services.comments.revisions(alice.id)) == 1
+            return len(await services.stores.comments.revisions(alice.id)) == 1
 
         await act.eventually(edit_recorded, "alice's edit to be kept as a revision")
         self.alice_comment, self.bob_reply = alice, bob
@@ -149,7 +149,7 @@ class Walkthrough:
         else:
             raise WalkthroughError("mod lock: alice could still write in the locked thread")
         assert s.services is not None
-        removed = await s.services.comments.get(rude.id)
+        removed = await s.services.stores.comments.get(rude.id)
         _check(removed is not None and removed.status == "removed", "mod remove", "the comment is not marked removed")
 
     # --- 6, 7 ---------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
     started = time.monotonic()
     async with DemoStage(settings, db_path, launch) as stage:
         assert stage.services is not None
-        await stage.services.meta.set(SANDBOX_MARK, str(stage.guild.id))  # see start_fresh
+        await stage.services.stores.meta.set(SANDBOX_MARK, str(stage.guild.id))  # see start_fresh
         guild_id = stage.guild.id
         transcript = Transcript(stage, out)
         _banner(stage, transcript)

@@ -17,6 +17,7 @@ from typing import Any
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
+from bot.comments.service import CommentService
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
@@ -25,9 +26,11 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
+from bot.guild_settings import GuildSettingsService
 from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.service import ModerationService
-from bot.services import Services
+from bot.posting.catalog import ArticleCatalog
+from bot.services import Services, Stores
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
@@ -36,6 +39,7 @@ from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
@@ -75,16 +79,25 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                   if settings.shard_count and settings.shard_ids else None)
         poller = FeedPoller(fetcher, feeds, articles, settings)
         relay = EventRelay()
+        stores = Stores(
+            db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
+            subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
+            reactions=reactions, moderation=moderation_store, timers=timers)
+        moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
+                                       recorder=recorder, threads=threads)
+        feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
+                                               articles=articles, posts=posts,
+                                               poll_interval=settings.poll_interval_seconds)
         yield Services(
-            settings=settings, db=db, writer=writer, meta=MetaStore(db), guilds=GuildSettingsStore(db),
-            feeds=feeds, subscriptions=subscriptions, articles=articles, posts=posts, threads=threads,
-            comments=comments, reactions=reactions, moderation_store=moderation_store, timers=timers,
+            settings=settings, stores=stores,
+            guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
+                                                moderation=moderation),
+            articles=ArticleCatalog(articles=articles, posts=posts),
             timer_runner=TimerRunner(timers), recorder=recorder,
-            moderation=ModerationService(db=db, moderation=moderation_store, comments=comments, timers=timers,
-                                         recorder=recorder),
+            comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
+            moderation=moderation,
             stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
-            feed_subscriptions=FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
-                                                 articles=articles, poll_interval=settings.poll_interval_seconds),
+            feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
             summaries=summaries,

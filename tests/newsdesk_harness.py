@@ -194,11 +194,11 @@ class Newsroom:
         """Poll every feed now and publish, instead of waiting for timers. Returns (posts made, posts edited)
         by this pass or by the background publisher it woke (counted in the database)."""
         assert self.services is not None and self.bot is not None
-        db = self.services.db
+        db = self.services.stores.db
         started = time.time()
         before = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
-        for feed in await self.services.feeds.list():
-            await self.services.feeds.poll_soon(feed.id)
+        for feed in await self.services.stores.feeds.list():
+            await self.services.stores.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
         cog = self.bot.get_cog("FeedsCog")
         assert cog is not None

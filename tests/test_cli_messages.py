@@ -69,7 +69,7 @@ def one_line(err: str) -> str:
 
 
 def test_a_missing_env_file_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--env-file", "/dev/null", "invite-url", "--client-id", "42424242424242424"]) == 2
+    assert main(["--env-file", "/nonexistent.env", "invite-url", "--client-id", "42424242424242424"]) == 2
     assert one_line(capsys.readouterr().err) == (
         "newsdesk: --env-file /nonexistent.env: no such file (without --env-file, .env is read if present)")
     # Without the option, a missing .env is fine.

@@ -58,7 +58,7 @@ async def test_an_export_too_big_to_upload_says_what_to_do(newsroom: Newsroom) -
     assert guild is not None
     # A big server's history: more text than Discord accepts in one upload.
     words = "a long comment " * 300
-    await room.services.db.run_batch([(
+    await room.services.stores.db.run_batch([(
         "INSERT INTO comments (message_id, guild_id, thread_id, author_id, author_name, content, created_at)"
         " VALUES (?,?,?,?,?,?,?)", (10_000 + n, room.guild.id, thread.id, room.bob.id, "bob", words, 1000.0 + n))
         for n in range(guild.filesize_limit // len(words) + 100)])
@@ -102,7 +102,7 @@ async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsr
     room = newsroom
     await room.start()
     assert room.services is not None and room.bot is not None
-    await room.services.guilds.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
+    await room.services.stores.guild_settings.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
     stats = room.services.stats
     real_ranked = stats.ranked
     calls: list[int] = []

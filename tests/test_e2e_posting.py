@@ -51,8 +51,8 @@ async def test_crash_between_store_and_post_loses_nothing(newsroom: Newsroom) ->
     await subscribe(room)
     room.feeds.add("late", "A story stored just before a crash")
     assert room.services is not None
-    for feed in await room.services.feeds.list():
-        await room.services.feeds.poll_soon(feed.id)
+    for feed in await room.services.stores.feeds.list():
+        await room.services.stores.feeds.poll_soon(feed.id)
     await room.services.scheduler.run_cycle()  # stored and announced, but the bot "dies" before posting
     await room.restart()
     posted, _ = await room.publish_pass()
@@ -123,9 +123,9 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     [message] = emu.bot_messages(room.news)
     [thread] = emu.threads(room.news)
     assert message.thread_id == thread.id
-    post = await room.services.posts.by_message(message.id)
+    post = await room.services.stores.posts.by_message(message.id)
     assert post is not None and post.thread_id == thread.id
-    assert await room.services.threads.get(thread.id) is not None
+    assert await room.services.stores.threads.get(thread.id) is not None
 
     # Discord created the thread but the answer was lost (a crash, a dropped connection): adopt it.
     emu.faults.fail(thread_route, status=403, times=1)
@@ -137,9 +137,9 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
     await room.publish_pass()
     assert len(emu.bot_messages(room.news)) == 2 and len(emu.threads(room.news)) == 2
-    post2 = await room.services.posts.by_message(second.id)
+    post2 = await room.services.stores.posts.by_message(second.id)
     assert post2 is not None and post2.thread_id == second.thread_id
-    assert await room.services.threads.get(second.id) is not None
+    assert await room.services.stores.threads.get(second.id) is not None
 
     # A thread Discord rejects as invalid would fail the same way forever: posted without one, queue goes on.
     emu.faults.fail(thread_route, status=400, times=1)
@@ -294,12 +294,12 @@ async def test_recovery_without_read_message_history_says_which_permission(newsr
     publisher = room.bot.get_cog("FeedsCog").publisher  # type: ignore[union-attr]
     await publisher.stop()  # only this test's passes publish
     room.feeds.add("old", "A story reserved before a restart")
-    for feed in await room.services.feeds.list():
-        await room.services.feeds.poll_soon(feed.id)
+    for feed in await room.services.stores.feeds.list():
+        await room.services.stores.feeds.poll_soon(feed.id)
     await room.services.scheduler.run_cycle()
     await publisher.outbox.reserve_announced()
     # Reserved two minutes ago by a run that died: the bot must look in the channel before posting again.
-    await room.services.db.execute("UPDATE posts SET created_at = created_at - 120")
+    await room.services.stores.db.execute("UPDATE posts SET created_at = created_at - 120")
     emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.READ_MESSAGE_HISTORY))})
     news = room.bot.get_channel(room.news.id)
     await emu.wait_for(lambda: not news.permissions_for(news.guild.me).read_message_history,  # type: ignore[union-attr]

@@ -75,7 +75,7 @@ async def test_run_says_ready_once_and_reports_a_lost_and_regained_gateway(
             user = launched.bot.user
             assert ready == (f"ready: logged in as {user} (id {user.id}), 2 servers, 1 shard, database "
                              f"{(tmp_path / 'n.db').resolve()}, commands synced to server {guild.id}")
-            beat = await read_heartbeat(launched.services.meta)
+            beat = await read_heartbeat(launched.services.stores.meta)
             assert beat is not None and beat.connected and beat.servers == 2 and not beat.stopped
             await emu.disconnect(resumable=True)
             await emu.wait_for(lambda: len(status()) >= 3, 10, what="lost and resumed lines")

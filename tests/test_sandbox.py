@@ -59,6 +59,10 @@ SCRIPT = [
     "as mod",
     "/mod remove message:[21] reason:Off topic",
     "/comments tree",
+    "/mod filter add pattern:idiot",
+    "as alice",
+    "you idiot",                             # removed by the filter: the transcript says so, and why
+    "as mod",
     "/nonsense",
     "react 999 👍",
     "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
@@ -131,7 +135,8 @@ def test_the_database_holds_what_the_transcript_showed(sandbox_run: SandboxRun) 
                            ("bob", "removed", 0, "Personal attack (rule 2)")]
     assert rows(db, "SELECT COUNT(*) FROM comment_revisions") == [(1,)]
     assert sorted(r[0] for r in rows(db, "SELECT emoji FROM reactions WHERE removed_at IS NULL")) == ["❤️", "👍", "😮"]
-    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == ["lock", "remove", "remove"]
+    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == [
+        "filter_add", "lock", "remove", "remove", "remove"]  # the last by the filter, in the interactive part
     assert rows(db, "SELECT COUNT(*) FROM threads WHERE locked = 1") == [(1,)]
 
 
@@ -146,6 +151,10 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     assert "Discord refused: bob may not use /mod" in session  # /mod is hidden from non-moderators
     assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
     assert "• alice: Night buses are great news for nurses." in session
+    flat_session = " ".join(session.split())
+    assert re.search(r"✂ \[\d+\] by alice was removed by Newsdesk \(matched the filter 'idiot'\)", flat_session)
+    assert re.search(r"Newsdesk removed a comment by @alice in #Riverside.* — reason: matched the filter 'idiot'",
+                     flat_session)
     assert "there is no /nonsense; the bot's slash commands are" in session and "/summarize" in session
     assert "no message [999]" in session
     assert "Discord refused: Thread is locked" in session
@@ -160,7 +169,8 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
                                  "JOIN articles a ON a.id = c.article_id "
                                  "WHERE a.canonical_url LIKE '%riverside-night-buses' ORDER BY c.message_id")
     assert night == [("alice", "visible", "Night buses are great news for nurses."),
-                     ("bob", "removed", "Agreed, my sister works nights at the hospital.")]
+                     ("bob", "removed", "Agreed, my sister works nights at the hospital."),
+                     ("alice", "removed", "you idiot")]
 
 
 def test_the_run_leaves_only_the_database_and_names_the_guild_to_export(

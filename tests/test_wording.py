@@ -60,7 +60,7 @@ def test_mod_log_purge_count(n: int, text: str) -> None:
     action = ModerationAction(id=1, guild_id=1, moderator_id=2, action=actions.PURGE, target_user_id=None,
                               target_message_id=None, target_thread_id=None, article_id=None, reason=None,
                               details={"count": n}, created_at=0.0, expires_at=None)
-    assert actions.describe(action) == text
+    assert actions.describe(action) == f"**purged** {text}"
 
 
 # A count written straight before a plural noun ("{n} comments") reads "1 comments" once n is 1.

@@ -32,7 +32,7 @@ async def resolve_article(services: Services, interaction: discord.Interaction, 
         if found is None:
             raise UserFacingError("I have no article with that link. Pick one from the suggestions.")
         return found.id
-    post = await services.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+    post = await services.articles.post_in_thread(interaction.channel_id) if interaction.channel_id else None
     if post is None:
         raise UserFacingError("Use this inside an article's thread, or choose the article.")
     return post.article_id

@@ -51,8 +51,8 @@ class StoryPublisher:
     def __init__(self, bot: discord.Client, services: Services) -> None:
         self.bot = bot
         self.services = services
-        self.outbox = PostingOutbox(db=services.db, articles=services.articles, posts=services.posts,
-                                    subscriptions=services.subscriptions)
+        self.outbox = PostingOutbox(db=services.stores.db, articles=services.stores.articles, posts=services.stores.posts,
+                                    subscriptions=services.stores.subscriptions)
         self._wake = asyncio.Event()
         self._background = BackgroundTask("newsdesk-publisher", self._loop)
         self._pass_lock = asyncio.Lock()
@@ -96,12 +96,12 @@ class StoryPublisher:
             await self._tell_admins(event.feed_id, f"✅ The feed <{event.feed_url}> works again.")
 
     async def _tell_admins(self, feed_id: int, text: str) -> None:
-        guilds = {s.guild_id for s in await self.services.subscriptions.for_feed(feed_id, active_only=False)}
+        guilds = {s.guild_id for s in await self.services.stores.subscriptions.for_feed(feed_id, active_only=False)}
         for guild_id in guilds:
             await self.tell_admin_channel(guild_id, text)
 
     async def tell_admin_channel(self, guild_id: int, text: str) -> bool:
-        settings = await self.services.guilds.get(guild_id)
+        settings = await self.services.stores.guild_settings.get(guild_id)
         channel = self.bot.get_channel(settings.admin_channel_id or 0)
         if not isinstance(channel, discord.TextChannel):
             log.warning("guild %s: no admin channel for: %s", guild_id, text)
@@ -146,7 +146,7 @@ class StoryPublisher:
                 log.error("guild %s feed %s: Discord refused article %s (%s) in channel %s; skipped: %s",
                           job.post.guild_id, job.article.feed_id, job.article.id, job.article.url,
                           job.post.channel_id, exc)
-                await self.services.posts.release(job.post.id)
+                await self.services.stores.posts.release(job.post.id)
                 await self.tell_admin_channel(
                     job.post.guild_id, f"⚠️ Discord refused the story <{job.article.url}> in <#{job.post.channel_id}> "
                     f"({exc}); I skipped it and went on with the next ones.")
@@ -167,7 +167,7 @@ class StoryPublisher:
         sub = job.subscription
         if sub is None:
             return
-        if await self.services.subscriptions.mark_failing(sub.id, reason):
+        if await self.services.stores.subscriptions.mark_failing(sub.id, reason):
             await self.tell_admin_channel(
                 sub.guild_id, f"⚠️ I cannot post stories in <#{sub.channel_id}>: {reason} Stories wait until this "
                 "is fixed; then run `/feed resume` for that feed.")
@@ -185,7 +185,7 @@ class StoryPublisher:
 
     async def _load_feed_title(self, feed_id: int | None) -> None:
         if feed_id is not None and feed_id not in self._feed_titles:
-            feed = await self.services.feeds.get(feed_id)
+            feed = await self.services.stores.feeds.get(feed_id)
             if feed is not None and feed.title:
                 self._feed_titles[feed_id] = feed.title
 
@@ -215,7 +215,7 @@ class StoryPublisher:
         # the thread, instead of leaving a story without its discussion for good.
         if thread is not None:
             await self._register_thread(job, thread)
-        await self.services.posts.mark_posted(post.id, message_id=message.id,
+        await self.services.stores.posts.mark_posted(post.id, message_id=message.id,
                                               thread_id=thread.id if thread else None,
                                               content_hash=job.article.content_hash)
         self.services.recorder.track_post(message.id)
@@ -252,9 +252,9 @@ class StoryPublisher:
         # Stories often share a title ("Daily briefing"): a post already stored for another story is not it.
         for thread in forum.threads:
             if (thread.owner_id == me.id and thread.name == story.thread_name
-                    and await self.services.posts.by_thread(thread.id) is None):
+                    and await self.services.stores.posts.by_thread(thread.id) is None):
                 await self._register_thread(job, thread)
-                await self.services.posts.mark_posted(job.post.id, message_id=thread.id, thread_id=thread.id,
+                await self.services.stores.posts.mark_posted(job.post.id, message_id=thread.id, thread_id=thread.id,
                                                       content_hash=job.article.content_hash)
                 await self._thread_created(job, thread)
                 return
@@ -270,7 +270,7 @@ class StoryPublisher:
             name=s.thread_name, content=s.content, embed=story_embed(s.embed),
             view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(s)))
         await self._register_thread(job, created.thread)
-        await self.services.posts.mark_posted(job.post.id, message_id=created.message.id,
+        await self.services.stores.posts.mark_posted(job.post.id, message_id=created.message.id,
                                               thread_id=created.thread.id, content_hash=job.article.content_hash)
         self.services.recorder.track_post(created.message.id)
         await self._thread_created(job, created.thread)
@@ -291,7 +291,7 @@ class StoryPublisher:
 
     async def _register_thread(self, job: PostJob, thread: discord.Thread) -> None:
         """Known as an article thread before the post is marked done, so no comment goes unrecorded."""
-        await self.services.threads.register(thread_id=thread.id, guild_id=job.post.guild_id,
+        await self.services.stores.threads.register(thread_id=thread.id, guild_id=job.post.guild_id,
                                              parent_channel_id=job.post.channel_id, article_id=job.article.id,
                                              name=thread.name)
         self.services.recorder.track_thread(thread.id, job.article.id)
@@ -299,7 +299,7 @@ class StoryPublisher:
     async def _thread_created(self, job: PostJob, thread: discord.Thread) -> None:
         """After the post is stored: the auto-close timer and the optional summary (at most once)."""
         s = self.services
-        settings = await s.guilds.get(job.post.guild_id)
+        settings = await s.stores.guild_settings.get(job.post.guild_id)
         if settings.auto_close_days:
             await s.moderation.schedule_auto_close(guild_id=job.post.guild_id, thread_id=thread.id,
                                                    days=settings.auto_close_days)
@@ -339,7 +339,7 @@ class StoryPublisher:
             log.warning("guild %s: edit of post %s (article %s, channel %s, message %s) failed, will retry: %s",
                         post.guild_id, post.id, job.article.id, post.channel_id, post.message_id, exc)
             return 0
-        await self.services.posts.mark_edited(post.id, content_hash=job.article.content_hash)
+        await self.services.stores.posts.mark_edited(post.id, content_hash=job.article.content_hash)
         return 1
 
 

@@ -55,7 +55,7 @@ class ConnectionStatus:
     async def _beat(self, *, stopped: bool = False) -> None:
         beat = Heartbeat(at=time.time(), connected=self._ready_once and not self._lost and not stopped,
                          servers=len(self._bot.guilds), stopped=stopped)
-        await write_heartbeat(self._bot.services.meta, beat)
+        await write_heartbeat(self._bot.services.stores.meta, beat)
 
     async def _beat_forever(self) -> None:
         while True:
