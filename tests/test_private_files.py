@@ -93,3 +93,13 @@ def test_db_migrate_says_why_a_number_is_missing(tmp_path: Path, monkeypatch: py
                           "skipped when parallel branches were merged")
     assert main(["db", "migrate"]) == 0
     assert capsys.readouterr().out.startswith("schema is up to date (version 8)")
+
+
+def test_a_shared_migration_number_is_named(tmp_path: Path) -> None:
+    from bot.storage.database import MigrationError
+
+    for name in ("0001_a.sql", "0001_b.sql", "0002_c.sql"):
+        (tmp_path / name).write_text("SELECT 1;")
+    with pytest.raises(MigrationError) as info:
+        load_migrations(tmp_path)
+    assert str(info.value) == "two migrations share version 0001"

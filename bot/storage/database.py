@@ -67,8 +67,9 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
         migrations.append(Migration(int(match.group(1)), match.group(2), sql))
     migrations.sort(key=lambda m: m.version)
     versions = [m.version for m in migrations]
-    if len(set(versions)) != len(versions):
-        raise MigrationError(f"two migrations share a version: {versions}")
+    shared = sorted({v for v in versions if versions.count(v) > 1})
+    if shared:
+        raise MigrationError(f"two migrations share version {', '.join(f'{v:04d}' for v in shared)}")
     return migrations
 
 
