@@ -143,3 +143,11 @@ def test_summarize_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         f"newsdesk: {tmp_path} is a folder: give one article's file (text or HTML), a URL, or - for standard input")
     assert main(["summarize", str(tmp_path / "none.txt")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_summarize_a_feed_url_keeps_the_extractors_log_lines_out(site: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # trafilatura logs "ERROR trafilatura.utils: parsed tree length: 1, ..." for a page it cannot parse.
+    code = main(["summarize", f"{site}/one.xml"])
+    err = capsys.readouterr().err
+    assert "trafilatura" not in err and "ERROR" not in err
+    assert code != 0 and len(err.strip().splitlines()) == 1, err
