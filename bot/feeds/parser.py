@@ -54,6 +54,12 @@ _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|body|head)\b", re.I)
 
 
+def looks_like_feed(body: bytes) -> bool:
+    """An RSS/Atom/RDF document rather than a web page (for messages: "that is a feed, not an article")."""
+    head = body[:4096]
+    return bool(_FEED_ROOT.search(head)) and not _HTML_ROOT.search(head)
+
+
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse a feed body fetched from `url`. Raises FeedParseError (only) when nothing feed-like is in it.
 
