@@ -45,17 +45,14 @@ class NewsdeskTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Refuse, privately, option values the command does not accept (cogs/support/option_check.py)."""
-        from cogs.support.option_check import invalid_option
+        from cogs.support.option_check import invalid_option, leaf_options
         from cogs.support.replies import send_private
 
-        data: Any = interaction.data or {}
-        if interaction.type is not discord.InteractionType.application_command or data.get("type", 1) != 1:
+        command = interaction.command  # None for anything but a known application command
+        if interaction.type is not discord.InteractionType.application_command or not isinstance(
+                command, app_commands.Command):
             return True
-        try:
-            command, options = self._get_app_command_options(data)
-        except app_commands.CommandNotFound:
-            return True  # the tree reports it as it always does
-        problem = invalid_option(command, options) if isinstance(command, app_commands.Command) else None
+        problem = invalid_option(command, leaf_options(interaction.data or {}))
         if problem is None:
             return True
         await send_private(interaction, problem)

@@ -17,9 +17,17 @@ from discord.enums import AppCommandOptionType
 
 from bot.formats import join_words
 
-__all__ = ["invalid_option"]
+__all__ = ["invalid_option", "leaf_options"]
 
 _NUMBERS = (AppCommandOptionType.integer, AppCommandOptionType.number)
+
+
+def leaf_options(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The options Discord sent for the command itself, below any subcommand group and subcommand."""
+    options: list[Mapping[str, Any]] = list(data.get("options") or [])
+    while options and options[0].get("type") in (1, 2):  # SUB_COMMAND, SUB_COMMAND_GROUP
+        options = list(options[0].get("options") or [])
+    return options
 
 
 def invalid_option(command: app_commands.Command[Any, ..., Any], options: Sequence[Mapping[str, Any]]) -> str | None:
