@@ -99,6 +99,9 @@ def test_run_offline_explains_in_one_line(capsys: pytest.CaptureFixture[str],
     line = one_line(capsys.readouterr().err)
     assert line.startswith("newsdesk: cannot reach Discord: the name discord.invalid does not resolve")
     assert "unexpected error" not in line
+    monkeypatch.setenv("DISCORD_API_BASE", "http://127.0.0.1:1/api/v10")  # nothing listens on port 1
+    assert main(["run"]) == 2
+    assert one_line(capsys.readouterr().err).startswith("newsdesk: cannot reach Discord at 127.0.0.1:1 (")
 
 
 def test_feed_check_into_a_closed_pipe_ends_quietly(site: str, capsys: pytest.CaptureFixture[str],
