@@ -22,6 +22,7 @@ COPY README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY newsdesk ./newsdesk
+COPY web ./web
 COPY emulator ./emulator
 COPY demo ./demo
 RUN pip install --no-deps .

@@ -20,6 +20,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
+from bot.insights import ServerInsights
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
@@ -33,6 +34,7 @@ from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
+from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 
@@ -75,11 +77,13 @@ class Services:
     comments: CommentService
     moderation: ModerationService
     stats: DiscussionStats
+    insights: ServerInsights
     exporter: CommentExporter
     fetcher: FeedFetcher
     feed_subscriptions: FeedSubscriptions
     scheduler: FeedScheduler
     feed_events: EventRelay
     summaries: SummaryService
+    article_summaries: ArticleSummaries
     article_texts: ArticleTexts
     retention: RetentionSweeper

@@ -19,6 +19,12 @@ from discord.ext import commands
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.comment_listener import CommentListener
+    from cogs.digest import DigestCog
+    from cogs.publishing import StoryPublisher
+
+# Builds the bot's story publisher once the client exists (the composition root supplies it).
+PublisherFactory = Callable[[discord.Client], "StoryPublisher"]
 
 __all__ = ["NewsdeskBot", "NewsdeskTree", "ShardedNewsdeskBot", "create_bot", "explain_startup_error", "intents"]
 
@@ -76,7 +82,7 @@ class NewsdeskTree(app_commands.CommandTree):
 
 
 class NewsdeskBot(commands.Bot):
-    def __init__(self, services: Services, **options: Any) -> None:
+    def __init__(self, services: Services, *, publisher: PublisherFactory, **options: Any) -> None:
         settings = services.settings
         # Newsdesk has no voice features: skip discord.py's start-up warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -89,6 +95,7 @@ class NewsdeskBot(commands.Bot):
             **options,
         )
         self.services = services
+        self.publisher: StoryPublisher = publisher(self)
         self.dev_guild_id = settings.dev_guild_id
         # Errors nobody expected (bugs). Tests assert this stays empty; operators see them in the log.
         self.unexpected_errors: list[BaseException] = []
@@ -108,10 +115,12 @@ class NewsdeskBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         from cogs.loader import load_cogs
-        from cogs.support.views import persistent_items
 
-        await load_cogs(self, self.services)
-        self.add_dynamic_items(*persistent_items())
+        await load_cogs(self, self.services, self.publisher)
+        # The background loops (bot/background.py), each waiting for Discord where it needs it.
+        self.services.feed_events.listen(self.publisher.on_feed_event)
+        self.publisher.start()
+        self.services.scheduler.start(after=self.wait_until_ready)
         self.services.timer_runner.start()
         self.services.retention.start()
         self.commands_synced = await self.sync_commands_if_changed()
@@ -120,10 +129,23 @@ class NewsdeskBot(commands.Bot):
         # Stop background work before the connection goes, then land every buffered write.
         for name in list(self.cogs):
             await self.remove_cog(name)
+        await self.services.scheduler.stop()
+        self.services.feed_events.forget(self.publisher.on_feed_event)
+        await self.publisher.stop()
         await self.services.timer_runner.stop()
         await self.services.retention.stop()
         await self.services.stores.writer.flush()
         await super().close()
+
+    # Typed accessors for the cogs others look at (tests, benchmarks); None while that cog is not loaded.
+
+    @property
+    def comment_listener(self) -> CommentListener | None:
+        return self.get_cog("CommentListener")  # type: ignore[return-value]
+
+    @property
+    def digest(self) -> DigestCog | None:
+        return self.get_cog("DigestCog")  # type: ignore[return-value]
 
     def command_signature(self) -> str:
         guild = discord.Object(self.dev_guild_id) if self.dev_guild_id else None
@@ -181,9 +203,9 @@ def explain_startup_error(error: BaseException) -> str | None:
     return None
 
 
-def create_bot(services: Services, **options: Any) -> NewsdeskBot:
+def create_bot(services: Services, *, publisher: PublisherFactory, **options: Any) -> NewsdeskBot:
     settings = services.settings
     if settings.shard_count:
-        return ShardedNewsdeskBot(services, shard_count=settings.shard_count,
+        return ShardedNewsdeskBot(services, publisher=publisher, shard_count=settings.shard_count,
                                   shard_ids=list(settings.shard_ids) if settings.shard_ids else None, **options)
-    return NewsdeskBot(services, **options)
+    return NewsdeskBot(services, publisher=publisher, **options)

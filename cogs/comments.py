@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.comments.tree import build_tree, paginate, render_lines
 from bot.formats import plural
 from bot.posting.format import escape_mentions, truncate_words
-from cogs.support.article_picker import article_choices, resolve_article
+from cogs.support.article_picker import article_choices, chosen_article, resolve_article
 from cogs.support.checks import has_server_permissions
 from cogs.support.replies import UserFacingError
 from cogs.support.views import ConfirmView, PagerView
@@ -70,7 +70,6 @@ class CommentsCog(commands.Cog):
                                                 ephemeral=True)
 
     @comments.command(name="export", description="Export comments with replies, edits and reactions (moderators)")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     @app_commands.describe(article="One article, or leave empty for all", format="File format")
     @app_commands.autocomplete(article=article_autocomplete)
@@ -78,8 +77,7 @@ class CommentsCog(commands.Cog):
                      format: Literal["json", "csv"] = "json") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        article_id = int(article) if article and article.isdigit() else (
-            await resolve_article(self.services, interaction, article) if article else None)
+        article_id = await chosen_article(self.services.articles, article)
         await self.services.recorder.flush()
         data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
         limit = interaction.guild.filesize_limit if interaction.guild is not None else 10 * 1024 * 1024

@@ -6,8 +6,9 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
-from discord.ext import commands, tasks
+from discord.ext import commands
 
+from bot.background import BackgroundTask
 from bot.comments.digest import due_digest, render_digest
 from bot.storage.guilds import GuildSettings
 from cogs.support.channels import GuildChannels
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["DigestCog"]
 
 log = logging.getLogger(__name__)
+CHECK_EVERY_SECONDS = 30.0
 
 
 class DigestCog(commands.Cog):
@@ -25,24 +27,16 @@ class DigestCog(commands.Cog):
         self.bot = bot
         self.services = services
         self.channels = GuildChannels(bot, services.guild_settings)
+        self.background = BackgroundTask("newsdesk-digest", self._step, every=CHECK_EVERY_SECONDS)
 
     async def cog_load(self) -> None:
-        self.tick.start()
+        self.background.start(after=self.bot.wait_until_ready)
 
     async def cog_unload(self) -> None:
-        self.tick.cancel()
+        await self.background.stop()
 
-    @tasks.loop(seconds=30)
-    async def tick(self) -> None:
-        # tasks.loop stops for good on an exception it does not expect: one bad pass must not end digests.
-        try:
-            await self.post_due_digests()
-        except Exception:
-            log.exception("digest pass failed; trying again in %.0f s", self.tick.seconds or 30)
-
-    @tick.before_loop
-    async def _wait_ready(self) -> None:
-        await self.bot.wait_until_ready()
+    async def _step(self) -> None:
+        await self.post_due_digests()
 
     async def post_due_digests(self) -> int:
         posted = 0

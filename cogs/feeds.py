@@ -1,9 +1,7 @@
-"""/feed add|list|remove|pause|resume|test|edit, and the background polling that feeds the publisher."""
+"""/feed add|list|remove|pause|resume|test|edit."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -18,12 +16,12 @@ from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from cogs.support.embeds import story_embed
-from cogs.support.publisher import StoryPublisher
 from cogs.support.replies import UserFacingError
 from cogs.support.views import PagerView
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.publishing import StoryPublisher
 
 __all__ = ["FeedsCog"]
 
@@ -39,31 +37,11 @@ def _when(ts: float | None) -> str:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FeedsCog(commands.GroupCog, group_name="feed", group_description="News feeds posted in this server"):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: commands.Bot, services: Services, publisher: StoryPublisher) -> None:
         self.bot = bot
         self.services = services
-        self.publisher = StoryPublisher(bot, services)
-        self._stop = asyncio.Event()
-        self._poller_task: asyncio.Task[None] | None = None
+        self.publisher = publisher  # woken when a feed is resumed or edited
         super().__init__()
-
-    async def cog_load(self) -> None:
-        self.services.feed_events.listen(self.publisher.on_feed_event)
-        self.publisher.start()
-        self._poller_task = asyncio.create_task(self._poll_forever(), name="newsdesk-feed-scheduler")
-
-    async def cog_unload(self) -> None:
-        self._stop.set()
-        self.services.feed_events.forget(self.publisher.on_feed_event)
-        if self._poller_task is not None:
-            self._poller_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller_task
-        await self.publisher.stop()
-
-    async def _poll_forever(self) -> None:
-        await self.bot.wait_until_ready()
-        await self.services.scheduler.run(self._stop)
 
     # --- helpers ---------------------------------------------------------------------------------
 

@@ -124,6 +124,4 @@ class DemoStage:
         for feed in await self.services.stores.feeds.list():
             await self.services.stores.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
-        cog = self.bot.get_cog("FeedsCog")
-        if cog is not None:
-            await cog.publisher.run_pass()
+        await self.bot.publisher.run_pass()

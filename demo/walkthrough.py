@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -244,8 +245,13 @@ async def run_walkthrough(stage: DemoStage, transcript: Transcript) -> Walkthrou
     return walkthrough
 
 
+# Called with the running stage after the walkthrough (and the REPL): `newsdesk sandbox --web` serves the
+# dashboard there until interrupted.
+Linger = Callable[[DemoStage, Transcript], Awaitable[None]]
+
+
 async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: Launcher, *,
-                      interactive: bool = False, lines: TextIO | None = None) -> int:
+                      interactive: bool = False, lines: TextIO | None = None, linger: Linger | None = None) -> int:
     """The whole `newsdesk sandbox` run. Returns the exit code; raises WalkthroughError on a failed step."""
     from demo.interactive import Repl
 
@@ -261,6 +267,8 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
         transcript.heading(f"Walkthrough done in {elapsed:.1f} s")
         if interactive:
             await Repl(stage, transcript, walkthrough, lines).run()
+        if linger is not None:
+            await linger(stage, transcript)
         errors = stage.unexpected_errors
     counts = database_counts(db_path)
     transcript.line()

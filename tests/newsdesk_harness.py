@@ -25,6 +25,7 @@ from aiohttp import web
 from bot.config import Settings, load_settings
 from bot.services import Services
 from cogs.client import NewsdeskBot
+from cogs.publishing import StoryPublisher
 from emulator import Channel, DiscordEmulator, Guild, InteractionRecord, User
 from emulator.newsroom import build_news_server
 from newsdesk.app import launch_bot
@@ -190,9 +191,10 @@ class Newsroom:
             await self.emu.wait_for(answered, timeout, what="a follow-up")
         return rec
 
-    async def publish_pass(self) -> tuple[int, int]:
-        """Poll every feed now and publish, instead of waiting for timers. Returns (posts made, posts edited)
-        by this pass or by the background publisher it woke (counted in the database)."""
+    async def publish_pass(self, publisher: StoryPublisher | None = None) -> tuple[int, int]:
+        """Poll every feed now and publish (with the bot's publisher, or `publisher`), instead of waiting for
+        timers. Returns (posts made, posts edited) by this pass or by the background publisher it woke
+        (counted in the database)."""
         assert self.services is not None and self.bot is not None
         db = self.services.stores.db
         started = time.time()
@@ -200,9 +202,7 @@ class Newsroom:
         for feed in await self.services.stores.feeds.list():
             await self.services.stores.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
-        cog = self.bot.get_cog("FeedsCog")
-        assert cog is not None
-        await cog.publisher.run_pass()  # type: ignore[attr-defined]
+        await (publisher or self.bot.publisher).run_pass()
         after = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
         edited = await db.fetchval("SELECT COUNT(*) FROM posts WHERE edited_at >= ?", (started,))
         return after - before, edited

@@ -238,7 +238,7 @@ async def test_backfill_after_downtime_records_everything_once(newsroom: Newsroo
     emu.world.edit_thread(room.moderator, thread, name="Renamed while away")
 
     await room.start()
-    listener = room.bot.get_cog("CommentListener")  # type: ignore[union-attr]
+    listener = room.bot.comment_listener  # type: ignore[union-attr]
     await emu.wait_for(lambda: listener.backfills_done >= 1, 10, what="the start-up backfill")  # type: ignore[union-attr]
     rows = {r["message_id"]: r for r in await db_rows(room, "SELECT * FROM comments")}
     assert set(rows) == {kept.id, edited.id, doomed.id, new_root.id, new_reply.id}  # once each; never-seen ones absent
@@ -257,7 +257,7 @@ async def test_backfill_after_downtime_records_everything_once(newsroom: Newsroo
     # A second start-up replays the same history: nothing changes.
     before = await db_rows(room, "SELECT * FROM comments ORDER BY message_id")
     await room.restart()
-    listener = room.bot.get_cog("CommentListener")  # type: ignore[union-attr]
+    listener = room.bot.comment_listener  # type: ignore[union-attr]
     await emu.wait_for(lambda: listener.backfills_done >= 1, 10, what="the second backfill")  # type: ignore[union-attr]
     assert await db_rows(room, "SELECT * FROM comments ORDER BY message_id") == before
     assert len(await db_rows(room, "SELECT * FROM comment_revisions")) == 1
@@ -278,14 +278,14 @@ async def test_daily_digest_posted_once_per_day_across_restarts(newsroom: Newsro
     await room.services.stores.db.execute("UPDATE reactions SET added_at = added_at - 3600")  # type: ignore[union-attr]
     due = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
     await room.slash(room.admin, "settings set", {"digest_channel": room.admin_channel, "digest_time": due})
-    cog = room.bot.get_cog("DigestCog")  # type: ignore[union-attr]
+    cog = room.bot.digest  # type: ignore[union-attr]
     await cog.post_due_digests()  # type: ignore[union-attr]
     digest = await emu.wait_for_message(room.admin_channel, lambda m: "Daily digest" in m.content)
     assert "Council approves transit plan" in digest.content
     assert "3 comments from 2 people, 1 reaction" in digest.content and "1 reactions" not in digest.content
     assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
     await room.restart()
-    cog = room.bot.get_cog("DigestCog")  # type: ignore[union-attr]
+    cog = room.bot.digest  # type: ignore[union-attr]
     assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
     await asyncio.sleep(0.2)  # the cog's own loop ran at start-up too
     assert len([m for m in emu.messages(room.admin_channel) if "Daily digest" in m.content]) == 1

@@ -89,10 +89,11 @@ def test_db_migrate_says_why_a_number_is_missing(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "m.db"))
     assert main(["db", "migrate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("applied migrations 1, 2, 3, 5, 6, 7, 8 (there is no migration 4: the number was "
-                          "skipped when parallel branches were merged")
+    versions = [m.version for m in load_migrations()]
+    assert out.startswith(f"applied migrations {', '.join(map(str, versions))} (there is no migration 4: the "
+                          "number was skipped when parallel branches were merged")
     assert main(["db", "migrate"]) == 0
-    assert capsys.readouterr().out.startswith("schema is up to date (version 8)")
+    assert capsys.readouterr().out.startswith(f"schema is up to date (version {versions[-1]})")
 
 
 def test_a_shared_migration_number_is_named(tmp_path: Path) -> None:

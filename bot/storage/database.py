@@ -30,7 +30,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # numbers it has), so a gap stays and is explained here; tests fail on a gap that is not.
 UNUSED_MIGRATION_VERSIONS = {
     4: "the number was skipped when parallel branches were merged (no 0004 file ever existed), so no "
-       "database has one and renumbering 0005-0008 would only confuse the databases that have them",
+       "database has one, and renumbering the later ones would clash with the numbers databases recorded",
 }
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 50

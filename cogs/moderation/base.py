@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.posting.format import escape_mentions, truncate_words
+from cogs.support.article_picker import chosen_article
 from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
@@ -53,15 +53,5 @@ class ModerationBase(commands.Cog):
         return channel if isinstance(channel, discord.Thread) else None
 
     async def article_option(self, value: str | None) -> int | None:
-        """An `article` option: an article id or its link; None when not given. Anything else is refused,
-        so a typo never widens a purge to every article."""
-        if not value or not value.strip():
-            return None
-        value = value.strip()
-        if value.isdigit():
-            return int(value)
-        found = await self.services.articles.by_url(value)
-        if found is None:
-            raise UserFacingError(f"{escape_mentions(truncate_words(value, 100))!r} is not an article: "
-                                  "give its id (see /comments tree) or its link.")
-        return found.id
+        """An `article` option: an article id or its link; None when not given (see `chosen_article`)."""
+        return await chosen_article(self.services.articles, value)

@@ -5,7 +5,6 @@ heartbeat in the database that `newsdesk health` checks.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -46,8 +45,7 @@ class ConnectionStatus:
         self._bot = bot
         self._ready_once = False
         self._lost = False
-        self._every = heartbeat_every
-        self._heartbeat = BackgroundTask("newsdesk-heartbeat", self._beat_forever)
+        self._heartbeat = BackgroundTask("newsdesk-heartbeat", self._heartbeat_step, every=heartbeat_every)
         bot.add_listener(self.on_ready, "on_ready")
         bot.add_listener(self.on_resumed, "on_resumed")
         bot.add_listener(self.on_disconnect, "on_disconnect")
@@ -57,13 +55,9 @@ class ConnectionStatus:
                          servers=len(self._bot.guilds), stopped=stopped)
         await write_heartbeat(self._bot.services.stores.meta, beat)
 
-    async def _beat_forever(self) -> None:
-        while True:
-            try:
-                await self._beat()
-            except Exception:  # a busy or full disk must not stop the bot; the stale beat says enough
-                log.warning("could not write the heartbeat", exc_info=True)
-            await asyncio.sleep(self._every)
+    async def _heartbeat_step(self) -> None:
+        # A failed write (busy or full disk) is logged by BackgroundTask and retried; the stale beat says enough.
+        await self._beat()
 
     async def stop(self) -> None:
         """Stop beating and record a clean stop (call before the services close)."""
