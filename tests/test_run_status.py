@@ -123,3 +123,16 @@ def test_health_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert capsys.readouterr().out.startswith("ok: connected to Discord, 3 servers")
     asyncio.run(beat(False))
     assert main(["--env-file", "/dev/null", "health"]) == 1
+
+
+async def test_the_ready_line_names_this_processs_shards(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=STATUS_LOGGER)
+    async with DiscordEmulator() as emu:
+        emu.create_guild("Solo")
+        settings = load_settings({"DISCORD_TOKEN": emu.token, "DISCORD_API_BASE": emu.api_base,
+                                  "DISCORD_GATEWAY_URL": emu.gateway_url, "SHARD_COUNT": "2", "SHARD_IDS": "1",
+                                  "DATABASE_PATH": str(tmp_path / "n.db")}, env_file=None)
+        async with launch_bot(settings, report_status=True, guild_ready_timeout=0.05):
+            await emu.wait_for(lambda: any(r.name == STATUS_LOGGER for r in caplog.records), 10, what="ready")
+    ready = next(r.getMessage() for r in caplog.records if r.name == STATUS_LOGGER)
+    assert ", 1 shard (1 of 2), " in ready and "commands synced globally" in ready

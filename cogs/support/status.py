@@ -27,13 +27,16 @@ def ready_line(bot: NewsdeskBot) -> str:
     """"ready: logged in as Newsdesk#0001 (id 42), 3 servers, 1 shard, database /srv/newsdesk.db, ..."."""
     user = bot.user
     who = f"{user} (id {user.id})" if user is not None else "(unknown user)"
-    shards = bot.shard_count or 1
+    count = bot.shard_count or 1
+    mine = getattr(bot, "shard_ids", None)  # AutoShardedClient: this process's share of SHARD_COUNT
+    shards = (f"{plural(len(mine), 'shard')} ({', '.join(map(str, mine))} of {count})"
+              if mine and len(mine) < count else plural(count, "shard"))
     synced = bot.commands_synced
     commands = ("commands unchanged, not synced" if synced is None or not synced else
                 f"commands synced to server {bot.dev_guild_id}" if bot.dev_guild_id else
                 "commands synced globally (Discord can take up to an hour to show changes)")
     database = bot.services.settings.database_path.resolve()
-    return (f"ready: logged in as {who}, {plural(len(bot.guilds), 'server')}, {plural(shards, 'shard')}, "
+    return (f"ready: logged in as {who}, {plural(len(bot.guilds), 'server')}, {shards}, "
             f"database {database}, {commands}")
 
 
