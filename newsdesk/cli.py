@@ -165,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.env_file is not None and not Path(args.env_file).exists():
             raise CliError(f"--env-file {args.env_file}: no such file (without --env-file, .env is read if present)")
+        if args.env_file is not None and Path(args.env_file).is_dir():
+            raise CliError(f"--env-file {args.env_file} is a folder; give the settings file, such as .env")
         settings = load_settings(env_file=args.env_file or ".env")
         _configure_logging(settings)
         result = handler(args, settings)

@@ -68,10 +68,12 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def test_a_missing_env_file_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_env_file_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["--env-file", "/nonexistent.env", "invite-url", "--client-id", "42424242424242424"]) == 2
     assert one_line(capsys.readouterr().err) == (
         "newsdesk: --env-file /nonexistent.env: no such file (without --env-file, .env is read if present)")
+    assert main(["--env-file", str(tmp_path), "invite-url", "--client-id", "42424242424242424"]) == 2
+    assert one_line(capsys.readouterr().err) == f"newsdesk: --env-file {tmp_path} is a folder; give the settings file, such as .env"
     # Without the option, a missing .env is fine.
     assert main(["invite-url", "--client-id", "42424242424242424"]) == 0
 
