@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -27,15 +28,18 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
+from bot.health import write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
 from bot.services import Services, Stores
+from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.insights import InsightStore
@@ -55,9 +59,9 @@ from cogs.publishing import AdminNotices, StoryPublisher
 from cogs.publishing.publisher import PASS_INTERVAL
 from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.status import ConnectionStatus
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
-from cogs.support.status import ConnectionStatus
 
 if TYPE_CHECKING:
     import discord
@@ -110,7 +114,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             timer_runner=TimerRunner(timers), recorder=recorder,
             comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
             moderation=moderation,
-            stats=DiscussionStats(db), insights=ServerInsights(InsightStore(db)), exporter=CommentExporter(db), fetcher=fetcher,
+            stats=DiscussionStats(ActivityStore(db)), insights=ServerInsights(InsightStore(db)),
+            exporter=CommentExporter(ExportStore(db)), fetcher=fetcher,
             feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
@@ -139,7 +144,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
                            summary_text=summary_text or services.article_summaries.thread_text)
     return StoryPublisher(
         client,
-        outbox=PostingOutbox(db=stores.db, articles=stores.articles, posts=stores.posts,
+        outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
                              subscriptions=stores.subscriptions),
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
@@ -176,7 +181,8 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, 
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = build_bot(services, **client_options)
-            status = ConnectionStatus(bot) if report_status else None
+            status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
+                      if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
                 if ready_timeout is not None:

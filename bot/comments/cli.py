@@ -22,22 +22,23 @@ __all__ = ["register", "run_export"]
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.database import Database
+    from bot.storage.exports import ExportStore
 
     path = Path(args.db) if args.db else settings.database_path
     if not Path(path).exists():
         raise CliError(f"no database at {path} ({'--db' if args.db else 'set DATABASE_PATH, or give --db FILE'})")
     db = await Database.open(path)
     try:
+        store = ExportStore(db)
         if args.list_guilds or args.guild is None:
-            return await _list_guilds(CommentExporter(db), listing=args.list_guilds, path=Path(path))
-        if not await db.fetchval("SELECT 1 FROM comments WHERE guild_id = ? LIMIT 1", (args.guild,)):
-            known = [str(g.guild_id) for g in await CommentExporter(db).guilds()]
+            return await _list_guilds(CommentExporter(store), listing=args.list_guilds, path=Path(path))
+        if not await store.has_comments(args.guild):
+            known = [str(g) for g in await store.guilds_with_comments()]
             raise CliError(f"no comments recorded for guild {args.guild}"
                            + (f"; guilds with comments: {join_words(known)}" if known else ""))
-        if args.article is not None and not await db.fetchval(
-                "SELECT 1 FROM comments WHERE guild_id = ? AND article_id = ? LIMIT 1", (args.guild, args.article)):
+        if args.article is not None and not await store.has_comments(args.guild, args.article):
             raise CliError(f"no comments recorded for article {args.article} in guild {args.guild}")
-        data = await CommentExporter(db).export(args.guild, args.format, article_id=args.article)
+        data = await CommentExporter(store).export(args.guild, args.format, article_id=args.article)
     finally:
         await db.close()
     if args.output in (None, "-"):

@@ -8,11 +8,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.background import BackgroundTask
 from bot.formats import plural
-from bot.health import HEARTBEAT_EVERY, Heartbeat, write_heartbeat
+from bot.health import HEARTBEAT_EVERY, Heartbeat
 from bot.logs import STATUS_LOGGER
 
 if TYPE_CHECKING:
@@ -42,10 +43,12 @@ def ready_line(bot: NewsdeskBot) -> str:
 
 class ConnectionStatus:
     """Listens to the bot's connection events and logs the changes, each once; once ready, writes the
-    heartbeat `newsdesk health` reads (bot/health.py) until `stop()`."""
+    heartbeat `newsdesk health` reads (bot/health.py) through `write_beat` until `stop()`."""
 
-    def __init__(self, bot: NewsdeskBot, *, heartbeat_every: float = HEARTBEAT_EVERY) -> None:
+    def __init__(self, bot: NewsdeskBot, write_beat: Callable[[Heartbeat], Awaitable[None]], *,
+                 heartbeat_every: float = HEARTBEAT_EVERY) -> None:
         self._bot = bot
+        self._write_beat = write_beat
         self._ready_once = False
         self._lost = False
         self._heartbeat = BackgroundTask("newsdesk-heartbeat", self._heartbeat_step, every=heartbeat_every)
@@ -56,7 +59,7 @@ class ConnectionStatus:
     async def _beat(self, *, stopped: bool = False) -> None:
         beat = Heartbeat(at=time.time(), connected=self._ready_once and not self._lost and not stopped,
                          servers=len(self._bot.guilds), stopped=stopped)
-        await write_heartbeat(self._bot.services.stores.meta, beat)
+        await self._write_beat(beat)
 
     async def _heartbeat_step(self) -> None:
         # A failed write (busy or full disk) is logged by BackgroundTask and retried; the stale beat says enough.
