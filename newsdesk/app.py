@@ -62,6 +62,7 @@ from cogs.publishing.threads import StoryThreads, SummaryText
 from cogs.status import ConnectionStatus
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
+from cogs.support.rest import DiscordRest
 
 if TYPE_CHECKING:
     import discord
@@ -218,7 +219,8 @@ async def run_bot(settings: Settings) -> None:
         if settings.web_port:  # the dashboard in the same process, on the same services
             from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
 
-            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port))
+            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port,
+                                                                  discord=DiscordRest(launched.bot)))
             logging.getLogger(STATUS_LOGGER).info("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
