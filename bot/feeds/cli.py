@@ -18,6 +18,7 @@ from bot.errors import CliError
 from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import FeedParseError
+from bot.formats import iso_utc, plural
 
 __all__ = ["register"]
 
@@ -48,8 +49,8 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
         try:
             parsed = await asyncio.to_thread(parse_feed, result.body, url=result.url, content_type=result.content_type)
         except FeedParseError as exc:
-            raise CliError(f"{shown_url(result.url)} is not a feed ({exc}); if it is a web site, try "
-                           f"`newsdesk feed discover {shown_url(args.url)}`", code=1) from None
+            raise CliError(f"{shown_url(result.url)} is not a feed: {exc}; if it is a web site, "
+                           f"`newsdesk feed discover {shown_url(args.url)}` finds the feeds it offers", code=1) from None
         texts: dict[str, str | None] = {}
         problems = list(parsed.problems)
         if args.full_text:
@@ -61,7 +62,7 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({"problem": problem}, ensure_ascii=False))
     else:
         title = parsed.title or "(untitled feed)"
-        print(f"{title} — {len(parsed.items)} item(s) from {shown_url(result.url)}")
+        print(f"{title} — {plural(len(parsed.items), 'item')} from {shown_url(result.url)}")
         for item in parsed.items:
             when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "no date         "
             print(f"  {when}  {item.title or '(no title)'}")
@@ -102,7 +103,7 @@ def _item_json(item: FeedItem, texts: dict[str, str | None] | None) -> dict[str,
         "guid": item.guid,
         "url": item.url,
         "title": item.title,
-        "published": item.published.isoformat() if item.published else None,
+        "published": iso_utc(item.published.timestamp()) if item.published else None,
         "author": item.author,
         "image": item.image,
         "excerpt_length": len(item.excerpt or ""),

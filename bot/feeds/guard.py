@@ -121,8 +121,12 @@ class AddressGuard:
             parsed = url if isinstance(url, URL) else URL(str(url).strip())
         except (InvalidURL, TypeError, ValueError) as exc:
             raise InvalidUrlError(f"{shown_url(url)!r} is not a valid URL ({shown_url(exc)})", url=str(url)) from None
+        if not parsed.scheme:
+            raise UnsupportedSchemeError(
+                f"{shown_url(url)!r} is not a full web address: it needs http:// or https:// in front, like "
+                "https://example.com/feed", url=str(url))
         if parsed.scheme not in _ALLOWED_SCHEMES:
-            shown = parsed.scheme or "no scheme"
+            shown = parsed.scheme
             raise UnsupportedSchemeError(
                 f"refused {shown_url(url)!r}: scheme {shown_url(shown, 40)!r} is not allowed, only http:// and https:// URLs can be "
                 "fetched", url=str(url))

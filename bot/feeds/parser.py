@@ -30,6 +30,7 @@ from bot.feeds.normalize import (
     struct_to_datetime,
     truncate,
 )
+from bot.formats import plural
 
 __all__ = ["EXCERPT_CHARS", "parse_feed", "parse_raw"]
 
@@ -58,6 +59,12 @@ _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
 _APPEARED_FIRST_TAIL = 1000
 _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|body|head)\b", re.I)
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """An RSS/Atom/RDF document rather than a web page (for messages: "that is a feed, not an article")."""
+    head = body[:4096]
+    return bool(_FEED_ROOT.search(head)) and not _HTML_ROOT.search(head)
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -112,7 +119,7 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         raise FeedParseError("binary data, not a feed")
     # An HTML page with no feed element near its top is a page, not a feed (feeds wrapped in XHTML exist).
     if _HTML_ROOT.search(body[:4096]) and not _FEED_ROOT.search(body[:65536]):
-        raise FeedParseError("an HTML page, not a feed (try `feed discover` on the site)")
+        raise FeedParseError("an HTML page, not a feed")
     # Blank lines before "<?xml" are common (template output) and make strict XML parsers give up.
     if body[:1].isspace():
         body = body.lstrip(b" \t\r\n")
@@ -151,7 +158,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         elif kind == "CharacterEncodingUnknown":
             problems.append(f"unknown character encoding; read as {result.get('encoding')}")
         else:
-            problems.append(f"feed is not well-formed ({reason}); read {len(entries)} item(s) anyway")
+            problems.append(f"feed is not well-formed ({reason}); read {plural(len(entries), 'item')} anyway")
     elif not version and not entries:
         raise FeedParseError("no RSS, Atom, RDF or JSON feed found in the document")
     base = canonical_url(url, strip_tracking=False) or url or None
@@ -160,7 +167,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     items: list[FeedItem] = []
     seen: set[str] = set()
     if len(entries) > MAX_ITEMS:
-        problems.append(f"feed lists {len(entries)} items; read the first {MAX_ITEMS}")
+        problems.append(f"feed lists {plural(len(entries), 'item')}; read the first {MAX_ITEMS}")
         entries = entries[:MAX_ITEMS]
     for index, entry in enumerate(entries):
         try:
@@ -340,7 +347,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise FeedParseError("JSON document is not a JSON Feed (no \"items\" list)")
     if len(data["items"]) > MAX_ITEMS:
-        problems.append(f"feed lists {len(data['items'])} items; read the first {MAX_ITEMS}")
+        problems.append(f"feed lists {plural(len(data['items']), 'item')}; read the first {MAX_ITEMS}")
         data["items"] = data["items"][:MAX_ITEMS]
     version = str(data.get("version") or "")
     if "jsonfeed.org/version/" not in version:
