@@ -53,8 +53,8 @@ async def test_an_admin_follows_a_feed_and_approves_a_comment_in_the_browser_wit
                  "DISCORD_CLIENT_SECRET": room.emu.oauth.client_secret, "WEB_SECRET_KEY": "browser-test-key-123"}
     bot = await room.start(**overrides)
     assert room.services is not None
-    await room.services.guild_settings.change(room.guild.id, modlog_channel_id=room.modlog.id)
-    await room.services.moderation.add_filter(guild_id=room.guild.id, pattern="cheap", is_regex=False,
+    await room.svc.guild_settings.change(room.guild.id, modlog_channel_id=room.modlog.id)
+    await room.svc.moderation.add_filter(guild_id=room.guild.id, pattern="cheap", is_regex=False,
                                               action="flag", moderator_id=room.moderator.id)
     settings = room.settings(**overrides)
     async with serve_dashboard(room.services, settings, 0, discord=DiscordRest(bot)) as url, \
