@@ -16,6 +16,7 @@ __all__ = [
     "InputError",
     "clean_text",
     "decode_input",
+    "html_headline",
     "is_boilerplate_sentence",
     "looks_like_html",
     "strip_dateline",
@@ -119,6 +120,17 @@ _BOILER_LINE = re.compile(
 _BYLINE_WORD = r"(?:[A-ZÀ-Þ][\w.'’-]*|and|&|\||-|–|for|in|of|the)"
 # Words separated by mandatory spaces: one way to match, so no catastrophic backtracking.
 _BYLINE = re.compile(rf"^By\s+{_BYLINE_WORD}(?:,?\s+{_BYLINE_WORD}){{0,11}},?\s*$")
+# "By Priya Nair · fictional story", "By Jane Doe | Reuters", "By JANE DOE - Staff writer": a capitalised name,
+# then a separator and a short tail of any words.
+_BYLINE_TAGGED = re.compile(r"^By\s+[A-ZÀ-Þ][\w.'’-]*(?:\s+[A-ZÀ-Þ][\w.'’-]*){0,4}\s*[·|•—–-]\s*\S")
+# The headline of an HTML page: <title>, og:title and <h1>; titles often end in " | Site" or " - Site".
+_HTML_HEADLINES = (
+    re.compile(r"<title\b[^>]{0,200}>([^<]{1,400})</title", re.IGNORECASE),
+    re.compile(r"<h1\b[^>]{0,400}>(.{1,600}?)</h1", re.IGNORECASE | re.DOTALL),
+    re.compile(r"""<meta\s[^>]{0,200}?property=["']og:title["'][^>]{0,50}?content=["']([^"'<>]{1,400})""",
+               re.IGNORECASE),
+)
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")
 # Furniture that sits inside running text (CNN/DailyMail style) rather than on its own line.
 _INLINE_STAMPS = re.compile(
     r"""(?:\bBy\s+\.\s+(?:[^.\n]{1,60}?\s+\.\s+){1,4}(?=PUBLISHED|UPDATED|Last\ updated|[A-Z]))
@@ -159,6 +171,25 @@ def strip_dateline(text: str) -> str:
     return text[match.end():] if match and match.end() < len(text) else text
 
 
+def html_headline(page: str) -> list[str]:
+    """The headline(s) a page states in <title>, og:title and <h1>, as plain text (empty when none).
+
+    Looked for in the first 200 kB only (the head and the top of the body), so a huge page costs nothing more.
+    """
+    head = page[:200_000]
+    found: list[str] = []
+    for pattern in _HTML_HEADLINES:
+        match = pattern.search(head)
+        if match:
+            text = _SPACES.sub(" ", html.unescape(_ANY_TAG.sub("", match.group(1)))).strip()
+            if text:
+                found.append(text)
+                bare = _SITE_SUFFIX.sub("", text)
+                if bare != text:
+                    found.append(bare)
+    return found
+
+
 def is_boilerplate_sentence(sentence: str) -> bool:
     return bool(_BOILER_SENTENCE.match(sentence))
 
@@ -179,7 +210,9 @@ def clean_text(text: str) -> str:
             if lines and lines[-1]:
                 lines.append("")
             continue
-        if len(line) < 200 and (_BOILER_LINE.match(line) or (len(line) < 100 and _BYLINE.match(line))):
+        if len(line) < 200 and (
+            _BOILER_LINE.match(line) or (len(line) < 100 and (_BYLINE.match(line) or _BYLINE_TAGGED.match(line)))
+        ):
             continue
         lines.append(line)
     cleaned = "\n".join(lines).strip()
