@@ -83,7 +83,7 @@ class Article:
         if k == 1:  # what select() does at one sentence: the best sentence that stands alone
             pool = np.where(self.standing, scores, -np.inf) if self.standing.any() else scores
             return float(self.alone[int(np.argmax(pool))])
-        chosen = select(list(scores), self.bags, self.words, self.dependent, k, None, redundancy)
+        chosen = select(list(scores), self.bags, self.words, self.dependent, k, None, redundancy, lede=True)
         u1: Counter = Counter()
         u2: Counter = Counter()
         for i in chosen:

@@ -138,3 +138,14 @@ def test_the_shipped_weights_load_without_any_download() -> None:
     assert Model.from_dict(model.as_dict()) == model
     with pytest.raises(ValueError):
         Model((1.0,), (1.0,))
+
+
+@pytest.mark.parametrize("count", [2, 3, 5])
+def test_a_summary_of_several_sentences_opens_with_the_lede(count: int) -> None:
+    from demo.content import DemoContent
+
+    story = DemoContent.load().story("riverside-night-buses")
+    result = ExtractiveSummarizer().summarize(story.html, SummaryOptions(sentences=count))
+    # "Supporters of the plan said the trial showed…" means nothing without the lede that names the trial.
+    assert result.sentences[0].startswith("Riverside's city council voted 9 to 4 on Tuesday")
+    assert len(result.sentences) == count

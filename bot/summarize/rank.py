@@ -10,7 +10,8 @@ one-sentence summaries (trained on XSum-style single-sentence references) and on
 highlights), since what makes the single best sentence differs from what makes a good set of three.
 
 Selection is greedy maximal marginal relevance (score minus similarity to what is already chosen) within a
-sentence or word budget. A sentence that depends on the previous one is taken only together with it (the
+sentence or word budget. Summaries of two or more sentences open with the article's first sentence (the lede)
+when it can stand alone. A sentence that depends on the previous one is taken only together with it (the
 pair costs two sentences of the budget and is worth their mean score), else skipped; the chosen sentences are
 returned verbatim in article order. Everything is linear in the tokens of the first `max_candidates` sentences.
 """
@@ -216,7 +217,7 @@ class ExtractiveRanker:
         redundancy = self.model.redundancy_one if one else self.model.redundancy_many
         scores = self.score(weights, rows)
         word_counts = [len(s.split()) for s in sentences[: len(rows)]]
-        chosen = select(scores, bags, word_counts, dependent, max_sentences, max_words, redundancy)
+        chosen = select(scores, bags, word_counts, dependent, max_sentences, max_words, redundancy, lede=not one)
         return Ranked(chosen, scores)
 
 
@@ -238,15 +239,22 @@ def select(
     max_sentences: int | None,
     max_words: int | None,
     redundancy: float,
+    *,
+    lede: bool = False,
 ) -> list[int]:
     """Greedy MMR within the budget, dependent sentences only with their antecedent; indices in article order.
 
+    With `lede`, a summary of two or more sentences opens with the article's first sentence when it stands
+    alone and fits: news puts the who/what/when there, and later sentences ("the trial showed…") lean on it.
     Never empty when there are scores: if nothing fits, the best sentence that can stand alone (or, failing
     that, the best one) is returned whole, which beats an invented cut.
     """
     limit = max_sentences if max_sentences is not None else len(scores)
     chosen: set[int] = set()
     words_used = 0
+    if lede and limit >= 2 and len(scores) and not dependent[0] and (max_words is None or word_counts[0] <= max_words):
+        chosen.add(0)
+        words_used = word_counts[0]
     while len(chosen) < limit:
         best: list[int] | None = None
         best_value = -math.inf
