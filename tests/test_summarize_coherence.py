@@ -149,3 +149,11 @@ def test_a_summary_of_several_sentences_opens_with_the_lede(count: int) -> None:
     # "Supporters of the plan said the trial showed…" means nothing without the lede that names the trial.
     assert result.sentences[0].startswith("Riverside's city council voted 9 to 4 on Tuesday")
     assert len(result.sentences) == count
+
+
+@pytest.mark.parametrize("dateline", ["WASHINGTON — ", "SAN FRANCISCO, Calif. – ", "LONDON (Reuters) - ", "(CNN) -- "])
+def test_a_dateline_after_the_headline_is_dropped(dateline: str) -> None:
+    text = (f"{HEADLINE}\n\n{dateline}The city council voted 9 to 4 on Tuesday to keep the night buses.\n\n"
+            "Six routes will run every night from March. The levy raises 4 million a year.")
+    result = ExtractiveSummarizer().summarize(text, SummaryOptions(sentences=3))
+    assert result.sentences[0].startswith("The city council voted")

@@ -161,13 +161,18 @@ _DATELINE = re.compile(
     r"^\s*(?:[A-ZÀ-Þ][\w .,'’À-ÿ-]{0,60}?\s*)?\((?:CNN|Reuters|AP|AFP|dpa|EW\.com|[A-Z][\w .&]{1,30})\)"
     r"\s*(?:--|—|–|-)?\s*"
 )
+# "WASHINGTON — ", "SAN FRANCISCO, Calif. – ", "KYIV, Ukraine -- ": a city in capitals, an optional place, a dash.
+_CAPITAL_DATELINE = re.compile(
+    r"^\s*[A-ZÀ-Þ]{2}[A-ZÀ-Þ.'’-]*(?: [A-ZÀ-Þ]{2}[A-ZÀ-Þ.'’-]*){0,3}(?:, [A-ZÀ-Þ][\w.'’-]*(?: [A-ZÀ-Þ][\w.'’-]*)?)?"
+    r"\s*(?:--|—|–)\s+(?=[A-ZÀ-Þ0-9\"“‘'(])"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 
 
 def strip_dateline(text: str) -> str:
-    """Drop a leading news-agency dateline such as "(CNN)" or "LONDON (Reuters) --"."""
-    match = _DATELINE.match(text)
+    """Drop a leading dateline such as "(CNN)", "LONDON (Reuters) --" or "WASHINGTON — "."""
+    match = _DATELINE.match(text) or _CAPITAL_DATELINE.match(text)
     return text[match.end():] if match and match.end() < len(text) else text
 
 
