@@ -12,8 +12,8 @@ Sets, and what they are used for (benchmarks/tune_summarize.py fits only on the 
 
 | set | pairs | source | role |
 |---|---|---|---|
-| cnndm_train | ~230 | CNN/DM 3.0.0 train: Kaggle sample (EileenFeng) + first 200 (DesixMimi), de-duplicated | train |
-| xsum_train | ~1,430 | XSum test, two public samples (DavidFanzz, dangnguyen271), de-duplicated | train |
+| cnndm_train | 208 | CNN/DM 3.0.0 train: Kaggle sample (EileenFeng) + first 200 (DesixMimi), de-duplicated | train |
+| xsum_train | 1,432 | XSum test, two public samples (DavidFanzz, dangnguyen271), de-duplicated | train |
 | cnndm_test_frank | 250 | CNN/DM test articles of the FRANK benchmark (artidoro/frank), its reference | report |
 | xsum_test_frank | 250 | XSum test articles of FRANK (30 also in the XSum samples: dropped from xsum_train) | report |
 
