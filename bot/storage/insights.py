@@ -108,16 +108,12 @@ class InsightStore:
             (guild_id, since, limit))
         return [StoryRow(**dict(r)) for r in rows]
 
-    async def comments_per_hour(self, guild_id: int, *, since: float, article_id: int | None = None
-                                ) -> list[HourCount]:
-        """Comments written per hour since `since` (hours without comments are left out)."""
-        sql = ("SELECT CAST(created_at / 3600 AS INTEGER) * 3600 AS hour, COUNT(*) AS n FROM comments "
-               "WHERE guild_id = ? AND created_at >= ?")
-        params: list[object] = [guild_id, since]
-        if article_id is not None:
-            sql += " AND article_id = ?"
-            params.append(article_id)
-        rows = await self._db.fetchall(sql + " GROUP BY hour ORDER BY hour", params)
+    async def comments_per_hour(self, guild_id: int, *, since: float) -> list[HourCount]:
+        """Comments written per hour in a server since `since` (hours without comments are left out), from the
+        hourly counts a trigger keeps (migration 0009): a busy server costs 48 rows, not a scan."""
+        rows = await self._db.fetchall(
+            "SELECT hour * 3600 AS hour, written AS n FROM comment_hours WHERE guild_id = ? AND hour >= ? "
+            "ORDER BY hour", (guild_id, int(since // 3600)))
         return [HourCount(float(r["hour"]), int(r["n"])) for r in rows]
 
     async def search(self, guild_id: int, text: str, **filters: Any) -> list[SearchHit]:
@@ -169,6 +165,28 @@ class InsightStore:
             out.append(Ranked(name, values[len(values) // 2] / 60, feed_id))
         return sorted(out, key=lambda r: -r.value)
 
+    async def reactions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[str, int]]]:
+        """Live reactions on each comment of a story: {message id: [(emoji, count), ...]}, most used first."""
+        rows = await self._db.fetchall(
+            "SELECT r.message_id, r.emoji, COUNT(*) AS n FROM reactions r JOIN comments c ON c.message_id = r.message_id "
+            "WHERE c.article_id = ? AND c.guild_id = ? AND r.removed_at IS NULL GROUP BY r.message_id, r.emoji "
+            "ORDER BY n DESC", (article_id, guild_id))
+        out: dict[int, list[tuple[str, int]]] = {}
+        for r in rows:
+            out.setdefault(r["message_id"], []).append((r["emoji"], r["n"]))
+        return out
+
+    async def revisions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[float, str]]]:
+        """Earlier versions of each edited comment of a story: {message id: [(edited at, old text), ...]}."""
+        rows = await self._db.fetchall(
+            "SELECT v.message_id, v.edited_at, v.old_content FROM comment_revisions v "
+            "JOIN comments c ON c.message_id = v.message_id WHERE c.article_id = ? AND c.guild_id = ? "
+            "ORDER BY v.edited_at, v.id", (article_id, guild_id))
+        out: dict[int, list[tuple[float, str]]] = {}
+        for r in rows:
+            out.setdefault(r["message_id"], []).append((r["edited_at"], r["old_content"]))
+        return out
+
     async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
         """Whether the article was posted in (or discussed in) this server: the URL alone grants nothing."""
         return bool(await self._db.fetchval(
@@ -191,19 +209,24 @@ class SearchHit:
 
 
 MARK_START, MARK_END = "\x02", "\x03"
+PREFIX_MIN = 4
 
 
 def fts_query(text: str) -> str | None:
-    """A safe FTS5 query for what a person typed: every word must appear (the last may be a prefix).
+    """A safe FTS5 query for what a person typed: every word must appear, and the last one, when it has at least
+    PREFIX_MIN characters, may be the start of a word (`disag` finds "disagree").
 
     Words are quoted, so FTS5's own syntax (AND/OR/NEAR, column filters, unbalanced quotes) is never
-    interpreted: typing `"` or `author_name:` searches for those characters instead of failing.
+    interpreted: typing `"` or `author_name:` searches for those characters instead of failing. Shorter
+    prefixes are matched as whole words: "th*" would merge the lists of every word starting with "th"
+    (100 ms over a million comments, against 0.3 ms for "the" and under 10 ms for any 4-letter prefix).
     """
     words = [w for w in text.replace('"', " ").split() if w][:20]
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    if len(words[-1]) >= PREFIX_MIN:
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
