@@ -157,3 +157,17 @@ def test_a_dateline_after_the_headline_is_dropped(dateline: str) -> None:
             "Six routes will run every night from March. The levy raises 4 million a year.")
     result = ExtractiveSummarizer().summarize(text, SummaryOptions(sentences=3))
     assert result.sentences[0].startswith("The city council voted")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "depends"),
+    [
+        ("Das Parlament stimmte am Dienstag dem Gesetz zu.", "de", False),  # "das" is also the article
+        ("Stattdessen verbietet es jede Transaktion.", "de", True),
+        ("Mais le conseil a refusé.", "fr", True),
+        ("Le conseil a voté mardi.", "fr", False),
+        ("Sin embargo, el consejo votó en contra.", "es", True),
+    ],
+)
+def test_other_languages(sentence: str, language: str, depends: bool) -> None:
+    assert opens_with_reference(sentence, language) is depends

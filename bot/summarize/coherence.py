@@ -25,7 +25,7 @@ _OPENERS = {
         |the\ (?:latter|former|same)|both|neither|either|another|others|the\ other|here|there\ (?:he|she|they|it)
         |later|afterwards|first|second|third|finally|last|lastly|now""",
     "de": r"""aber|und|oder|doch|jedoch|dennoch|trotzdem|stattdessen|außerdem|auch|deshalb|daher|darum|dann
-        |dies|diese|dieser|dieses|das|es|er|sie|ihr|ihre|sein|seine|dabei|damit|danach|dort""",
+        |dies|diese|dieser|dieses|es|er|sie|ihr|ihre|sein|seine|dabei|damit|danach|dort""",
     "fr": r"""mais|et|ou|donc|pourtant|cependant|toutefois|ainsi|alors|puis|aussi|en\ revanche|au\ contraire
         |ce|cet|cette|ces|cela|ça|il|elle|ils|elles|leur|leurs|son|sa|ses""",
     "es": r"""pero|y|o|sin\ embargo|además|así|entonces|luego|también|en\ cambio|por\ eso|por\ lo\ tanto
@@ -81,10 +81,11 @@ def _closes_quote(sentence: str) -> bool:
 
 def opens_with_reference(sentence: str, language: str | None = "en") -> bool:
     """The sentence opens with a connective or an anaphoric pronoun/determiner, or names its speaker by pronoun."""
-    pattern = _OPENER.get((language or "en").split("-")[0].lower())
+    code = (language or "en").replace("_", "-").split("-")[0].lower()
+    pattern = _OPENER.get(code)
     if pattern is not None and pattern.match(sentence) and not _INTRODUCING.match(sentence):
         return True
-    return language in (None, "en") and _PRONOUN_SPEAKER.search(sentence) is not None
+    return code == "en" and _PRONOUN_SPEAKER.search(sentence) is not None
 
 
 def depends_on_previous(sentences: list[str], language: str | None = "en") -> list[bool]:
