@@ -180,7 +180,7 @@ def strip_dateline(text: str) -> str:
 
 
 def html_headline(page: str) -> list[str]:
-    """The headline(s) a page states in <title>, og:title and <h1>, as plain text (empty when none).
+    """The headlines a page states in <title>, og:title and <h1>, as plain text (empty when none).
 
     Looked for in the first 200 kB only (the head and the top of the body), so a huge page costs nothing more.
     """

@@ -199,7 +199,7 @@ def _key(text: str) -> str:
 
 
 def _without_headlines(text: str, headlines: set[str]) -> str:
-    """The text with hard-wrapped lines re-joined and without lines that are a headline: the known one(s),
+    """The text with hard-wrapped lines re-joined and without lines that are a headline: the known ones,
     or a short line with no sentence end (kicker, subhead). The second rule applies only when the text does
     end its sentences, so unpunctuated text keeps its lines."""
     lines: list[str] = []
