@@ -21,9 +21,9 @@ __all__ = ["register", "run_export"]
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.database import Database
 
-    if not Path(settings.database_path).exists():
-        raise CliError(f"no database at {settings.database_path} (set DATABASE_PATH)")
-    db = await Database.open(settings.database_path)
+    # Read-only: the export never changes the file (no migration, no WAL set-up), and refuses a schema it
+    # was not written for.
+    db = await Database.open(settings.database_path, read_only=True)
     try:
         if not await db.fetchval("SELECT 1 FROM comments WHERE guild_id = ? LIMIT 1", (args.guild,)):
             known = [r[0] for r in await db.fetchall("SELECT DISTINCT guild_id FROM comments ORDER BY 1")]
