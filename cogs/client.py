@@ -104,7 +104,6 @@ class NewsdeskBot(commands.Bot):
             await self.remove_cog(name)
         await self.services.timer_runner.stop()
         await self.services.retention.stop()
-        await self.services.writer.flush()
         await super().close()
 
     def command_signature(self) -> str:

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.comments.recorder import Decision, IncomingMessage, Verdict
 from bot.storage.comments import Attachment
+from bot.storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -108,11 +109,13 @@ class CommentListener(commands.Cog):
         self._tasks: set[asyncio.Task[None]] = set()
         self.backfills_done = 0
         self.messages_seen = 0  # new messages handled in article threads (benchmarks read it)
+        self.unsaved = 0  # messages refused by a full writer while the database failed (backfilled later)
         self._parsers: dict[str, Any] | None = None
         self._original_parser: Any = None
 
     async def cog_load(self) -> None:
         await self.recorder.load()
+        self.services.writer.add_recovery_listener(self._writer_recovered)
         self._install_tap()
         hooks = getattr(self.bot, "message_hooks", None)
         if hooks is not None:
@@ -121,6 +124,7 @@ class CommentListener(commands.Cog):
             self.bot.add_listener(self._on_message_listener, "on_message")
 
     async def cog_unload(self) -> None:
+        self.services.writer.remove_recovery_listener(self._writer_recovered)
         self._remove_tap()
         hooks = getattr(self.bot, "message_hooks", None)
         if hooks is not None and self.on_message_now in hooks:
@@ -158,7 +162,7 @@ class CommentListener(commands.Cog):
                 if recorder.known_article_thread(channel_id):
                     incoming = incoming_from_payload(data)
                     if incoming is not None and not recorder.may_act_on(incoming.guild_id, incoming.author_id):
-                        recorder.record_now(incoming)
+                        self._record_now(incoming)
                         self.messages_seen += 1
                         return
             except (KeyError, TypeError, ValueError):
@@ -183,11 +187,22 @@ class CommentListener(commands.Cog):
             return
         self.messages_seen += 1
         incoming = to_incoming(message)
-        decision = self.recorder.record_now(incoming) if known else None
+        decision = self._record_now(incoming) if known else None
         if decision is None:
             self._spawn(self._record_slowly(message, incoming))
         elif decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
             self._spawn(self._enforce(message, decision))
+
+    def _record_now(self, incoming: IncomingMessage) -> Decision | None:
+        try:
+            return self.recorder.record_now(incoming)
+        except StorageUnavailable:  # the writer is full while the database fails: the catch-up backfill has it
+            self.unsaved += 1
+            return Decision(Verdict.IGNORED)
+
+    def _writer_recovered(self) -> None:
+        """The database takes writes again: record what was refused meanwhile (the backfill is idempotent)."""
+        self._spawn(self.backfill())
 
     async def _on_message_listener(self, message: discord.Message) -> None:
         self.on_message_now(message)
@@ -322,7 +337,6 @@ class CommentListener(commands.Cog):
         own state (name, locked, archived, slowmode) is brought up to date.
         """
         async with self._backfill_lock:
-            await self.recorder.flush()  # what the live listener already queued counts as stored
             threads = await self.threads.open_threads([g.id for g in self.bot.guilds])
             semaphore = asyncio.Semaphore(BACKFILL_CONCURRENCY)
 
@@ -335,7 +349,6 @@ class CommentListener(commands.Cog):
                         return 0
 
             counts = await asyncio.gather(*(one(t.thread_id, t.guild_id) for t in threads))
-            await self.recorder.flush()
             self.backfills_done += 1
             return sum(counts)
 

@@ -53,7 +53,6 @@ class CommentsCog(commands.Cog):
     @app_commands.autocomplete(article=article_autocomplete)
     async def tree(self, interaction: discord.Interaction, article: str | None = None) -> None:
         article_id = await self._resolve_article(interaction, article)
-        await self.services.recorder.flush()
         comments = [c for c in await self.services.comments.for_article(article_id)
                     if c.guild_id == interaction.guild_id]
         record = await self.services.articles.get(article_id)
@@ -69,7 +68,6 @@ class CommentsCog(commands.Cog):
     @comments.command(name="mine", description="Your recent comments in this server")
     async def mine(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.services.recorder.flush()
         mine = await self.services.comments.by_author(interaction.guild_id, interaction.user.id, limit=50)
         if not mine:
             await interaction.response.send_message("You have no recorded comments here.", ephemeral=True)
@@ -95,7 +93,6 @@ class CommentsCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         article_id = int(article) if article and article.isdigit() else (
             await self._resolve_article(interaction, article) if article else None)
-        await self.services.recorder.flush()
         data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
         limit = interaction.guild.filesize_limit if interaction.guild is not None else 10 * 1024 * 1024
         if len(data) > limit:  # Discord would refuse the upload with a bare 413
@@ -112,7 +109,6 @@ class CommentsCog(commands.Cog):
         user_id = interaction.user.id
 
         async def confirmed(confirm_interaction: discord.Interaction) -> None:
-            await self.services.recorder.flush()
             # First the recorder, so a backfill running meanwhile cannot store their old messages again.
             self.services.recorder.forget(user_id, None, time.time())
             deleted = await forget_user(self.services.db, user_id=user_id)

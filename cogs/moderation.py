@@ -188,7 +188,6 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Mode
         except discord.NotFound:
             # Already gone on Discord (still mark it removed here) — or never in this thread: a bare id is
             # looked up in the thread the command runs in, and a wrong one must not be logged as removed.
-            await self.services.recorder.flush()
             stored = await self.services.comments.get(message.id)
             if stored is None or stored.thread_id != message.channel.id:
                 raise UserFacingError("That message is not in this thread (or no longer exists); "

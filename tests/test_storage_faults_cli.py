@@ -224,16 +224,17 @@ def test_backup_existing_target_needs_force_and_folder_gets_a_file(
 
 def test_backup_into_a_read_only_folder_is_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
     path = make_db(tmp_path / "live.db")
     folder = tmp_path / "ro"
     folder.mkdir()
-    folder.chmod(0o500)
+    # root ignores modes, not immutability
+    lock, unlock = ((["chmod", "0500"], ["chmod", "0700"]) if os.geteuid() != 0 else (["chattr", "+i"], ["chattr", "-i"]))
+    if subprocess.run([*lock, str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a folder read-only here")
     try:
         code, _, err = run(capsys, monkeypatch, path, "db", "backup", str(folder / "x.db"))
     finally:
-        folder.chmod(0o700)
+        subprocess.run([*unlock, str(folder)], check=True)
     one_line_refusal(code, err, "x.db")
     assert not list(tmp_path.rglob("*.partial"))
 

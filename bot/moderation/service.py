@@ -60,10 +60,8 @@ class ModerationService:
     async def removed(self, *, guild_id: int, moderator_id: int, message_id: int, reason: str,
                       thread_id: int | None = None) -> Comment | None:
         """Record that a comment was removed (the cog already deleted it on Discord)."""
-        await self._recorder.flush()
         comment = await self._comments.get(message_id)
         await self._comments.mark_removed(message_id, moderator_id, reason, time.time())
-        await self._comments.flush()
         await self._moderation.log(
             guild_id=guild_id, moderator_id=moderator_id, action=actions.REMOVE, reason=reason,
             target_message_id=message_id, target_user_id=comment.author_id if comment else None,
@@ -74,7 +72,6 @@ class ModerationService:
 
     async def plan_purge(self, guild_id: int, user_id: int, *, article_id: int | None = None,
                          since: float | None = None) -> PurgePlan:
-        await self._recorder.flush()
         sql = ("SELECT message_id FROM comments WHERE guild_id = ? AND author_id = ?"
                " AND status IN ('visible', 'flagged')")
         params: list[object] = [guild_id, user_id]
@@ -93,7 +90,6 @@ class ModerationService:
         now = time.time()
         for c in plan.comments:
             await self._comments.mark_removed(c.message_id, moderator_id, "purge", now)
-        await self._comments.flush()
         await self._moderation.log(
             guild_id=plan.guild_id, moderator_id=moderator_id, action=actions.PURGE, target_user_id=plan.user_id,
             article_id=plan.article_id,
@@ -171,7 +167,6 @@ class ModerationService:
         return removed
 
     async def queue(self, guild_id: int, limit: int = 25) -> list[Comment]:
-        await self._recorder.flush()
         rows = await self._db.fetchall(
             "SELECT message_id FROM comments WHERE guild_id = ? AND status = 'flagged' ORDER BY message_id LIMIT ?",
             (guild_id, limit),
@@ -181,12 +176,10 @@ class ModerationService:
     async def approve(self, *, guild_id: int, message_id: int, moderator_id: int) -> bool:
         """Clear a flagged comment. False if it is not waiting for review any more (removed, deleted,
         already approved) — a review card can sit open while someone else deals with the comment."""
-        await self._recorder.flush()
         comment = await self._comments.get(message_id)
         if comment is None or comment.guild_id != guild_id or comment.status != "flagged":
             return False
         await self._comments.set_status(message_id, "visible", only_if="flagged")
-        await self._comments.flush()
         await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.APPROVE,
                                    target_message_id=message_id, target_user_id=comment.author_id,
                                    target_thread_id=comment.thread_id, article_id=comment.article_id)

@@ -80,12 +80,7 @@ def backup_database(database: Path, target: Path, *, force: bool = False, migrat
             problem = schema_problem(database, version, known)
             if problem is not None:
                 raise DatabaseUnusable(problem)
-            dst = sqlite3.connect(partial)
-            try:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                dst.close()
+            _copy(src, partial, destination)
         finally:
             src.close()
         partial.replace(destination)  # never leave a half-written backup under the requested name
@@ -96,6 +91,22 @@ def backup_database(database: Path, target: Path, *, force: bool = False, migrat
     finally:
         partial.unlink(missing_ok=True)
     return destination
+
+
+def _copy(src: sqlite3.Connection, partial: Path, destination: Path) -> None:
+    try:
+        dst = sqlite3.connect(partial)
+    except sqlite3.Error as exc:
+        raise BackupRefused(f"cannot write {destination}: {describe_sqlite_error(exc)}") from None
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_READONLY")):
+            raise BackupRefused(f"cannot write {destination}: {describe_sqlite_error(exc)}") from None
+        raise
+    finally:
+        dst.close()
 
 
 def _migrated_version(conn: sqlite3.Connection) -> int:

@@ -29,6 +29,7 @@ from bot.storage.errors import (
     classify,
     describe_sqlite_error,
 )
+from bot.storage.wal import CHECKPOINT, WalWatch
 
 __all__ = ["Database", "DatabaseUnusable", "Migration", "MigrationError", "StorageUnavailable", "load_migrations",
            "schema_problem"]
@@ -103,6 +104,8 @@ class Database:
         # One connection: two tasks' run_batch must not interleave their BEGIN ... COMMIT.
         self._batch_lock = asyncio.Lock()
         self._read_barrier: ReadBarrier | None = None
+        self._wal = WalWatch(str(path))
+        self._watch_wal = not read_only and str(path) != ":memory:"
 
     @classmethod
     async def open(
@@ -157,8 +160,9 @@ class Database:
         await self._conn.close()
 
     def set_read_barrier(self, barrier: ReadBarrier | None) -> None:
-        """Run `barrier()` before every read: the write-behind writer's `settle`, so that every read sees
-        what was written before it, without callers flushing by hand."""
+        """Run `barrier()` before every statement on this connection: the write-behind writer's `settle`, so
+        that every read (and every write that reads) sees what was written before it, without callers
+        flushing by hand."""
         self._read_barrier = barrier
 
     # --- queries -------------------------------------------------------------------------------------
@@ -186,27 +190,46 @@ class Database:
             raise exc
         raise converted from exc
 
+    async def _after_write(self) -> None:
+        """See `bot.storage.wal`: while the -wal file is deleted, every commit is checkpointed at once."""
+        if self._watch_wal and self._wal.check():
+            async with self._conn.execute(CHECKPOINT) as cursor:
+                await cursor.fetchall()
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement in its own transaction; return the last row id (for INSERTs)."""
+        if self._read_barrier is not None:
+            await self._read_barrier()
+
         async def run() -> int:
             cursor = await self._conn.execute(sql, params)
             rowid = cursor.lastrowid or 0
             await cursor.close()
             return rowid
 
-        return await self._retrying(run)
+        rowid = await self._retrying(run)
+        await self._after_write()
+        return rowid
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        if self._read_barrier is not None:
+            await self._read_barrier()
+
         async def run() -> int:
             cursor = await self._conn.execute(sql, params)
             count = cursor.rowcount
             await cursor.close()
             return count
 
-        return await self._retrying(run)
+        count = await self._retrying(run)
+        await self._after_write()
+        return count
 
-    async def run_batch(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
-        """Run statements in order in one transaction: all of them or none."""
+    async def run_batch(self, statements: Iterable[tuple[str, Sequence[Any]]], *, barrier: bool = True) -> None:
+        """Run statements in order in one transaction: all of them or none. `barrier=False` is for the
+        writer that is itself the barrier."""
+        if barrier and self._read_barrier is not None:
+            await self._read_barrier()
         async with self._batch_lock:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
@@ -220,6 +243,7 @@ class Database:
                     raise
             except sqlite3.DatabaseError as exc:
                 self._raise_converted(exc)
+            await self._after_write()
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         if self._read_barrier is not None:

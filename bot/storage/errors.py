@@ -67,7 +67,11 @@ def describe_sqlite_error(exc: BaseException) -> str:
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in _ENVIRONMENT:
-        return f"{_ENVIRONMENT[primary]} ({exc}): {ADVICE[primary]}"
+        return f"{_said(_ENVIRONMENT[primary], exc)}: {ADVICE[primary]}"
     if primary in _DAMAGE:
-        return f"{_DAMAGE[primary]} ({exc}): restore a backup (README: backup and restore)"
+        return f"{_said(_DAMAGE[primary], exc)}: restore a backup (README: backup and restore)"
     return str(exc)
+
+
+def _said(reason: str, exc: BaseException) -> str:
+    return reason if str(exc) in (reason, "") else f"{reason} ({exc})"

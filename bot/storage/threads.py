@@ -75,10 +75,8 @@ class ThreadStore:
     ) -> list[str]:
         """Store the thread's new state and one event per change. Returns the kinds of change recorded."""
         async with self._state_lock:
-            await self._writer.flush()
             kinds = await self._record_state(thread_id, locked=locked, archived=archived, name=name,
                                              slowmode_seconds=slowmode_seconds, at=at)
-            await self._writer.flush()
             return kinds
 
     async def _record_state(
@@ -121,7 +119,6 @@ class ThreadStore:
                  " (SELECT 1 FROM threads WHERE thread_id = ?) AND NOT EXISTS (SELECT 1 FROM thread_events"
                  " WHERE thread_id = ? AND kind = 'deleted')", (thread_id, now, thread_id, thread_id)),
             ])
-            await self._writer.flush()
 
     async def events(self, thread_id: int) -> list[tuple[str, str | None, str | None, float]]:
         rows = await self._db.fetchall(
