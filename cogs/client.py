@@ -16,6 +16,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.storage.errors import StorageUnavailable
+
 if TYPE_CHECKING:
     from bot.services import Services
 
@@ -130,10 +132,14 @@ class NewsdeskBot(commands.Bot):
         return True
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
-        log.exception("error in event %s", event_method)
         import sys
 
         error = sys.exc_info()[1]
+        if isinstance(error, StorageUnavailable):
+            # Storage said so once, with what to do; the backfill records this event once writing works.
+            log.debug("event %s not saved: %s", event_method, error)
+            return
+        log.exception("error in event %s", event_method)
         if error is not None:
             self.unexpected_errors.append(error)
 

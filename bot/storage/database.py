@@ -173,10 +173,13 @@ class Database:
         with "database is locked" at once, without waiting for the busy timeout. Errors of the disk or the
         file (full, read-only, I/O) become `StorageUnavailable`."""
         for attempt in range(LOCK_RETRIES):
+            started = time.monotonic()
             try:
                 return await call()
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) and not self._conn.in_transaction and attempt < LOCK_RETRIES - 1:
+                quick = time.monotonic() - started < BUSY_TIMEOUT_MS / 2000  # not a whole busy timeout again
+                if ("locked" in str(exc) and quick and not self._conn.in_transaction
+                        and attempt < LOCK_RETRIES - 1):
                     await asyncio.sleep(0.005 * (attempt + 1))
                     continue
                 self._raise_converted(exc)

@@ -211,7 +211,7 @@ class ThreadedBatchWriter:
 
     @property
     def refused_units(self) -> int:
-        """Units `submit` refused because the queue was full while writing failed (never acknowledged)."""
+        """Units refused (never acknowledged): by `write` while writing fails, by `submit` when the queue is full."""
         return self._refused_units
 
     @property
@@ -259,6 +259,7 @@ class ThreadedBatchWriter:
         """Queue `statements`; refused with `StorageUnavailable` while writing fails, and waits for room
         when the queue is full."""
         if self._failure is not None:
+            self._refused_units += 1
             raise StorageUnavailable(self._unavailable())
         if self._submitted - self._committed >= self._max_pending:
             await self.flush()
