@@ -103,6 +103,15 @@ def test_unusable_file_is_refused_in_one_line_and_left_alone(
     assert not (tmp_path / "copy.db").exists() and not (tmp_path / "copy.db.partial").exists()
 
 
+@pytest.mark.parametrize("kind", ["text", "random"])
+def test_run_on_an_unusable_file_is_one_line(kind: str, garbage: dict[str, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "x" * 60)  # never used: the database is refused before connecting
+    monkeypatch.setenv("DISCORD_API_BASE", "http://127.0.0.1:9/api/v10")
+    code, _, err = run(capsys, monkeypatch, garbage[kind], "run")
+    one_line_refusal(code, err, str(garbage[kind]), "not a SQLite database")
+
+
 def test_failing_open_exits_instead_of_hanging(garbage: dict[str, Path], tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(garbage["text"])}
     out = subprocess.run([sys.executable, "-m", "bot", "--env-file", "/nonexistent", "db", "migrate"],

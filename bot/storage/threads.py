@@ -31,7 +31,8 @@ class ThreadStore:
         self._db = db
         self._writer: Writer = writer or DirectWriter(db)
         # A change is computed against the stored state, so changes are applied one at a time (a command
-        # and the THREAD_UPDATE it causes arrive together) and each is committed before the next reads.
+        # and the THREAD_UPDATE it causes arrive together); the next one's read waits for the previous one's
+        # queued write (the database's read barrier, `ThreadedBatchWriter.attach`).
         self._state_lock = asyncio.Lock()
 
     async def register(

@@ -30,6 +30,7 @@ from bot.storage.wal import CHECKPOINT, WalWatch
 __all__ = ["BatchWriter", "DirectWriter", "Statement", "ThreadedBatchWriter", "Writer"]
 
 Statement = tuple[str, Sequence[Any]]
+_CLOSING_RETRY = 0.2  # seconds between retries of a failing writer that is closing
 log = logging.getLogger(__name__)
 
 
@@ -342,13 +343,19 @@ class ThreadedBatchWriter:
         try:
             while True:
                 with self._cond:
-                    wait = self._retry_interval if self._failure is not None else self._interval
-                    deadline = time.monotonic() + wait
-                    while not ((self._urgent and self._failure is None) or self._closing):
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            break
-                        self._cond.wait(remaining)
+                    if self._failure is not None:  # retry on a clock, whatever arrives (sooner when closing)
+                        deadline = time.monotonic() + self._retry_interval
+                        while (remaining := deadline - time.monotonic()) > 0:
+                            if self._closing:
+                                deadline = min(deadline, time.monotonic() + _CLOSING_RETRY)
+                            self._cond.wait(min(remaining, _CLOSING_RETRY) if self._closing else remaining)
+                    else:
+                        deadline = time.monotonic() + self._interval
+                        while not (self._urgent or self._closing):
+                            remaining = deadline - time.monotonic()
+                            if remaining <= 0:
+                                break
+                            self._cond.wait(remaining)
                     batch, self._pending = self._pending, []
                     upto = self._submitted
                     self._urgent = False
