@@ -40,7 +40,7 @@ class ArticlesCog(commands.Cog):
         if record is None:
             raise UserFacingError("That article is no longer stored.")
         stats = await self.services.stats.for_article(interaction.guild_id, article_id)
-        posts = [p for p in await self.services.posts.for_article(article_id) if p.guild_id == interaction.guild_id]
+        posts = [p for p in await self.services.articles.posts_of(article_id) if p.guild_id == interaction.guild_id]
         lines = [
             f"**{fit_escaped(record.title or record.url, LIMITS['embed_title'])}**",  # feed titles are unbounded
             truncate_words(record.url, 1000),

@@ -20,6 +20,12 @@ from bot.storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.comment_listener import CommentListener
+    from cogs.digest import DigestCog
+    from cogs.publishing import StoryPublisher
+
+# Builds the bot's story publisher once the client exists (the composition root supplies it).
+PublisherFactory = Callable[[discord.Client], "StoryPublisher"]
 
 __all__ = ["NewsdeskBot", "NewsdeskTree", "ShardedNewsdeskBot", "create_bot", "explain_startup_error", "intents"]
 
@@ -62,7 +68,7 @@ class NewsdeskTree(app_commands.CommandTree):
 
 
 class NewsdeskBot(commands.Bot):
-    def __init__(self, services: Services, **options: Any) -> None:
+    def __init__(self, services: Services, *, publisher: PublisherFactory, **options: Any) -> None:
         settings = services.settings
         # Newsdesk has no voice features: skip discord.py's start-up warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -75,6 +81,7 @@ class NewsdeskBot(commands.Bot):
             **options,
         )
         self.services = services
+        self.publisher: StoryPublisher = publisher(self)
         self.dev_guild_id = settings.dev_guild_id
         # Errors nobody expected (bugs). Tests assert this stays empty; operators see them in the log.
         self.unexpected_errors: list[BaseException] = []
@@ -92,10 +99,12 @@ class NewsdeskBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         from cogs.loader import load_cogs
-        from cogs.support.views import persistent_items
 
-        await load_cogs(self, self.services)
-        self.add_dynamic_items(*persistent_items())
+        await load_cogs(self, self.services, self.publisher)
+        # The background loops (bot/background.py), each waiting for Discord where it needs it.
+        self.services.feed_events.listen(self.publisher.on_feed_event)
+        self.publisher.start()
+        self.services.scheduler.start(after=self.wait_until_ready)
         self.services.timer_runner.start()
         self.services.retention.start()
         await self.sync_commands_if_changed()
@@ -104,9 +113,22 @@ class NewsdeskBot(commands.Bot):
         # Stop background work before the connection goes, then land every buffered write.
         for name in list(self.cogs):
             await self.remove_cog(name)
+        await self.services.scheduler.stop()
+        self.services.feed_events.forget(self.publisher.on_feed_event)
+        await self.publisher.stop()
         await self.services.timer_runner.stop()
         await self.services.retention.stop()
         await super().close()
+
+    # Typed accessors for the cogs others look at (tests, benchmarks); None while that cog is not loaded.
+
+    @property
+    def comment_listener(self) -> CommentListener | None:
+        return self.get_cog("CommentListener")  # type: ignore[return-value]
+
+    @property
+    def digest(self) -> DigestCog | None:
+        return self.get_cog("DigestCog")  # type: ignore[return-value]
 
     def command_signature(self) -> str:
         guild = discord.Object(self.dev_guild_id) if self.dev_guild_id else None
@@ -119,7 +141,7 @@ class NewsdeskBot(commands.Bot):
         """Sync to DEV_GUILD_ID (instant) when set, else globally — and only if the command set changed,
         because Discord rate-limits syncs and a global sync takes time to spread."""
         signature = self.command_signature()
-        meta = self.services.meta
+        meta = self.services.stores.meta
         if await meta.get("command_signature") == signature:
             return False
         if self.dev_guild_id:
@@ -162,9 +184,9 @@ def explain_startup_error(error: BaseException) -> str | None:
     return None
 
 
-def create_bot(services: Services, **options: Any) -> NewsdeskBot:
+def create_bot(services: Services, *, publisher: PublisherFactory, **options: Any) -> NewsdeskBot:
     settings = services.settings
     if settings.shard_count:
-        return ShardedNewsdeskBot(services, shard_count=settings.shard_count,
+        return ShardedNewsdeskBot(services, publisher=publisher, shard_count=settings.shard_count,
                                   shard_ids=list(settings.shard_ids) if settings.shard_ids else None, **options)
-    return NewsdeskBot(services, **options)
+    return NewsdeskBot(services, publisher=publisher, **options)

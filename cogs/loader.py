@@ -1,4 +1,4 @@
-"""Which cogs the bot runs. Each gets the services it needs through its constructor."""
+"""Which cogs the bot runs. Each gets what it needs through its constructor; none looks another up."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from discord.ext import commands
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.client import NewsdeskBot
+    from cogs.publishing import StoryPublisher
 
 __all__ = ["build_cogs", "load_cogs"]
 
 log = logging.getLogger(__name__)
 
 
-def build_cogs(bot: commands.Bot, services: Services) -> list[commands.Cog]:
+def build_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) -> list[commands.Cog]:
     from cogs.articles import ArticlesCog
     from cogs.comment_listener import CommentListener
     from cogs.comments import CommentsCog
@@ -27,8 +29,8 @@ def build_cogs(bot: commands.Bot, services: Services) -> list[commands.Cog]:
 
     return [
         SettingsCog(services),
-        FeedsCog(bot, services),
-        SummarizeCog(bot, services),  # after FeedsCog: it lends the publisher thread summaries
+        FeedsCog(bot, services, publisher),
+        SummarizeCog(bot, services),
         ArticlesCog(services),
         CommentListener(bot, services),
         CommentsCog(services),
@@ -37,7 +39,7 @@ def build_cogs(bot: commands.Bot, services: Services) -> list[commands.Cog]:
     ]
 
 
-async def load_cogs(bot: commands.Bot, services: Services) -> None:
-    for cog in build_cogs(bot, services):
+async def load_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) -> None:
+    for cog in build_cogs(bot, services, publisher):
         await bot.add_cog(cog)
         log.info("loaded cog %s", type(cog).__name__)

@@ -26,6 +26,7 @@ __all__ = ["ActionRefused", "Actions"]
 ANSWER_TIMEOUT = 20.0
 RECORD_WAIT_SECONDS = 10.0
 _LINK = re.compile(r"https://discord\.com/channels/\d+/\d+/(\d+)")
+REMOVAL_WAIT_SECONDS = 2.0
 SETTLE_SECONDS = 0.15  # let the bot react to a gateway event (e.g. a filter removing a comment) before printing
 
 
@@ -57,7 +58,31 @@ class Actions:
 
     async def settle(self) -> None:
         await asyncio.sleep(SETTLE_SECONDS)
-        self.t.activity()
+        self.t.activity(await self._removals())
+
+    async def _removals(self) -> dict[int, str]:
+        """Why each message that vanished went, as the bot recorded it: removed (by whom, and why) or
+        deleted by its author. The bot records a removal just after deleting the message, so wait a moment
+        for that record rather than call a removal a deletion."""
+        services = self.stage.services
+        gone = self.t.vanished()
+        if services is None or not gone:
+            return {}
+        out: dict[int, str] = {}
+        deadline = time.monotonic() + REMOVAL_WAIT_SECONDS
+        for message in gone:
+            while True:
+                await services.recorder.flush()
+                stored = await services.stores.comments.get(message.id)
+                if stored is None or stored.status not in ("visible", "flagged") or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            if stored is not None and stored.status == "removed":
+                remover = self.emu.world.users.get(stored.removed_by or 0)
+                who = ("Newsdesk" if remover is not None and remover.bot
+                       else f"@{remover.username}" if remover is not None else "a moderator")
+                out[message.id] = f"was removed by {who} ({stored.removed_reason or 'no reason given'})"
+        return out
 
     # --- messages ---------------------------------------------------------------------------------
 
@@ -159,7 +184,7 @@ class Actions:
         assert services is not None
 
         async def all_stored() -> bool:
-            return all([await services.comments.get(mid) is not None for mid in message_ids])
+            return all([await services.stores.comments.get(mid) is not None for mid in message_ids])
 
         await self.eventually(all_stored, f"the bot to record comment(s) {list(message_ids)}")
 

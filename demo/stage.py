@@ -17,7 +17,8 @@ from bot.config import Secret, Settings
 from bot.permissions import permissions_integer
 from bot.services import Services
 from demo.content import DemoContent, DemoFeedServer
-from emulator import Channel, DiscordEmulator, Guild, Perm, Role, User
+from emulator import Channel, DiscordEmulator, Guild, Role, User
+from emulator.newsroom import build_news_server
 
 __all__ = ["DemoPeople", "DemoStage"]
 
@@ -57,22 +58,16 @@ class DemoStage:
     # --- the demo guild ---------------------------------------------------------------------------
 
     def _build_guild(self) -> None:
-        emu = self.emu
-        editor = emu.create_user("editor")
-        self.guild: Guild = emu.create_guild("Demo Newsroom", owner=editor, bot_permissions=permissions_integer())
-        self.moderators: Role = emu.create_role(self.guild, "Moderators",
-                                                int(Perm.MANAGE_MESSAGES | Perm.MANAGE_THREADS))
-        moderator, alice, bob = emu.create_user("mod"), emu.create_user("alice"), emu.create_user("bob")
-        emu.add_member(self.guild, editor)
-        emu.add_member(self.guild, moderator, roles=[self.moderators])
-        emu.add_member(self.guild, alice)
-        emu.add_member(self.guild, bob)
-        self.people = DemoPeople(editor=editor, moderator=moderator, alice=alice, bob=bob)
-        self.news: Channel = emu.create_channel(self.guild, "news", topic="Stories from our feeds")
-        self.forum: Channel = emu.create_channel(self.guild, "stories", kind="forum",
-                                                 tags=[self.content.title, "World", "Local"])
-        self.modlog: Channel = emu.create_channel(self.guild, "mod-log")
-        self.admin: Channel = emu.create_channel(self.guild, "newsdesk-admin")
+        server = build_news_server(self.emu, "Demo Newsroom", bot_permissions=permissions_integer(),
+                                   moderator_name="mod", forum_tags=[self.content.title, "World", "Local"],
+                                   news_topic="Stories from our feeds")
+        self.guild: Guild = server.guild
+        self.moderators: Role = server.moderators
+        self.people = DemoPeople(editor=server.editor, moderator=server.moderator, alice=server.alice, bob=server.bob)
+        self.news: Channel = server.news
+        self.forum: Channel = server.forum
+        self.modlog: Channel = server.modlog
+        self.admin: Channel = server.admin_channel
 
     def channels(self) -> list[Channel]:
         return [self.news, self.forum, self.modlog, self.admin]
@@ -126,9 +121,7 @@ class DemoStage:
     async def publish_pass(self) -> None:
         """Poll the feeds now and publish what is due, instead of waiting for the poll timer."""
         assert self.services is not None and self.bot is not None
-        for feed in await self.services.feeds.list():
-            await self.services.feeds.poll_soon(feed.id)
+        for feed in await self.services.stores.feeds.list():
+            await self.services.stores.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
-        cog = self.bot.get_cog("FeedsCog")
-        if cog is not None:
-            await cog.publisher.run_pass()
+        await self.bot.publisher.run_pass()

@@ -174,19 +174,30 @@ class Transcript:
         if not rec.messages and rec.modal is None:
             self.line("  (no answer)")
 
-    def activity(self) -> int:
-        """Print messages that appeared (and note printed ones that disappeared) since the last call."""
+    def vanished(self) -> list[Message]:
+        """Printed messages deleted since, not yet reported (`activity` reports them). The emulator drops a
+        deleted message from its channel, so they are found among the numbered ones."""
+        return [m for m in self.by_number.values()
+                if m.deleted and m.id in self._printed and m.id not in self._reported_deleted]
+
+    def activity(self, removals: dict[int, str] | None = None) -> int:
+        """Print messages that appeared (and note printed ones that disappeared) since the last call.
+
+        `removals`: how a vanished message went, as the bot recorded it ({message id: "was removed by X (why)"})."""
         world = self.stage.emu.world
         channels = world.guild_channels(self.stage.guild)  # threads included
         fresh: list[tuple[Message, Channel]] = []
+        for gone in self.vanished():
+            self._reported_deleted.add(gone.id)
+            how = (removals or {}).get(gone.id, "was deleted")
+            where = world.channels.get(gone.channel_id)
+            text = (f"✂ [{self.numbers[gone.id]}] by {gone.author.username} {how}"
+                    + (f" from {self.where(where)}" if where is not None else ""))
+            for part in textwrap.wrap(text, WIDTH - 2, subsequent_indent="    ", break_on_hyphens=False):
+                self.line(f"  {part}")
         for channel in channels:
             for message in self.stage.emu.messages(channel):
-                if message.deleted:
-                    if message.id in self._printed and message.id not in self._reported_deleted:
-                        self._reported_deleted.add(message.id)
-                        self.line(f"  ✂ [{self.numbers[message.id]}] by {message.author.username} was deleted "
-                                  f"from {self.where(channel)}")
-                elif message.id not in self._printed:
+                if not message.deleted and message.id not in self._printed:
                     fresh.append((message, channel))
         fresh.sort(key=lambda pair: pair[0].id)
         current: int | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -104,12 +105,12 @@ class Walkthrough:
         await act.recorded(alice.id, bob.id)
         services = s.services
         assert services is not None
-        stored = await services.comments.get(bob.id)
+        stored = await services.stores.comments.get(bob.id)
         _check(stored is not None and stored.parent_id == alice.id, "comments",
                "bob's reply was not recorded as a reply to alice")
 
         async def edit_recorded() -> bool:
-            return len(await services.comments.revisions(alice.id)) == 1
+            return len(await services.stores.comments.revisions(alice.id)) == 1
 
         await act.eventually(edit_recorded, "alice's edit to be kept as a revision")
         self.alice_comment, self.bob_reply = alice, bob
@@ -148,7 +149,7 @@ class Walkthrough:
         else:
             raise WalkthroughError("mod lock: alice could still write in the locked thread")
         assert s.services is not None
-        removed = await s.services.comments.get(rude.id)
+        removed = await s.services.stores.comments.get(rude.id)
         _check(removed is not None and removed.status == "removed", "mod remove", "the comment is not marked removed")
 
     # --- 6, 7 ---------------------------------------------------------------------------------------
@@ -213,8 +214,13 @@ async def run_walkthrough(stage: DemoStage, transcript: Transcript) -> Walkthrou
     return walkthrough
 
 
+# Called with the running stage after the walkthrough (and the REPL): `newsdesk sandbox --web` serves the
+# dashboard there until interrupted.
+Linger = Callable[[DemoStage, Transcript], Awaitable[None]]
+
+
 async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: Launcher, *,
-                      interactive: bool = False, lines: TextIO | None = None) -> int:
+                      interactive: bool = False, lines: TextIO | None = None, linger: Linger | None = None) -> int:
     """The whole `newsdesk sandbox` run. Returns the exit code; raises WalkthroughError on a failed step."""
     from demo.interactive import Repl
 
@@ -227,6 +233,8 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
         transcript.heading(f"Walkthrough done in {elapsed:.1f} s")
         if interactive:
             await Repl(stage, transcript, walkthrough, lines).run()
+        if linger is not None:
+            await linger(stage, transcript)
         errors = stage.unexpected_errors
     counts = database_counts(db_path)
     transcript.line()

@@ -12,11 +12,12 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
+from bot.comments.service import CommentService
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
@@ -25,27 +26,42 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
+from bot.guild_settings import GuildSettingsService
+from bot.insights import ServerInsights
 from bot.logs import register_secret
 from bot.moderation.service import ModerationService
-from bot.services import Services
+from bot.posting.catalog import ArticleCatalog
+from bot.posting.outbox import PostingOutbox
+from bot.services import Services, Stores
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
+from bot.storage.insights import InsightStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
+from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 from cogs.client import NewsdeskBot, create_bot
+from cogs.publishing import AdminNotices, StoryPublisher
+from cogs.publishing.publisher import PASS_INTERVAL
+from cogs.publishing.story import StorySender
+from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
 
-__all__ = ["LaunchedBot", "launch_bot", "open_services", "run_bot"]
+if TYPE_CHECKING:
+    import discord
+
+__all__ = ["LaunchedBot", "build_bot", "build_publisher", "launch_bot", "open_services", "run_bot"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +69,8 @@ log = logging.getLogger(__name__)
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Open storage and clients; on exit flush pending writes and close everything, even after errors."""
-    for secret in (settings.discord_token, settings.llm_api_key):
+    for secret in (settings.discord_token, settings.llm_api_key, settings.discord_client_secret,
+                   settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
     db = await Database.open(settings.database_path)
@@ -75,20 +92,31 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                   if settings.shard_count and settings.shard_ids else None)
         poller = FeedPoller(fetcher, feeds, articles, settings)
         relay = EventRelay()
+        article_texts = ArticleTexts(fetcher, articles)
+        stores = Stores(
+            db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
+            subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
+            reactions=reactions, moderation=moderation_store, timers=timers)
+        moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
+                                       recorder=recorder, threads=threads)
+        feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
+                                               articles=articles, posts=posts,
+                                               poll_interval=settings.poll_interval_seconds)
         yield Services(
-            settings=settings, db=db, writer=writer, meta=MetaStore(db), guilds=GuildSettingsStore(db),
-            feeds=feeds, subscriptions=subscriptions, articles=articles, posts=posts, threads=threads,
-            comments=comments, reactions=reactions, moderation_store=moderation_store, timers=timers,
+            settings=settings, stores=stores,
+            guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
+                                                moderation=moderation),
+            articles=ArticleCatalog(articles=articles, posts=posts),
             timer_runner=TimerRunner(timers), recorder=recorder,
-            moderation=ModerationService(db=db, moderation=moderation_store, comments=comments, timers=timers,
-                                         recorder=recorder),
-            stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
-            feed_subscriptions=FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
-                                                 articles=articles, poll_interval=settings.poll_interval_seconds),
+            comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
+            moderation=moderation,
+            stats=DiscussionStats(db), insights=ServerInsights(InsightStore(db)), exporter=CommentExporter(db), fetcher=fetcher,
+            feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
             summaries=summaries,
-            article_texts=ArticleTexts(fetcher, articles),
+            article_texts=article_texts,
+            article_summaries=ArticleSummaries(articles, article_texts, summaries),
             retention=RetentionSweeper(comments, settings.comment_retention_days),
         )
     finally:
@@ -96,6 +124,32 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         await summaries.aclose()
         await fetcher.aclose()
         await db.close()
+
+
+def build_publisher(client: discord.Client, services: Services, *, summary_text: SummaryText | None = None,
+                    pass_interval: float = PASS_INTERVAL) -> StoryPublisher:
+    """The story publisher posting through `client`, each of its parts given what it uses.
+
+    `summary_text` writes a new thread's first message (by default the article summaries' `thread_text`).
+    """
+    stores = services.stores
+    threads = StoryThreads(client, threads=stores.threads, recorder=services.recorder,
+                           guilds=stores.guild_settings, moderation=services.moderation,
+                           timer_runner=services.timer_runner,
+                           summary_text=summary_text or services.article_summaries.thread_text)
+    return StoryPublisher(
+        client,
+        outbox=PostingOutbox(db=stores.db, articles=stores.articles, posts=stores.posts,
+                             subscriptions=stores.subscriptions),
+        sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
+                           threads=threads),
+        notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
+        posts=stores.posts, subscriptions=stores.subscriptions, interval=pass_interval)
+
+
+def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:
+    """The discord.py client with its story publisher (not started; `launch_bot` starts it)."""
+    return create_bot(services, publisher=lambda client: build_publisher(client, services), **client_options)
 
 
 @dataclass
@@ -119,7 +173,7 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0,
     assert settings.discord_token is not None
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
-            bot = create_bot(services, **client_options)
+            bot = build_bot(services, **client_options)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
                 if ready_timeout is not None:
@@ -148,7 +202,13 @@ async def run_bot(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
-    async with launch_bot(settings, ready_timeout=None) as launched:
+    async with contextlib.AsyncExitStack() as stack:
+        launched = await stack.enter_async_context(launch_bot(settings, ready_timeout=None))
+        if settings.web_port:  # the dashboard in the same process, on the same services
+            from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
+
+            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port))
+            log.warning("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()

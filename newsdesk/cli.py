@@ -30,6 +30,7 @@ _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
     "bot.summarize.cli",
     "newsdesk.sandbox_cli",
+    "newsdesk.web_cli",
     "bot.permissions",
     "bot.comments.cli",
 )
@@ -121,7 +122,8 @@ def _configure_logging(settings: Settings) -> None:
 
     configure_logging(settings.log_level)
     # Before any subcommand runs: whatever it does, its logs and errors never show these.
-    for secret in (settings.discord_token, settings.llm_api_key):
+    for secret in (settings.discord_token, settings.llm_api_key, settings.discord_client_secret,
+                   settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
 

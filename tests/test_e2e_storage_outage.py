@@ -39,17 +39,17 @@ async def test_writes_refused_during_an_outage_are_backfilled_when_it_ends(newsr
     locker.execute("BEGIN EXCLUSIVE")  # the write lock, held past the bot's busy timeout
     try:
         during = emu.send(room.bob, thread, "during the outage")
-        await emu.wait_for(lambda: services.writer.failure is not None, 15, what="the writer to notice")
+        await emu.wait_for(lambda: services.stores.writer.failure is not None, 15, what="the writer to notice")
         emu.edit(room.alice, before, "edited during the outage")  # kept in the queue
         emu.delete(room.bob, doomed)  # refused: write() raises while writing fails
-        await emu.wait_for(lambda: services.writer.refused_units >= 1, 10, what="the delete to be refused")
+        await emu.wait_for(lambda: services.stores.writer.refused_units >= 1, 10, what="the delete to be refused")
     finally:
         locker.execute("ROLLBACK")
         locker.close()
 
     async def recorded() -> dict[int, tuple[str, bool]]:
         return {r["message_id"]: (r["content"], r["deleted_at"] is not None)
-                for r in await services.db.fetchall("SELECT * FROM comments")}
+                for r in await services.stores.db.fetchall("SELECT * FROM comments")}
 
     expected = {before.id: ("edited during the outage", False), during.id: ("during the outage", False),
                 doomed.id: ("deleted during the outage", True)}
@@ -58,4 +58,4 @@ async def test_writes_refused_during_an_outage_are_backfilled_when_it_ends(newsr
         assert time.monotonic() < deadline, f"not caught up: {rows}"
         await emu.wait_for(lambda: True, 0.05)
     await emu.wait_for(lambda: listener.backfills_done >= 2, 10, what="the catch-up backfill")  # type: ignore[union-attr]
-    assert services.writer.failure is None and services.writer.dropped_units == 0
+    assert services.stores.writer.failure is None and services.stores.writer.dropped_units == 0

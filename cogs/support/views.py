@@ -1,52 +1,38 @@
 """Buttons: the persistent "Summarize" button on story posts, pagers and confirmations.
 
-The Summarize button is a `DynamicItem` whose custom_id carries the article id, so it keeps working
-after a restart without the bot remembering any view.
+The Summarize button's custom_id carries the article id, so it keeps working after a restart without the
+bot remembering any view: `cogs/summarize.py` registers the `DynamicItem` that handles it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
-__all__ = ["ConfirmView", "PagerView", "SummarizeButton", "persistent_items"]
+__all__ = ["SUMMARIZE_TEMPLATE", "ConfirmView", "PagerView", "story_view", "summarize_button"]
 
-# Set by the summarize cog: (interaction, article_id) -> None. Kept on the bot, not as a global.
-SummarizeHandler = Callable[[discord.Interaction, int], Awaitable[None]]
-
-
-class SummarizeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"newsdesk:summarize:(?P<id>\d+)"):
-    def __init__(self, article_id: int) -> None:
-        super().__init__(discord.ui.Button(
-            label="Summarize", style=discord.ButtonStyle.secondary, emoji="📝",
-            custom_id=f"newsdesk:summarize:{article_id}",
-        ))
-        self.article_id = article_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SummarizeButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        handler: SummarizeHandler | None = getattr(interaction.client, "summarize_button_handler", None)
-        if handler is None:
-            await interaction.response.send_message("Summaries are not available right now.", ephemeral=True)
-            return
-        await handler(interaction, self.article_id)
+SUMMARIZE_ID = "newsdesk:summarize:{article_id}"
+# The custom_id pattern of the Summarize button; the summarize cog registers the DynamicItem that answers it.
+SUMMARIZE_TEMPLATE = r"newsdesk:summarize:(?P<id>\d+)"
 
 
-def persistent_items() -> list[type[discord.ui.DynamicItem[Any]]]:
-    return [SummarizeButton]
+def summarize_button(article_id: int) -> discord.ui.Button[Any]:
+    return discord.ui.Button(label="Summarize", style=discord.ButtonStyle.secondary, emoji="📝",
+                             custom_id=SUMMARIZE_ID.format(article_id=article_id))
 
 
 def story_view(article_id: int) -> discord.ui.View:
+    """The components of a story post: its persistent Summarize button.
+
+    Clicks are answered by the DynamicItem the summarize cog registers (matched on the custom_id), not by
+    this view, so the view is stopped before it is sent: discord.py would otherwise keep it for every
+    story message for the process's life and dispatch each click to it as well.
+    """
     view = discord.ui.View(timeout=None)
-    view.add_item(SummarizeButton(article_id))
+    view.add_item(summarize_button(article_id))
+    view.stop()
     return view
 
 
