@@ -218,3 +218,23 @@ def test_deleted_wal_with_export_and_backup_meanwhile_loses_nothing(tmp_path: Pa
         streamer.crash()
     missing = set(range(1, last + 1)) - stored_ids(path)
     assert not missing, f"{len(missing)} committed rows lost"
+
+
+async def test_a_refused_write_on_the_bots_connection_is_storage_unavailable_said_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # What /feed and the other commands that write directly meet on a read-only or full database.
+    db = await Database.open(tmp_path / "q.db")
+    try:
+        await db.execute("PRAGMA query_only = ON")  # SQLite refuses every write: SQLITE_READONLY
+        for _ in range(3):
+            with pytest.raises(StorageUnavailable, match="read-only"):
+                await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        with pytest.raises(StorageUnavailable):
+            await db.run_batch([("INSERT INTO meta (key, value) VALUES ('k', 'v')", ())])
+        assert [r.levelname for r in caplog.records if "cannot save" in r.getMessage()] == ["ERROR"]
+        await db.execute("PRAGMA query_only = OFF")
+        await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        assert await db.fetchval("SELECT value FROM meta WHERE key = 'k'") == "v"
+        assert any("accepts writes again" in r.getMessage() for r in caplog.records)
+    finally:
+        await db.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import sqlite3
 import time
@@ -38,6 +39,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 50
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Database:
         self._read_barrier: ReadBarrier | None = None
         self._wal = WalWatch(str(path))
         self._watch_wal = not read_only and str(path) != ":memory:"
+        self._failing = False  # the last write on this connection failed for a reason outside the data
 
     @classmethod
     async def open(
@@ -191,10 +194,16 @@ class Database:
         converted = _unusable(self.path, exc)
         if converted is exc:
             raise exc
+        if isinstance(converted, StorageUnavailable) and not self._failing:
+            self._failing = True  # said once per outage: commands tell their users, the log tells the admin
+            log.error("%s; commands that save answer that the bot cannot save until it works again", converted)
         raise converted from exc
 
     async def _after_write(self) -> None:
         """See `bot.storage.wal`: while the -wal file is deleted, every commit is checkpointed at once."""
+        if self._failing:
+            self._failing = False
+            log.warning("the database at %s accepts writes again", self.path)
         if self._watch_wal and self._wal.check():
             async with self._conn.execute(CHECKPOINT) as cursor:
                 await cursor.fetchall()
