@@ -9,9 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.storage.insights import DayCount, FeedHealth, HourCount, InsightStore, Ranked, SearchHit, StoryRow
+from bot.storage.insights import (
+    MARK_END,
+    MARK_START,
+    DayCount,
+    FeedHealth,
+    HourCount,
+    InsightStore,
+    Ranked,
+    SearchHit,
+    StoryRow,
+)
 
-__all__ = ["Activity", "ServerInsights"]
+__all__ = ["MARK_END", "MARK_START", "Activity", "ServerInsights"]
 
 
 @dataclass(frozen=True)

@@ -88,12 +88,14 @@ class Repl:
                 self.t.out.flush()
             raw = await reader.readline()
             if not raw:
+                await self.act.settle()  # what the bot did after the last line (a removal, its #mod-log entry)
                 self.t.line("(end of input)")
                 return
             line = raw.strip()
             if not line or line.startswith("#!"):
                 continue
             if line in ("quit", "exit", "q"):
+                await self.act.settle()
                 return
             try:
                 await self.handle(line)

@@ -33,9 +33,11 @@ from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
 from bot.services import Services, Stores
+from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.insights import InsightStore
@@ -57,6 +59,7 @@ from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
+from cogs.support.rest import DiscordRest
 
 if TYPE_CHECKING:
     import discord
@@ -110,7 +113,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             timer_runner=TimerRunner(timers), recorder=recorder,
             comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
             moderation=moderation,
-            stats=DiscussionStats(db), insights=ServerInsights(InsightStore(db)), exporter=CommentExporter(db), fetcher=fetcher,
+            stats=DiscussionStats(ActivityStore(db)), insights=ServerInsights(InsightStore(db)),
+            exporter=CommentExporter(ExportStore(db)), fetcher=fetcher,
             feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
@@ -139,7 +143,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
                            summary_text=summary_text or services.article_summaries.thread_text)
     return StoryPublisher(
         client,
-        outbox=PostingOutbox(db=stores.db, articles=stores.articles, posts=stores.posts,
+        outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
                              subscriptions=stores.subscriptions),
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
@@ -207,7 +211,8 @@ async def run_bot(settings: Settings) -> None:
         if settings.web_port:  # the dashboard in the same process, on the same services
             from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
 
-            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port))
+            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port,
+                                                                  discord=DiscordRest(launched.bot)))
             log.warning("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)

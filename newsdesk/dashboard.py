@@ -17,9 +17,13 @@ from aiohttp import web as aioweb
 from bot.config import Secret, Settings
 from bot.errors import CliError
 from bot.services import Services
+from cogs.moderation.modlog import ModLogChannel
+from cogs.support.channels import GuildChannels
+from cogs.support.rest import DiscordRest, rest_only_client
 from web.app import WebConfig, build_app
+from web.ports import DiscordPort
 
-__all__ = ["demo_dashboard", "serve_dashboard", "until_interrupted", "web_config"]
+__all__ = ["demo_dashboard", "discord_for_dashboard", "serve_dashboard", "until_interrupted", "web_config"]
 
 
 def web_config(settings: Settings, port: int, *, secret_key: str | None = None) -> WebConfig:
@@ -41,8 +45,8 @@ def web_config(settings: Settings, port: int, *, secret_key: str | None = None) 
 
 
 @contextlib.asynccontextmanager
-async def serve_dashboard(services: Services, settings: Settings, port: int, *,
-                          secret_key: str | None = None) -> AsyncIterator[str]:
+async def serve_dashboard(services: Services, settings: Settings, port: int, *, secret_key: str | None = None,
+                          discord: DiscordPort | None = None) -> AsyncIterator[str]:
     """Serve the dashboard on WEB_HOST:`port` (0: any free port) until the block ends; yields its URL."""
     # Bind first: with port 0 the login redirect must name the port the system picked.
     sock = socket.socket(socket.AF_INET6 if ":" in settings.web_host else socket.AF_INET, socket.SOCK_STREAM)
@@ -58,7 +62,7 @@ async def serve_dashboard(services: Services, settings: Settings, port: int, *,
         sock.close()
         raise
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
-        runner = aioweb.AppRunner(build_app(services, config, http), access_log=None, handle_signals=False)
+        runner = aioweb.AppRunner(build_app(services, config, http, discord), access_log=None, handle_signals=False)
         await runner.setup()
         try:
             await aioweb.SockSite(runner, sock).start()
@@ -67,6 +71,25 @@ async def serve_dashboard(services: Services, settings: Settings, port: int, *,
             await runner.cleanup()
 
 
+
+
+@contextlib.asynccontextmanager
+async def discord_for_dashboard(services: Services, settings: Settings) -> AsyncIterator[DiscordPort | None]:
+    """Discord for a dashboard in its own process: a REST-only client with the bot token (no gateway), and the
+    mod-log echo of the actions taken here (the bot's own process echoes only what it records itself).
+    None without DISCORD_TOKEN: the pages still read, but nothing that needs Discord can be done."""
+    if settings.discord_token is None:
+        yield None
+        return
+    async with rest_only_client(settings) as client:
+        modlog = ModLogChannel(client, GuildChannels(client, services.guild_settings))
+        modlog.start()
+        services.moderation.on_record(modlog.post)
+        try:
+            yield DiscordRest(client)
+        finally:
+            services.moderation.forget_sink(modlog.post)
+            await modlog.stop()
 
 
 async def until_interrupted() -> None:
@@ -95,7 +118,8 @@ def demo_dashboard(port: int = 0, *, wait: Callable[[], Awaitable[None]] = until
         settings = stage.settings().replace(
             discord_client_id=emu.world.application_id, discord_client_secret=Secret(emu.oauth.client_secret),
             web_host="127.0.0.1", web_base_url=None)
-        async with serve_dashboard(stage.services, settings, port, secret_key=secrets.token_urlsafe(32)) as url:
+        async with serve_dashboard(stage.services, settings, port, secret_key=secrets.token_urlsafe(32),
+                                   discord=DiscordRest(stage.bot)) as url:
             transcript.heading("Web dashboard")
             transcript.line(f"Dashboard: {url}/")
             transcript.line("  Log in with Discord, then click \"Authorize as mod\" (the demo moderator). Ctrl-C stops.")

@@ -14,11 +14,12 @@ DEFAULT_PORT = 8080
 
 async def _web(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.app import open_services
-    from newsdesk.dashboard import serve_dashboard, until_interrupted, web_config
+    from newsdesk.dashboard import discord_for_dashboard, serve_dashboard, until_interrupted, web_config
 
     port = args.port or settings.web_port or DEFAULT_PORT
     web_config(settings, port)  # fail before opening anything
-    async with open_services(settings) as services, serve_dashboard(services, settings, port) as url:
+    async with open_services(settings) as services, discord_for_dashboard(services, settings) as discord, \
+            serve_dashboard(services, settings, port, discord=discord) as url:
         print(f"Dashboard: {url}/", flush=True)
         await until_interrupted()
     return 0

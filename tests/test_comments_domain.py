@@ -18,8 +18,10 @@ from bot.comments.tree import build_tree, paginate, render_lines
 from bot.moderation.rules import format_duration, parse_duration
 from bot.moderation.service import MUTE_EXPIRED, ModerationError, ModerationService
 from bot.privacy import forget_user
+from bot.storage.activity import ActivityStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.privacy import PrivacyStore
@@ -101,11 +103,11 @@ async def test_reactions_on_story_post_and_comments_count(env: Env) -> None:
     assert not await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=77, message_id=5,
                                               user_id=9, emoji="👍", at=2.0)
     await env.recorder.flush()
-    stats = await DiscussionStats(env.db).for_article(GUILD, env.article_id)
+    stats = await DiscussionStats(ActivityStore(env.db)).for_article(GUILD, env.article_id)
     assert stats is not None and (stats.comments, stats.participants, stats.reactions) == (1, 1, 2)
-    ranked = await DiscussionStats(env.db).ranked(GUILD, since=0)
+    ranked = await DiscussionStats(ActivityStore(env.db)).ranked(GUILD, since=0)
     assert [a.article_id for a in ranked] == [env.article_id]
-    assert await DiscussionStats(env.db).ranked(GUILD, since=1e12) == []
+    assert await DiscussionStats(ActivityStore(env.db)).ranked(GUILD, since=1e12) == []
 
 
 async def test_mute_removes_new_comments_and_expiry_is_a_timer(env: Env) -> None:
@@ -153,7 +155,7 @@ async def test_export_json_and_csv(env: Env) -> None:
     await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=1002, user_id=7,
                                    emoji="👍", at=3.0)
     await env.recorder.flush()
-    exporter = CommentExporter(env.db)
+    exporter = CommentExporter(ExportStore(env.db))
     data = json.loads(await exporter.export(GUILD, "json", article_id=env.article_id))
     by_id = {c["message_id"]: c for c in data["comments"]}
     assert by_id[1002]["parent_id"] == 1001 and by_id[1002]["reactions"][0]["emoji"] == "👍"

@@ -19,14 +19,15 @@ from bot.config import load_settings
 from bot.feeds.models import FeedItem
 from bot.services import Services
 from bot.storage.comments import CommentRecord
-from bot.storage.insights import InsightStore
+from bot.storage.insights import InsightStore, fts_query
 from demo.stage import DemoStage
 from demo.transcript import Transcript
 from emulator import DiscordEmulator, User
 from emulator.newsroom import NewsServer, build_news_server
 from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
-from newsdesk.dashboard import demo_dashboard, serve_dashboard
+from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
+from tests.newsdesk_harness import FeedServer
 
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'
 HOSTILE_COMMENT = '<img src=x onerror=alert("comment")> I disagree'
@@ -40,6 +41,7 @@ class Site:
     url: str
     article_id: int
     other_guild_id: int
+    feeds: FeedServer
 
     async def login(self, client: httpx.AsyncClient, user: User, next_path: str = "/") -> httpx.Response:
         """Click "Log in with Discord", then "Authorize as <user>" on the emulated consent page."""
@@ -80,6 +82,7 @@ async def seed(services: Services, server: NewsServer) -> int:
                                                  content="you idiot", created_at=now - 20, **base))
     await stores.writer.flush()
     await stores.comments.mark_removed(1003, server.moderator.id, "Personal attack", now - 10)
+    await services.guild_settings.change(server.guild.id, modlog_channel_id=server.modlog.id)
     await stores.moderation.log(guild_id=server.guild.id, moderator_id=server.moderator.id,
                                         action="remove", target_user_id=server.bob.id, target_message_id=1003,
                                         reason="Personal attack")
@@ -93,14 +96,20 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     try:
         server = build_news_server(emu)
         other = emu.create_guild("Another server", owner=server.moderator)  # the bot is there, no data
+        feeds = FeedServer()
+        await feeds.start()
         settings = load_settings({
             "DATABASE_PATH": str(tmp_path / "web.db"), "DISCORD_API_BASE": emu.api_base,
+            "DISCORD_GATEWAY_URL": emu.gateway_url, "DISCORD_TOKEN": emu.token,
             "DISCORD_CLIENT_ID": str(emu.world.application_id), "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
-            "WEB_SECRET_KEY": "test-secret-key-test-secret-key"}, env_file=None)
+            "WEB_SECRET_KEY": "test-secret-key-test-secret-key", "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true"},
+            env_file=None)
         async with open_services(settings) as services:
             article_id = await seed(services, server)
-            async with serve_dashboard(services, settings, 0) as url:
-                yield Site(emu, server, services, url, article_id, other.id)
+            async with discord_for_dashboard(services, settings) as discord, \
+                    serve_dashboard(services, settings, 0, discord=discord) as url:
+                yield Site(emu, server, services, url, article_id, other.id, feeds)
+        await feeds.stop()
     finally:
         await emu.stop()
 
@@ -126,7 +135,8 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         assert page.status_code == 200
         # bob's reply is nested under alice's comment; the removed one shows its reason, and to a moderator its text
         tree = page.text.split("Discussion (3 comments)", 1)[1]
-        assert tree.index("alice") < tree.index('<ul class="tree"><li><strong>bob</strong>')
+        nested_bob = f'<ul class="tree"><li><a href="/g/{gid}/members/{site.server.bob.id}"><strong>bob</strong>'
+        assert tree.index("alice") < tree.index(nested_bob)
         assert "[removed: Personal attack]" in tree and "you idiot" in tree
 
         log = await client.get(f"{site.url}/g/{gid}/modlog")
@@ -316,3 +326,197 @@ async def test_activity_charts_and_exports(site: Site) -> None:
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.alice)
         assert (await client.get(f"{site.url}/g/{gid}/export.json")).status_code == 403
+
+
+def csrf_of(page: str) -> str:
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token, page[:500]
+    return token[1]
+
+
+async def test_an_admin_follows_a_feed_after_a_preview_then_pauses_edits_and_removes_it(site: Site) -> None:
+    gid, emu = site.server.guild.id, site.emu
+    site.feeds.add("s1", "Council approves night buses")
+    site.feeds.add("s2", "Weather: sunny")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.editor)  # the owner: Manage Server
+        page = await client.get(f"{site.url}/g/{gid}/feeds")
+        assert page.status_code == 200 and f'<option value="{site.server.news.id}">#news</option>' in page.text
+        assert "#stories (forum)" in page.text
+        csrf = csrf_of(page.text)
+        form = {"csrf": csrf, "url": site.feeds.feed_url, "channel_id": str(site.server.news.id), "mode": "thread",
+                "include": "council"}
+        preview = await client.post(f"{site.url}/g/{gid}/feeds/preview", data=form)
+        assert preview.status_code == 200 and "Council approves night buses" in preview.text
+        assert "Weather: sunny" not in preview.text  # filtered out by include
+        assert await site.services.feed_subscriptions.for_guild(gid) != []  # only the seeded one so far
+        before = len(await site.services.feed_subscriptions.for_guild(gid))
+        added = await client.post(f"{site.url}/g/{gid}/feeds/add", data=form)
+        assert added.status_code == 303
+        listed = await client.get(f"{site.url}/g/{gid}/feeds")
+        assert "Following Loopback News: 2 current items were marked as already seen" in listed.text
+        subs = await site.services.feed_subscriptions.for_guild(gid)
+        assert len(subs) == before + 1
+        new = next(sub for sub, feed in subs if feed is not None and feed.url == site.feeds.feed_url)
+        assert new.include_filter == "council" and new.created_by == site.server.editor.id
+        echo = await emu.wait_for_message(site.server.modlog, lambda m: "followed" in m.content)
+        assert "Loopback News" in echo.content and f"<#{site.server.news.id}>" in echo.content
+
+        change = {"csrf": csrf, "subscription": str(new.id)}
+        assert (await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "pause"})
+                ).status_code == 303
+        assert (await site.services.feed_subscriptions.get(new.id)).paused  # type: ignore[union-attr]
+        await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "resume"})
+        assert not (await site.services.feed_subscriptions.get(new.id)).paused  # type: ignore[union-attr]
+        await client.post(f"{site.url}/g/{gid}/feeds/change",
+                          data={**change, "action": "edit", "exclude": "weather", "summary": "on"})
+        edited = await site.services.feed_subscriptions.get(new.id)
+        assert edited is not None and edited.exclude_filter == "weather" and edited.include_filter is None
+        assert edited.summary
+        await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "remove"})
+        assert await site.services.feed_subscriptions.get(new.id) is None
+        kinds = [a.action for a in await site.services.moderation.history(gid, limit=10)]
+        assert kinds[:5] == ["feed_remove", "feed_edit", "feed_resume", "feed_pause", "feed_add"]
+
+
+async def test_feed_forms_are_checked(site: Site) -> None:
+    gid = site.server.guild.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.editor)
+        csrf = csrf_of((await client.get(f"{site.url}/g/{gid}/feeds")).text)
+        base = {"url": site.feeds.feed_url, "channel_id": str(site.server.news.id), "mode": "thread"}
+        assert (await client.post(f"{site.url}/g/{gid}/feeds/add", data=base)).status_code == 403  # no CSRF
+        forum = await client.post(f"{site.url}/g/{gid}/feeds/preview",
+                                  data={**base, "csrf": csrf, "channel_id": str(site.server.forum.id)})
+        assert forum.status_code == 400 and "A forum channel takes forum posts" in forum.text
+        elsewhere = await client.post(f"{site.url}/g/{gid}/feeds/preview",
+                                      data={**base, "csrf": csrf, "channel_id": "123"})
+        assert "Pick one of this server" in elsewhere.text
+        broken = await client.post(f"{site.url}/g/{gid}/feeds/preview",
+                                   data={**base, "csrf": csrf, "url": f"{site.feeds.base}/nothing-here"})
+        assert broken.status_code == 400 and "404" in broken.text
+        (sub, _), *_ = await site.services.feed_subscriptions.for_guild(gid)
+        foreign = await client.post(f"{site.url}/g/{site.other_guild_id}/feeds/change",
+                                    data={"csrf": csrf, "subscription": str(sub.id), "action": "remove"})
+        assert foreign.status_code == 403  # not a server Newsdesk has data for, and not this one's feed
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)  # Manage Messages only: no feeds
+        assert (await client.get(f"{site.url}/g/{gid}/feeds")).status_code == 403
+
+
+async def flagged_comment(site: Site, author: User, text: str) -> int:
+    """A comment in a real (emulated) article thread that a filter flagged for review."""
+    emu, server, stores = site.emu, site.server, site.services.stores
+    thread = emu.create_thread(server.editor, server.news, "Council approves budget")
+    message = emu.send(author, thread, text)
+    await stores.threads.register(thread_id=thread.id, guild_id=server.guild.id, parent_channel_id=server.news.id,
+                                  article_id=site.article_id, name=thread.name)
+    await stores.comments.record(CommentRecord(
+        message_id=message.id, guild_id=server.guild.id, thread_id=thread.id, article_id=site.article_id,
+        author_id=author.id, author_name=author.username, content=text, created_at=time.time()))
+    await stores.writer.flush()
+    await stores.comments.set_status(message.id, "flagged")
+    await stores.writer.flush()
+    return message.id
+
+
+async def test_moderators_approve_and_remove_flagged_comments_and_see_them_decided(site: Site) -> None:
+    gid, emu = site.server.guild.id, site.emu
+    keep = await flagged_comment(site, site.server.alice, "The budget is fine, actually")
+    drop = await flagged_comment(site, site.server.bob, "buy cheap pills here")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        queue = await client.get(f"{site.url}/g/{gid}/queue")
+        assert "The budget is fine, actually" in queue.text and "buy cheap pills here" in queue.text
+        csrf = csrf_of(queue.text)
+        await client.post(f"{site.url}/g/{gid}/queue", data={"csrf": csrf, "message": str(keep), "action": "approve"})
+        removed = await client.post(f"{site.url}/g/{gid}/queue", data={
+            "csrf": csrf, "message": str(drop), "action": "remove", "reason": "spam"})
+        assert removed.status_code == 303
+        after = await client.get(f"{site.url}/g/{gid}/queue")
+        assert "The review queue is empty." in after.text
+        decided = after.text.split("Recently decided", 1)[1]
+        assert "approved a comment" in decided and "removed a comment" in decided and "(spam)" in decided
+        again = await client.post(f"{site.url}/g/{gid}/queue",
+                                  data={"csrf": csrf, "message": str(keep), "action": "approve"})
+        assert again.status_code == 303
+        assert "no longer waiting for review" in (await client.get(f"{site.url}/g/{gid}/queue")).text
+        foreign = await client.post(f"{site.url}/g/{gid}/queue", data={"csrf": csrf, "message": "1", "action": "remove"})
+        assert foreign.status_code == 404
+    assert emu.world.message_index[drop].deleted and not emu.world.message_index[keep].deleted
+    comment = await site.services.comments.get(drop)
+    assert comment is not None and comment.status == "removed" and comment.removed_reason == "spam"
+    echo = await emu.wait_for_message(site.server.modlog, lambda m: "removed" in m.content and "spam" in m.content)
+    assert f"<@{site.server.moderator.id}>" in echo.content
+    await emu.wait_for_message(site.server.modlog, lambda m: "approved" in m.content)
+
+
+async def test_filters_mutes_and_a_members_history(site: Site) -> None:
+    gid = site.server.guild.id
+    await site.services.moderation.mute(guild_id=gid, user_id=site.server.bob.id, moderator_id=site.server.moderator.id,
+                                        seconds=3600, reason="cooling off")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        csrf = csrf_of((await client.get(f"{site.url}/g/{gid}/filters")).text)
+        await client.post(f"{site.url}/g/{gid}/filters", data={"csrf": csrf, "op": "add", "pattern": "idiot"})
+        await client.post(f"{site.url}/g/{gid}/filters", data={
+            "csrf": csrf, "op": "add", "pattern": "(unclosed", "regex": "on"})  # not a regex: refused
+        page = await client.get(f"{site.url}/g/{gid}/filters")
+        assert "<code>idiot</code>" in page.text and "Not added" in page.text
+        assert [f.pattern for f in await site.services.moderation.filters(gid)] == ["idiot"]
+        await client.post(f"{site.url}/g/{gid}/filters", data={"csrf": csrf, "op": "remove", "pattern": "idiot"})
+        assert await site.services.moderation.filters(gid) == []
+
+        member = await client.get(f"{site.url}/g/{gid}/members/{site.server.bob.id}")
+        assert "Muted until" in member.text and "cooling off" in member.text
+        assert "Same here." in member.text and "[removed: Personal attack]" in member.text
+        mutes = await client.get(f"{site.url}/g/{gid}/mutes")
+        assert f"/members/{site.server.bob.id}" in mutes.text
+        await client.post(f"{site.url}/g/{gid}/mutes", data={"csrf": csrf, "user": str(site.server.bob.id)})
+        assert "Nobody is muted." in (await client.get(f"{site.url}/g/{gid}/mutes")).text
+        assert (await client.get(f"{site.url}/g/{gid}/members/nope")).status_code == 404
+
+
+async def test_settings_change_through_the_same_rules_as_slash_settings(site: Site) -> None:
+    gid = site.server.guild.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.editor)
+        page = await client.get(f"{site.url}/g/{gid}/settings")
+        assert page.status_code == 200
+        csrf = csrf_of(page.text)
+        form = {"csrf": csrf, "news_channel_id": str(site.server.forum.id), "default_mode": "forum",
+                "auto_summary": "on", "modlog_channel_id": str(site.server.modlog.id), "auto_close_days": "3",
+                "digest_channel_id": str(site.server.admin_channel.id), "digest_time": "07:30"}
+        assert (await client.post(f"{site.url}/g/{gid}/settings", data=form)).status_code == 303
+        saved = await site.services.guild_settings.get(gid)
+        assert (saved.news_channel_id, saved.default_mode, saved.auto_summary, saved.auto_close_days,
+                saved.digest_time) == (site.server.forum.id, "forum", True, 3, "07:30")
+        assert "Saved." in (await client.get(f"{site.url}/g/{gid}/settings")).text
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "digest_time": "25:99"})
+        assert "Not saved:" in (await client.get(f"{site.url}/g/{gid}/settings")).text
+        assert (await site.services.guild_settings.get(gid)).digest_time == "07:30"
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "auto_close_days": "", "digest_time": ""})
+        cleared = await site.services.guild_settings.get(gid)
+        assert cleared.auto_close_days is None and cleared.digest_time is None
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)  # Manage Messages only
+        assert (await client.get(f"{site.url}/g/{gid}/settings")).status_code == 403
+
+
+async def test_a_long_discussion_comes_in_pages_of_a_hundred_conversations(site: Site) -> None:
+    gid, stores = site.server.guild.id, site.services.stores
+    base = dict(guild_id=gid, thread_id=901, article_id=site.article_id, author_id=site.server.alice.id,
+                author_name="alice")
+    for n in range(250):
+        await stores.comments.record(CommentRecord(message_id=5000 + n, content=f"take number {n}",
+                                                   created_at=time.time() - 5 + n / 1000, **base))
+    await stores.writer.flush()
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        first = await client.get(f"{site.url}/g/{gid}/articles/{site.article_id}")
+        assert "Discussion (253 comments)" in first.text and "Page 1 of 3" in first.text
+        assert first.text.count('<li><a href="/g/') <= 100 + 2  # 100 conversations (+ bob's reply)
+        last = await client.get(f"{site.url}/g/{gid}/articles/{site.article_id}", params={"page": "99"})
+        assert "Page 3 of 3" in last.text and "take number 249" in last.text
+        assert "take number 249" not in first.text
+    assert fts_query("th") == '"th"' and fts_query("disag") == '"disag"*' and fts_query('a "b') == '"a" "b"'

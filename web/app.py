@@ -19,17 +19,22 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from bot.comments.tree import build_tree
+from bot.insights import MARK_END, MARK_START
 from bot.services import Services
-from bot.storage.insights import MARK_END, MARK_START
 from web.access import AccessCache, GuildAccess
 from web.charts import bar_chart, ranked_bars, stacked_bars
+from web.feeds import FeedPages
+from web.moderation import ModerationPages
 from web.oauth import DiscordOAuth, OAuthError
+from web.ports import DiscordPort
 from web.session import Session, SessionCodec
+from web.settings import SettingsPage
 
 __all__ = ["WebConfig", "build_app"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ROOTS_PER_PAGE = 100
 SESSION = web.RequestKey("session", Session)  # set by the middleware on every request
 STARTED = web.RequestKey("started", float)
 # No script at all, styles inline, nothing framed: a page that shows hostile feed titles and comments.
@@ -53,8 +58,10 @@ class WebConfig:
 
 
 class Dashboard:
-    def __init__(self, services: Services, config: WebConfig, http: httpx.AsyncClient) -> None:
+    def __init__(self, services: Services, config: WebConfig, http: httpx.AsyncClient,
+                 discord: DiscordPort | None = None) -> None:
         self.services = services
+        self.discord = discord  # None: no bot token here, so no channel list and no removals
         self.insights = services.insights
         self.oauth = DiscordOAuth(api_base=config.discord_api_base, authorize_url=config.authorize_url,
                                   client_id=config.client_id, client_secret=config.client_secret,
@@ -70,8 +77,25 @@ class Dashboard:
     # --- plumbing -------------------------------------------------------------------------------------------------
 
     def page(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-        html = self.templates.get_template(template).render(session=request.get(SESSION), **context)
+        session = request.get(SESSION)
+        flash = session.flash if session is not None else None
+        if session is not None and flash:  # shown once
+            request[SESSION] = session.with_(flash=None)
+        html = self.templates.get_template(template).render(session=session, flash=flash, **context)
         return web.Response(text=html, content_type="text/html", status=status)
+
+    def session(self, request: web.Request) -> Session:
+        return request[SESSION]
+
+    def flash(self, request: web.Request, message: str) -> None:
+        request[SESSION] = request[SESSION].with_(flash=message[:500])
+
+    async def checked_form(self, request: web.Request) -> Any:
+        """The posted form, once its CSRF token matches the session's; 403 otherwise."""
+        form = await request.post()
+        if not request[SESSION].csrf_ok(str(form.get("csrf", ""))):
+            raise web.HTTPForbidden(text="This form has expired: reload the page and try again.")
+        return form
 
     def error(self, request: web.Request, status: int, message: str) -> web.Response:
         return self.page(request, "error.html", status=status, code=status, message=message)
@@ -89,6 +113,9 @@ class Dashboard:
                 self._finish(request, exc, session)
                 raise
             response = self.error(request, exc.status, exc.text or exc.reason)
+        except Exception:  # a bug: log it with the ids, answer a plain page
+            log.exception("dashboard: %s %s failed", request.method, request.path)
+            response = self.error(request, 500, "Something went wrong on our side; it is in the log.")
         self._finish(request, response, session)
         return response
 
@@ -101,7 +128,8 @@ class Dashboard:
         if request[SESSION] is not loaded:  # a handler changed the session: send the new cookie
             self.sessions.save(response, request[SESSION])
 
-    async def guild_access(self, request: web.Request, *, moderate: bool = False) -> GuildAccess:
+    async def guild_access(self, request: web.Request, *, moderate: bool = False, manage: bool = False
+                           ) -> GuildAccess:
         """The person's access to the guild in the URL, checked now; 403 whatever the reason it is missing."""
         session: Session = request[SESSION]
         if not session.logged_in or session.token is None:
@@ -114,7 +142,7 @@ class Dashboard:
         except OAuthError:  # the token was revoked or expired: log in again
             request[SESSION] = Session()
             raise web.HTTPFound("/") from None
-        needed = access is not None and (access.moderate if moderate else access.any)
+        needed = access is not None and (access.moderate if moderate else access.manage if manage else access.any)
         if access is None or not needed or guild_id not in await self.insights.known_guilds():
             raise web.HTTPForbidden(text="You may not manage this server here (it needs Manage Server or "
                                          "Manage Messages in it, and Newsdesk must be in it).")
@@ -164,10 +192,8 @@ class Dashboard:
         raise web.HTTPFound(session.next_path)
 
     async def logout(self, request: web.Request) -> web.Response:
-        form = await request.post()
+        await self.checked_form(request)
         session: Session = request[SESSION]
-        if not session.csrf_ok(str(form.get("csrf", ""))):
-            raise web.HTTPForbidden(text="This form has expired: reload the page and try again.")
         if session.token:
             self.access.forget(session.token)
         request[SESSION] = Session()
@@ -181,7 +207,9 @@ class Dashboard:
         hours = await self.insights.comments_per_hour(access.guild_id, since=now - 48 * 3600)
         chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour",
                           start=_hour(now) - 47 * 3600, end=_hour(now) + 3600)
+        channels = await self.discord.channels(access.guild_id) if self.discord is not None else []
         return self.page(request, "overview.html", access=access, chart=chart,
+                         channel_names={cid: name for cid, name, _ in channels},
                          feeds=await self.insights.feed_health(access.guild_id),
                          stories=await self.insights.stories(access.guild_id, since=now - 24 * 3600))
 
@@ -196,13 +224,18 @@ class Dashboard:
             raise web.HTTPNotFound(text="No such story in this server.")
         comments = await self.services.comments.for_article(access.guild_id, article_id)
         roots = build_tree(comments)
+        # A busy story's discussion comes a hundred conversations (top-level comments with their replies) a page.
+        pages = max(1, -(-len(roots) // ROOTS_PER_PAGE))
+        raw = request.query.get("page", "1")
+        page = min(max(int(raw), 1), pages) if raw.isdigit() and len(raw) < 6 else 1
         first = min((c.created_at for c in comments), default=time.time())
         start = _hour(first)
         hours = await self.insights.comments_per_hour(access.guild_id, since=start, article_id=article_id)
         end = max(start + 24 * 3600, _hour(max((c.created_at for c in comments), default=start)) + 3600)
         chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour", start=start,
                           end=min(end, start + 14 * 24 * 3600))
-        return self.page(request, "article.html", access=access, article=article, roots=roots,
+        return self.page(request, "article.html", access=access, article=article,
+                         roots=roots[(page - 1) * ROOTS_PER_PAGE:page * ROOTS_PER_PAGE], page=page, pages=pages,
                          count=len(comments), chart=chart)
 
     async def modlog(self, request: web.Request) -> web.Response:
@@ -298,8 +331,12 @@ def _when(at: float) -> str:
     return datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient) -> web.Application:
-    dashboard = Dashboard(services, config, http)
+def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
+              discord: DiscordPort | None = None) -> web.Application:
+    dashboard = Dashboard(services, config, http, discord)
+    feeds = FeedPages(dashboard)
+    moderation = ModerationPages(dashboard)
+    settings = SettingsPage(dashboard)
     app = web.Application(middlewares=[dashboard.middleware], client_max_size=64 * 1024)
     app.router.add_get("/", dashboard.index)
     app.router.add_get("/login", dashboard.login)
@@ -311,5 +348,18 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient) ->
     app.router.add_get("/g/{guild_id}/search", dashboard.search)
     app.router.add_get("/g/{guild_id}/activity", dashboard.activity)
     app.router.add_get("/g/{guild_id}/export.{fmt:json|csv}", dashboard.export)
+    app.router.add_get("/g/{guild_id}/feeds", feeds.list)
+    app.router.add_post("/g/{guild_id}/feeds/preview", feeds.preview)
+    app.router.add_post("/g/{guild_id}/feeds/add", feeds.add)
+    app.router.add_post("/g/{guild_id}/feeds/change", feeds.change)
+    app.router.add_get("/g/{guild_id}/queue", moderation.queue)
+    app.router.add_post("/g/{guild_id}/queue", moderation.decide)
+    app.router.add_get("/g/{guild_id}/filters", moderation.filters)
+    app.router.add_post("/g/{guild_id}/filters", moderation.change_filter)
+    app.router.add_get("/g/{guild_id}/mutes", moderation.mutes)
+    app.router.add_post("/g/{guild_id}/mutes", moderation.unmute)
+    app.router.add_get("/g/{guild_id}/members/{user_id}", moderation.member)
+    app.router.add_get("/g/{guild_id}/settings", settings.show)
+    app.router.add_post("/g/{guild_id}/settings", settings.change)
     return app
 

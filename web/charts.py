@@ -17,7 +17,7 @@ PALETTE = ("#5865f2", "#eb459e", "#fee75c", "#57f287", "#ed4245", "#3ba55d", "#f
 
 
 def bar_chart(points: Sequence[tuple[float, int]], *, title: str, start: float, end: float, step: float = 3600,
-              width: int = 640, height: int = 160) -> Markup:
+              width: int = 640, height: int = 130) -> Markup:
     """Bars for `points` (bucket start, count) from `start` to `end` in buckets of `step` seconds; empty
     buckets are drawn as zero. Each bar has a <title> with its time and count (shown on hover)."""
     buckets = max(1, int((end - start) // step))
@@ -40,7 +40,7 @@ def bar_chart(points: Sequence[tuple[float, int]], *, title: str, start: float, 
         f'<title>{escape(title)}</title>{"".join(bars)}'
         f'<text x="0" y="{height - 2}" class="axis">{escape(_day(start))}</text>'
         f'<text x="{width}" y="{height - 2}" text-anchor="end" class="axis">{escape(_day(end))}</text>'
-        f'<text x="{width}" y="12" text-anchor="end" class="axis">max {top}</text></svg>')
+        f'<text x="{width / 2:.0f}" y="{height - 2}" text-anchor="middle" class="axis">highest: {top}</text></svg>')
 
 
 def _day(at: float) -> str:

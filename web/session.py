@@ -30,6 +30,7 @@ class Session:
     login_state: str | None = None
     login_verifier: str | None = None
     next_path: str = "/"
+    flash: str | None = None  # one message shown on the next page (after a form's redirect)
 
     @property
     def logged_in(self) -> bool:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bot.articles.records import Article
 from bot.config import Settings
 from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.extract import extract_article
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import Article
 from bot.storage.articles import ArticleStore
 
 __all__ = ["ArticleText", "ArticleTexts", "NoArticleText", "fetch_article_text"]

@@ -12,11 +12,12 @@ import json
 import sys
 from typing import Any
 
+from bot.articles.records import FeedItem
 from bot.config import Settings
 from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import FeedItem, FeedParseError
+from bot.feeds.models import FeedParseError
 
 __all__ = ["register"]
 

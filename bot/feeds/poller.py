@@ -20,11 +20,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.articles.records import Article, FeedItem, IngestOutcome
 from bot.config import Settings
 from bot.feeds.errors import FetchError, GoneError, RateLimitedError
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import Article, FeedItem, FeedParseError, IngestOutcome, ParsedFeed
+from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.storage.feeds import Feed, FeedStore
 
 __all__ = ["MAX_BACKOFF_SECONDS", "MAX_MIN_INTERVAL_SECONDS", "ArticleSink", "FeedPoller", "PollOutcome"]

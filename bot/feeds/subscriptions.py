@@ -11,10 +11,11 @@ import re
 import time
 from dataclasses import dataclass
 
+from bot.articles.records import Article, FeedItem
 from bot.feeds.errors import FetchError
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
-from bot.feeds.models import Article, FeedItem, FeedParseError, ParsedFeed
+from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.feeds.parser import parse_feed
 from bot.storage.articles import ArticleStore
 from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore

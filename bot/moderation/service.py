@@ -188,6 +188,13 @@ class ModerationService:
 
     # --- filters ---------------------------------------------------------------------------------
 
+    async def active_mutes(self, guild_id: int) -> list[Mute]:
+        """Who is muted in the guild now (the dashboard's list)."""
+        return await self._moderation.active_mutes(guild_id, time.time())
+
+    async def active_mute(self, guild_id: int, user_id: int) -> Mute | None:
+        return await self._moderation.active_mute(guild_id, user_id)
+
     async def filters(self, guild_id: int) -> list[WordFilter]:
         return await self._moderation.filters(guild_id)
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.feeds.models import Article
+from bot.articles.records import Article
 from bot.feeds.subscriptions import matches_filters
 from bot.storage.articles import ArticleStore
-from bot.storage.database import Database
 from bot.storage.feeds import Subscription, SubscriptionStore
 from bot.storage.posts import Post, PostStore
 
@@ -31,21 +30,17 @@ class PostJob:
 
 
 class PostingOutbox:
-    def __init__(self, *, db: Database, articles: ArticleStore, posts: PostStore,
-                 subscriptions: SubscriptionStore) -> None:
-        self._db = db
+    def __init__(self, *, articles: ArticleStore, posts: PostStore, subscriptions: SubscriptionStore) -> None:
         self._articles = articles
         self._posts = posts
         self._subscriptions = subscriptions
 
     async def reserve_announced(self, limit: int = 500) -> int:
         """Reserve posts for announced articles. Returns how many reservations were made."""
-        rows = await self._db.fetchall(
-            "SELECT article_id, kind FROM announcements ORDER BY created_at, article_id LIMIT ?", (limit,))
         reserved = 0
-        for row in rows:
-            article = await self._articles.get(row["article_id"])
-            if article is not None and row["kind"] == "new" and article.feed_id is not None:
+        for article_id, kind in await self._posts.announced(limit):
+            article = await self._articles.get(article_id)
+            if article is not None and kind == "new" and article.feed_id is not None:
                 for sub in await self._subscriptions.for_feed(article.feed_id):
                     if not self.should_carry(sub, article):
                         continue
@@ -53,8 +48,7 @@ class PostingOutbox:
                                                  guild_id=sub.guild_id, channel_id=sub.channel_id):
                         reserved += 1
             # Updates need no reservation: pending_edits() finds posts whose version is behind.
-            await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?",
-                                   (row["article_id"], row["kind"]))
+            await self._posts.drop_announcement(article_id, kind)
         return reserved
 
     @staticmethod
@@ -84,13 +78,9 @@ class PostingOutbox:
         return jobs
 
     async def pending_edits(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
-        rows = await self._db.fetchall(
-            "SELECT p.id FROM posts p JOIN articles a ON a.id = p.article_id"
-            " WHERE p.message_id IS NOT NULL AND p.content_hash IS NOT a.content_hash ORDER BY p.id")
         jobs = []
-        for row in rows:
-            post = await self._posts.get(row["id"])
-            if post is None or (guild_ids is not None and post.guild_id not in guild_ids):
+        for post in await self._posts.behind_their_article():
+            if guild_ids is not None and post.guild_id not in guild_ids:
                 continue
             job = await self._job(post)
             if job is not None:

@@ -170,7 +170,7 @@ class Database:
 
     # --- queries -------------------------------------------------------------------------------------
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying(self, call: Callable[[], Awaitable[T]], *, writing: bool = False) -> T:
         """Run one autocommit statement, retrying when another connection (another shard's process, or a
         test's second connection) got in between: in WAL mode a statement that read before it wrote can fail
         with "database is locked" at once, without waiting for the busy timeout. Errors of the disk or the
@@ -185,16 +185,16 @@ class Database:
                         and attempt < LOCK_RETRIES - 1):
                     await asyncio.sleep(0.005 * (attempt + 1))
                     continue
-                self._raise_converted(exc)
+                self._raise_converted(exc, writing=writing)
             except sqlite3.DatabaseError as exc:
-                self._raise_converted(exc)
+                self._raise_converted(exc, writing=writing)
         raise AssertionError("unreachable")
 
-    def _raise_converted(self, exc: sqlite3.Error) -> NoReturn:
+    def _raise_converted(self, exc: sqlite3.Error, *, writing: bool) -> NoReturn:
         converted = _unusable(self.path, exc)
         if converted is exc:
             raise exc
-        if isinstance(converted, StorageUnavailable) and not self._failing:
+        if writing and isinstance(converted, StorageUnavailable) and not self._failing:
             self._failing = True  # said once per outage: commands tell their users, the log tells the admin
             log.error("%s; commands that save answer that the bot cannot save until it works again", converted)
         raise converted from exc
@@ -219,7 +219,7 @@ class Database:
             await cursor.close()
             return rowid
 
-        rowid = await self._retrying(run)
+        rowid = await self._retrying(run, writing=True)
         await self._after_write()
         return rowid
 
@@ -233,7 +233,7 @@ class Database:
             await cursor.close()
             return count
 
-        count = await self._retrying(run)
+        count = await self._retrying(run, writing=True)
         await self._after_write()
         return count
 
@@ -254,7 +254,7 @@ class Database:
                         await self._conn.execute("ROLLBACK")
                     raise
             except sqlite3.DatabaseError as exc:
-                self._raise_converted(exc)
+                self._raise_converted(exc, writing=True)
             await self._after_write()
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:

@@ -111,13 +111,15 @@ class InsightStore:
     async def comments_per_hour(self, guild_id: int, *, since: float, article_id: int | None = None
                                 ) -> list[HourCount]:
         """Comments written per hour since `since` (hours without comments are left out)."""
-        sql = ("SELECT CAST(created_at / 3600 AS INTEGER) * 3600 AS hour, COUNT(*) AS n FROM comments "
-               "WHERE guild_id = ? AND created_at >= ?")
-        params: list[object] = [guild_id, since]
-        if article_id is not None:
-            sql += " AND article_id = ?"
-            params.append(article_id)
-        rows = await self._db.fetchall(sql + " GROUP BY hour ORDER BY hour", params)
+        if article_id is None:  # a whole server: the hourly counts kept by a trigger (migration 0009)
+            rows = await self._db.fetchall(
+                "SELECT hour * 3600 AS hour, written AS n FROM comment_hours WHERE guild_id = ? AND hour >= ? "
+                "ORDER BY hour", (guild_id, int(since // 3600)))
+        else:  # one story: its few comments, through comments_article
+            rows = await self._db.fetchall(
+                "SELECT CAST(created_at / 3600 AS INTEGER) * 3600 AS hour, COUNT(*) AS n FROM comments "
+                "WHERE article_id = ? AND guild_id = ? AND created_at >= ? GROUP BY hour ORDER BY hour",
+                (article_id, guild_id, since))
         return [HourCount(float(r["hour"]), int(r["n"])) for r in rows]
 
     async def search(self, guild_id: int, text: str, **filters: Any) -> list[SearchHit]:
@@ -191,19 +193,24 @@ class SearchHit:
 
 
 MARK_START, MARK_END = "\x02", "\x03"
+PREFIX_MIN = 4
 
 
 def fts_query(text: str) -> str | None:
-    """A safe FTS5 query for what a person typed: every word must appear (the last may be a prefix).
+    """A safe FTS5 query for what a person typed: every word must appear, and the last one, when it has at least
+    PREFIX_MIN characters, may be the start of a word (`disag` finds "disagree").
 
     Words are quoted, so FTS5's own syntax (AND/OR/NEAR, column filters, unbalanced quotes) is never
-    interpreted: typing `"` or `author_name:` searches for those characters instead of failing.
+    interpreted: typing `"` or `author_name:` searches for those characters instead of failing. Shorter
+    prefixes are matched as whole words: "th*" would merge the lists of every word starting with "th"
+    (100 ms over a million comments, against 0.3 ms for "the" and under 10 ms for any 4-letter prefix).
     """
     words = [w for w in text.replace('"', " ").split() if w][:20]
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    if len(words[-1]) >= PREFIX_MIN:
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 

@@ -128,6 +128,12 @@ class ModerationStore:
         )
         return None if row is None else Mute(**dict(row))
 
+    async def active_mutes(self, guild_id: int, now: float) -> list[Mute]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM comment_mutes WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?) "
+            "ORDER BY created_at DESC", (guild_id, now))
+        return [Mute(**dict(r)) for r in rows]
+
     async def all_mutes(self) -> list[Mute]:
         return [Mute(**dict(r)) for r in await self._db.fetchall("SELECT * FROM comment_mutes")]
 

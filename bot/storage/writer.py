@@ -38,6 +38,12 @@ class Writer(Protocol):
     async def flush(self) -> None:
         """Return once everything written so far is committed."""
 
+    def add_recovery_listener(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` (on the current event loop) whenever writing works again after failing."""
+
+    def remove_recovery_listener(self, callback: Callable[[], None]) -> None:
+        """Stop calling `callback`."""
+
 
 class DirectWriter:
     """Commits each write in its own transaction before returning."""
@@ -57,6 +63,12 @@ class DirectWriter:
     async def flush(self) -> None:
         while self._inflight:
             await asyncio.gather(*list(self._inflight))
+
+    def add_recovery_listener(self, callback: Callable[[], None]) -> None:
+        """Never called: a failed write raises to its caller, nothing is kept to recover."""
+
+    def remove_recovery_listener(self, callback: Callable[[], None]) -> None:
+        pass
 
 
 class BatchWriter:
