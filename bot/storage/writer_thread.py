@@ -138,9 +138,9 @@ class ThreadedBatchWriter:
         self.submit(statements)
 
     async def settle(self) -> None:
-        """Wait until what was submitted so far is committed; return at once while writing fails (a read then
-        sees what is stored, not what is queued). The read barrier of `attach`."""
-        if self._committed >= self._submitted or self._failure is not None:
+        """Wait until what was submitted so far is committed; return at once while writing fails or after the
+        thread died (a read then sees what is stored, not what is queued). The read barrier of `attach`."""
+        if self._committed >= self._submitted or self._failure is not None or self._error is not None:
             return
         with contextlib.suppress(StorageUnavailable):
             await self.flush()
