@@ -205,8 +205,11 @@ class Database:
             self._failing = False
             log.warning("the database at %s accepts writes again", self.path)
         if self._watch_wal and self._wal.check():
-            async with self._conn.execute(CHECKPOINT) as cursor:
-                await cursor.fetchall()
+            try:  # best effort: the write itself succeeded
+                async with self._conn.execute(CHECKPOINT) as cursor:
+                    await cursor.fetchall()
+            except sqlite3.Error as exc:
+                log.warning("checkpoint after a deleted -wal file failed (%s); retried after the next write", exc)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement in its own transaction; return the last row id (for INSERTs)."""

@@ -335,8 +335,12 @@ class ThreadedBatchWriter:
         return []
 
     def _after_commit(self, conn: sqlite3.Connection) -> None:
+        """Best effort, never an error: what was just committed must not be queued again."""
         if self._wal.check():
-            conn.execute(CHECKPOINT).fetchall()  # busy (a reader holds a snapshot): the next commit retries
+            try:
+                conn.execute(CHECKPOINT).fetchall()  # busy (a reader holds a snapshot): the next commit retries
+            except sqlite3.Error as exc:
+                log.warning("checkpoint after a deleted -wal file failed (%s); retried after the next commit", exc)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
