@@ -46,9 +46,8 @@ class ServerInsights:
     async def stories(self, guild_id: int, *, since: float, limit: int = 50) -> list[StoryRow]:
         return await self._store.stories(guild_id, since=since, limit=limit)
 
-    async def comments_per_hour(self, guild_id: int, *, since: float, article_id: int | None = None
-                                ) -> list[HourCount]:
-        return await self._store.comments_per_hour(guild_id, since=since, article_id=article_id)
+    async def comments_per_hour(self, guild_id: int, *, since: float) -> list[HourCount]:
+        return await self._store.comments_per_hour(guild_id, since=since)
 
     async def activity(self, guild_id: int, *, now: float, days: int = 30) -> Activity:
         """The activity page's figures over the last `days` days."""
@@ -61,6 +60,12 @@ class ServerInsights:
             moderation=await self._store.moderation_per_day(guild_id, since=since),
             latency=await self._store.feed_latency(guild_id, since=since),
         )
+
+    async def reactions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[str, int]]]:
+        return await self._store.reactions_on_article(guild_id, article_id)
+
+    async def revisions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[float, str]]]:
+        return await self._store.revisions_on_article(guild_id, article_id)
 
     async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
         return await self._store.article_in_guild(guild_id, article_id)

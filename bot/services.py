@@ -26,6 +26,7 @@ from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryStore
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
@@ -62,6 +63,7 @@ class Stores:
     reactions: ReactionStore
     moderation: ModerationStore
     timers: TimerStore
+    deliveries: DeliveryStore
 
 
 @dataclass

@@ -137,7 +137,11 @@ def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: 
         return json_response(payloads.user(world.user(bearer(request, "identify"))))
 
     async def my_guilds(request: web.Request) -> web.Response:
-        user_id = bearer(request, "guilds")
+        if not request.headers.get("Authorization", "").startswith("Bearer "):  # the bot's own servers
+            server.authorize(request)
+            user_id = world.bot_user.id
+        else:
+            user_id = bearer(request, "guilds")
         out: list[dict[str, object]] = []
         for guild in world.guilds.values():
             if user_id in guild.members:

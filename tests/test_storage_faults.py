@@ -173,7 +173,7 @@ class Streamer:
 def export_and_backup(path: Path, tmp_path: Path) -> None:
     """Both end in one line (a success, or what is wrong), never a hang or a traceback."""
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(path)}
-    exported = subprocess.run([sys.executable, "-m", "bot", "--env-file", "/nonexistent", "export", "--guild", "1",
+    exported = subprocess.run([sys.executable, "-m", "bot", "--env-file", os.devnull, "export", "--guild", "1",
                                "-o", str(tmp_path / "export.json")], capture_output=True, text=True, timeout=60,
                               env=env, cwd=tmp_path)
     assert exported.returncode == 0 or len(exported.stderr.strip().splitlines()) == 1, exported.stderr

@@ -29,7 +29,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db:
         *args: str) -> tuple[int, str, str]:
     monkeypatch.setenv("DATABASE_PATH", str(db))
     before = set(threading.enumerate())
-    code = main(["--env-file", "/nonexistent", *args])
+    code = main(["--env-file", os.devnull, *args])
     out = capsys.readouterr()
     for thread in set(threading.enumerate()) - before:  # a closed connection's thread ends right after
         thread.join(timeout=5)
@@ -114,7 +114,7 @@ def test_run_on_an_unusable_file_is_one_line(kind: str, garbage: dict[str, Path]
 
 def test_failing_open_exits_instead_of_hanging(garbage: dict[str, Path], tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(garbage["text"])}
-    out = subprocess.run([sys.executable, "-m", "bot", "--env-file", "/nonexistent", "db", "migrate"],
+    out = subprocess.run([sys.executable, "-m", "bot", "--env-file", os.devnull, "db", "migrate"],
                          capture_output=True, text=True, timeout=30, env=env, cwd=tmp_path)
     one_line_refusal(out.returncode, out.stderr, "not a SQLite database")
 
@@ -253,7 +253,7 @@ def test_backup_into_a_read_only_folder_is_one_line(
 def test_processes_migrating_together_apply_each_migration_once(tmp_path: Path) -> None:
     path = tmp_path / "race.db"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(path)}
-    procs = [subprocess.Popen([sys.executable, "-m", "bot", "--env-file", "/nonexistent", "db", "migrate"],
+    procs = [subprocess.Popen([sys.executable, "-m", "bot", "--env-file", os.devnull, "db", "migrate"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
              for _ in range(4)]
     results = [(*p.communicate(timeout=60), p.returncode) for p in procs]

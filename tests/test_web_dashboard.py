@@ -3,9 +3,13 @@ re-checked per server, CSRF on forms, escaping of hostile feed titles and commen
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
+import os
 import re
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,7 +32,9 @@ from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
 from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
 from tests.newsdesk_harness import FeedServer
+from web.app import web_link
 
+ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'
 HOSTILE_COMMENT = '<img src=x onerror=alert("comment")> I disagree'
 
@@ -77,9 +83,13 @@ async def seed(services: Services, server: NewsServer) -> int:
     await stores.comments.record(CommentRecord(message_id=1001, author_id=server.alice.id, author_name="alice",
                                                  content=HOSTILE_COMMENT, created_at=now - 60, **base))
     await stores.comments.record(CommentRecord(message_id=1002, author_id=server.bob.id, author_name="bob",
-                                                 content="Same here.", created_at=now - 30, parent_id=1001, **base))
+                                                 content="Same here", created_at=now - 30, parent_id=1001, **base))
     await stores.comments.record(CommentRecord(message_id=1003, author_id=server.bob.id, author_name="bob",
                                                  content="you idiot", created_at=now - 20, **base))
+    for user in (server.bob, server.moderator):
+        await stores.reactions.add(guild_id=server.guild.id, channel_id=901, message_id=1001, user_id=user.id,
+                                   emoji="👍", at=now - 5)
+    await stores.comments.record_edit(1002, "Same here.", now - 25)  # was "Same here" before the edit
     await stores.writer.flush()
     await stores.comments.mark_removed(1003, server.moderator.id, "Personal attack", now - 10)
     await services.guild_settings.change(server.guild.id, modlog_channel_id=server.modlog.id)
@@ -123,7 +133,7 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         assert "httponly" in cookie and "samesite=lax" in cookie
         servers = await client.get(f"{site.url}/")
         assert f'href="/g/{gid}"' in servers.text and "Newsroom" in servers.text
-        assert "Another server" not in servers.text  # no Newsdesk data there: nothing to manage
+        assert "Another server" in servers.text  # Newsdesk is there, nothing set up yet: the place to start
 
         overview = await client.get(f"{site.url}/g/{gid}")
         assert overview.status_code == 200
@@ -138,6 +148,8 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         nested_bob = f'<ul class="tree"><li><a href="/g/{gid}/members/{site.server.bob.id}"><strong>bob</strong>'
         assert tree.index("alice") < tree.index(nested_bob)
         assert "[removed: Personal attack]" in tree and "you idiot" in tree
+        assert "👍 2" in tree  # alice's comment's reactions
+        assert "1 earlier version" in tree and "Same here</div>" in tree  # bob's edit, for moderators
 
         log = await client.get(f"{site.url}/g/{gid}/modlog")
         assert log.status_code == 200 and "Personal attack" in log.text
@@ -166,11 +178,15 @@ async def test_a_reader_sees_no_server_and_every_guild_url_answers_403(site: Sit
 
 
 async def test_an_owner_of_another_server_cannot_read_this_one(site: Site) -> None:
-    """The moderator owns "Another server"; its id does not open Newsroom's article through the URL."""
+    """The moderator owns "Another server"; its id does not open Newsroom's story, search or export."""
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)
         answer = await client.get(f"{site.url}/g/{site.other_guild_id}/articles/{site.article_id}")
-        assert answer.status_code == 403
+        assert answer.status_code == 404 and "No such story in this server" in answer.text
+        found = await client.get(f"{site.url}/g/{site.other_guild_id}/search", params={"q": "same"})
+        assert "0 results" in found.text
+        exported = await client.get(f"{site.url}/g/{site.other_guild_id}/export.json")
+        assert "Same here" not in exported.text
 
 
 async def test_logging_in_is_guarded_by_state_pkce_and_csrf(site: Site) -> None:
@@ -519,4 +535,46 @@ async def test_a_long_discussion_comes_in_pages_of_a_hundred_conversations(site:
         last = await client.get(f"{site.url}/g/{gid}/articles/{site.article_id}", params={"page": "99"})
         assert "Page 3 of 3" in last.text and "take number 249" in last.text
         assert "take number 249" not in first.text
+    assert web_link("javascript:alert(1)") is None and web_link("https://example.org/a") == "https://example.org/a"
     assert fts_query("th") == '"th"' and fts_query("disag") == '"disag"*' and fts_query('a "b') == '"a" "b"'
+
+
+async def test_newsdesk_web_runs_as_its_own_process_and_stops_on_sigterm(tmp_path: Path) -> None:
+    emu = DiscordEmulator()
+    await emu.start()
+    try:
+        build_news_server(emu)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(tmp_path / "w.db"),
+               "DISCORD_TOKEN": emu.token, "DISCORD_API_BASE": emu.api_base,
+               "DISCORD_CLIENT_ID": str(emu.world.application_id), "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
+               "WEB_SECRET_KEY": "smoke-test-key-smoke-test"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "newsdesk", "--env-file", os.devnull, "web", "--port", "0", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert line.startswith("Dashboard: http://127.0.0.1:"), line
+        async with httpx.AsyncClient() as client:
+            page = await client.get(line.split(" ", 1)[1].strip())
+            assert page.status_code == 200 and "Log in with Discord" in page.text
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
+        assert emu.oauth.client_secret.encode() not in err
+    finally:
+        await emu.stop()
+
+
+async def test_moderators_leave_notes_on_a_members_page(site: Site) -> None:
+    gid, bob = site.server.guild.id, site.server.bob.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
+        csrf = csrf_of(page.text)
+        await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"csrf": csrf, "text": "<b>warned</b> once"})
+        await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"csrf": csrf, "text": "   "})
+        page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
+        assert "&lt;b&gt;warned&lt;/b&gt; once" in page.text and "Not added: A note needs some text." in page.text
+        assert (await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"text": "x"})).status_code == 403
+    notes = await site.services.moderation.notes(gid, bob)
+    assert [(n.text, n.author_id) for n in notes] == [("<b>warned</b> once", site.server.moderator.id)]

@@ -30,7 +30,7 @@ from web.ports import DiscordPort
 from web.session import Session, SessionCodec
 from web.settings import SettingsPage
 
-__all__ = ["WebConfig", "build_app"]
+__all__ = ["WebConfig", "build_app", "web_link"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -62,6 +62,7 @@ class Dashboard:
                  discord: DiscordPort | None = None) -> None:
         self.services = services
         self.discord = discord  # None: no bot token here, so no channel list and no removals
+        self._bot_guilds: tuple[float, set[int]] = (float("-inf"), set())
         self.insights = services.insights
         self.oauth = DiscordOAuth(api_base=config.discord_api_base, authorize_url=config.authorize_url,
                                   client_id=config.client_id, client_secret=config.client_secret,
@@ -72,6 +73,7 @@ class Dashboard:
                                             undefined=jinja2.StrictUndefined)
         self.templates.filters["when"] = _when
         self.templates.filters["highlight"] = _highlight
+        self.templates.filters["web_link"] = web_link
         self.logins = _RateLimit(per_minute=20)
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -128,6 +130,14 @@ class Dashboard:
         if request[SESSION] is not loaded:  # a handler changed the session: send the new cookie
             self.sessions.save(response, request[SESSION])
 
+    async def bot_guilds(self) -> set[int]:
+        """Servers this dashboard can show: those the bot is in (asked of Discord at most once a minute), and
+        any Newsdesk holds data for (the bot may have been removed since; its history stays readable)."""
+        now = time.monotonic()
+        if self.discord is not None and now - self._bot_guilds[0] > 60:
+            self._bot_guilds = (now, await self.discord.guild_ids())
+        return self._bot_guilds[1] | await self.insights.known_guilds()
+
     async def guild_access(self, request: web.Request, *, moderate: bool = False, manage: bool = False
                            ) -> GuildAccess:
         """The person's access to the guild in the URL, checked now; 403 whatever the reason it is missing."""
@@ -143,7 +153,7 @@ class Dashboard:
             request[SESSION] = Session()
             raise web.HTTPFound("/") from None
         needed = access is not None and (access.moderate if moderate else access.manage if manage else access.any)
-        if access is None or not needed or guild_id not in await self.insights.known_guilds():
+        if access is None or not needed or guild_id not in await self.bot_guilds():
             raise web.HTTPForbidden(text="You may not manage this server here (it needs Manage Server or "
                                          "Manage Messages in it, and Newsdesk must be in it).")
         return access
@@ -159,7 +169,7 @@ class Dashboard:
         except OAuthError:
             request[SESSION] = Session()
             return self.page(request, "login.html", error="Your Discord login expired: log in again.")
-        known = await self.insights.known_guilds()
+        known = await self.bot_guilds()
         servers = sorted((a for a in mine.values() if a.guild_id in known), key=lambda a: a.name.lower())
         return self.page(request, "servers.html", servers=servers)
 
@@ -230,11 +240,15 @@ class Dashboard:
         page = min(max(int(raw), 1), pages) if raw.isdigit() and len(raw) < 6 else 1
         first = min((c.created_at for c in comments), default=time.time())
         start = _hour(first)
-        hours = await self.insights.comments_per_hour(access.guild_id, since=start, article_id=article_id)
         end = max(start + 24 * 3600, _hour(max((c.created_at for c in comments), default=start)) + 3600)
-        chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour", start=start,
+        # The comments are loaded already: the chart counts them (bar_chart buckets by hour).
+        chart = bar_chart([(c.created_at, 1) for c in comments], title="Comments per hour", start=start,
                           end=min(end, start + 14 * 24 * 3600))
-        return self.page(request, "article.html", access=access, article=article,
+        reactions = await self.insights.reactions_on_article(access.guild_id, article_id)
+        revisions = (await self.insights.revisions_on_article(access.guild_id, article_id) if access.moderate
+                     else {})
+        return self.page(request, "article.html", access=access, article=article, reactions=reactions,
+                         revisions=revisions,
                          roots=roots[(page - 1) * ROOTS_PER_PAGE:page * ROOTS_PER_PAGE], page=page, pages=pages,
                          count=len(comments), chart=chart)
 
@@ -322,6 +336,11 @@ def _hour(at: float) -> float:
     return at - at % 3600
 
 
+def web_link(url: str | None) -> str | None:
+    """Only http(s) addresses become links: a feed's `javascript:` or `data:` URL is shown, never followed."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
 def _highlight(snippet: str) -> Markup:
     """A search snippet, escaped, with its matches in <mark>."""
     return Markup(str(escape(snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
@@ -352,6 +371,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_post("/g/{guild_id}/feeds/preview", feeds.preview)
     app.router.add_post("/g/{guild_id}/feeds/add", feeds.add)
     app.router.add_post("/g/{guild_id}/feeds/change", feeds.change)
+    app.router.add_get("/g/{guild_id}/feeds/{subscription_id}", feeds.history)
     app.router.add_get("/g/{guild_id}/queue", moderation.queue)
     app.router.add_post("/g/{guild_id}/queue", moderation.decide)
     app.router.add_get("/g/{guild_id}/filters", moderation.filters)
@@ -359,6 +379,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_get("/g/{guild_id}/mutes", moderation.mutes)
     app.router.add_post("/g/{guild_id}/mutes", moderation.unmute)
     app.router.add_get("/g/{guild_id}/members/{user_id}", moderation.member)
+    app.router.add_post("/g/{guild_id}/members/{user_id}/notes", moderation.add_note)
     app.router.add_get("/g/{guild_id}/settings", settings.show)
     app.router.add_post("/g/{guild_id}/settings", settings.change)
     return app

@@ -113,6 +113,20 @@ class FeedPages:
         await self._log(access.guild_id, request, logged, title, sub.channel_id)
         return await self._back(request, access.guild_id, message)
 
+    async def history(self, request: web.Request) -> web.Response:
+        """One subscription's delivery history: each recent item and why it was, or was not, posted."""
+        access = await self.d.guild_access(request, manage=True)
+        raw = request.match_info["subscription_id"]
+        sub = await self.services.feed_subscriptions.get(int(raw)) if raw.isdigit() and len(raw) < 19 else None
+        if sub is None or sub.guild_id != access.guild_id:
+            raise web.HTTPNotFound(text="No such feed in this server.")
+        title = next((f.title or f.url for s, f in await self.services.feed_subscriptions.for_guild(access.guild_id)
+                      if s.id == sub.id and f), str(sub.id))
+        channels = {cid: name for cid, name, _ in await self._channels(access.guild_id)}
+        return self.d.page(request, "deliveries.html", access=access, sub=sub, title=title,
+                           channel=channels.get(sub.channel_id, str(sub.channel_id)),
+                           deliveries=await self.services.feed_subscriptions.history(sub.id))
+
     async def _log(self, guild_id: int, request: web.Request, action: str, feed: str, channel_id: int) -> None:
         session = self.d.session(request)
         assert session.user_id is not None

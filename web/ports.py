@@ -9,6 +9,10 @@ __all__ = ["DiscordPort"]
 
 
 class DiscordPort(Protocol):
+    async def guild_ids(self) -> set[int]:
+        """The servers the bot is in."""
+        ...
+
     async def channels(self, guild_id: int) -> list[tuple[int, str, str]]:
         """(id, name, "text" | "forum") of the channels a story can be posted in."""
         ...

@@ -16,6 +16,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bot.files import create_private, private_folder
 from bot.storage.database import load_migrations, schema_problem
 from bot.storage.errors import DatabaseUnusable, classify, describe_sqlite_error
 
@@ -65,8 +66,10 @@ def backup_database(database: Path, target: Path, *, force: bool = False, migrat
     if not database.is_file():
         raise DatabaseUnusable(f"no database at {database} (DATABASE_PATH); nothing to back up")
     destination = backup_target(database, target, force=force)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(destination.parent)
     partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)  # a leftover from a crash would keep its own mode
+    create_private(partial)  # a backup holds people's comments: owner-only
     uri = "file:" + urllib.parse.quote(str(database.resolve())) + "?mode=ro"
     try:
         src = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S)

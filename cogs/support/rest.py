@@ -24,6 +24,15 @@ class DiscordRest:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
+    async def guild_ids(self) -> set[int]:
+        """The servers the bot is in (the gateway's cache when connected, else Discord's list over REST)."""
+        if self._client.ws is not None:
+            return {g.id for g in self._client.guilds}
+        try:
+            return {g.id async for g in self._client.fetch_guilds(limit=None)}
+        except discord.HTTPException:
+            return set()
+
     async def channels(self, guild_id: int) -> list[tuple[int, str, str]]:
         """(id, name, "text" | "forum") of the server's channels a story can be posted in, in Discord's order."""
         try:
