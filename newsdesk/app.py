@@ -85,6 +85,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     # (an in-memory database cannot be shared with a second connection: the loop's batcher then).
     writer: ThreadedBatchWriter | BatchWriter = (
         BatchWriter(db) if str(db.path) == ":memory:" else ThreadedBatchWriter(db.path))
+    writer.attach(db)  # every read sees the writes queued before it: no store or command flushes by hand
     fetcher = FeedFetcher(settings)
     summaries = SummaryService(settings, SummaryStore(db))
     try:
