@@ -19,6 +19,7 @@ from bot.comments.retention import RetentionSweeper
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
+from bot.feeds.extract_pool import ArticleExtractor
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
@@ -88,6 +89,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     writer: ThreadedBatchWriter | BatchWriter = (
         BatchWriter(db) if str(db.path) == ":memory:" else ThreadedBatchWriter(db.path))
     fetcher = FeedFetcher(settings)
+    extractor = ArticleExtractor()  # worker processes start at the first page, not here
     summaries = SummaryService(settings, SummaryStore(db))
     try:
         feeds, subscriptions, articles = FeedStore(db), SubscriptionStore(db), ArticleStore(db)
@@ -98,7 +100,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                    moderation=moderation_store, posts=posts)
         shards = (ShardFilter(settings.shard_count, settings.shard_ids)
                   if settings.shard_count and settings.shard_ids else None)
-        poller = FeedPoller(fetcher, feeds, articles, settings)
+        poller = FeedPoller(fetcher, feeds, articles, settings, extractor=extractor)
         relay = EventRelay()
         yield Services(
             settings=settings, db=db, writer=writer, meta=MetaStore(db), guilds=GuildSettingsStore(db),
@@ -113,12 +115,13 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
             summaries=summaries,
-            article_texts=ArticleTexts(fetcher, articles),
+            article_texts=ArticleTexts(fetcher, extractor, articles),
             retention=RetentionSweeper(comments, settings.comment_retention_days),
         )
     finally:
         await writer.close()
         await summaries.aclose()
+        await extractor.aclose()
         await fetcher.aclose()
         await db.close()
 

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.feeds.events import FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
+from bot.feeds.extract_pool import ArticleExtractor
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.scheduler import FeedScheduler
@@ -84,9 +85,9 @@ class World:
         self.feeds = FeedStore(db)
         self.subs = SubscriptionStore(db)
         self.articles = ArticleStore(db)
-        # Full text is off here (item links point at news.example.com); test_full_text turns it on.
+        # Full text is off here (no extractor: item links point at news.example.com); test_full_text turns it on.
         self.poller = FeedPoller(fetcher, self.feeds, self.articles, self.settings, clock=lambda: self.now,
-                                 rng=random.Random(7), full_text=False)
+                                 rng=random.Random(7))
         self.events: list[object] = []
 
         async def emit(event: object) -> None:
@@ -190,12 +191,14 @@ async def test_first_poll_is_a_baseline_then_new_items_are_announced_once(world:
 
 async def test_full_text_is_fetched_for_new_teaser_articles(world: World) -> None:
     world.site.links = world.base
-    poller = FeedPoller(world.fetcher, world.feeds, world.articles, world.settings, clock=lambda: world.now)
-    world.scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
-    await world.subscribed_feed()
-    await world.cycle_later(0)
-    world.site.items = [(3, "Third"), *world.site.items]
-    events = await world.cycle_later()
+    async with ArticleExtractor(workers=1) as extractor:
+        poller = FeedPoller(world.fetcher, world.feeds, world.articles, world.settings, clock=lambda: world.now,
+                            extractor=extractor)
+        world.scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
+        await world.subscribed_feed()
+        await world.cycle_later(0)
+        world.site.items = [(3, "Third"), *world.site.items]
+        events = await world.cycle_later()
     assert len(events) == 1 and isinstance(events[0], NewArticle)
     assert "full story number 3" in (events[0].article.text or "")
 
@@ -322,7 +325,7 @@ async def test_a_poll_that_crashes_is_backed_off_not_repeated_at_once(world: Wor
 
     store = BrokenStore(world.db)
     poller = FeedPoller(world.fetcher, world.feeds, store, world.settings,
-                        clock=lambda: world.now, rng=random.Random(7), full_text=False)
+                        clock=lambda: world.now, rng=random.Random(7))
     scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
     feed_id = await world.subscribed_feed()
     await scheduler.run_cycle()  # the baseline works (mark_seen)

@@ -6,12 +6,11 @@ stored with the article, so each page is fetched at most once.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.feeds.errors import FetchError
-from bot.feeds.extract import extract_article
+from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import Article
 from bot.storage.articles import ArticleStore
@@ -35,8 +34,9 @@ class ArticleText:
 
 
 class ArticleTexts:
-    def __init__(self, fetcher: FeedFetcher, articles: ArticleStore | None = None) -> None:
+    def __init__(self, fetcher: FeedFetcher, extractor: ArticleExtractor, articles: ArticleStore | None = None) -> None:
         self._fetcher = fetcher
+        self._extractor = extractor
         self._articles = articles
 
     async def from_url(self, url: str) -> ArticleText:
@@ -45,7 +45,10 @@ class ArticleTexts:
             page = await self._fetcher.fetch(url, accept=PAGE_ACCEPT)
         except FetchError as exc:
             raise NoArticleText(str(exc)) from None
-        extracted = await asyncio.to_thread(extract_article, page.body, page.url, content_type=page.content_type)
+        try:
+            extracted = await self._extractor.extract(page.body, page.url, content_type=page.content_type)
+        except ExtractionFailed as exc:
+            raise NoArticleText(f"{page.url}: {exc}") from None
         if extracted is None or not extracted.text.strip():
             raise NoArticleText(f"{page.url} has no article text I can find (is it a home page or a video?)")
         return ArticleText(extracted.title, extracted.text, page.url, extracted.language)
@@ -71,9 +74,9 @@ class ArticleTexts:
 
 async def fetch_article_text(url: str, settings: Settings) -> tuple[str | None, str]:
     """For `newsdesk summarize URL`: (title, text) of the page, through every fetch guard."""
-    async with FeedFetcher(settings) as fetcher:
+    async with FeedFetcher(settings) as fetcher, ArticleExtractor(workers=1) as extractor:
         try:
-            page = await ArticleTexts(fetcher).from_url(url)
+            page = await ArticleTexts(fetcher, extractor).from_url(url)
         except NoArticleText as exc:
             from bot.cli import CliError
 

@@ -23,6 +23,7 @@ from typing import Protocol
 from bot.config import Settings
 from bot.feeds.errors import FetchError, GoneError, RateLimitedError
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
+from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import Article, FeedItem, FeedParseError, IngestOutcome, ParsedFeed
 from bot.storage.feeds import Feed, FeedStore
@@ -84,7 +85,7 @@ class FeedPoller:
         parse: Parser | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
-        full_text: bool = True,
+        extractor: ArticleExtractor | None = None,
     ) -> None:
         self._fetcher = fetcher
         self._feeds = feeds
@@ -93,7 +94,7 @@ class FeedPoller:
         self._parse = parse or _default_parser()
         self._clock = clock
         self._rng = rng or random.Random()
-        self._full_text = full_text
+        self._extractor = extractor
 
     # --- timing ----------------------------------------------------------------------------------------
 
@@ -163,8 +164,8 @@ class FeedPoller:
             # Feeds list newest first. Store oldest first: storing queues the announcement (migration 0006)
             # and the outbox posts in that order, so a channel reads in order; the events follow it too.
             outcomes = await self._articles.ingest(feed.id, _oldest_first(parsed.items))
-            if self._full_text:
-                outcomes = await self._add_full_text(outcomes)
+            if self._extractor is not None:
+                outcomes = await self._add_full_text(self._extractor, outcomes)
             for outcome in outcomes:
                 if outcome.kind == "new":
                     events.append(NewArticle(feed.id, feed.url, parsed.title or feed.title, outcome.article,
@@ -179,7 +180,8 @@ class FeedPoller:
             body_hash=body_hash, baseline_done=feed.baseline_pending)
         return PollOutcome(feed.id, status, events, items=len(parsed.items))
 
-    async def _add_full_text(self, outcomes: list[IngestOutcome]) -> list[IngestOutcome]:
+    async def _add_full_text(self, extractor: ArticleExtractor,
+                             outcomes: list[IngestOutcome]) -> list[IngestOutcome]:
         """For new articles whose feed carries only a teaser, fetch the page (same fetcher, same guards) and
         store the extracted text. A page that fails is logged and the article announced with its teaser."""
         from bot.feeds.extract import needs_full_text
@@ -188,17 +190,14 @@ class FeedPoller:
         if not wanted:
             return outcomes
         filled = dict(zip([id(o) for o in wanted],
-                          await asyncio.gather(*(self._full_text_of(o) for o in wanted)), strict=True))
+                          await asyncio.gather(*(self._full_text_of(extractor, o) for o in wanted)), strict=True))
         return [filled.get(id(o)) or o for o in outcomes]
 
-    async def _full_text_of(self, outcome: IngestOutcome) -> IngestOutcome | None:
-        from bot.feeds.extract import extract_article
-
+    async def _full_text_of(self, extractor: ArticleExtractor, outcome: IngestOutcome) -> IngestOutcome | None:
         try:
             page = await self._fetcher.fetch(outcome.item.url, accept=PAGE_ACCEPT)
-            extracted = await asyncio.to_thread(extract_article, page.body, page.url,
-                                                content_type=page.content_type)
-        except FetchError as exc:
+            extracted = await extractor.extract(page.body, page.url, content_type=page.content_type)
+        except (FetchError, ExtractionFailed) as exc:
             log.info("feed %s article %s: no full text for %s: %s", outcome.article.feed_id, outcome.article.id,
                      outcome.item.url, exc)
             return None
