@@ -12,7 +12,9 @@ Sets (each skipped with a reason when its data is absent):
   of expected.html, scored with the Zyte metric. Its truth is Readability.js's own output, reviewed by its
   maintainers, so it leans towards what Readability keeps.
 `--grid` runs `extract_article` with each candidate `ExtractionSettings` (and plain `trafilatura.extract`)
-instead of the other libraries, and scores each at minimum lengths 0, 50 and 150 characters from the same runs.
+instead of the other libraries, and scores each at minimum lengths 0, 25, 50 and 150 characters from the same
+runs. Each row gives its F1 minus the set's best, with a 95% paired bootstrap interval (same resampled pages for
+both): a setting "holds" on a set when that interval reaches 0.
 
 Metric, as that benchmark defines it (README.rst, evaluate.py): texts are tokenised with `\\w+`, turned into
 4-gram shingles (with counts); per page TP/FP/FN are the shingle-count overlaps, normalised by their sum so long
@@ -44,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DATA = Path(os.environ.get("NEWSDESK_SHARED_DATA", "../shared/data")) / "extraction" / (
     "zyte-article-extraction-benchmark")
-MIN_LENGTHS = (0, 50, 150)
+MIN_LENGTHS = (0, 25, 50, 150)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 Counts = tuple[float, float, float]
@@ -208,15 +210,17 @@ def setting_candidates() -> dict[str, Callable[[str, str], str]]:
     from bot.feeds.extract import ExtractionSettings, extract_article
 
     grid = {
-        "precision+meta (2026-11 choice)": ExtractionSettings(min_chars=0),
-        "precision, no meta": ExtractionSettings(with_metadata=False, min_chars=0),
-        "precision, fast, no meta": ExtractionSettings(with_metadata=False, fast=True, min_chars=0),
-        "balanced+meta": ExtractionSettings(favor_precision=False, min_chars=0),
+        "precision+meta (2026-11 choice)": ExtractionSettings(with_metadata=True, favor_precision=True, min_chars=0),
+        "precision, no meta": ExtractionSettings(favor_precision=True, with_metadata=False, min_chars=0),
+        "precision, fast, no meta": ExtractionSettings(favor_precision=True, with_metadata=False, fast=True,
+                                                       min_chars=0),
         "balanced, no meta": ExtractionSettings(favor_precision=False, with_metadata=False, min_chars=0),
         "balanced, fast, no meta": ExtractionSettings(favor_precision=False, with_metadata=False, fast=True,
                                                       min_chars=0),
         "recall, no meta": ExtractionSettings(favor_precision=False, favor_recall=True, with_metadata=False,
                                               min_chars=0),
+        "recall, fast, no meta": ExtractionSettings(favor_precision=False, favor_recall=True, with_metadata=False,
+                                                    fast=True, min_chars=0),
     }
     found: dict[str, Callable[[str, str], str]] = {
         f"plain trafilatura {trafilatura.__version__} extract()": lambda html, url: trafilatura.extract(html, url=url) or ""}
@@ -228,14 +232,28 @@ def setting_candidates() -> dict[str, Callable[[str, str], str]]:
     return found
 
 
-def score(kind: str, pages: list[Page], texts: list[str], min_chars: int) -> tuple[float, float, float, str]:
+def page_results(kind: str, pages: list[Page], texts: list[str], min_chars: int) -> list[tuple[float, ...]]:
+    """Per-page counts of one candidate: shingle (tp, fp, fn) shares, or snippet (tp, fp, fn, tn)."""
     kept = [t if len(t.strip()) >= min_chars else "" for t in texts]
     if kind == "snippets":
-        p, r, f1 = snippet_scores([snippet_counts(page.snippets, t) for page, t in zip(pages, kept, strict=True)])
-        return p, r, f1, ""
-    counts = [page_counts(page.truth, t) for page, t in zip(pages, kept, strict=True)]
-    p, r, f1 = scores(counts)
-    return p, r, f1, f" ± {bootstrap(counts, 200)[2]:.3f}"
+        return [snippet_counts(page.snippets, t) for page, t in zip(pages, kept, strict=True)]
+    return [page_counts(page.truth, t) for page, t in zip(pages, kept, strict=True)]
+
+
+def set_scores(kind: str, results: list[tuple[float, ...]]) -> tuple[float, float, float]:
+    return snippet_scores(results) if kind == "snippets" else scores(results)  # type: ignore[arg-type]
+
+
+def paired_interval(kind: str, a: list[tuple[float, ...]], b: list[tuple[float, ...]],
+                    rounds: int = 300) -> tuple[float, float]:
+    """95% bootstrap interval of F1(a) - F1(b) over the same resampled pages."""
+    rng = random.Random(0)
+    diffs = []
+    for _ in range(rounds):
+        pick = [rng.randrange(len(a)) for _ in a]
+        diffs.append(set_scores(kind, [a[i] for i in pick])[2] - set_scores(kind, [b[i] for i in pick])[2])
+    diffs.sort()
+    return diffs[int(0.025 * rounds)], diffs[int(0.975 * rounds) - 1]
 
 
 def main() -> int:
@@ -276,16 +294,21 @@ def main() -> int:
                 times[name].append(time.perf_counter() - start)
                 texts[name].append(text)
         lengths = MIN_LENGTHS if args.grid else (0,)
-        print("| candidate | min chars | F1 | precision | recall | ms/page mean | median | failures |")
-        print("|---|---|---|---|---|---|---|---|")
-        for name in chosen:
+        results = {(name, m): page_results(kind, pages, texts[name], m) for name in chosen
+                   for m in (lengths if not name.startswith("plain") else (0,))}
+        f1s = {key: set_scores(kind, r)[2] for key, r in results.items()}
+        best = max(f1s, key=lambda k: f1s[k])
+        print("| candidate | min chars | F1 | precision | recall | F1 − best (95% paired bootstrap) | ms/page mean "
+              "| median | failures |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for (name, min_chars), result in results.items():
+            p, r, f1 = set_scores(kind, result)
+            low, high = paired_interval(kind, result, results[best]) if (name, min_chars) != best else (0.0, 0.0)
             mean_ms = statistics.mean(times[name]) * 1000
             median_ms = statistics.median(times[name]) * 1000
-            for min_chars in (lengths if not name.startswith("plain") else (0,)):
-                p, r, f1, pm = score(kind, pages, texts[name], min_chars)
-                print(f"| {name} | {min_chars} | {f1:.3f}{pm} | {p:.3f} | {r:.3f} | {mean_ms:.1f} | {median_ms:.1f} | "
-                      f"{failures[name]} |")
-                summary.append(f"{set_name}:{name.split(' (')[0].replace(' ', '_')}:{min_chars}:f1={f1:.3f}:ms={mean_ms:.1f}")
+            print(f"| {name} | {min_chars} | {f1:.3f} | {p:.3f} | {r:.3f} | {f1 - f1s[best]:+.3f} [{low:+.3f}, "
+                  f"{high:+.3f}] | {mean_ms:.1f} | {median_ms:.1f} | {failures[name]} |")
+            summary.append(f"{set_name}:{name.split(' (')[0].replace(' ', '_')}:{min_chars}:f1={f1:.3f}:ms={mean_ms:.1f}")
         sys.stdout.flush()
     print("RESULT " + " ".join(summary))
     return 0

@@ -205,7 +205,8 @@ class FeedPoller:
             log.exception("feed %s article %s: full-text extraction crashed on %s", outcome.article.feed_id,
                           outcome.article.id, outcome.item.url)
             return None
-        if extracted is None:
+        # A short article is kept (it may be the whole story), but never in place of a feed text that says more.
+        if extracted is None or len(extracted.text) <= len(outcome.item.content_text or outcome.item.excerpt or ""):
             return None
         await self._articles.set_text(outcome.article.id, extracted.text, extracted.image, extracted.language)
         article = await self._articles.get(outcome.article.id)
