@@ -256,11 +256,43 @@ def paired_interval(kind: str, a: list[tuple[float, ...]], b: list[tuple[float, 
     return diffs[int(0.025 * rounds)], diffs[int(0.975 * rounds) - 1]
 
 
+def print_elements(pages: list[Page]) -> None:
+    """How many elements and characters real pages have, counted as `bounded_html` counts them."""
+    from lxml import etree
+
+    from bot.feeds.extract import decode_html
+
+    class Counter:
+        count = 0
+
+        def start(self, tag: str, attrib: dict[str, str]) -> None:
+            self.count += 1
+
+        def end(self, tag: str) -> None: ...
+        def data(self, data: str) -> None: ...
+        def close(self) -> int:
+            return self.count
+
+    elements, chars = [], []
+    for page in pages:
+        html = decode_html(page.raw)
+        target = Counter()
+        parser = etree.HTMLParser(target=target, remove_comments=True, remove_pis=True)
+        parser.feed(html)
+        parser.close()
+        elements.append(target.count)
+        chars.append(len(html))
+    for name, values in (("elements", sorted(elements)), ("characters", sorted(chars))):
+        print(f"{name}: median {values[len(values) // 2]:,}, 99th percentile {values[int(len(values) * 0.99)]:,}, "
+              f"largest {values[-1]:,}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="*", default=["zyte", "trafilatura", "readability"])
     parser.add_argument("--grid", action="store_true", help="compare Newsdesk's settings, not libraries")
     parser.add_argument("--only", nargs="*", help="substrings of candidate names to run")
+    parser.add_argument("--elements", action="store_true", help="only count each page's elements (for the cap)")
     parser.add_argument("--trafilatura-eval", type=Path, help="adbar/trafilatura's tests/ folder")
     parser.add_argument("--readability-pages", type=Path, help="mozilla/readability's test/test-pages folder")
     args = parser.parse_args()
@@ -279,6 +311,9 @@ def main() -> int:
             print(f"## {set_name}: skipped, {pages}")
             continue
         print(f"## {set_name}: {len(pages)} pages, metric {kind}")
+        if args.elements:
+            print_elements(pages)
+            continue
         texts: dict[str, list[str]] = {name: [] for name in chosen}
         times: dict[str, list[float]] = {name: [] for name in chosen}
         failures = dict.fromkeys(chosen, 0)

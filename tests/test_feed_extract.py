@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.feeds.discover import COMMON_FEED_PATHS, common_feed_urls, find_feed_links, looks_like_feed
-from bot.feeds.extract import decode_html, extract_article, needs_full_text
+from bot.feeds.extract import MAX_HTML_CHARS, cut_body, decode_html, extract_article, needs_full_text
 from bot.feeds.parser import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -121,3 +121,11 @@ def test_a_short_article_is_kept_without_its_page_furniture() -> None:
                             "The harbour bridge reopens to traffic on Monday at 6 am, the council said on Friday.")
     assert article.title == "Bridge reopens Monday"
     assert extract_article("<html><body><p>404 Not Found</p></body></html>", ARTICLE_URL) is None
+
+
+def test_a_body_cut_for_the_extractor_still_decodes_as_utf8() -> None:
+    body = b"<html><body><p>" + "é".encode() * MAX_HTML_CHARS  # undeclared UTF-8, twice the cap in bytes
+    cut = cut_body(body)
+    assert len(cut) <= MAX_HTML_CHARS and body.startswith(cut)
+    text = decode_html(cut)
+    assert text.endswith("éé") and "Ã" not in text  # not cut inside a character, so not taken for cp1252

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from bot.feeds.extract import ExtractedArticle, extract_article
+from bot.feeds.extract import ExtractedArticle, cut_body, extract_article
 
 __all__ = ["EXTRACTION_TIMEOUT", "ArticleExtractor", "ExtractionFailed"]
 
@@ -85,6 +85,8 @@ class ArticleExtractor:
 
     async def extract(self, body: bytes | str, url: str, *, content_type: str | None = None) -> ExtractedArticle | None:
         """The article on the page, None when it has none; ExtractionFailed when it cannot be had in time."""
+        if isinstance(body, bytes):
+            body = cut_body(body)
         future = self._ensure_pool().schedule(self._function, args=(body, url),
                                               kwargs={"content_type": content_type}, timeout=self.timeout)
         try:
