@@ -41,14 +41,15 @@ class ArticleTexts:
 
     async def from_url(self, url: str) -> ArticleText:
         """Fetch and extract a page. Raises NoArticleText (or FetchError's message inside it)."""
-        try:
-            page = await self._fetcher.fetch(url, accept=PAGE_ACCEPT)
-        except FetchError as exc:
-            raise NoArticleText(str(exc)) from None
-        try:
-            extracted = await self._extractor.extract(page.body, page.url, content_type=page.content_type)
-        except ExtractionFailed as exc:
-            raise NoArticleText(f"{page.url}: {exc}") from None
+        async with self._extractor.pages:
+            try:
+                page = await self._fetcher.fetch(url, accept=PAGE_ACCEPT)
+            except FetchError as exc:
+                raise NoArticleText(str(exc)) from None
+            try:
+                extracted = await self._extractor.extract(page.body, page.url, content_type=page.content_type)
+            except ExtractionFailed as exc:
+                raise NoArticleText(f"{page.url}: {exc}") from None
         if extracted is None or not extracted.text.strip():
             raise NoArticleText(f"{page.url} has no article text I can find (is it a home page or a video?)")
         return ArticleText(extracted.title, extracted.text, page.url, extracted.language)

@@ -92,13 +92,10 @@ async def _full_texts(fetcher: FeedFetcher, extractor: ArticleExtractor, items: 
         if not needs_full_text(item):
             return item.url, item.content_text or item.excerpt
         try:
-            page = await fetcher.fetch(item.url, accept=PAGE_ACCEPT)
-        except FetchError as exc:
-            problems.append(f"full text of {item.url}: {exc}")
-            return item.url, None
-        try:
-            article = await extractor.extract(page.body, page.url, content_type=page.content_type)
-        except ExtractionFailed as exc:
+            async with extractor.pages:
+                page = await fetcher.fetch(item.url, accept=PAGE_ACCEPT)
+                article = await extractor.extract(page.body, page.url, content_type=page.content_type)
+        except (FetchError, ExtractionFailed) as exc:
             problems.append(f"full text of {item.url}: {exc}")
             return item.url, None
         if article is None:

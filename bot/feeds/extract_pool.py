@@ -61,7 +61,8 @@ def _start_worker(address_space: int) -> None:
 class ArticleExtractor:
     """Runs `extract_article` in worker processes with a per-page deadline.
 
-    The pool starts on first use; `aclose()` (or `async with`) stops its workers. `extract()` returns None for a
+    The pool starts on first use; `aclose()` (or `async with`) stops its workers. Hold `pages` while fetching
+    and extracting a page. `extract()` returns None for a
     page without an article and raises ExtractionFailed when the page took longer than `timeout` or killed its
     worker. `function` is for tests (a stand-in that hangs); it must be importable by name in a new process.
     """
@@ -73,6 +74,9 @@ class ArticleExtractor:
         self._address_space = address_space
         self._function = function
         self._pool: Any = None
+        # Callers hold one of these from fetching a page until its extraction ends, so at most this many page
+        # bodies (up to HTTP_MAX_BODY_BYTES each) wait in memory for a worker.
+        self.pages = asyncio.Semaphore(2 * self.workers)
 
     def _ensure_pool(self) -> Any:
         if self._pool is None:

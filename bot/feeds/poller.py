@@ -195,8 +195,9 @@ class FeedPoller:
 
     async def _full_text_of(self, extractor: ArticleExtractor, outcome: IngestOutcome) -> IngestOutcome | None:
         try:
-            page = await self._fetcher.fetch(outcome.item.url, accept=PAGE_ACCEPT)
-            extracted = await extractor.extract(page.body, page.url, content_type=page.content_type)
+            async with extractor.pages:
+                page = await self._fetcher.fetch(outcome.item.url, accept=PAGE_ACCEPT)
+                extracted = await extractor.extract(page.body, page.url, content_type=page.content_type)
         except (FetchError, ExtractionFailed) as exc:
             log.info("feed %s article %s: no full text for %s: %s", outcome.article.feed_id, outcome.article.id,
                      outcome.item.url, exc)
