@@ -119,6 +119,24 @@ def _str_or_none(raw: str) -> str | None:
     return raw.strip() or None
 
 
+def _port_or_none(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    value = int(raw.strip())
+    if not 1 <= value <= 65535:
+        raise ValueError
+    return value
+
+
+def _url_or_none(schemes: tuple[str, ...]) -> Callable[[str], str | None]:
+    strict = _url(schemes)
+
+    def parse(raw: str) -> str | None:
+        return strict(raw) if raw.strip() else None
+
+    return parse
+
+
 def _shard_ids(raw: str) -> tuple[int, ...] | None:
     if not raw.strip():
         return None
@@ -186,6 +204,18 @@ OPTIONS: tuple[Option, ...] = (
            "Shards this process runs; its guilds' feeds are polled here."),
     Option("COMMENT_RETENTION_DAYS", "comment_retention_days", _int(0, 36500), "30",
            "an integer number of days from 0", "How long deleted comments' text is kept for moderators."),
+    Option("WEB_PORT", "web_port", _port_or_none, "", "a TCP port (1-65535) or empty",
+           "Serve the web dashboard inside `newsdesk run` on this port; `newsdesk web` defaults to 8080."),
+    Option("WEB_HOST", "web_host", lambda raw: raw.strip() or "127.0.0.1", "127.0.0.1", "an address",
+           "Address the dashboard listens on (put a TLS proxy in front for anything but 127.0.0.1)."),
+    Option("WEB_BASE_URL", "web_base_url", _url_or_none(("http", "https")), "", "an http(s) URL or empty",
+           "The dashboard's address as browsers reach it (for the login redirect); default http://WEB_HOST:PORT."),
+    Option("DISCORD_CLIENT_ID", "discord_client_id", _snowflake_or_none, "", "an application id or empty",
+           "Your application's id (developer portal, OAuth2 page), for \"Login with Discord\"."),
+    Option("DISCORD_CLIENT_SECRET", "discord_client_secret", _secret_or_none, "", "a client secret or empty",
+           "Your application's OAuth2 client secret, for \"Login with Discord\".", secret=True),
+    Option("WEB_SECRET_KEY", "web_secret_key", _secret_or_none, "", "a long random string or empty",
+           "Signs the dashboard's session cookies; the same in every `newsdesk web` process.", secret=True),
 )
 
 
@@ -214,6 +244,12 @@ class Settings:
     shard_count: int | None
     shard_ids: tuple[int, ...] | None
     comment_retention_days: int
+    web_port: int | None
+    web_host: str
+    web_base_url: str | None
+    discord_client_id: int | None
+    discord_client_secret: Secret | None
+    web_secret_key: Secret | None
 
     def replace(self, **changes: Any) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -18,15 +18,19 @@ from bot.comments.tree import build_tree, paginate, render_lines
 from bot.moderation.rules import format_duration, parse_duration
 from bot.moderation.service import MUTE_EXPIRED, ModerationError, ModerationService
 from bot.privacy import forget_user
+from bot.storage.activity import ActivityStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
 
 GUILD, THREAD, CHANNEL = 1, 500, 50
+BOT = 99  # the bot's own user id: the moderator of what it does by itself
 
 
 @dataclass
@@ -59,7 +63,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
                                moderation=mod_store, posts=posts)
     await recorder.load()
     timers = TimerStore(db)
-    service = ModerationService(db=db, moderation=mod_store, comments=comments, timers=timers, recorder=recorder)
+    service = ModerationService(moderation=mod_store, comments=comments, timers=timers, recorder=recorder,
+                                threads=threads)
     yield Env(db, recorder, comments, service, timers, article_id)
     await writer.close()
     await db.close()
@@ -97,11 +102,11 @@ async def test_reactions_on_story_post_and_comments_count(env: Env) -> None:
     assert not await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=77, message_id=5,
                                               user_id=9, emoji="👍", at=2.0)
     await env.recorder.flush()
-    stats = await DiscussionStats(env.db).for_article(GUILD, env.article_id)
+    stats = await DiscussionStats(ActivityStore(env.db)).for_article(GUILD, env.article_id)
     assert stats is not None and (stats.comments, stats.participants, stats.reactions) == (1, 1, 2)
-    ranked = await DiscussionStats(env.db).ranked(GUILD, since=0)
+    ranked = await DiscussionStats(ActivityStore(env.db)).ranked(GUILD, since=0)
     assert [a.article_id for a in ranked] == [env.article_id]
-    assert await DiscussionStats(env.db).ranked(GUILD, since=1e12) == []
+    assert await DiscussionStats(ActivityStore(env.db)).ranked(GUILD, since=1e12) == []
 
 
 async def test_mute_removes_new_comments_and_expiry_is_a_timer(env: Env) -> None:
@@ -110,7 +115,7 @@ async def test_mute_removes_new_comments_and_expiry_is_a_timer(env: Env) -> None
     assert decision.verdict is Verdict.REMOVE_MUTED
     timer = await env.timers.get_key(f"mute:{GUILD}:7")
     assert timer is not None and timer.event == MUTE_EXPIRED
-    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, now=timer.due_at)
+    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, moderator_id=BOT, now=timer.due_at)
     assert (await env.recorder.on_message(msg(1002))).verdict is Verdict.RECORDED
     assert await env.timers.get_key(f"mute:{GUILD}:7") is None
 
@@ -149,7 +154,7 @@ async def test_export_json_and_csv(env: Env) -> None:
     await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=1002, user_id=7,
                                    emoji="👍", at=3.0)
     await env.recorder.flush()
-    exporter = CommentExporter(env.db)
+    exporter = CommentExporter(ExportStore(env.db))
     data = json.loads(await exporter.export(GUILD, "json", article_id=env.article_id))
     by_id = {c["message_id"]: c for c in data["comments"]}
     assert by_id[1002]["parent_id"] == 1001 and by_id[1002]["reactions"][0]["emoji"] == "👍"
@@ -167,7 +172,7 @@ async def test_forget_me_leaves_no_row_of_the_user(env: Env) -> None:
     await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=1002, user_id=7,
                                    emoji="👍", at=3.0)
     await env.recorder.flush()
-    deleted = await forget_user(env.db, user_id=7)
+    deleted = await forget_user(PrivacyStore(env.db), user_id=7)
     assert deleted == 3
     for table, column in [("comments", "author_id"), ("reactions", "user_id"), ("privacy_requests", "user_id")]:
         assert await env.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {column} = 7") == 0

@@ -13,26 +13,27 @@ from typing import Any
 
 from bot.comments.export import EXPORT_FORMATS, CommentExporter
 from bot.config import Settings
+from bot.errors import CliError
 
 __all__ = ["register", "run_export"]
 
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
     from bot.storage.database import Database
+    from bot.storage.exports import ExportStore
 
     if not Path(settings.database_path).exists():
         raise CliError(f"no database at {settings.database_path} (set DATABASE_PATH)")
     db = await Database.open(settings.database_path)
     try:
-        if not await db.fetchval("SELECT 1 FROM comments WHERE guild_id = ? LIMIT 1", (args.guild,)):
-            known = [r[0] for r in await db.fetchall("SELECT DISTINCT guild_id FROM comments ORDER BY 1")]
+        store = ExportStore(db)
+        if not await store.has_comments(args.guild):
+            known = await store.guilds_with_comments()
             raise CliError(f"no comments recorded for guild {args.guild}"
                            + (f"; guilds with comments: {', '.join(map(str, known))}" if known else ""))
-        if args.article is not None and not await db.fetchval(
-                "SELECT 1 FROM comments WHERE guild_id = ? AND article_id = ? LIMIT 1", (args.guild, args.article)):
+        if args.article is not None and not await store.has_comments(args.guild, args.article):
             raise CliError(f"no comments recorded for article {args.article} in guild {args.guild}")
-        data = await CommentExporter(db).export(args.guild, args.format, article_id=args.article)
+        data = await CommentExporter(store).export(args.guild, args.format, article_id=args.article)
     finally:
         await db.close()
     if args.output in (None, "-"):

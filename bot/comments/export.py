@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 
 __all__ = ["EXPORT_FORMATS", "CommentExporter"]
 
@@ -20,36 +20,11 @@ CSV_COLUMNS = [
 
 
 class CommentExporter:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, store: ExportStore) -> None:
+        self._store = store
 
     async def collect(self, guild_id: int, article_id: int | None = None) -> dict[str, Any]:
-        where, params = "c.guild_id = ?", [guild_id]
-        if article_id is not None:
-            where += " AND c.article_id = ?"
-            params.append(article_id)
-        comments = [dict(r) for r in await self._db.fetchall(
-            "SELECT c.*, a.title AS article_title FROM comments c LEFT JOIN articles a ON a.id = c.article_id"
-            f" WHERE {where} ORDER BY c.message_id", params,
-        )]
-        ids = [c["message_id"] for c in comments]
-        revisions: dict[int, list[dict[str, Any]]] = {}
-        reactions: dict[int, list[dict[str, Any]]] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start:chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in await self._db.fetchall(
-                f"SELECT message_id, old_content, new_content, edited_at FROM comment_revisions"
-                f" WHERE message_id IN ({marks}) ORDER BY edited_at, id", chunk,
-            ):
-                revisions.setdefault(r["message_id"], []).append(
-                    {k: r[k] for k in ("old_content", "new_content", "edited_at")})
-            for r in await self._db.fetchall(
-                f"SELECT message_id, user_id, emoji, added_at, removed_at FROM reactions"
-                f" WHERE message_id IN ({marks}) ORDER BY added_at, id", chunk,
-            ):
-                reactions.setdefault(r["message_id"], []).append(
-                    {k: r[k] for k in ("user_id", "emoji", "added_at", "removed_at")})
+        comments, revisions, reactions = await self._store.discussion(guild_id, article_id)
         for c in comments:
             c["attachments"] = json.loads(c["attachments"])
             c["revisions"] = revisions.get(c["message_id"], [])

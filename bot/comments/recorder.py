@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
-from bot.moderation.rules import FilterHit, check_filters
+from bot.comments.filters import FilterHit, check_filters
 from bot.privacy import user_fingerprint
-from bot.storage.comments import Attachment, CommentStore, ReactionStore
+from bot.storage.comments import Attachment, Comment, CommentStore, ReactionStore
 from bot.storage.moderation import ModerationStore, WordFilter
 from bot.storage.posts import PostStore
-from bot.storage.threads import ThreadStore
+from bot.storage.threads import ArticleThread, ThreadStore
 
 __all__ = ["CommentRecorder", "Decision", "IncomingMessage", "Verdict"]
 
@@ -42,8 +42,18 @@ class Verdict(Enum):
 @dataclass(frozen=True)
 class Decision:
     verdict: Verdict
-    reason: str | None = None
+    reason: str | None = None       # for moderators (the mod-log), in the third person
     article_id: int | None = None
+    notice: str | None = None       # for the author, when it differs from `reason`
+
+    @property
+    def to_author(self) -> str | None:
+        """Why the comment was removed, told to its author."""
+        return self.notice or self.reason
+
+
+MUTED_REASON = "the author is muted in article comments"
+MUTED_NOTICE = "you are muted in article comments"
 
 
 class IncomingMessage(NamedTuple):
@@ -193,7 +203,7 @@ class CommentRecorder:
         self._comments.submit(m.message_id, m.guild_id, thread_id, article_id, m.author_id, m.author_name,
                               m.content, m.reply_to_id, m.attachments, m.created_at, m.edited_at)
         if muted:
-            return Decision(Verdict.REMOVE_MUTED, "you are muted in article comments", article_id)
+            return Decision(Verdict.REMOVE_MUTED, MUTED_REASON, article_id, MUTED_NOTICE)
         if hit is not None:
             if hit.action == "remove":
                 return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}", article_id)
@@ -285,6 +295,39 @@ class CommentRecorder:
             return False
         await self._reactions.remove_all(message_id=message_id, at=at, emoji=emoji)
         return True
+
+    # --- catching up (the backfill) and thread state ------------------------------------------------------
+
+    async def on_thread_state(self, thread_id: int, *, locked: bool | None = None, archived: bool | None = None,
+                              name: str | None = None, slowmode_seconds: int | None = None) -> None:
+        """An article thread's name, lock, archive or slowmode as Discord now shows it (changes are kept)."""
+        await self._threads.record_state(thread_id, locked=locked, archived=archived, name=name,
+                                         slowmode_seconds=slowmode_seconds)
+
+    async def open_threads(self, guild_ids: list[int]) -> list[ArticleThread]:
+        """The guilds' article threads not archived: what a backfill reads again."""
+        return await self._threads.open_threads(guild_ids)
+
+    async def stored_thread(self, thread_id: int) -> tuple[list[Comment], dict[tuple[int, str], set[int]]]:
+        """What is recorded of a thread: its comments, and its live reactions {(message id, emoji): users}."""
+        return (await self._comments.for_thread(thread_id),
+                await self._reactions.live_users(channel_id=thread_id))
+
+    async def live_reactions(self, message_id: int) -> dict[tuple[int, str], set[int]]:
+        return await self._reactions.live_users(message_id=message_id)
+
+    async def on_missed_edit(self, message_id: int, content: str, edited_at: float) -> None:
+        """An edit made while we were away (the history shows text we do not have)."""
+        await self._comments.record_edit(message_id, content, edited_at)
+
+    async def on_missed_reaction(self, *, added: bool, guild_id: int, channel_id: int, message_id: int,
+                                 user_id: int, emoji: str, at: float) -> None:
+        """A reaction added or removed while we were away, on a message known to be ours to record."""
+        if added:
+            await self._reactions.add(guild_id=guild_id, channel_id=channel_id, message_id=message_id,
+                                      user_id=user_id, emoji=emoji, at=at)
+        else:
+            await self._reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=at)
 
     async def flush(self) -> None:
         await self._comments.flush()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.articles.records import Article
 from bot.config import Settings
+from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import Article
 from bot.storage.articles import ArticleStore
 
 __all__ = ["ArticleText", "ArticleTexts", "NoArticleText", "fetch_article_text"]
@@ -79,7 +80,5 @@ async def fetch_article_text(url: str, settings: Settings) -> tuple[str | None, 
         try:
             page = await ArticleTexts(fetcher, extractor).from_url(url)
         except NoArticleText as exc:
-            from bot.cli import CliError
-
             raise CliError(str(exc)) from None
     return page.title, page.text

@@ -10,8 +10,8 @@ import re
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
+from bot.articles.identity import canonical_url
 from bot.feeds.models import FeedLink
-from bot.feeds.normalize import canonical_url
 
 __all__ = ["COMMON_FEED_PATHS", "FEED_TYPES", "common_feed_urls", "find_feed_links", "looks_like_feed"]
 

@@ -18,9 +18,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.feeds.models import FeedItem, FeedParseError, ParsedFeed
+from bot.articles.identity import canonical_url
+from bot.articles.records import FeedItem
+from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.feeds.normalize import (
-    canonical_url,
     clean_text,
     content_hash,
     normalize_language,

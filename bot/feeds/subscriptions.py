@@ -9,17 +9,21 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.articles.records import Article, FeedItem
 from bot.feeds.errors import FetchError
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
-from bot.feeds.models import Article, FeedItem, FeedParseError, ParsedFeed
+from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.feeds.parser import parse_feed
 from bot.storage.articles import ArticleStore
+from bot.storage.deliveries import Delivery, DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore
+from bot.storage.posts import PostStore
 
-__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "matches_filters", "parse_keywords"]
+__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "filter_refusal", "matches_filters", "parse_keywords"]
 
 MODES = ("thread", "forum", "plain")
 
@@ -46,6 +50,11 @@ def parse_keywords(text: str | None) -> list[str]:
 
 def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bool:
     """Include: at least one keyword must appear (whole words); exclude: none may appear."""
+    return filter_refusal(include, exclude, *texts) is None
+
+
+def filter_refusal(include: str | None, exclude: str | None, *texts: str) -> str | None:
+    """Why the filters keep this item out (which rule), or None when they let it through."""
     haystack = " ".join(t for t in texts if t).lower()
 
     def found(keyword: str) -> bool:
@@ -53,14 +62,18 @@ def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bo
 
     includes, excludes = parse_keywords(include), parse_keywords(exclude)
     if includes and not any(found(k) for k in includes):
-        return False
-    return not any(found(k) for k in excludes)
+        return f"none of the words it must have: {', '.join(includes)}"
+    hit = next((k for k in excludes if found(k)), None)
+    return f"has the excluded word '{hit}'" if hit else None
 
 
 class FeedSubscriptions:
     def __init__(self, *, fetcher: FeedFetcher, feeds: FeedStore, subscriptions: SubscriptionStore,
-                 articles: ArticleStore, poll_interval: float) -> None:
+                 articles: ArticleStore, posts: PostStore, poll_interval: float,
+                 deliveries: DeliveryStore | None = None) -> None:
+        self._deliveries = deliveries
         self._poll_interval = poll_interval
+        self._posts = posts
         self._fetcher = fetcher
         self._feeds = feeds
         self._subscriptions = subscriptions
@@ -117,9 +130,27 @@ class FeedSubscriptions:
                 mention_role_id=mention_role_id, summary=summary, created_by=created_by)
         except SubscriptionExistsError:
             raise FeedProblem("This channel already follows that feed; use `/feed edit` to change it.") from None
+        await self._baseline(sub.id, parsed.items, "already in the feed when this channel followed it")
         stored = await self._feeds.get(feed.id)
         assert stored is not None
         return SubscribeResult(stored, sub, parsed.title, newest, len(parsed.items))
+
+    async def _baseline(self, subscription_id: int, items: Sequence[FeedItem], why: str) -> None:
+        if self._deliveries is not None:
+            await self._deliveries.record([DeliveryRecord(subscription_id, i.url, i.title, "baseline", why)
+                                           for i in items])
+
+    async def history(self, subscription_id: int, limit: int = 100) -> list[Delivery]:
+        """What became of this subscription's latest items, newest first (the dashboard's delivery history)."""
+        return await self._deliveries.for_subscription(subscription_id, limit=limit) if self._deliveries else []
+
+    async def recent_items(self, guild_id: int, query: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """(url, title) of the guild's latest feed items matching `query` (for `/feed why` autocomplete)."""
+        return await self._deliveries.recent_urls(guild_id, query, limit=limit) if self._deliveries else []
+
+    async def why(self, guild_id: int, url: str) -> list[Delivery]:
+        """What became of the item at `url` in each channel of the guild that follows its feed."""
+        return await self._deliveries.for_url(guild_id, url) if self._deliveries else []
 
     async def preview(self, subscription: Subscription) -> list[FeedItem]:
         """What the feed carries now that this subscription's filters let through (for `/feed test`)."""
@@ -130,6 +161,38 @@ class FeedSubscriptions:
         return [i for i in parsed.items
                 if matches_filters(subscription.include_filter, subscription.exclude_filter, i.title, i.excerpt,
                                    " ".join(i.categories))]
+
+    # --- what /feed list, autocomplete and /settings read and change ------------------------------------
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        return await self._subscriptions.get(subscription_id)
+
+    async def for_guild(self, guild_id: int) -> list[tuple[Subscription, Feed | None]]:
+        """The guild's subscriptions, each with its feed (None if the feed record is gone)."""
+        return [(sub, await self._feeds.get(sub.feed_id))
+                for sub in await self._subscriptions.list_for_guild(guild_id)]
+
+    async def posts_made(self, subscription_id: int) -> int:
+        return await self._posts.count_for_subscription(subscription_id)
+
+    async def edit(self, subscription_id: int, *, poll_interval_seconds: int | None = None,
+                   **changes: object) -> None:
+        """Change a subscription (and its feed's poll interval); a failing one is tried again."""
+        sub = await self._subscriptions.get(subscription_id)
+        if sub is None:
+            return
+        if changes:
+            await self._subscriptions.update(subscription_id, **changes)
+        if poll_interval_seconds is not None:
+            await self._feeds.set_interval(sub.feed_id, poll_interval_seconds)
+        await self._subscriptions.clear_failing(subscription_id)
+
+    async def set_summary_for_guild(self, guild_id: int, summary: bool) -> None:
+        """Every feed followed in the guild follows its new auto-summary setting."""
+        for sub in await self._subscriptions.list_for_guild(guild_id):
+            await self._subscriptions.update(sub.id, summary=summary)
+
+    # --- following, pausing, resuming ----------------------------------------------------------------
 
     async def remove(self, subscription_id: int) -> bool:
         removed = await self._subscriptions.remove(subscription_id)
@@ -154,6 +217,7 @@ class FeedSubscriptions:
                     pass  # still broken: the baseline is taken at the next good poll
                 else:
                     await self._articles.mark_seen(feed.id, parsed.items)
+                    await self._baseline(subscription.id, parsed.items, "published while the feed was paused")
                     now = time.time()
                     await self._feeds.record_success(feed.id, now=now, etag=None, last_modified=None,
                                                      next_poll_at=now + self._poll_interval, baseline_done=True)
