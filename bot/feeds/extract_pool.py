@@ -17,6 +17,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -44,6 +45,9 @@ class ExtractionFailed(Exception):
 def _start_worker(address_space: int) -> None:
     """Worker start-up: quiet logs, a memory ceiling, the extractor imported and warmed before the first page
     (so no page's deadline pays for the import)."""
+    # Ctrl+C reaches the whole process group: the bot stops its workers itself (aclose), without a traceback
+    # from each of them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A handler on the root logger keeps Python's last-resort handler from printing the library's warnings.
     logging.getLogger().addHandler(logging.NullHandler())
     for name in ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer", "readability"):
