@@ -102,6 +102,14 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _api_base(raw: str) -> str:
+    # discord.py builds every route for API v10; another version would half-work in confusing ways.
+    value = _url(("http", "https"))(raw)
+    if not value.endswith("/api/v10"):
+        raise ValueError
+    return value
+
+
 def _snowflake_or_none(raw: str) -> int | None:
     if not raw.strip():
         return None
@@ -165,7 +173,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("DEV_GUILD_ID", "dev_guild_id", _snowflake_or_none, "", "a guild id (positive integer) or empty",
            "Sync slash commands to this one guild while developing (instant) instead of globally."),
     Option("LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error"), "warning",
-           "one of debug, info, warning, error", "How much the bot logs."),
+           "one of debug, info, warning, error",
+           "How much Newsdesk logs (its start-up, connection and shutdown lines are shown unless `error`)."),
+    Option("LOG_LEVEL_LIBRARIES", "log_level_libraries", _choice("debug", "info", "warning", "error"), "warning",
+           "one of debug, info, warning, error",
+           "How much the libraries underneath log (discord.py, aiosqlite, httpx, the article extractor)."),
     Option("POLL_INTERVAL_SECONDS", "poll_interval_seconds", _int(60, 86400), "900",
            "an integer from 60 to 86400", "Default time between two polls of a feed."),
     Option("FEED_MAX_FAILURES", "feed_max_failures", _int(1, 1000), "10", "an integer from 1 to 1000",
@@ -194,7 +206,7 @@ OPTIONS: tuple[Option, ...] = (
            "Bearer key for the LLM endpoint, if it needs one.", secret=True),
     Option("NEWSDESK_ALLOW_PRIVATE_NETWORKS", "allow_private_networks", _bool, "false", "true or false",
            "Allow feeds on loopback/private addresses (off: such URLs are refused, a guard against SSRF)."),
-    Option("DISCORD_API_BASE", "discord_api_base", _url(("http", "https")), "https://discord.com/api/v10",
+    Option("DISCORD_API_BASE", "discord_api_base", _api_base, "https://discord.com/api/v10",
            "an http(s) URL ending in /api/v10", "REST base; point at any Discord-compatible server."),
     Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _url(("ws", "wss")), "wss://gateway.discord.gg",
            "a ws(s) URL", "Gateway websocket; point at any Discord-compatible server."),
@@ -225,6 +237,7 @@ class Settings:
     database_path: Path
     dev_guild_id: int | None
     log_level: str
+    log_level_libraries: str
     poll_interval_seconds: int
     feed_max_failures: int
     http_connect_timeout: float

@@ -61,6 +61,12 @@ class ServerInsights:
             latency=await self._store.feed_latency(guild_id, since=since),
         )
 
+    async def reactions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[str, int]]]:
+        return await self._store.reactions_on_article(guild_id, article_id)
+
+    async def revisions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[float, str]]]:
+        return await self._store.revisions_on_article(guild_id, article_id)
+
     async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
         return await self._store.article_in_guild(guild_id, article_id)
 

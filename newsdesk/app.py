@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -28,8 +29,9 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
+from bot.health import write_heartbeat
 from bot.insights import ServerInsights
-from bot.logs import register_secret
+from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
@@ -59,6 +61,7 @@ from cogs.publishing import AdminNotices, StoryPublisher
 from cogs.publishing.publisher import PASS_INTERVAL
 from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.status import ConnectionStatus
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
 from cogs.support.rest import DiscordRest
@@ -152,7 +155,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
-        posts=stores.posts, subscriptions=stores.subscriptions, interval=pass_interval)
+        subscriptions=stores.subscriptions, interval=pass_interval)
 
 
 def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:
@@ -170,24 +173,30 @@ class LaunchedBot:
 
 
 @contextlib.asynccontextmanager
-async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0,
+async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, report_status: bool = False,
                      **client_options: Any) -> AsyncIterator[LaunchedBot]:
     """Open the services, build the bot and start it; on exit close the bot, then the services.
 
     With `ready_timeout`, return only once the bot is connected and ready (a failed login raises here, and
     a bot that is not ready in time raises TimeoutError); with None, return at once. `newsdesk run`, the
     sandbox and the end-to-end tests all start the bot through here, so they run the same object graph.
+    `report_status` logs the ready, lost and regained connection lines and writes the heartbeat
+    `newsdesk health` reads (`newsdesk run`).
     """
     assert settings.discord_token is not None
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = build_bot(services, **client_options)
+            status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
+                      if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
                 if ready_timeout is not None:
                     await _until_ready(bot, task, ready_timeout)
                 yield LaunchedBot(services, bot, task)
             finally:
+                if status is not None:
+                    await status.stop()
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -211,17 +220,17 @@ async def run_bot(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
     async with contextlib.AsyncExitStack() as stack:
-        launched = await stack.enter_async_context(launch_bot(settings, ready_timeout=None))
+        launched = await stack.enter_async_context(launch_bot(settings, ready_timeout=None, report_status=True))
         if settings.web_port:  # the dashboard in the same process, on the same services
             from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
 
             url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port,
                                                                   discord=DiscordRest(launched.bot)))
-            log.warning("dashboard at %s/", url)
+            logging.getLogger(STATUS_LOGGER).info("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if stopper in done:
-            log.warning("shutting down")
+            logging.getLogger(STATUS_LOGGER).info("shutting down: finishing pending writes")
         else:
             launched.task.result()  # the bot stopped by itself: say why

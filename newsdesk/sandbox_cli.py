@@ -31,7 +31,7 @@ async def _emulator(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.walkthrough import WalkthroughError, run_sandbox
+    from demo.walkthrough import WalkthroughError, run_sandbox, start_fresh
     from newsdesk.app import launch_bot
     from newsdesk.dashboard import demo_dashboard
 
@@ -39,6 +39,12 @@ async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
         db_path = Path(args.db).expanduser().resolve()
         if db_path.is_dir():
             raise CliError(f"--db {args.db} is a directory; give a file path such as {db_path / 'sandbox.db'}")
+        try:
+            if start_fresh(db_path):
+                print(f"--db {args.db}: replaced the previous sandbox run's database (every run starts fresh)")
+        except ValueError as exc:
+            raise CliError(f"--db {args.db} exists and {exc}; the sandbox starts from an empty database: "
+                           "give a new file name") from None
     else:
         # Kept after the run so the database can be inspected; the system cleans its temp folder eventually.
         db_path = Path(tempfile.mkdtemp(prefix="newsdesk-sandbox-")) / "newsdesk.db"

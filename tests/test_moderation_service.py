@@ -6,10 +6,15 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from bot.comments.filters import FilterHit, check_filters, too_slow
 from bot.comments.recorder import Verdict
 from bot.moderation import actions
 from bot.moderation.actions import entry_text
-from bot.storage.moderation import ModerationAction, ModerationStore
+from bot.moderation.service import ModerationError
+from bot.storage.moderation import ModerationAction, ModerationStore, WordFilter
+from tests.hang_guard import finishes
 from tests.test_comments_domain import BOT, GUILD, THREAD, Env, env, msg
 
 __all__ = ["env"]
@@ -62,6 +67,29 @@ async def test_an_update_that_does_not_change_the_text_does_not_flag_again(env: 
                                         content="more crypto news", edited_at=2001.0)
     assert edited.verdict is Verdict.FLAGGED
     assert [c.message_id for c in await env.moderation.queue(GUILD)] == [1001]
+
+
+async def test_a_backtracking_regex_filter_is_refused_when_added(env: Env) -> None:
+    # `(a+)+$` takes Python's re seconds on 30 a's and years on a comment of 2,000: it would stall the bot.
+    with pytest.raises(ModerationError, match="too slow on some comments"):
+        await env.moderation.add_filter(guild_id=GUILD, pattern="(a+)+$", is_regex=True, action="remove",
+                                        moderator_id=9)
+    with pytest.raises(ModerationError, match="not a valid regular expression"):
+        await env.moderation.add_filter(guild_id=GUILD, pattern="(unclosed", is_regex=True, action="remove",
+                                        moderator_id=9)
+    await env.moderation.add_filter(guild_id=GUILD, pattern=r"buy\s+now", is_regex=True, action="remove",
+                                    moderator_id=9)
+    assert (await env.recorder.on_message(msg(1001, content="BUY  now!"))).verdict is Verdict.REMOVE_FILTERED
+
+
+def test_a_filter_that_backtracks_on_one_comment_gives_up_on_it() -> None:
+    # Passes the check when added (no long run of x in the baits), explodes on this comment: 2^40 paths.
+    slow = WordFilter(id=1, guild_id=GUILD, pattern="(x+x+)+y", is_regex=True, action="remove")
+    plain = WordFilter(id=2, guild_id=GUILD, pattern="spam", is_regex=False, action="flag")
+    assert not too_slow(slow.compiled())
+    filters = [(slow, slow.compiled()), (plain, plain.compiled())]
+    assert finishes(check_filters, "x" * 40, filters) is None
+    assert finishes(check_filters, "x" * 40 + " spam", filters) == FilterHit("spam", "flag")
 
 
 async def test_every_action_reaches_the_mod_log_subscribers_even_if_one_fails(env: Env) -> None:

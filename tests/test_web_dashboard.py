@@ -32,6 +32,7 @@ from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
 from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
 from tests.newsdesk_harness import FeedServer
+from web.app import web_link
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'
@@ -82,9 +83,13 @@ async def seed(services: Services, server: NewsServer) -> int:
     await stores.comments.record(CommentRecord(message_id=1001, author_id=server.alice.id, author_name="alice",
                                                  content=HOSTILE_COMMENT, created_at=now - 60, **base))
     await stores.comments.record(CommentRecord(message_id=1002, author_id=server.bob.id, author_name="bob",
-                                                 content="Same here.", created_at=now - 30, parent_id=1001, **base))
+                                                 content="Same here", created_at=now - 30, parent_id=1001, **base))
     await stores.comments.record(CommentRecord(message_id=1003, author_id=server.bob.id, author_name="bob",
                                                  content="you idiot", created_at=now - 20, **base))
+    for user in (server.bob, server.moderator):
+        await stores.reactions.add(guild_id=server.guild.id, channel_id=901, message_id=1001, user_id=user.id,
+                                   emoji="👍", at=now - 5)
+    await stores.comments.record_edit(1002, "Same here.", now - 25)  # was "Same here" before the edit
     await stores.writer.flush()
     await stores.comments.mark_removed(1003, server.moderator.id, "Personal attack", now - 10)
     await services.guild_settings.change(server.guild.id, modlog_channel_id=server.modlog.id)
@@ -143,6 +148,8 @@ async def test_a_moderator_logs_in_and_reads_the_overview_and_a_discussion(site:
         nested_bob = f'<ul class="tree"><li><a href="/g/{gid}/members/{site.server.bob.id}"><strong>bob</strong>'
         assert tree.index("alice") < tree.index(nested_bob)
         assert "[removed: Personal attack]" in tree and "you idiot" in tree
+        assert "👍 2" in tree  # alice's comment's reactions
+        assert "1 earlier version" in tree and "Same here</div>" in tree  # bob's edit, for moderators
 
         log = await client.get(f"{site.url}/g/{gid}/modlog")
         assert log.status_code == 200 and "Personal attack" in log.text
@@ -528,6 +535,7 @@ async def test_a_long_discussion_comes_in_pages_of_a_hundred_conversations(site:
         last = await client.get(f"{site.url}/g/{gid}/articles/{site.article_id}", params={"page": "99"})
         assert "Page 3 of 3" in last.text and "take number 249" in last.text
         assert "take number 249" not in first.text
+    assert web_link("javascript:alert(1)") is None and web_link("https://example.org/a") == "https://example.org/a"
     assert fts_query("th") == '"th"' and fts_query("disag") == '"disag"*' and fts_query('a "b') == '"a" "b"'
 
 
@@ -555,3 +563,18 @@ async def test_newsdesk_web_runs_as_its_own_process_and_stops_on_sigterm(tmp_pat
         assert emu.oauth.client_secret.encode() not in err
     finally:
         await emu.stop()
+
+
+async def test_moderators_leave_notes_on_a_members_page(site: Site) -> None:
+    gid, bob = site.server.guild.id, site.server.bob.id
+    async with httpx.AsyncClient() as client:
+        await site.login(client, site.server.moderator)
+        page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
+        csrf = csrf_of(page.text)
+        await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"csrf": csrf, "text": "<b>warned</b> once"})
+        await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"csrf": csrf, "text": "   "})
+        page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
+        assert "&lt;b&gt;warned&lt;/b&gt; once" in page.text and "Not added: A note needs some text." in page.text
+        assert (await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"text": "x"})).status_code == 403
+    notes = await site.services.moderation.notes(gid, bob)
+    assert [(n.text, n.author_id) for n in notes] == [("<b>warned</b> once", site.server.moderator.id)]

@@ -30,7 +30,7 @@ from web.ports import DiscordPort
 from web.session import Session, SessionCodec
 from web.settings import SettingsPage
 
-__all__ = ["WebConfig", "build_app"]
+__all__ = ["WebConfig", "build_app", "web_link"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,6 +73,7 @@ class Dashboard:
                                             undefined=jinja2.StrictUndefined)
         self.templates.filters["when"] = _when
         self.templates.filters["highlight"] = _highlight
+        self.templates.filters["web_link"] = web_link
         self.logins = _RateLimit(per_minute=20)
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -243,7 +244,11 @@ class Dashboard:
         # The comments are loaded already: the chart counts them (bar_chart buckets by hour).
         chart = bar_chart([(c.created_at, 1) for c in comments], title="Comments per hour", start=start,
                           end=min(end, start + 14 * 24 * 3600))
-        return self.page(request, "article.html", access=access, article=article,
+        reactions = await self.insights.reactions_on_article(access.guild_id, article_id)
+        revisions = (await self.insights.revisions_on_article(access.guild_id, article_id) if access.moderate
+                     else {})
+        return self.page(request, "article.html", access=access, article=article, reactions=reactions,
+                         revisions=revisions,
                          roots=roots[(page - 1) * ROOTS_PER_PAGE:page * ROOTS_PER_PAGE], page=page, pages=pages,
                          count=len(comments), chart=chart)
 
@@ -331,6 +336,11 @@ def _hour(at: float) -> float:
     return at - at % 3600
 
 
+def web_link(url: str | None) -> str | None:
+    """Only http(s) addresses become links: a feed's `javascript:` or `data:` URL is shown, never followed."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
 def _highlight(snippet: str) -> Markup:
     """A search snippet, escaped, with its matches in <mark>."""
     return Markup(str(escape(snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
@@ -369,6 +379,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_get("/g/{guild_id}/mutes", moderation.mutes)
     app.router.add_post("/g/{guild_id}/mutes", moderation.unmute)
     app.router.add_get("/g/{guild_id}/members/{user_id}", moderation.member)
+    app.router.add_post("/g/{guild_id}/members/{user_id}/notes", moderation.add_note)
     app.router.add_get("/g/{guild_id}/settings", settings.show)
     app.router.add_post("/g/{guild_id}/settings", settings.change)
     return app

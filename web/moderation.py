@@ -122,4 +122,20 @@ class ModerationPages:
         mute = await self.moderation.active_mute(access.guild_id, user_id)
         name = comments[0].author_name if comments else str(user_id)
         return self.d.page(request, "member.html", access=access, user_id=user_id, name=name, comments=comments,
-                           history=[a for a in history if a.target_user_id == user_id], mute=mute, now=time.time())
+                           history=[a for a in history if a.target_user_id == user_id], mute=mute, now=time.time(),
+                           notes=await self.moderation.notes(access.guild_id, user_id))
+
+    async def add_note(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        form = await self.d.checked_form(request)
+        author = self.d.session(request).user_id
+        raw = request.match_info["user_id"]
+        if not raw.isdigit() or len(raw) > 20 or author is None:
+            raise web.HTTPNotFound(text="No such member.")
+        try:
+            await self.moderation.add_note(guild_id=access.guild_id, user_id=int(raw), author_id=author,
+                                           text=str(form.get("text", "")))
+            self.d.flash(request, "Note added.")
+        except ModerationError as exc:
+            self.d.flash(request, f"Not added: {exc}")
+        raise web.HTTPSeeOther(f"/g/{access.guild_id}/members/{raw}")

@@ -14,12 +14,11 @@ is an article thread; the listener then takes the async `on_message`, which asks
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.comments.filters import FilterHit, check_filters
 from bot.privacy import user_fingerprint
@@ -76,7 +75,7 @@ _RECORDED = Decision(Verdict.RECORDED)
 _IGNORED = Decision(Verdict.IGNORED)
 
 
-_FilterList = list[tuple[WordFilter, re.Pattern[str]]]
+_FilterList = list[tuple[WordFilter, Any]]  # (filter, its compiled `regex` pattern)
 
 
 class CommentRecorder:

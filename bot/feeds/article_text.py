@@ -14,6 +14,7 @@ from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
+from bot.feeds.parser import looks_like_feed
 from bot.storage.articles import ArticleStore
 
 __all__ = ["ArticleText", "ArticleTexts", "NoArticleText", "fetch_article_text"]
@@ -52,6 +53,8 @@ class ArticleTexts:
             except ExtractionFailed as exc:
                 raise NoArticleText(f"{page.url}: {exc}") from None
         if extracted is None or not extracted.text.strip():
+            if looks_like_feed(page.body):
+                raise NoArticleText(f"{page.url} is a news feed, not an article: summarize one of its stories")
             raise NoArticleText(f"{page.url} has no article text I can find (is it a home page or a video?)")
         return ArticleText(extracted.title, extracted.text, page.url, extracted.language)
 

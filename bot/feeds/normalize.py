@@ -30,9 +30,11 @@ _BLOCK_TAG = re.compile(
     r"figcaption|dd|dt|dl)\b[^<>]*>", re.I)
 # A tag start with quoted attributes that never closes ('<a href="x" Text...'): what is left of it after _TAG.
 _BROKEN_TAG = re.compile(r"""<[A-Za-z][A-Za-z0-9:-]*(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>?""")
-_DROP_ELEMENTS = re.compile(r"<(script|style|noscript|template|iframe|object)\b.*?</\1\s*>", re.I | re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+# Sections are removed by scanners (`_unwrap_cdata`, `_drop_comments`, `_drop_elements`), not by lazy `.*?`
+# regexes: with many unclosed openings such a regex rescans to the end of the text for each (quadratic).
+_DROP_NAMES = ("script", "style", "noscript", "template", "iframe", "object")
+_DROP_OPEN = re.compile(rf"<({'|'.join(_DROP_NAMES)})\b", re.I)
+_DROP_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _DROP_NAMES}
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -45,9 +47,10 @@ def clean_text(value: str | None, *, is_html: bool = True) -> str:
         return ""
     text = value
     if is_html:
-        text = _CDATA.sub(r"\1", text)
-        text = _COMMENT.sub(" ", text)
-        text = _DROP_ELEMENTS.sub(" ", text)
+        if "<!" in text:
+            text = _unwrap_cdata(text)
+            text = _drop_comments(text)
+        text = _drop_elements(text)
         text = _BLOCK_TAG.sub(" ", text)
         text = _TAG.sub("", text)
         if "<" in text:
@@ -58,6 +61,53 @@ def clean_text(value: str | None, *, is_html: bool = True) -> str:
             text = html.unescape(text)
     text = _CONTROL.sub("", text)
     return _SPACE.sub(" ", text).strip()
+
+
+def _unwrap_cdata(text: str) -> str:
+    """`<![CDATA[x]]>` -> `x`. An opening without a closing stays as it is, like the rest after it: no later
+    opening can close either."""
+    parts: list[str] = []
+    pos = 0
+    while (start := text.find("<![CDATA[", pos)) >= 0 and (end := text.find("]]>", start + 9)) >= 0:
+        parts += (text[pos:start], text[start + 9:end])
+        pos = end + 3
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _drop_comments(text: str) -> str:
+    """Each `<!-- ... -->` becomes a space; an unclosed one (and what follows it) stays."""
+    parts: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        parts += (text[pos:start], " ")
+        pos = end + 3
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _drop_elements(text: str) -> str:
+    """Each script/style/noscript/template/iframe/object element becomes a space. An opening whose closing tag
+    is nowhere after it stays, and so does every later opening of that name: the name is then left out of the
+    search, so a million unclosed openings cost one scan, not one loop turn each."""
+    parts: list[str] = []
+    done = search_from = 0
+    alive = list(_DROP_NAMES)
+    opening = _DROP_OPEN
+    while match := opening.search(text, search_from):
+        name = match.group(1).lower()
+        close = _DROP_CLOSE[name].search(text, match.end())
+        if close is None:
+            alive.remove(name)
+            if not alive:
+                break
+            opening = re.compile(rf"<({'|'.join(alive)})\b", re.I)
+            search_from = match.end()
+            continue
+        parts += (text[done:match.start()], " ")
+        done = search_from = close.end()
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def truncate(text: str, limit: int) -> str:

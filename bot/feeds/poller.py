@@ -22,7 +22,7 @@ from typing import Protocol
 
 from bot.articles.records import Article, FeedItem, IngestOutcome
 from bot.config import Settings
-from bot.feeds.errors import FetchError, GoneError, RateLimitedError
+from bot.feeds.errors import FetchError, GoneError, RateLimitedError, shown_url
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
 from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
@@ -153,10 +153,10 @@ class FeedPoller:
             parsed = await asyncio.to_thread(self._parse, result.body, url=result.url,
                                              content_type=result.content_type)
         except FeedParseError as exc:
-            return await self._fail(feed, now, f"{feed.url} is not a readable feed: {exc}", None)
+            return await self._fail(feed, now, f"{shown_url(feed.url)} is not a readable feed: {exc}", None)
         except Exception as exc:  # a parser bug must not stop the other feeds
             log.exception("feed %s: parser crashed on %s", feed.id, feed.url)
-            return await self._fail(feed, now, f"{feed.url} could not be parsed (internal error: "
+            return await self._fail(feed, now, f"{shown_url(feed.url)} could not be parsed (internal error: "
                                                f"{type(exc).__name__})", None)
 
         min_interval = _min_interval(result.max_age, parsed.ttl_seconds)

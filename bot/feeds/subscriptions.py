@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.articles.records import Article, FeedItem
-from bot.feeds.errors import FetchError
+from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
 from bot.feeds.models import FeedParseError, ParsedFeed
@@ -89,7 +89,7 @@ class FeedSubscriptions:
         except FetchError as exc:
             raise FeedProblem(str(exc)) from None
         if not links:
-            raise FeedProblem(f"No feed found at {url}: it is not a feed and its page advertises none. "
+            raise FeedProblem(f"No feed found at {shown_url(url)}: it is not a feed and its page advertises none. "
                               "Paste the feed's own URL (often ending in /feed, /rss or .xml).")
         problems = []
         for link in links[:3]:

@@ -13,6 +13,7 @@ moderator reads the same sentence in both — who did it, a past-tense verb, the
 
 from __future__ import annotations
 
+from bot.formats import plural
 from bot.moderation.rules import format_duration
 from bot.posting.format import escape_mentions
 from bot.storage.moderation import ModerationAction
@@ -55,10 +56,10 @@ def describe(action: ModerationAction) -> str:
         verb = "removed" if name == REMOVE else "approved"
         return f"**{verb}** a comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "")
     if name == PURGE:
-        count = d.get("count", "?")
+        count = d.get("count")
         scope = f" on article {d['article_id']}" if d.get("article_id") else ""
-        return (f"**purged** {count} comment{'' if count == 1 else 's'}" + (f" by {user}" if user else "")
-                + scope)
+        return ("**purged** " + (plural(int(count), "comment") if count is not None else "comments")
+                + (f" by {user}" if user else "") + scope)
     if name == MUTE:
         if action.expires_at is None:
             return f"**muted** {user or 'a user'}"

@@ -59,6 +59,12 @@ class PostingOutbox:
             await self._posts.drop_announcement(article_id, kind)
         return reserved
 
+    async def skipped(self, job: PostJob, reason: str) -> None:
+        """Discord refused this story for good: drop the reservation and record why in its delivery."""
+        await self._posts.release(job.post.id)
+        if self._deliveries is not None and job.post.subscription_id is not None:
+            await self._deliveries.skipped(job.post.subscription_id, job.article.url, reason)
+
     @staticmethod
     def fate(sub: Subscription, article: Article) -> tuple[str, str | None]:
         """Whether `sub`'s channel gets this new article ("queued") and, if not, why (a delivery fate)."""

@@ -15,7 +15,7 @@ from bot.storage.database import Database
 
 __all__ = ["FATES", "KEEP_DAYS", "Delivery", "DeliveryRecord", "DeliveryStore"]
 
-FATES = ("queued", "baseline", "filtered", "duplicate", "paused", "older")
+FATES = ("queued", "baseline", "filtered", "duplicate", "paused", "older", "skipped")
 KEEP_DAYS = 30
 
 
@@ -83,6 +83,11 @@ class DeliveryStore:
              "ON CONFLICT (subscription_id, url) DO NOTHING",
              (r.article_id, r.url, r.title[:300], r.fate, r.detail[:300] if r.detail else None, now, feed_id))
             for r in records)
+
+    async def skipped(self, subscription_id: int, url: str, reason: str) -> None:
+        """A queued item Discord refused for good: say so instead of "being sent"."""
+        await self._db.execute("UPDATE deliveries SET fate = 'skipped', detail = ? WHERE subscription_id = ? AND url = ?",
+                               (reason[:300], subscription_id, url))
 
     async def for_subscription(self, subscription_id: int, *, limit: int = 100) -> list[Delivery]:
         rows = await self._db.fetchall(_SELECT + " WHERE d.subscription_id = ? ORDER BY d.created_at DESC, d.id DESC "

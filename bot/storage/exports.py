@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
 
-__all__ = ["ExportStore"]
+__all__ = ["ExportStore", "GuildComments"]
 
 Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class GuildComments:
+    """A guild that has recorded comments: what `newsdesk export --list-guilds` shows."""
+
+    guild_id: int
+    comments: int
+    threads: int
+    last_at: float
 
 
 class ExportStore:
@@ -23,6 +34,13 @@ class ExportStore:
 
     async def guilds_with_comments(self) -> list[int]:
         return [r[0] for r in await self._db.fetchall("SELECT DISTINCT guild_id FROM comments ORDER BY 1")]
+
+    async def guild_summaries(self) -> list[GuildComments]:
+        """Every guild with recorded comments (comments, threads, newest comment), most comments first."""
+        rows = await self._db.fetchall(
+            "SELECT guild_id, COUNT(*) AS n, COUNT(DISTINCT thread_id) AS threads, MAX(created_at) AS last_at"
+            " FROM comments GROUP BY guild_id ORDER BY n DESC, guild_id")
+        return [GuildComments(r["guild_id"], r["n"], r["threads"], r["last_at"]) for r in rows]
 
     async def discussion(self, guild_id: int, article_id: int | None = None) -> tuple[Rows, dict[int, Rows],
                                                                                        dict[int, Rows]]:

@@ -165,6 +165,28 @@ class InsightStore:
             out.append(Ranked(name, values[len(values) // 2] / 60, feed_id))
         return sorted(out, key=lambda r: -r.value)
 
+    async def reactions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[str, int]]]:
+        """Live reactions on each comment of a story: {message id: [(emoji, count), ...]}, most used first."""
+        rows = await self._db.fetchall(
+            "SELECT r.message_id, r.emoji, COUNT(*) AS n FROM reactions r JOIN comments c ON c.message_id = r.message_id "
+            "WHERE c.article_id = ? AND c.guild_id = ? AND r.removed_at IS NULL GROUP BY r.message_id, r.emoji "
+            "ORDER BY n DESC", (article_id, guild_id))
+        out: dict[int, list[tuple[str, int]]] = {}
+        for r in rows:
+            out.setdefault(r["message_id"], []).append((r["emoji"], r["n"]))
+        return out
+
+    async def revisions_on_article(self, guild_id: int, article_id: int) -> dict[int, list[tuple[float, str]]]:
+        """Earlier versions of each edited comment of a story: {message id: [(edited at, old text), ...]}."""
+        rows = await self._db.fetchall(
+            "SELECT v.message_id, v.edited_at, v.old_content FROM comment_revisions v "
+            "JOIN comments c ON c.message_id = v.message_id WHERE c.article_id = ? AND c.guild_id = ? "
+            "ORDER BY v.edited_at, v.id", (article_id, guild_id))
+        out: dict[int, list[tuple[float, str]]] = {}
+        for r in rows:
+            out.setdefault(r["message_id"], []).append((r["edited_at"], r["old_content"]))
+        return out
+
     async def article_in_guild(self, guild_id: int, article_id: int) -> bool:
         """Whether the article was posted in (or discussed in) this server: the URL alone grants nothing."""
         return bool(await self._db.fetchval(

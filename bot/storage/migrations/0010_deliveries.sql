@@ -6,7 +6,7 @@ CREATE TABLE deliveries (
     article_id      INTEGER REFERENCES articles (id) ON DELETE SET NULL,
     url             TEXT NOT NULL,
     title           TEXT NOT NULL DEFAULT '',
-    fate            TEXT NOT NULL CHECK (fate IN ('queued', 'baseline', 'filtered', 'duplicate', 'paused', 'older')),
+    fate            TEXT NOT NULL CHECK (fate IN ('queued', 'baseline', 'filtered', 'duplicate', 'paused', 'older', 'skipped')),
     detail          TEXT,                       -- which filter rule, which earlier article, ...
     created_at      REAL NOT NULL,
     UNIQUE (subscription_id, url)
