@@ -15,7 +15,7 @@ Three parts, one run:
    pattern (prefixes of a string the pattern would start matching, repeated) at two sizes 8x apart; a time
    ratio far above 8 means a superlinear scan. Printed: the patterns flagged.
 
-    /work/main/.venv/bin/python benchmarks/hostile.py [--quick] [--only discover,feed,clean,summary,loop,audit]
+    /work/main/.venv/bin/python benchmarks/hostile.py [--quick] [--only discover,feed,reader,clean,summary,loop,audit]
 
 Last line: RESULT worst_discover_s=… worst_feed_s=… worst_clean_s=… worst_summary_s=… peak_mb=… loop_block_ms=…
 regex_flagged=…
@@ -231,13 +231,42 @@ async def _probe(stop: asyncio.Event, lags: list[float]) -> None:
         lags.append(loop.time() - before - 0.005)
 
 
+async def reader_worst(limit: int) -> float:
+    """The feed path as the bot runs it: `FeedReader` with the bot's worker pool (bodies over 1 MB go to a worker
+    with a 2 s deadline). The pool is started and warmed first, as in a running bot."""
+    from bot.feeds.extract_pool import ArticleExtractor
+    from bot.feeds.models import FeedParseError
+    from bot.feeds.reader import FeedReader
+
+    worst = 0.0
+    print("\nfeed, as the bot reads it (FeedReader: a thread up to 1 MB, else a worker with a 2 s deadline)")
+    async with ArticleExtractor() as workers:
+        reader = FeedReader(workers)
+        await FeedReader(workers, large=0).parse(b"<rss><channel><title>warm</title></channel></rss>", url=SITE)
+        for label, body in feed_cases(limit).items():
+            started = time.perf_counter()
+            try:
+                await reader.parse(body, url=SITE + "feed")
+                outcome = "read"
+            except FeedParseError as exc:
+                outcome = "refused: " + str(exc)[:60]
+            seconds = time.perf_counter() - started
+            worst = max(worst, seconds)
+            flag = "" if seconds < GOAL_SECONDS else "   <-- over the goal"
+            print(f"  {label:<36} {len(body) / 1e6:6.2f} MB in  {seconds:7.3f} s  {outcome}{flag}")
+    print(f"  worst: {worst:.3f} s")
+    return worst
+
+
 async def loop_block(limit: int) -> float:
     """The longest the event loop was blocked while `/feed add` resolved hostile pages and feeds, and while the
     summary service summarized hostile HTML."""
     from aiohttp import web
 
     from bot.config import load_settings
+    from bot.feeds.extract_pool import ArticleExtractor
     from bot.feeds.fetcher import FeedFetcher
+    from bot.feeds.reader import FeedReader
     from bot.feeds.subscriptions import FeedProblem, FeedSubscriptions
     from bot.summarize.service import SummaryService
 
@@ -267,9 +296,10 @@ async def loop_block(limit: int) -> float:
     probe = asyncio.create_task(_probe(stop, lags))
     worst: list[tuple[float, str]] = []
     try:
-        async with FeedFetcher(settings) as fetcher:
+        async with FeedFetcher(settings) as fetcher, ArticleExtractor() as workers:
             subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=None, subscriptions=None, posts=None,  # type: ignore[arg-type]
-                                              articles=None, poll_interval=900)  # type: ignore[arg-type]
+                                              articles=None, poll_interval=900,  # type: ignore[arg-type]
+                                              reader=FeedReader(workers))  # as the bot has it
             for path in [*pages, *feeds]:
                 start = len(lags)
                 try:
@@ -451,16 +481,18 @@ def run_audit(size: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="inputs up to 1 MB instead of the 10 MiB body limit")
-    parser.add_argument("--only", default="discover,feed,clean,summary,loop,audit")
+    parser.add_argument("--only", default="discover,feed,reader,clean,summary,loop,audit")
     args = parser.parse_args()
     selected = set(args.only.split(","))
     limit = 1024 * 1024 if args.quick else BODY_LIMIT
     worst = run_paths(selected, limit)
+    reader = asyncio.run(reader_worst(limit)) if "reader" in selected else float("nan")
     block = asyncio.run(loop_block(limit)) if "loop" in selected else float("nan")
     flagged = run_audit(4_000) if "audit" in selected else -1
     peak = max((mb for _, mb in worst.values()), default=float("nan"))
     figures = " ".join(f"worst_{name}_s={seconds:.3f}" for name, (seconds, _) in worst.items())
-    print(f"RESULT {figures} peak_mb={peak:.1f} loop_block_ms={block:.1f} regex_flagged={flagged}")
+    print(f"RESULT {figures} worst_feed_reader_s={reader:.3f} peak_mb={peak:.1f} loop_block_ms={block:.1f} "
+          f"regex_flagged={flagged}")
 
 
 if __name__ == "__main__":

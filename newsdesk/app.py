@@ -25,6 +25,7 @@ from bot.feeds.article_text import ArticleTexts
 from bot.feeds.extract_pool import ArticleExtractor
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
+from bot.feeds.reader import FeedReader
 from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
@@ -100,7 +101,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         shards = (ShardFilter(settings.shard_count, settings.shard_ids)
                   if settings.shard_count and settings.shard_ids else None)
         deliveries = DeliveryStore(db)
-        poller = FeedPoller(fetcher, feeds, articles, settings, extractor=extractor, deliveries=deliveries)
+        reader = FeedReader(extractor)  # large feed bodies are parsed in the same workers, with a deadline
+        poller = FeedPoller(fetcher, feeds, articles, settings, extractor=extractor, deliveries=deliveries,
+                            reader=reader)
         relay = EventRelay()
         article_texts = ArticleTexts(fetcher, extractor, articles)
         stores = Stores(
@@ -110,7 +113,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
                                        recorder=recorder, threads=threads)
         feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
-                                               articles=articles, posts=posts, deliveries=deliveries,
+                                               articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
         yield Services(
             settings=settings, stores=stores,

@@ -42,25 +42,23 @@ def register(subparsers: Any) -> None:
 
 
 async def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.feeds.parser import parse_feed
+    from bot.feeds.extract_pool import ArticleExtractor
+    from bot.feeds.reader import FeedReader
 
-    async with FeedFetcher(settings) as fetcher:
+    async with FeedFetcher(settings) as fetcher, ArticleExtractor() as workers:
         try:
             result = await fetcher.fetch(args.url)
         except FetchError as exc:
             raise CliError(str(exc), code=1) from None
         try:
-            parsed = await asyncio.to_thread(parse_feed, result.body, url=result.url, content_type=result.content_type)
+            parsed = await FeedReader(workers).parse(result.body, url=result.url, content_type=result.content_type)
         except FeedParseError as exc:
             raise CliError(f"{shown_url(result.url)} is not a feed: {exc}; if it is a web site, "
                            f"`newsdesk feed discover {shown_url(args.url)}` finds the feeds it offers", code=1) from None
         texts: dict[str, str | None] = {}
         problems = list(parsed.problems)
         if args.full_text:
-            from bot.feeds.extract_pool import ArticleExtractor
-
-            async with ArticleExtractor() as extractor:
-                texts = await _full_texts(fetcher, extractor, parsed.items, problems)
+            texts = await _full_texts(fetcher, workers, parsed.items, problems)
     if args.json:
         for item in parsed.items:
             print(json.dumps(_item_json(item, texts if args.full_text else None), ensure_ascii=False))

@@ -20,11 +20,14 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.feeds.extract import ExtractedArticle, cut_body, extract_article
+from bot.feeds.models import FeedParseError
 
-__all__ = ["EXTRACTION_TIMEOUT", "ArticleExtractor", "ExtractionFailed"]
+T = TypeVar("T")
+
+__all__ = ["EXTRACTION_TIMEOUT", "ArticleExtractor", "ExtractionFailed", "WorkerDied"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,10 @@ MAX_TASKS_PER_WORKER = 200
 WORKER_ADDRESS_SPACE = 1 << 30
 
 Extract = Callable[..., ExtractedArticle | None]
+
+
+class WorkerDied(Exception):
+    """The worker process crashed or ran out of memory (the message names the error)."""
 
 
 class ExtractionFailed(Exception):
@@ -95,20 +102,32 @@ class ArticleExtractor:
         """The article on the page, None when it has none; ExtractionFailed when it cannot be had in time."""
         if isinstance(body, bytes):
             body = cut_body(body)
-        future = self._ensure_pool().schedule(self._function, args=(body, url),
-                                              kwargs={"content_type": content_type}, timeout=self.timeout)
         try:
-            result: ExtractedArticle | None = await asyncio.wrap_future(future)
-        except FutureTimeout:
+            result: ExtractedArticle | None = await self.run(self._function, body, url, content_type=content_type)
+        except TimeoutError:
             raise ExtractionFailed(f"extracting the article took longer than {self.timeout:g} s and was "
                                    "stopped (the page is too large or too complex)") from None
+        except WorkerDied as exc:
+            raise ExtractionFailed(f"the article extractor failed on this page ({exc})") from None
+        return result
+
+    async def run(self, function: Callable[..., T], *args: Any, deadline: float | None = None, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)` in a worker, killed after `deadline` seconds (default: the extraction
+        deadline; asyncio.timeout could not stop the worker): TimeoutError then, WorkerDied when the worker crashed or ran out of memory. `function` must be
+        importable by name (a module-level function), like the feed parser."""
+        future = self._ensure_pool().schedule(function, args=args, kwargs=kwargs, timeout=deadline or self.timeout)
+        try:
+            return await asyncio.wrap_future(future)  # type: ignore[no-any-return]
+        except FutureTimeout:
+            raise TimeoutError from None
         except asyncio.CancelledError:
             future.cancel()  # pebble stops the worker of a cancelled running task
             raise
         except Exception as exc:  # the worker died (out of memory, a crash in the C parser)
-            log.debug("extraction worker failed on %s", url, exc_info=True)
-            raise ExtractionFailed(f"the article extractor failed on this page ({type(exc).__name__})") from None
-        return result
+            log.debug("worker failed in %s", getattr(function, "__name__", function), exc_info=True)
+            if isinstance(exc, FeedParseError | ValueError):  # the function's own answer, not a crash
+                raise
+            raise WorkerDied(type(exc).__name__) from None
 
     async def aclose(self) -> None:
         """Stop the workers (a running extraction is abandoned)."""

@@ -27,6 +27,7 @@ from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, 
 from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import FeedParseError, ParsedFeed
+from bot.feeds.reader import FeedReader
 from bot.storage.deliveries import DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Feed, FeedStore
 
@@ -89,6 +90,7 @@ class FeedPoller:
         rng: random.Random | None = None,
         extractor: ArticleExtractor | None = None,
         deliveries: DeliveryStore | None = None,
+        reader: FeedReader | None = None,
     ) -> None:
         self._deliveries = deliveries
         self._fetcher = fetcher
@@ -96,6 +98,8 @@ class FeedPoller:
         self._articles = articles
         self._settings = settings
         self._parse = parse or _default_parser()
+        # Large bodies go to worker processes with a deadline (FeedReader); `parse` is for tests' stand-ins.
+        self._reader = reader or FeedReader(parse=self._parse)
         self._clock = clock
         self._rng = rng or random.Random()
         self._extractor = extractor
@@ -150,8 +154,7 @@ class FeedPoller:
             return PollOutcome(feed.id, "same-body", recovered)
 
         try:
-            parsed = await asyncio.to_thread(self._parse, result.body, url=result.url,
-                                             content_type=result.content_type)
+            parsed = await self._reader.parse(result.body, url=result.url, content_type=result.content_type)
         except FeedParseError as exc:
             return await self._fail(feed, now, f"{shown_url(feed.url)} is not a readable feed: {exc}", None)
         except Exception as exc:  # a parser bug must not stop the other feeds

@@ -6,7 +6,6 @@ carries right now is marked seen (only the newest item is offered as a preview),
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
 from bot.feeds.models import FeedParseError, ParsedFeed
-from bot.feeds.parser import parse_feed
+from bot.feeds.reader import FeedReader
 from bot.storage.articles import ArticleStore
 from bot.storage.deliveries import Delivery, DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore
@@ -70,8 +69,9 @@ def filter_refusal(include: str | None, exclude: str | None, *texts: str) -> str
 class FeedSubscriptions:
     def __init__(self, *, fetcher: FeedFetcher, feeds: FeedStore, subscriptions: SubscriptionStore,
                  articles: ArticleStore, posts: PostStore, poll_interval: float,
-                 deliveries: DeliveryStore | None = None) -> None:
+                 deliveries: DeliveryStore | None = None, reader: FeedReader | None = None) -> None:
         self._deliveries = deliveries
+        self._reader = reader or FeedReader()
         self._poll_interval = poll_interval
         self._posts = posts
         self._fetcher = fetcher
@@ -95,8 +95,7 @@ class FeedSubscriptions:
         for link in links[:3]:
             try:
                 result = await self._fetcher.fetch(link.url)
-                parsed = await asyncio.to_thread(parse_feed, result.body, url=result.url,
-                                                 content_type=result.content_type)
+                parsed = await self._reader.parse(result.body, url=result.url, content_type=result.content_type)
                 return result.url, parsed
             except (FetchError, FeedParseError) as exc:
                 problems.append(str(exc))
