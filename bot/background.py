@@ -33,6 +33,7 @@ class BackgroundTask:
         self._every = every
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.steps = 0  # steps finished (failed ones included): a test or a status page can wait for one
 
     @property
     def running(self) -> bool:
@@ -66,6 +67,7 @@ class BackgroundTask:
             except Exception:
                 log.exception("%s failed; trying again in %.0f s", self.name, self._every)
                 delay = None
+            self.steps += 1
             delay = self._every if delay is None else min(delay, self._every)
             if delay <= 0:
                 await asyncio.sleep(0)  # more is due already: go on, but let the rest of the bot run first

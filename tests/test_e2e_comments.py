@@ -287,7 +287,8 @@ async def test_daily_digest_posted_once_per_day_across_restarts(newsroom: Newsro
     await room.restart()
     cog = room.client.digest
     assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
-    await asyncio.sleep(0.2)  # the cog's own loop ran at start-up too
+    # The cog's own loop runs a pass at start-up too: wait for it to finish, then count.
+    await emu.wait_for(lambda: cog.background.steps >= 1, 10, what="the digest loop's first pass")  # type: ignore[union-attr]
     assert len([m for m in emu.messages(room.admin_channel) if "Daily digest" in m.content]) == 1
     stored = await room.svc.stores.guild_settings.get(room.guild.id)
     assert stored.digest_last_day == datetime.now(UTC).date().isoformat() or due.startswith("23:5")
