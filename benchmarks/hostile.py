@@ -239,7 +239,7 @@ async def reader_worst(limit: int) -> float:
     from bot.feeds.reader import FeedReader
 
     worst = 0.0
-    print("\nfeed, as the bot reads it (FeedReader: a thread up to 1 MB, else a worker with a 2 s deadline)")
+    print("\nfeed, as the bot reads it (FeedReader: a thread up to 1 MB, else a worker with a 1.8 s deadline)")
     async with ArticleExtractor() as workers:
         reader = FeedReader(workers)
         await FeedReader(workers, large=0).parse(b"<rss><channel><title>warm</title></channel></rss>", url=SITE)

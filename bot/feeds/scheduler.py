@@ -64,6 +64,11 @@ class FeedScheduler:
         # process are noticed, or at once after `wake()`.
         self._background = BackgroundTask("newsdesk-feed-scheduler", self._step, every=max_sleep)
 
+    @property
+    def cycles(self) -> int:
+        """Cycles the background loop has finished (failed ones included)."""
+        return self._background.steps
+
     def wake(self) -> None:
         """Run the next cycle now (e.g. a feed was added or resumed)."""
         self._background.wake()
