@@ -31,6 +31,7 @@ _EXTENSIONS: tuple[str, ...] = (
     "bot.demo.cli",
     "bot.permissions",
     "bot.comments.cli",
+    "bot.stories.cli",
 )
 
 

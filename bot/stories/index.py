@@ -1,0 +1,249 @@
+"""Which story an incoming article belongs to, among one channel's recent stories.
+
+`StoryIndex` holds the stories opened within the window (default 36 h) and an inverted index from term to
+the stories using it, so an article is compared only with stories sharing one of its rarer terms, never with
+everything. Each story keeps the TF-IDF centroid of its articles. An article joins the best story when
+
+* the cosine between the article and the story's centroid, blended with its best single-article cosine, reaches
+  `threshold`, and
+* they share at least `min_shared` terms, and
+* their numbers do not contradict each other (both have numbers, none in common: a penalty), and
+* the match is clearly better than the runner-up story (an article between two stories opens its own).
+
+False merges are worse than misses (a wrong merge hides a story), so every rule only ever blocks a merge.
+IDF comes from the articles seen within the window, so it adapts to what the channel carries; the weights of
+an article are frozen when it joins, so a story's centroid never needs recomputing.
+
+The figures behind the defaults are in BENCHMARKS.md ("Story clustering") and `benchmarks/stories.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from bot.stories.terms import ArticleTerms, extract_terms, guess_language, lead_of
+
+__all__ = ["DEFAULT_WINDOW_SECONDS", "MatchParams", "StoryArticle", "StoryIndex", "StoryMatch"]
+
+DEFAULT_WINDOW_SECONDS = 36 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticle:
+    """What story matching needs of an article. `at` is when it is posted (unix seconds)."""
+
+    id: Hashable
+    title: str
+    at: float
+    source: str | None = None
+    url: str | None = None
+    summary: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMatch:
+    """The story an article was merged into: `story_id` is the id of the article that opened it."""
+
+    story_id: Hashable
+    score: float
+    size: int  # articles in the story, this one included
+
+
+@dataclass(frozen=True, slots=True)
+class MatchParams:
+    """Tuned on held-out data by `benchmarks/stories.py`; see BENCHMARKS.md."""
+
+    threshold: float = 0.42
+    centroid_share: float = 0.5  # score = share * centroid cosine + (1 - share) * best member cosine
+    min_shared: int = 2
+    number_penalty: float = 0.1
+    margin: float = 0.0  # the best story must beat the runner-up by this much
+    coverage_share: float = 0.0  # weight of "how much of the article's terms the story already uses"
+    lead_weight: float = 0.5
+    idf_prior: float = 20.0  # pseudo-articles in the window, so a young index does not overrate every word
+    max_postings: int = 2000  # a term in more recent stories than this is too common to find candidates by
+    members_compared: int = 12
+
+
+@dataclass(slots=True)
+class _Story:
+    id: Hashable
+    opened: float
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm_sq: float = 0.0
+    members: list[tuple[dict[str, float], frozenset[str]]] = field(default_factory=list)
+    size: int = 0
+
+
+class StoryIndex:
+    """One channel's recent stories. Not thread-safe: one index per channel, used from one task."""
+
+    def __init__(self, window_seconds: float = DEFAULT_WINDOW_SECONDS, params: MatchParams | None = None) -> None:
+        self.window = float(window_seconds)
+        self.params = params or MatchParams()
+        self._stories: dict[Hashable, _Story] = {}
+        self._opened: deque[_Story] = deque()  # in order of opening, for expiry
+        self._postings: dict[str, set[Hashable]] = {}
+        self._df: Counter[str] = Counter()
+        self._seen: deque[tuple[float, tuple[str, ...]]] = deque()  # articles in the window, for IDF
+        self._clock = -math.inf
+        self._languages: Counter[str] = Counter()  # clear guesses and declared languages seen
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    # --- public API -------------------------------------------------------------------------------------------
+
+    def assign(self, article: StoryArticle) -> StoryMatch | None:
+        """Merge `article` into the story it reports (returned), or open a new story with it (None)."""
+        return self.assign_terms(article.id, article.at, self.terms_of(article))
+
+    def terms_of(self, article: StoryArticle) -> ArticleTerms:
+        """The article's terms as this index weighs them (extraction is the costly part: reusable).
+
+        An article whose language is neither declared nor clear from its words is taken to be in the language
+        most of this channel's articles clearly were (English before there is any).
+        """
+        lead = lead_of(article.summary)
+        fallback = self._languages.most_common(1)[0][0] if self._languages else "en"
+        language = article.language or guess_language(f"{article.title} {lead}", prefer=fallback)
+        if language is not None:
+            self._languages[language] += 1
+        return extract_terms(article.title, lead, language, lead_weight=self.params.lead_weight,
+                             fallback_language=fallback)
+
+    def assign_terms(self, article_id: Hashable, at: float, terms: ArticleTerms) -> StoryMatch | None:
+        """`assign` for terms extracted before (`terms_of`)."""
+        self._advance(at)
+        vector = self._vector(terms)
+        match = self._best(vector, terms)
+        self._count(at, terms)
+        if match is None:
+            self._open(article_id, at, vector, terms)
+            return None
+        story, score = match
+        self._join(story, vector, terms)
+        return StoryMatch(story_id=story.id, score=score, size=story.size)
+
+    def restore(self, article: StoryArticle, story_id: Hashable | None) -> None:
+        """Replay a decision made before (after a restart): `story_id` None means it opened its own story."""
+        terms = self.terms_of(article)
+        self._advance(article.at)
+        vector = self._vector(terms)
+        self._count(article.at, terms)
+        story = self._stories.get(story_id) if story_id is not None else None
+        if story is None:
+            self._open(article.id if story_id is None else story_id, article.at, vector, terms)
+        else:
+            self._join(story, vector, terms)
+
+    # --- internals --------------------------------------------------------------------------------------------
+
+    def _advance(self, at: float) -> None:
+        # Items may come slightly out of order; the window follows the latest time seen.
+        self._clock = max(self._clock, at)
+        horizon = self._clock - self.window
+        while self._opened and self._opened[0].opened < horizon:
+            story = self._opened.popleft()
+            if self._stories.get(story.id) is story:
+                del self._stories[story.id]
+            for term in story.centroid:
+                posting = self._postings.get(term)
+                if posting is not None:
+                    posting.discard(story.id)
+                    if not posting:
+                        del self._postings[term]
+        while self._seen and self._seen[0][0] < horizon:
+            _, words = self._seen.popleft()
+            self._df.subtract(words)
+            for word in words:
+                if self._df[word] <= 0:
+                    del self._df[word]
+
+    def _count(self, at: float, terms: ArticleTerms) -> None:
+        words = tuple(terms.weights)
+        self._seen.append((at, words))
+        self._df.update(words)
+
+    def _vector(self, terms: ArticleTerms) -> dict[str, float]:
+        total = len(self._seen) + self.params.idf_prior
+        vector = {word: weight * math.log(total / (1.0 + self._df.get(word, 0)) + 1.0)
+                  for word, weight in terms.weights.items()}
+        norm = math.sqrt(sum(value * value for value in vector.values()))
+        if norm == 0.0:
+            return {}
+        return {word: value / norm for word, value in vector.items()}
+
+    def _best(self, vector: dict[str, float], terms: ArticleTerms) -> tuple[_Story, float] | None:
+        if not vector:
+            return None
+        params = self.params
+        dots: dict[Hashable, float] = {}
+        for word, value in vector.items():
+            posting = self._postings.get(word)
+            if not posting or len(posting) > params.max_postings:
+                continue
+            for story_id in posting:
+                story = self._stories[story_id]
+                dots[story_id] = dots.get(story_id, 0.0) + value * story.centroid[word]
+        if not dots:
+            return None
+        ranked = sorted(dots.items(), key=lambda item: item[1], reverse=True)[:5]
+        scored: list[tuple[float, _Story]] = []
+        for story_id, dot in ranked:
+            story = self._stories[story_id]
+            centroid_cos = dot / math.sqrt(story.norm_sq) if story.norm_sq > 0 else 0.0
+            best_member, shared_best, numbers_agree = 0.0, 0, False
+            for member, numbers in story.members[-params.members_compared:]:
+                cos = sum(value * member[word] for word, value in vector.items() if word in member)
+                if cos > best_member:
+                    best_member = cos
+                    shared_best = sum(1 for word in vector if word in member)
+                if not terms.numbers or not numbers or terms.numbers & numbers:
+                    numbers_agree = True
+            score = params.centroid_share * centroid_cos + (1.0 - params.centroid_share) * best_member
+            if params.coverage_share:
+                coverage = sum(value * value for word, value in vector.items() if word in story.centroid)
+                score = (1.0 - params.coverage_share) * score + params.coverage_share * coverage
+            if not numbers_agree:
+                score -= params.number_penalty
+            if shared_best < params.min_shared:
+                shared = sum(1 for word in vector if word in story.centroid)
+                if shared < params.min_shared:
+                    continue
+            scored.append((score, story))
+        if not scored:
+            return None
+        scored.sort(key=lambda item: item[0], reverse=True)
+        score, story = scored[0]
+        if score < params.threshold:
+            return None
+        if len(scored) > 1 and score - scored[1][0] < params.margin:
+            return None
+        return story, score
+
+    def _open(self, story_id: Hashable, at: float, vector: dict[str, float], terms: ArticleTerms) -> None:
+        story = _Story(id=story_id, opened=at)
+        self._stories[story_id] = story
+        self._opened.append(story)
+        self._join(story, vector, terms)
+
+    def _join(self, story: _Story, vector: dict[str, float], terms: ArticleTerms) -> None:
+        centroid = story.centroid
+        for word, value in vector.items():
+            old = centroid.get(word)
+            if old is None:
+                centroid[word] = value
+                self._postings.setdefault(word, set()).add(story.id)
+                story.norm_sq += value * value
+            else:
+                centroid[word] = old + value
+                story.norm_sq += 2 * old * value + value * value
+        story.members.append((vector, terms.numbers))
+        if len(story.members) > 2 * self.params.members_compared:
+            del story.members[: -self.params.members_compared]
+        story.size += 1
