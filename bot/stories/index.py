@@ -64,6 +64,8 @@ class MatchParams:
     margin: float = 0.0  # the best story must beat the runner-up by this much
     coverage_share: float = 0.0  # weight of "how much of the article's terms the story already uses"
     lead_weight: float = 0.5
+    lead_chars: int = 400  # how much of the summary counts as the lead
+    pair_weight: float = 0.0  # weight of adjacent title term pairs
     idf_prior: float = 20.0  # pseudo-articles in the window, so a young index does not overrate every word
     max_postings: int = 2000  # a term in more recent stories than this is too common to find candidates by
     members_compared: int = 12
@@ -108,13 +110,13 @@ class StoryIndex:
         An article whose language is neither declared nor clear from its words is taken to be in the language
         most of this channel's articles clearly were (English before there is any).
         """
-        lead = lead_of(article.summary)
+        lead = lead_of(article.summary, self.params.lead_chars)
         fallback = self._languages.most_common(1)[0][0] if self._languages else "en"
         language = article.language or guess_language(f"{article.title} {lead}", prefer=fallback)
         if language is not None:
             self._languages[language] += 1
         return extract_terms(article.title, lead, language, lead_weight=self.params.lead_weight,
-                             fallback_language=fallback)
+                             fallback_language=fallback, pair_weight=self.params.pair_weight)
 
     def assign_terms(self, article_id: Hashable, at: float, terms: ArticleTerms) -> StoryMatch | None:
         """`assign` for terms extracted before (`terms_of`)."""

@@ -54,15 +54,15 @@ class ArticleTerms:
     language: str
 
 
-def lead_of(summary: str | None) -> str:
-    """The first few hundred characters of `summary`, cut at a word boundary."""
+def lead_of(summary: str | None, chars: int = _LEAD_CHARS) -> str:
+    """The first `chars` characters of `summary`, cut at a word boundary."""
     if not summary:
         return ""
     text = " ".join(summary.split())
-    if len(text) <= _LEAD_CHARS:
+    if len(text) <= chars:
         return text
-    cut = text.rfind(" ", 0, _LEAD_CHARS)
-    return text[: cut if cut > 0 else _LEAD_CHARS]
+    cut = text.rfind(" ", 0, chars)
+    return text[: cut if cut > 0 else chars]
 
 
 def guess_language(text: str, prefer: str | None = None) -> str | None:
@@ -125,7 +125,7 @@ def _terms(text: str, stops: frozenset[str], stem: Callable[[str], str]) -> tupl
 
 
 def extract_terms(title: str, lead: str = "", language: str | None = None, *, lead_weight: float = 0.5,
-                  fallback_language: str = "en") -> ArticleTerms:
+                  fallback_language: str = "en", pair_weight: float = 0.0) -> ArticleTerms:
     """Terms of an article's title and lead (see the module docstring).
 
     The language is `language` when given, else the clear guess from the text, else `fallback_language`.
@@ -139,6 +139,11 @@ def extract_terms(title: str, lead: str = "", language: str | None = None, *, le
     title_words, title_numbers = _terms(title, stops, stem)
     for word in title_words:
         weights[word] = weights.get(word, 0.0) + 1.0
+    if pair_weight:
+        # Adjacent title terms ("kim kardashian", "interest rate"): a shared phrase is stronger evidence.
+        for first, second in zip(title_words, title_words[1:], strict=False):
+            pair = f"{first} {second}"
+            weights[pair] = weights.get(pair, 0.0) + pair_weight
     numbers = set(title_numbers)
     if lead:
         lead_words, lead_numbers = _terms(lead, stops, stem)
