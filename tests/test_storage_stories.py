@@ -1,4 +1,4 @@
-"""StoryStore on a real SQLite file: decisions per channel, members, replay after a restart, settings."""
+"""StoryStore and StoryService on real SQLite files: decisions per channel, members, restarts, settings."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.models import FeedItem
+from bot.feeds.models import Article, FeedItem
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.stories import StorySettingsError, StoryStore
 from bot.stories import StoryArticle, StoryIndex
+from bot.stories.service import StoryService
 
 
 @pytest.fixture
@@ -118,3 +119,78 @@ async def test_settings_go_with_the_subscription(db: Database) -> None:
     await StoryStore(db).configure(sub.id, enabled=False, window_hours=6)
     assert await subs.remove(sub.id)
     assert await db.fetchval("SELECT COUNT(*) FROM story_settings") == 0
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _article(db: Database, article_id: int) -> Article:
+    article = await ArticleStore(db).get(article_id)
+    assert article is not None
+    return article
+
+
+async def test_service_merges_across_outlets_and_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "service.db"
+    db = await Database.open(path)
+    clock = _Clock(1_000_000.0)
+    try:
+        feed = await FeedStore(db).get_or_create("https://outlet.example/feed")
+        sub = await SubscriptionStore(db).add(feed.id, guild_id=1, channel_id=2)
+        ids = await _articles(db, [
+            "Magnitude 7.1 earthquake strikes off coast of Japan, tsunami warning issued",
+            "Tsunami warning issued after magnitude 7.1 earthquake strikes off Japan coast",
+            "Apple unveils its new iPhone at September event",
+            "Japan coast: magnitude 7.1 earthquake strikes, tsunami warning issued",
+        ])
+        service = StoryService(StoryStore(db), clock=clock)
+        assert await service.assign(channel_id=2, subscription_id=sub.id, article=await _article(db, ids[0])) is None
+        clock.now += 600
+        match = await service.assign(channel_id=2, subscription_id=sub.id, article=await _article(db, ids[1]))
+        assert match is not None and (match.story_id, match.size) == (ids[0], 2)
+        assert await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[2])) is None
+        # Asked again (a retried pass): the stored decision, not a new one.
+        again = await service.assign(channel_id=2, subscription_id=sub.id, article=await _article(db, ids[1]))
+        assert again is not None and again.story_id == ids[0]
+        assert await StoryStore(db).story_of(2, ids[1]) == ids[0]
+    finally:
+        await db.close()
+
+    db = await Database.open(path)  # restart: a new service rebuilds the channel's index from the file
+    try:
+        clock.now += 600
+        service = StoryService(StoryStore(db), clock=clock)
+        match = await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[3]))
+        assert match is not None and (match.story_id, match.size) == (ids[0], 3)
+        members = await StoryStore(db).members(2, ids[0])
+        assert [m.article_id for m in members] == [ids[0], ids[1], ids[3]]
+    finally:
+        await db.close()
+
+
+async def test_service_respects_subscription_off_and_window(db: Database) -> None:
+    feed = await FeedStore(db).get_or_create("https://outlet.example/feed")
+    subs = SubscriptionStore(db)
+    narrow = await subs.add(feed.id, guild_id=1, channel_id=2)
+    off = await subs.add(feed.id, guild_id=1, channel_id=3)
+    store = StoryStore(db)
+    await store.configure(narrow.id, window_hours=1)
+    await store.configure(off.id, enabled=False)
+    title = "Wildfire forces evacuation of thousands in northern California"
+    ids = await _articles(db, [title, title + " as winds rise", title + " overnight"])
+    clock = _Clock(0.0)
+    service = StoryService(store, clock=clock)
+    assert await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[0])) is None
+    clock.now = 2 * 3600.0
+    # Two hours later: within the default 36 h, but not within this subscription's 1 h.
+    assert await service.assign(channel_id=2, subscription_id=narrow.id, article=await _article(db, ids[1])) is None
+    default = await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[2]))
+    assert default is not None and default.story_id == ids[0]
+    # Clustering off: posted as new and not recorded, so nothing can merge into it either.
+    assert await service.assign(channel_id=3, subscription_id=off.id, article=await _article(db, ids[0])) is None
+    assert await store.story_of(3, ids[0]) is None

@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LINES = [
     # Listed first but published last: processed after the article that opens the story.
-    {"id": "late", "title": "Japan earthquake: tsunami warning after 7.1 magnitude quake off coast",
+    {"id": "late", "title": "Tsunami warning issued after magnitude 7.1 earthquake strikes off Japan coast",
      "source": "BBC", "published": "2026-12-05T12:00:00Z"},
-    {"id": 7, "title": "Magnitude 7.1 earthquake strikes off the coast of Japan", "url": "https://r.example/1",
+    {"id": 7, "title": "Magnitude 7.1 earthquake strikes off coast of Japan, tsunami warning issued",
+     "url": "https://r.example/1",
      "source": "Reuters", "published": "2026-12-05T10:00:00+00:00"},
     {"id": "phone", "title": "Apple unveils its new iPhone at September event", "published": 1796464800},
-    {"id": "undated", "title": "Strong 7.1 earthquake off Japan coast triggers tsunami warning"},
+    # No date: the time of the nearest dated line before it (10:00, as "phone"), after line 2 in file order.
+    {"id": "undated", "title": "Japan coast: magnitude 7.1 earthquake strikes, tsunami warning issued"},
 ]
 
 

@@ -57,18 +57,24 @@ class StoryMatch:
 class MatchParams:
     """Tuned on held-out data by `benchmarks/stories.py`; see BENCHMARKS.md."""
 
-    threshold: float = 0.42
+    threshold: float = 0.46  # for an article with a title only
+    threshold_with_lead: float = 0.40  # for an article with a title and a lead (summary)
     centroid_share: float = 0.5  # score = share * centroid cosine + (1 - share) * best member cosine
-    min_shared: int = 2
+    min_shared: int = 3
     number_penalty: float = 0.1
     margin: float = 0.0  # the best story must beat the runner-up by this much
     coverage_share: float = 0.0  # weight of "how much of the article's terms the story already uses"
-    lead_weight: float = 0.5
+    lead_weight: float = 1.0
     lead_chars: int = 400  # how much of the summary counts as the lead
-    pair_weight: float = 0.0  # weight of adjacent title term pairs
     idf_prior: float = 20.0  # pseudo-articles in the window, so a young index does not overrate every word
     max_postings: int = 2000  # a term in more recent stories than this is too common to find candidates by
     members_compared: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    vector: dict[str, float]
+    numbers: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -77,7 +83,7 @@ class _Story:
     opened: float
     centroid: dict[str, float] = field(default_factory=dict)
     norm_sq: float = 0.0
-    members: list[tuple[dict[str, float], frozenset[str]]] = field(default_factory=list)
+    members: list[_Member] = field(default_factory=list)
     size: int = 0
 
 
@@ -100,9 +106,13 @@ class StoryIndex:
 
     # --- public API -------------------------------------------------------------------------------------------
 
-    def assign(self, article: StoryArticle) -> StoryMatch | None:
-        """Merge `article` into the story it reports (returned), or open a new story with it (None)."""
-        return self.assign_terms(article.id, article.at, self.terms_of(article))
+    def assign(self, article: StoryArticle, *, window_seconds: float | None = None) -> StoryMatch | None:
+        """Merge `article` into the story it reports (returned), or open a new story with it (None).
+
+        `window_seconds` narrows the index's window for this article alone (a subscription's own window);
+        stories opened earlier than that are not candidates, though they stay in the index for others.
+        """
+        return self.assign_terms(article.id, article.at, self.terms_of(article), window_seconds=window_seconds)
 
     def terms_of(self, article: StoryArticle) -> ArticleTerms:
         """The article's terms as this index weighs them (extraction is the costly part: reusable).
@@ -116,13 +126,15 @@ class StoryIndex:
         if language is not None:
             self._languages[language] += 1
         return extract_terms(article.title, lead, language, lead_weight=self.params.lead_weight,
-                             fallback_language=fallback, pair_weight=self.params.pair_weight)
+                             fallback_language=fallback)
 
-    def assign_terms(self, article_id: Hashable, at: float, terms: ArticleTerms) -> StoryMatch | None:
+    def assign_terms(self, article_id: Hashable, at: float, terms: ArticleTerms, *,
+                     window_seconds: float | None = None) -> StoryMatch | None:
         """`assign` for terms extracted before (`terms_of`)."""
         self._advance(at)
         vector = self._vector(terms)
-        match = self._best(vector, terms)
+        since = -math.inf if window_seconds is None else self._clock - window_seconds
+        match = self._best(vector, terms, since)
         self._count(at, terms)
         if match is None:
             self._open(article_id, at, vector, terms)
@@ -133,13 +145,16 @@ class StoryIndex:
 
     def restore(self, article: StoryArticle, story_id: Hashable | None) -> None:
         """Replay a decision made before (after a restart): `story_id` None means it opened its own story."""
-        terms = self.terms_of(article)
-        self._advance(article.at)
+        self.restore_terms(article.id, article.at, self.terms_of(article), story_id)
+
+    def restore_terms(self, article_id: Hashable, at: float, terms: ArticleTerms, story_id: Hashable | None) -> None:
+        """`restore` for terms extracted before (`terms_of`)."""
+        self._advance(at)
         vector = self._vector(terms)
-        self._count(article.at, terms)
+        self._count(at, terms)
         story = self._stories.get(story_id) if story_id is not None else None
         if story is None:
-            self._open(article.id if story_id is None else story_id, article.at, vector, terms)
+            self._open(article_id if story_id is None else story_id, at, vector, terms)
         else:
             self._join(story, vector, terms)
 
@@ -180,49 +195,57 @@ class StoryIndex:
             return {}
         return {word: value / norm for word, value in vector.items()}
 
-    def _best(self, vector: dict[str, float], terms: ArticleTerms) -> tuple[_Story, float] | None:
-        if not vector:
-            return None
-        params = self.params
+    def _candidates(self, vector: dict[str, float], since: float) -> list[tuple[_Story, float]]:
+        """Stories opened since `since` sharing a not-too-common term with the article, best centroid dot
+        products first (top 5)."""
         dots: dict[Hashable, float] = {}
         for word, value in vector.items():
             posting = self._postings.get(word)
-            if not posting or len(posting) > params.max_postings:
+            if not posting or len(posting) > self.params.max_postings:
                 continue
             for story_id in posting:
-                story = self._stories[story_id]
-                dots[story_id] = dots.get(story_id, 0.0) + value * story.centroid[word]
-        if not dots:
+                dots[story_id] = dots.get(story_id, 0.0) + value * self._stories[story_id].centroid[word]
+        ranked = sorted(dots.items(), key=lambda item: item[1], reverse=True)
+        stories = ((self._stories[story_id], dot) for story_id, dot in ranked)
+        return [(story, dot) for story, dot in stories if story.opened >= since][:5]
+
+    def _score(self, vector: dict[str, float], terms: ArticleTerms, story: _Story, dot: float) -> float | None:
+        """How surely the article reports `story` (None: it shares too few terms with it to say)."""
+        params = self.params
+        centroid_cos = dot / math.sqrt(story.norm_sq) if story.norm_sq > 0 else 0.0
+        best_member = 0.0
+        shared_best = 0
+        numbers_agree = False
+        for member in story.members[-params.members_compared:]:
+            cos = sum(value * member.vector[word] for word, value in vector.items() if word in member.vector)
+            if cos > best_member:
+                best_member = cos
+                shared_best = sum(1 for word in vector if word in member.vector)
+            if not terms.numbers or not member.numbers or terms.numbers & member.numbers:
+                numbers_agree = True
+        if shared_best < params.min_shared and sum(1 for word in vector if word in story.centroid) < params.min_shared:
             return None
-        ranked = sorted(dots.items(), key=lambda item: item[1], reverse=True)[:5]
+        score = params.centroid_share * centroid_cos + (1.0 - params.centroid_share) * best_member
+        if params.coverage_share:
+            coverage = sum(value * value for word, value in vector.items() if word in story.centroid)
+            score = (1.0 - params.coverage_share) * score + params.coverage_share * coverage
+        return score if numbers_agree else score - params.number_penalty
+
+    def _best(self, vector: dict[str, float], terms: ArticleTerms, since: float) -> tuple[_Story, float] | None:
+        if not vector:
+            return None
+        params = self.params
         scored: list[tuple[float, _Story]] = []
-        for story_id, dot in ranked:
-            story = self._stories[story_id]
-            centroid_cos = dot / math.sqrt(story.norm_sq) if story.norm_sq > 0 else 0.0
-            best_member, shared_best, numbers_agree = 0.0, 0, False
-            for member, numbers in story.members[-params.members_compared:]:
-                cos = sum(value * member[word] for word, value in vector.items() if word in member)
-                if cos > best_member:
-                    best_member = cos
-                    shared_best = sum(1 for word in vector if word in member)
-                if not terms.numbers or not numbers or terms.numbers & numbers:
-                    numbers_agree = True
-            score = params.centroid_share * centroid_cos + (1.0 - params.centroid_share) * best_member
-            if params.coverage_share:
-                coverage = sum(value * value for word, value in vector.items() if word in story.centroid)
-                score = (1.0 - params.coverage_share) * score + params.coverage_share * coverage
-            if not numbers_agree:
-                score -= params.number_penalty
-            if shared_best < params.min_shared:
-                shared = sum(1 for word in vector if word in story.centroid)
-                if shared < params.min_shared:
-                    continue
-            scored.append((score, story))
+        for story, dot in self._candidates(vector, since):
+            score = self._score(vector, terms, story, dot)
+            if score is not None:
+                scored.append((score, story))
         if not scored:
             return None
         scored.sort(key=lambda item: item[0], reverse=True)
         score, story = scored[0]
-        if score < params.threshold:
+        # An article with a lead brings more words to compare, so its scores run differently: its own threshold.
+        if score < (params.threshold_with_lead if terms.has_lead else params.threshold):
             return None
         if len(scored) > 1 and score - scored[1][0] < params.margin:
             return None
@@ -245,7 +268,8 @@ class StoryIndex:
             else:
                 centroid[word] = old + value
                 story.norm_sq += 2 * old * value + value * value
-        story.members.append((vector, terms.numbers))
+        story.members.append(_Member(vector, terms.numbers))
         if len(story.members) > 2 * self.params.members_compared:
             del story.members[: -self.params.members_compared]
         story.size += 1
+

@@ -52,6 +52,7 @@ class ArticleTerms:
     weights: dict[str, float]
     numbers: frozenset[str]
     language: str
+    has_lead: bool = False
 
 
 def lead_of(summary: str | None, chars: int = _LEAD_CHARS) -> str:
@@ -125,7 +126,7 @@ def _terms(text: str, stops: frozenset[str], stem: Callable[[str], str]) -> tupl
 
 
 def extract_terms(title: str, lead: str = "", language: str | None = None, *, lead_weight: float = 0.5,
-                  fallback_language: str = "en", pair_weight: float = 0.0) -> ArticleTerms:
+                  fallback_language: str = "en") -> ArticleTerms:
     """Terms of an article's title and lead (see the module docstring).
 
     The language is `language` when given, else the clear guess from the text, else `fallback_language`.
@@ -139,15 +140,10 @@ def extract_terms(title: str, lead: str = "", language: str | None = None, *, le
     title_words, title_numbers = _terms(title, stops, stem)
     for word in title_words:
         weights[word] = weights.get(word, 0.0) + 1.0
-    if pair_weight:
-        # Adjacent title terms ("kim kardashian", "interest rate"): a shared phrase is stronger evidence.
-        for first, second in zip(title_words, title_words[1:], strict=False):
-            pair = f"{first} {second}"
-            weights[pair] = weights.get(pair, 0.0) + pair_weight
     numbers = set(title_numbers)
     if lead:
         lead_words, lead_numbers = _terms(lead, stops, stem)
         for word in lead_words:
             weights[word] = weights.get(word, 0.0) + lead_weight
         numbers.update(lead_numbers)
-    return ArticleTerms(weights=weights, numbers=frozenset(numbers), language=code)
+    return ArticleTerms(weights=weights, numbers=frozenset(numbers), language=code, has_lead=bool(lead.strip()))
