@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.storage.database import Database
 
-__all__ = ["StoryMember", "StorySettings", "StoryStore", "StorySettingsError"]
+__all__ = ["DEFAULT_WINDOW_HOURS", "StoryMember", "StorySettings", "StorySettingsError", "StoryStore"]
 
 DEFAULT_WINDOW_HOURS = 36.0
 MAX_WINDOW_HOURS = 24.0 * 14
