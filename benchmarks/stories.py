@@ -192,8 +192,8 @@ GRID = {
     "threshold": [0.34, 0.36, 0.38, 0.40, 0.42, 0.44, 0.46, 0.48, 0.50],
     "centroid_share": [0.5, 1.0],
     "min_shared": [2, 3],
-    "number_penalty": [0.0, 0.1],
-    "lead_weight": [0.5, 1.0, 2.0],
+    "number_penalty": [0.1],
+    "lead_weight": [1.0, 2.0],
     "lead_chars": [400, 1000],
 }
 # Tuning holds precision a little above the goal: held-out sets lose about a point of it.
