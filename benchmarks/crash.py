@@ -29,9 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.sandbox import Channel, DiscordEmulator, Message, User
 from bot.storage.database import Database
 from bot.storage.threads import ThreadStore
+from emulator import Channel, DiscordEmulator, Message, User
 
 EMOJI = ["👍", "🔥", "👀", "party:4242", "newsdesk:777"]
 THREADS = 3

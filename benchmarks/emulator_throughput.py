@@ -1,6 +1,6 @@
 """How many MESSAGE_CREATE events/s the emulator pushes through its gateway to a client in another process.
 
-Starts `python -m bot.sandbox` (its own process), connects either a raw websocket reader (`--client raw`,
+Starts `python -m emulator` (its own process), connects either a raw websocket reader (`--client raw`,
 the emulator's ceiling) or a discord.py bot that only counts messages (`--client discordpy`), injects N
 user messages through /_emulator/inject and times until the client has them all.
 
@@ -28,7 +28,7 @@ GUILDS = 1
 
 
 async def spawn() -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.sandbox", stdout=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "emulator", stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     while True:
         line = (await proc.stdout.readline()).decode()
@@ -63,7 +63,7 @@ async def raw_client(info: dict[str, Any], total: int, inject: Any) -> float:
 async def discordpy_client(info: dict[str, Any], total: int, inject: Any) -> float:
     import discord
 
-    from bot.wiring.endpoints import discord_endpoints
+    from cogs.support.endpoints import discord_endpoints
 
     intents = discord.Intents.default()
     intents.message_content = True

@@ -1,6 +1,6 @@
 """Comment ingest: MESSAGE_CREATE events/s a bare discord.py bot handles vs the Newsdesk bot recording them.
 
-The emulator runs in its own process (`python -m bot.sandbox`). Real comments from
+The emulator runs in its own process (`python -m emulator`). Real comments from
 `$NEWSDESK_SHARED_DATA/comments/reddit_praw_cassettes.jsonl` are replayed into article threads through the
 emulator's fast injection path, with their reply trees as Discord replies (type 19, referenced_message).
 Each round runs a bare `discord.Client` that only counts, then the real Newsdesk bot (composition root,
@@ -100,7 +100,7 @@ class Emulator:
 
     @classmethod
     async def spawn(cls, http: aiohttp.ClientSession) -> Emulator:
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.sandbox",
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "emulator",
                                                     stdout=asyncio.subprocess.PIPE)
         assert proc.stdout is not None
         while True:
@@ -130,8 +130,8 @@ async def inject(emu: Emulator, user_id: str, threads: list[str], chunks: list[C
 async def run_bare(emu: Emulator, user_id: str, threads: list[str], chunks: list[Chunk], total: int) -> float:
     import discord
 
-    from bot.wiring.client import intents
-    from bot.wiring.endpoints import discord_endpoints
+    from cogs.client import intents
+    from cogs.support.endpoints import discord_endpoints
 
     client = discord.Client(intents=intents(), guild_ready_timeout=0.05)
     done = asyncio.Event()
@@ -162,10 +162,9 @@ async def run_bare(emu: Emulator, user_id: str, threads: list[str], chunks: list
 async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list[Chunk], total: int,
                    db_path: Path, tap: bool = True) -> tuple[float, float, int, int]:
     """(seconds to handle, seconds to handle and commit, rows recorded, replies with a parent id)."""
-    from bot.app import open_services
     from bot.config import load_settings
-    from bot.wiring.client import create_bot
-    from bot.wiring.endpoints import discord_endpoints
+    from cogs.support.endpoints import discord_endpoints
+    from newsdesk.app import build_bot, open_services
 
     env = {"DATABASE_PATH": str(db_path), "DISCORD_TOKEN": emu.info["token"],
            "DISCORD_API_BASE": emu.info["api_base"], "DISCORD_GATEWAY_URL": emu.info["gateway_url"],
@@ -175,22 +174,22 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
     with discord_endpoints(emu.info["api_base"], emu.info["gateway_url"]):
         async with open_services(settings) as services:
             for thread_id in threads:  # what the publisher does when it opens a story's thread
-                await services.threads.register(thread_id=int(thread_id), guild_id=guild_id,
+                await services.stores.threads.register(thread_id=int(thread_id), guild_id=guild_id,
                                                 parent_channel_id=int(emu.info["news_channel_id"]),
                                                 article_id=None, name="benchmark")
-            before = await services.db.fetchval("SELECT COUNT(*) FROM comments")
-            bot = create_bot(services, guild_ready_timeout=0.05)
+            before = await services.stores.db.fetchval("SELECT COUNT(*) FROM comments")
+            bot = build_bot(services, guild_ready_timeout=0.05)
             async with bot:
                 task = asyncio.create_task(bot.start(emu.info["token"]))
                 listener: Any = None
                 while listener is None or not bot.is_ready() or listener.backfills_done < 1:
                     if task.done():
                         task.result()
-                    listener = bot.get_cog("CommentListener")
+                    listener = bot.comment_listener
                     await asyncio.sleep(0.01)
                 assert listener is not None
                 if not tap:  # measure the path through discord.Message and the on_message hook instead
-                    listener._remove_tap()
+                    listener.tap.remove()
                 seen_before = listener.messages_seen
                 started = time.perf_counter()
                 injecting = asyncio.create_task(inject(emu, user_id, threads, chunks))
@@ -198,18 +197,18 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
                     await asyncio.sleep(0.002)
                 handled = time.perf_counter() - started
                 await injecting
-                await services.writer.flush()
+                await services.stores.writer.flush()
                 committed = time.perf_counter() - started
                 await bot.close()
                 await task
             ids = ",".join(threads)
-            recorded = await services.db.fetchval(
+            recorded = await services.stores.db.fetchval(
                 f"SELECT COUNT(*) FROM comments WHERE thread_id IN ({ids})") or 0
-            replies = await services.db.fetchval(
+            replies = await services.stores.db.fetchval(
                 f"SELECT COUNT(*) FROM comments WHERE thread_id IN ({ids}) AND parent_id IS NOT NULL") or 0
             for thread_id in threads:  # next round's start-up backfill should not rescan these
-                await services.threads.record_state(int(thread_id), archived=True)
-            await services.writer.flush()
+                await services.stores.threads.record_state(int(thread_id), archived=True)
+            await services.stores.writer.flush()
             assert before is not None
     return handled, committed, int(recorded), int(replies)
 

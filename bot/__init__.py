@@ -1,7 +1,7 @@
-"""Newsdesk: the domain, storage and services of a news-community bot for Discord.
+"""Newsdesk's product core: the domain (feeds, articles, summaries, comments, moderation) and its storage.
 
-Nothing under `bot/` imports `discord` except the bot's Discord wiring (`bot/wiring/`); see
-`tests/test_layering.py`.
+Nothing under `bot/` imports `discord`, the Discord adapter (`cogs/`), the application (`newsdesk/`) or the
+tools beside the product (`emulator/`, `demo/`); see `tests/test_layering.py`.
 """
 
 __version__ = "0.1.0"

@@ -1,8 +1,8 @@
-"""`python -m bot` is the same program as the `newsdesk` console script."""
+"""`python -m bot` still starts the command line (a script, never imported by the package itself)."""
 
 import sys
 
-from bot.cli import main
+from newsdesk.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.config import Settings
+from bot.errors import CliError
 
 __all__ = ["BOT_PERMISSIONS", "OAUTH_SCOPES", "BotPermission", "client_id_from_token", "invite_url",
            "permissions_integer", "register"]
@@ -72,7 +73,6 @@ def client_id_from_token(token: str) -> int | None:
 
 
 async def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
 
     client_id: int | None
     if args.client_id is not None:

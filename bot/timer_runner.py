@@ -9,8 +9,6 @@ closing a closed thread are harmless).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -32,15 +30,14 @@ class TimerRunner:
         self._timers = timers
         self._handlers: dict[str, Handler] = {}
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._background = BackgroundTask("newsdesk-timers", self._run)
+        self._background = BackgroundTask("newsdesk-timers", self._step, every=MAX_SLEEP)
 
     def on(self, event: str, handler: Handler) -> None:
         self._handlers[event] = handler
 
     def wake(self) -> None:
         """Call after scheduling a timer so an earlier due time is noticed at once."""
-        self._wake.set()
+        self._background.wake()
 
     def start(self) -> None:
         self._background.start()
@@ -74,15 +71,7 @@ class TimerRunner:
             fired += 1
         return fired
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-                next_due = await self._timers.next_due_at()
-            except Exception:
-                log.exception("timer loop error")
-                next_due = None
-            delay = MAX_SLEEP if next_due is None else min(MAX_SLEEP, max(0.0, next_due - self._clock()))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+    async def _step(self) -> float | None:
+        await self.run_due()
+        next_due = await self._timers.next_due_at()
+        return None if next_due is None else max(0.0, next_due - self._clock())

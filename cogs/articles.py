@@ -10,11 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.posting.format import LIMITS, escape_text, fit_escaped, truncate_words
-from bot.wiring.article_picker import article_choices, resolve_article
-from bot.wiring.replies import UserFacingError
+from cogs.support.article_picker import article_choices, resolve_article
+from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["ArticlesCog"]
 
@@ -41,7 +41,7 @@ class ArticlesCog(commands.Cog):
             raise UserFacingError("That article is no longer stored.")
         await self.services.recorder.flush()
         stats = await self.services.stats.for_article(interaction.guild_id, article_id)
-        posts = [p for p in await self.services.posts.for_article(article_id) if p.guild_id == interaction.guild_id]
+        posts = [p for p in await self.services.articles.posts_of(article_id) if p.guild_id == interaction.guild_id]
         lines = [
             f"**{fit_escaped(record.title or record.url, LIMITS['embed_title'])}**",  # feed titles are unbounded
             truncate_words(record.url, 1000),

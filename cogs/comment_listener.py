@@ -15,118 +15,44 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
+from bot.comments.backfill import HistoryMessage, Step, ThreadHistory, emojis_to_check, reaction_changes
 from bot.comments.recorder import Decision, IncomingMessage, Verdict
-from bot.storage.comments import Attachment
+from cogs.support.gateway_tap import MessageCreateTap
+from cogs.support.incoming import emoji_key, incoming_from_message, incoming_from_payload
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
+    from cogs.client import NewsdeskBot
 
-__all__ = ["CommentListener", "emoji_key", "to_incoming"]
+__all__ = ["CommentListener"]
 
 log = logging.getLogger(__name__)
 BACKFILL_CONCURRENCY = 4
 YOUNG_THREAD_SECONDS = 60.0
 YOUNG_THREAD_RECHECK_SECONDS = 2.0
-RECONCILE_USERS_DAYS = 3  # see _reconcile_reactions: exact on messages this young, by count on older ones
-
-
-def emoji_key(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
-    """Unicode emoji as themselves; custom ones as name:id (names change, ids do not)."""
-    if isinstance(emoji, str):
-        return emoji
-    if emoji.id:
-        return f"{emoji.name}:{emoji.id}"
-    return str(emoji.name)
-
-
-_REPLY = discord.MessageType.reply
-_DISCORD_EPOCH_MS = discord.utils.DISCORD_EPOCH
-
-
-def to_incoming(message: discord.Message) -> IncomingMessage:
-    """Plain data for the recorder. On the hot path: no datetime objects, no per-field lookups twice."""
-    reference = message.reference
-    author = message.author
-    guild = message.guild
-    attachments = message.attachments
-    edited = message.edited_at
-    return IncomingMessage(
-        message.id,
-        guild.id if guild is not None else 0,
-        message.channel.id,
-        author.id,
-        getattr(author, "display_name", None) or author.name,
-        author.bot,
-        message.content,
-        ((message.id >> 22) + _DISCORD_EPOCH_MS) / 1000,  # the snowflake's time, without a datetime
-        reference.message_id if reference is not None and message.type is _REPLY else None,
-        tuple(Attachment(a.filename, a.url, a.size, a.content_type) for a in attachments) if attachments else (),
-        edited.timestamp() if edited is not None else None,
-    )
-
-
-def _parse_time(value: str | None) -> float | None:
-    return discord.utils.parse_time(value).timestamp() if value else None
-
-
-def incoming_from_payload(data: dict[str, Any]) -> IncomingMessage | None:
-    """A MESSAGE_CREATE payload as the recorder needs it, or None when it needs a full `discord.Message`
-    (bot and webhook messages, system messages, DMs)."""
-    author = data["author"]
-    kind = data.get("type", 0)
-    guild_id = data.get("guild_id")
-    if (kind != 0 and kind != 19) or author.get("bot") or guild_id is None or "webhook_id" in data:
-        return None
-    member = data.get("member")
-    message_id = int(data["id"])
-    reference = data.get("message_reference") if kind == 19 else None
-    attachments = data.get("attachments")
-    return IncomingMessage(
-        message_id,
-        int(guild_id),
-        int(data["channel_id"]),
-        int(author["id"]),
-        # discord.Member.display_name: server nickname, else global display name, else username
-        (member.get("nick") if member else None) or author.get("global_name") or author["username"],
-        False,
-        data.get("content", ""),
-        ((message_id >> 22) + _DISCORD_EPOCH_MS) / 1000,
-        int(reference["message_id"]) if reference and reference.get("message_id") else None,
-        tuple(Attachment(a["filename"], a["url"], int(a.get("size", 0)), a.get("content_type"))
-              for a in attachments) if attachments else (),
-        _parse_time(data.get("edited_timestamp")),
-    )
 
 
 class CommentListener(commands.Cog):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: NewsdeskBot, services: Services) -> None:
         self.bot = bot
         self.recorder = services.recorder
-        self.threads = services.threads
+        self.threads = services.stores.threads
         self.services = services
         self._backfill_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.backfills_done = 0
         self.messages_seen = 0  # new messages handled in article threads (benchmarks read it)
-        self._parsers: dict[str, Any] | None = None
-        self._original_parser: Any = None
+        self.tap = MessageCreateTap(bot, self._take_payload)
 
     async def cog_load(self) -> None:
         await self.recorder.load()
-        self._install_tap()
-        hooks = getattr(self.bot, "message_hooks", None)
-        if hooks is not None:
-            hooks.append(self.on_message_now)
-        else:  # a plain commands.Bot: an ordinary listener does the same work, one task per message
-            self.bot.add_listener(self._on_message_listener, "on_message")
+        self.tap.install()
+        self.bot.message_hooks.append(self.on_message_now)
 
     async def cog_unload(self) -> None:
-        self._remove_tap()
-        hooks = getattr(self.bot, "message_hooks", None)
-        if hooks is not None and self.on_message_now in hooks:
-            hooks.remove(self.on_message_now)
-        else:
-            self.bot.remove_listener(self._on_message_listener, "on_message")
+        self.tap.remove()
+        if self.on_message_now in self.bot.message_hooks:
+            self.bot.message_hooks.remove(self.on_message_now)
         for task in list(self._tasks):
             task.cancel()
 
@@ -135,44 +61,22 @@ class CommentListener(commands.Cog):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # --- the MESSAGE_CREATE tap ---------------------------------------------------------------------
-    # discord.py turns every MESSAGE_CREATE into Message, Member and User objects, caches the message and
-    # starts a task for on_message: most of the cost of an event. A plain comment in a known article
-    # thread needs none of that: the tap records it straight from the gateway payload. Everything else
-    # (other channels, bots, system messages, and any message that may need acting on because its
-    # author is muted or the guild has filters) goes through discord.py's own parser unchanged, so
-    # on_message and the message cache still see it. Comments recorded by the tap are not in the
-    # message cache, which nothing here uses: edits, deletes and reactions are handled as raw events.
+    # --- the MESSAGE_CREATE fast path (cogs/support/gateway_tap.py) --------------------------------
+    # A plain comment in a known article thread needs none of discord.py's objects: it is recorded straight
+    # from the gateway payload. Everything else (other channels, bots, system messages, and any message that
+    # may need acting on because its author is muted or the guild has filters) goes through discord.py's own
+    # parser unchanged, so on_message and the message cache still see it. Comments recorded here are not in
+    # the message cache, which nothing here uses: edits, deletes and reactions are handled as raw events.
 
-    def _install_tap(self) -> None:
-        state = getattr(self.bot, "_connection", None)
-        parsers: dict[str, Any] | None = getattr(state, "parsers", None)
-        if parsers is None or "MESSAGE_CREATE" not in parsers:
-            return
-        self._original_parser = original = parsers["MESSAGE_CREATE"]
-        recorder = self.recorder
-
-        def parse_message_create(data: dict[str, Any]) -> None:
-            try:
-                channel_id = int(data["channel_id"])
-                if recorder.known_article_thread(channel_id):
-                    incoming = incoming_from_payload(data)
-                    if incoming is not None and not recorder.may_act_on(incoming.guild_id, incoming.author_id):
-                        recorder.record_now(incoming)
-                        self.messages_seen += 1
-                        return
-            except (KeyError, TypeError, ValueError):
-                log.warning("unexpected MESSAGE_CREATE payload; using the full parser", exc_info=True)
-            original(data)
-
-        parsers["MESSAGE_CREATE"] = parse_message_create
-        self._parsers = parsers
-
-    def _remove_tap(self) -> None:
-        parsers = getattr(self, "_parsers", None)
-        if parsers is not None:
-            parsers["MESSAGE_CREATE"] = self._original_parser
-            self._parsers = None
+    def _take_payload(self, data: dict[str, Any]) -> bool:
+        if not self.recorder.known_article_thread(int(data["channel_id"])):
+            return False
+        incoming = incoming_from_payload(data)
+        if incoming is None or self.recorder.may_act_on(incoming.guild_id, incoming.author_id):
+            return False
+        self.recorder.record_now(incoming)
+        self.messages_seen += 1
+        return True
 
     # --- live events -----------------------------------------------------------------------------
 
@@ -182,15 +86,12 @@ class CommentListener(commands.Cog):
         if known is False or message.guild is None or message.author.bot:
             return
         self.messages_seen += 1
-        incoming = to_incoming(message)
+        incoming = incoming_from_message(message)
         decision = self.recorder.record_now(incoming) if known else None
         if decision is None:
             self._spawn(self._record_slowly(message, incoming))
         elif decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
             self._spawn(self._enforce(message, decision))
-
-    async def _on_message_listener(self, message: discord.Message) -> None:
-        self.on_message_now(message)
 
     async def _record_slowly(self, message: discord.Message, incoming: IncomingMessage) -> None:
         # A story's thread exists on Discord a moment before the publisher registers it: in a thread that
@@ -222,7 +123,8 @@ class CommentListener(commands.Cog):
                                                message_id=message.id, reason=reason, thread_id=message.channel.id)
         try:
             await message.author.send(
-                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: {reason}.")
+                f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** was removed: "
+                f"{decision.to_author or reason}.")
         except discord.HTTPException:
             pass  # DMs closed: nothing more we can do quietly
 
@@ -351,35 +253,32 @@ class CommentListener(commands.Cog):
             return 0
         await self.threads.record_state(thread_id, locked=channel.locked, archived=channel.archived,
                                         name=channel.name, slowmode_seconds=channel.slowmode_delay)
-        comments = self.services.comments
-        stored = {c.message_id: c for c in await comments.for_thread(thread_id)}
-        reactions = await self.services.reactions.live_users(channel_id=thread_id)
-        seen: set[int] = set()
+        comments, reactions = self.services.stores.comments, self.services.stores.reactions
+        history = ThreadHistory(thread_id, await comments.for_thread(thread_id),
+                                await reactions.live_users(channel_id=thread_id))
         count = 0
         async for message in channel.history(limit=None, oldest_first=True):
-            seen.add(message.id)
             count += 1
-            await self._reconcile_reactions(message, reactions)
-            if message.author.bot or message.id == thread_id:
-                continue
-            previous = stored.get(message.id)
-            if previous is None:
+            await self._reconcile_reactions(message, history.reactions_on(message.id))
+            step = history.step(HistoryMessage(
+                id=message.id, author_is_bot=message.author.bot, content=message.content,
+                created_at=message.created_at.timestamp(),
+                edited_at=message.edited_at.timestamp() if message.edited_at else None))
+            if step is Step.RECORD:
                 if self.recorder.was_deleted(message.id):
                     continue  # deleted after this history page was read
-                decision = await self.recorder.on_message(to_incoming(message))
+                decision = await self.recorder.on_message(incoming_from_message(message))
                 if decision.verdict in (Verdict.REMOVE_MUTED, Verdict.REMOVE_FILTERED):
                     await self._enforce(message, decision)
-            elif previous.content != message.content and previous.status not in ("deleted", "removed"):
+            elif step is Step.EDIT:
                 edited_at = (message.edited_at or message.created_at).timestamp()
                 await comments.record_edit(message.id, message.content, edited_at)
-        gone = [mid for mid, c in stored.items() if mid not in seen and c.deleted_at is None]
+        gone = history.vanished_comments()
         if gone:
             await self.recorder.on_delete(gone, time.time())
         now = time.time()
-        for (message_id, emoji), users in reactions.items():  # reactions on messages that are gone
-            if message_id not in seen and message_id != thread_id:
-                for user_id in users:
-                    await self.services.reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=now)
+        for message_id, emoji, user_id in history.vanished_reactions():
+            await reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=now)
         await self._reconcile_story_post(channel)
         return count
 
@@ -392,34 +291,24 @@ class CommentListener(commands.Cog):
             post = await parent.fetch_message(thread.id)
         except discord.HTTPException:
             return
-        await self._reconcile_reactions(post, await self.services.reactions.live_users(message_id=post.id))
+        stored = await self.services.stores.reactions.live_users(message_id=post.id)
+        await self._reconcile_reactions(post, {emoji: users for (_, emoji), users in stored.items()})
 
-    async def _reconcile_reactions(self, message: discord.Message,
-                                   stored: dict[tuple[int, str], set[int]]) -> None:
-        """Make our live reactions on `message` match Discord's.
-
-        Discord's message shows only a count per emoji, and an equal count can hide a swap (one user
-        removed theirs, another added one, while we were away), so on recent messages the users of every
-        emoji are asked for; on messages older than RECONCILE_USERS_DAYS, only when the count differs.
-        """
+    async def _reconcile_reactions(self, message: discord.Message, ours: dict[str, set[int]]) -> None:
+        """Make our live reactions on `message` ({emoji: user ids}) match Discord's."""
         assert message.guild is not None
         now = time.time()
-        current = {emoji_key(r.emoji): r for r in message.reactions}
-        ours = {emoji: users for (mid, emoji), users in stored.items() if mid == message.id}
-        recent = now - message.created_at.timestamp() < RECONCILE_USERS_DAYS * 86400
-        for emoji, reaction in current.items():
-            mine = ours.get(emoji, set())
-            if not recent and reaction.count == len(mine) and not reaction.me:
-                continue
-            users = {u.id async for u in reaction.users(limit=None) if not u.bot}
-            for user_id in users - mine:
-                if self.recorder.is_forgotten(message.guild.id, user_id):
-                    continue  # asked to be forgotten; Discord cannot say whether this reaction came later
-                await self.services.reactions.add(guild_id=message.guild.id, channel_id=message.channel.id,
-                                                  message_id=message.id, user_id=user_id, emoji=emoji, at=now)
-            for user_id in mine - users:
-                await self.services.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
-        for emoji, users in ours.items():
-            if emoji not in current:
-                for user_id in users:
-                    await self.services.reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
+        shown = {emoji_key(r.emoji): r for r in message.reactions}
+        users: dict[str, set[int]] = {}
+        for emoji in emojis_to_check(counts={e: (r.count, r.me) for e, r in shown.items()}, ours=ours,
+                                     created_at=message.created_at.timestamp(), now=now):
+            users[emoji] = {u.id async for u in shown[emoji].users(limit=None) if not u.bot}
+        changes = reaction_changes(ours=ours, users=users, on_discord=shown)
+        reactions = self.services.stores.reactions
+        for emoji, user_id in changes.added:
+            if self.recorder.is_forgotten(message.guild.id, user_id):
+                continue  # asked to be forgotten; Discord cannot say whether this reaction came later
+            await reactions.add(guild_id=message.guild.id, channel_id=message.channel.id, message_id=message.id,
+                                user_id=user_id, emoji=emoji, at=now)
+        for emoji, user_id in changes.removed:
+            await reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)

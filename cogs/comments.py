@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -12,13 +11,13 @@ from discord.ext import commands
 
 from bot.comments.tree import build_tree, paginate, render_lines
 from bot.posting.format import escape_mentions, truncate_words
-from bot.privacy import forget_user
-from bot.wiring.replies import UserFacingError
-from bot.wiring.views import ConfirmView, PagerView
-from cogs.moderation import has_server_permissions
+from cogs.support.article_picker import article_choices, chosen_article, resolve_article
+from cogs.support.checks import has_server_permissions
+from cogs.support.replies import UserFacingError
+from cogs.support.views import ConfirmView, PagerView
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["CommentsCog"]
 
@@ -30,32 +29,16 @@ class CommentsCog(commands.Cog):
     comments = app_commands.Group(name="comments", description="The discussion under articles", guild_only=True)
     privacy = app_commands.Group(name="privacy", description="What Newsdesk stores about you", guild_only=True)
 
-    async def _resolve_article(self, interaction: discord.Interaction, value: str | None) -> int:
-        s = self.services
-        if value:
-            if value.isdigit():
-                return int(value)
-            found = await s.articles.by_url(value.strip())
-            if found is not None:
-                return found.id
-            raise UserFacingError("I have no article with that link. Pick one from the suggestions.")
-        post = await s.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
-        if post is None:
-            raise UserFacingError("Use this inside an article's thread, or choose the article.")
-        return post.article_id
-
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await self.services.articles.search(current, guild_id=interaction.guild_id, limit=25)
-        return [app_commands.Choice(name=truncate_words(a.title or a.url, 100), value=str(a.id)) for a in found]
+        return await article_choices(self.services, interaction.guild_id, current)
 
     @comments.command(name="tree", description="Show an article's discussion as a tree")
     @app_commands.describe(article="The article (defaults to this thread's)")
     @app_commands.autocomplete(article=article_autocomplete)
     async def tree(self, interaction: discord.Interaction, article: str | None = None) -> None:
-        article_id = await self._resolve_article(interaction, article)
-        await self.services.recorder.flush()
-        comments = [c for c in await self.services.comments.for_article(article_id)
-                    if c.guild_id == interaction.guild_id]
+        assert interaction.guild_id is not None
+        article_id = await resolve_article(self.services, interaction, article)
+        comments = await self.services.comments.for_article(interaction.guild_id, article_id)
         record = await self.services.articles.get(article_id)
         title = truncate_words(escape_mentions(record.title if record else f"Article {article_id}"), 80)
         if not comments:
@@ -69,7 +52,6 @@ class CommentsCog(commands.Cog):
     @comments.command(name="mine", description="Your recent comments in this server")
     async def mine(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.services.recorder.flush()
         mine = await self.services.comments.by_author(interaction.guild_id, interaction.user.id, limit=50)
         if not mine:
             await interaction.response.send_message("You have no recorded comments here.", ephemeral=True)
@@ -85,7 +67,6 @@ class CommentsCog(commands.Cog):
                                                 ephemeral=True)
 
     @comments.command(name="export", description="Export comments with replies, edits and reactions (moderators)")
-    @app_commands.default_permissions(manage_messages=True)
     @has_server_permissions(manage_messages=True)
     @app_commands.describe(article="One article, or leave empty for all", format="File format")
     @app_commands.autocomplete(article=article_autocomplete)
@@ -93,8 +74,7 @@ class CommentsCog(commands.Cog):
                      format: Literal["json", "csv"] = "json") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        article_id = int(article) if article and article.isdigit() else (
-            await self._resolve_article(interaction, article) if article else None)
+        article_id = await chosen_article(self.services.articles, article)
         await self.services.recorder.flush()
         data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
         limit = interaction.guild.filesize_limit if interaction.guild is not None else 10 * 1024 * 1024
@@ -112,10 +92,7 @@ class CommentsCog(commands.Cog):
         user_id = interaction.user.id
 
         async def confirmed(confirm_interaction: discord.Interaction) -> None:
-            await self.services.recorder.flush()
-            # First the recorder, so a backfill running meanwhile cannot store their old messages again.
-            self.services.recorder.forget(user_id, None, time.time())
-            deleted = await forget_user(self.services.db, user_id=user_id)
+            deleted = await self.services.comments.forget_user(user_id)
             await confirm_interaction.response.edit_message(
                 content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "
                         "reactions). Your messages on Discord itself are untouched.", view=None)

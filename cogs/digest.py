@@ -6,45 +6,41 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
-from discord.ext import commands, tasks
+from discord.ext import commands
 
+from bot.background import BackgroundTask
 from bot.comments.digest import due_digest, render_digest
 from bot.storage.guilds import GuildSettings
+from cogs.support.channels import GuildChannels
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["DigestCog"]
 
 log = logging.getLogger(__name__)
+CHECK_EVERY_SECONDS = 30.0
 
 
 class DigestCog(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.services = services
+        self.channels = GuildChannels(bot, services.guild_settings)
+        self.background = BackgroundTask("newsdesk-digest", self._step, every=CHECK_EVERY_SECONDS)
 
     async def cog_load(self) -> None:
-        self.tick.start()
+        self.background.start(after=self.bot.wait_until_ready)
 
     async def cog_unload(self) -> None:
-        self.tick.cancel()
+        await self.background.stop()
 
-    @tasks.loop(seconds=30)
-    async def tick(self) -> None:
-        # tasks.loop stops for good on an exception it does not expect: one bad pass must not end digests.
-        try:
-            await self.post_due_digests()
-        except Exception:
-            log.exception("digest pass failed; trying again in %.0f s", self.tick.seconds or 30)
-
-    @tick.before_loop
-    async def _wait_ready(self) -> None:
-        await self.bot.wait_until_ready()
+    async def _step(self) -> None:
+        await self.post_due_digests()
 
     async def post_due_digests(self) -> int:
         posted = 0
-        for settings in await self.services.guilds.with_digest():
+        for settings in await self.services.guild_settings.with_digest():
             try:
                 posted += await self._post_digest(settings)
             except Exception:  # one guild's failure must not hold up the others
@@ -59,15 +55,8 @@ class DigestCog(commands.Cog):
         if due is None:
             return 0
         day, since, until = due
-        channel = self.bot.get_channel(settings.digest_channel_id or 0)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.warning("guild %s: digest channel %s not found", settings.guild_id, settings.digest_channel_id)
-            return 0
         ranked = await self.services.stats.ranked(settings.guild_id, since=since, until=until, limit=5)
-        try:
-            await channel.send(render_digest(day, ranked), allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as exc:
-            log.warning("guild %s: cannot post digest: %s", settings.guild_id, exc)
+        if await self.channels.post(settings.guild_id, "digest", render_digest(day, ranked), settings=settings) is None:
             return 0
-        await self.services.guilds.update(settings.guild_id, digest_last_day=day)
+        await self.services.guild_settings.digest_posted(settings.guild_id, day)
         return 1

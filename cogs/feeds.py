@@ -1,9 +1,7 @@
-"""/feed add|list|remove|pause|resume|test|edit, and the background polling that feeds the publisher."""
+"""/feed add|list|remove|pause|resume|test|edit."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -16,13 +14,13 @@ from bot.comments.tree import paginate
 from bot.feeds.subscriptions import FeedProblem
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
-from bot.wiring.embeds import story_embed
-from bot.wiring.publisher import StoryPublisher
-from bot.wiring.replies import UserFacingError
-from bot.wiring.views import PagerView
+from cogs.support.embeds import story_embed
+from cogs.support.replies import UserFacingError
+from cogs.support.views import PagerView
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
+    from cogs.publishing import StoryPublisher
 
 __all__ = ["FeedsCog"]
 
@@ -38,36 +36,16 @@ def _when(ts: float | None) -> str:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FeedsCog(commands.GroupCog, group_name="feed", group_description="News feeds posted in this server"):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: commands.Bot, services: Services, publisher: StoryPublisher) -> None:
         self.bot = bot
         self.services = services
-        self.publisher = StoryPublisher(bot, services)
-        self._stop = asyncio.Event()
-        self._poller_task: asyncio.Task[None] | None = None
+        self.publisher = publisher  # woken when a feed is resumed or edited
         super().__init__()
-
-    async def cog_load(self) -> None:
-        self.services.feed_events.listen(self.publisher.on_feed_event)
-        self.publisher.start()
-        self._poller_task = asyncio.create_task(self._poll_forever(), name="newsdesk-feed-scheduler")
-
-    async def cog_unload(self) -> None:
-        self._stop.set()
-        self.services.feed_events.forget(self.publisher.on_feed_event)
-        if self._poller_task is not None:
-            self._poller_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller_task
-        await self.publisher.stop()
-
-    async def _poll_forever(self) -> None:
-        await self.bot.wait_until_ready()
-        await self.services.scheduler.run(self._stop)
 
     # --- helpers ---------------------------------------------------------------------------------
 
     async def _own_subscription(self, interaction: discord.Interaction, value: str) -> Subscription:
-        sub = await self.services.subscriptions.get(int(value)) if value.isdigit() else None
+        sub = await self.services.feed_subscriptions.get(int(value)) if value.isdigit() else None
         if sub is None or sub.guild_id != interaction.guild_id:
             raise UserFacingError("I do not know that feed here; pick one from the suggestions or see `/feed list`.")
         return sub
@@ -75,8 +53,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     async def feed_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         choices = []
-        for sub in await self.services.subscriptions.list_for_guild(interaction.guild_id):
-            feed = await self.services.feeds.get(sub.feed_id)
+        for sub, feed in await self.services.feed_subscriptions.for_guild(interaction.guild_id):
             label = f"{feed.title or feed.url if feed else sub.feed_id} → #{_channel_name(self.bot, sub.channel_id)}"
             if current.lower() in label.lower():
                 choices.append(app_commands.Choice(name=truncate_words(label, 100), value=str(sub.id)))
@@ -95,7 +72,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                   summary: bool | None = None, mention: discord.Role | None = None, include: str | None = None,
                   exclude: str | None = None) -> None:
         assert interaction.guild_id is not None
-        settings = await self.services.guilds.get(interaction.guild_id)
+        settings = await self.services.guild_settings.get(interaction.guild_id)
         target = channel or (self.bot.get_channel(settings.news_channel_id or 0))
         if not isinstance(target, discord.TextChannel | discord.ForumChannel):
             raise UserFacingError("Which channel? Give `channel:` or set a default with `/settings set news_channel:`.")
@@ -129,13 +106,12 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.checks.has_permissions(manage_guild=True)
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        subs = await self.services.subscriptions.list_for_guild(interaction.guild_id)
+        subs = await self.services.feed_subscriptions.for_guild(interaction.guild_id)
         if not subs:
             await interaction.response.send_message("No feeds yet: `/feed add url:`.", ephemeral=True)
             return
         lines = []
-        for sub in subs:
-            feed = await self.services.feeds.get(sub.feed_id)
+        for sub, feed in subs:
             if feed is None:
                 continue
             if sub.paused or feed.paused:
@@ -146,7 +122,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                 status = f"⚠️ {feed.consecutive_failures} failed polls"
             else:
                 status = "✅ ok"
-            posts = await self.services.posts.count_for_subscription(sub.id)
+            posts = await self.services.feed_subscriptions.posts_made(sub.id)
             lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
                 f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {posts} posts"
@@ -229,11 +205,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             changes["exclude_filter"] = exclude.strip() or None
         if not changes and interval_minutes is None:
             raise UserFacingError("Nothing to change: give at least one option.")
-        if changes:
-            await self.services.subscriptions.update(sub.id, **changes)
-        if interval_minutes is not None:
-            await self.services.feeds.set_interval(sub.feed_id, interval_minutes * 60)
-        await self.services.subscriptions.clear_failing(sub.id)
+        await self.services.feed_subscriptions.edit(
+            sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None, **changes)
         self.publisher.wake()
         await interaction.response.send_message("Saved.", ephemeral=True)
 

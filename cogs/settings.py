@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.storage.guilds import GuildSettings, GuildSettingsError
-from bot.wiring.replies import UserFacingError
+from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["SettingsCog", "render_settings"]
 
@@ -42,14 +42,14 @@ def render_settings(s: GuildSettings) -> str:
 class SettingsCog(commands.GroupCog, group_name="settings", group_description="Newsdesk settings for this server"):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.guilds = services.guilds
+        self.guild_settings = services.guild_settings
         super().__init__()
 
     @app_commands.command(name="show", description="Show this server's Newsdesk settings")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        settings = await self.guilds.get(interaction.guild_id)
+        settings = await self.guild_settings.get(interaction.guild_id)
         await interaction.response.send_message(render_settings(settings), ephemeral=True)
 
     @app_commands.command(name="set", description="Change one or more settings")
@@ -97,20 +97,10 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            settings = await self.guilds.update(interaction.guild_id, **changes)
+            settings = await self.guild_settings.change(interaction.guild_id, **changes)
         except GuildSettingsError as exc:
             raise UserFacingError(f"Not saved: {exc}.") from None
-        if "auto_summary" in changes:
-            # Every feed followed here follows the new setting; `/feed edit summary:` can still override one.
-            for sub in await self.services.subscriptions.list_for_guild(interaction.guild_id):
-                await self.services.subscriptions.update(sub.id, summary=settings.auto_summary)
-        if "auto_close_days" in changes:
-            # Existing threads follow the new rule too, not only the threads posted from now on.
-            s = self.services
-            threads = await s.threads.open_threads([interaction.guild_id])
-            await s.moderation.reschedule_auto_close(
-                guild_id=interaction.guild_id, days=settings.auto_close_days,
-                open_threads=[(t.thread_id, t.created_at) for t in threads])
-            s.timer_runner.wake()
+        if deferred:
+            self.services.timer_runner.wake()  # an auto-close now due runs at once
         send = interaction.followup.send if deferred else interaction.response.send_message
         await send("Saved.\n" + render_settings(settings), ephemeral=True)

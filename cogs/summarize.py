@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -12,16 +13,18 @@ from discord.ext import commands
 
 from bot.feeds.article_text import ArticleText, NoArticleText
 from bot.posting.format import escape_mentions, fit_escaped, truncate_words
+from bot.summarize.articles import CannotSummarize
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
-from bot.wiring.article_picker import article_choices
-from bot.wiring.embeds import NEWS_COLOUR
-from bot.wiring.replies import UserFacingError
+from cogs.support.article_picker import article_choices
+from cogs.support.embeds import NEWS_COLOUR
+from cogs.support.replies import UserFacingError
+from cogs.support.views import SUMMARIZE_TEMPLATE, summarize_button
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
-__all__ = ["SummarizeCog", "first_link", "summary_embed"]
+__all__ = ["SummarizeCog", "first_link", "summarize_button_type", "summary_embed"]
 
 log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://[^\s<>()\"']+", re.IGNORECASE)
@@ -50,36 +53,55 @@ def summary_embed(result: SummaryResult, *, title: str | None, url: str) -> disc
     return embed
 
 
+ButtonHandler = Callable[[discord.Interaction, int], Awaitable[None]]
+
+
+def summarize_button_type(handler: ButtonHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The Summarize button on story posts as a DynamicItem answering with `handler(interaction, article_id)`.
+
+    Its custom_id carries the article id, so the button works on every story ever posted, across restarts,
+    without the bot remembering any view.
+    """
+
+    class SummarizeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SUMMARIZE_TEMPLATE):
+        def __init__(self, article_id: int) -> None:
+            super().__init__(summarize_button(article_id))
+            self.article_id = article_id
+
+        @classmethod
+        async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                                 match: re.Match[str], /) -> SummarizeButton:
+            return cls(int(match["id"]))
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await handler(interaction, self.article_id)
+
+    return SummarizeButton
+
+
 class SummarizeCog(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self.menu = app_commands.ContextMenu(name="Summarize", callback=self.summarize_message)
         self.menu.guild_only = True
+        self.button = summarize_button_type(self.on_button)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
-        self.bot.summarize_button_handler = self.on_button  # type: ignore[attr-defined]
-        feeds = self.bot.get_cog("FeedsCog")
-        if feeds is not None:
-            feeds.publisher.summary_text = self.thread_summary  # type: ignore[attr-defined]
+        self.bot.add_dynamic_items(self.button)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.remove_dynamic_items(self.button)
 
     # --- producing a summary ---------------------------------------------------------------------
 
     async def _for_article(self, article_id: int, options: SummaryOptions) -> tuple[SummaryResult, ArticleText]:
-        article = await self.services.articles.get(article_id)
-        if article is None:
-            raise UserFacingError("I no longer have that article.")
         try:
-            text = await self.services.article_texts.for_article(article)
-            result = await self.services.summaries.summarize_article(article.id, text.text, options,
-                                                                     language=text.language, title=text.title)
-        except (NoArticleText, InputError) as exc:
-            raise UserFacingError(f"I cannot summarize that article: {exc}") from None
-        return result, text
+            return await self.services.article_summaries.for_article(article_id, options)
+        except CannotSummarize as exc:
+            raise UserFacingError(str(exc)) from None
 
     async def _for_url(self, url: str, options: SummaryOptions) -> tuple[SummaryResult, ArticleText]:
         known = await self.services.articles.by_url(url)
@@ -94,16 +116,6 @@ class SummarizeCog(commands.Cog):
         except InputError as exc:
             raise UserFacingError(f"There is nothing to summarize there: {exc}") from None
         return result, text
-
-    async def thread_summary(self, article_id: int) -> str | None:
-        """The first message of a new story thread, when summaries are on for it."""
-        try:
-            result, _ = await self._for_article(article_id, SummaryOptions(style="bullets"))
-        except UserFacingError as exc:
-            log.info("no summary for article %s: %s", article_id, exc)
-            return None
-        return truncate_words(f"**Summary** (reduced by {round(result.reduced_by * 100)}%)\n"
-                              f"{escape_mentions(result.summary)}", 2000)
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -129,7 +141,7 @@ class SummarizeCog(commands.Cog):
             else:
                 article_id = int(article)
         elif not url:
-            post = await self.services.posts.by_thread(interaction.channel_id) if interaction.channel_id else None
+            post = await self.services.articles.post_in_thread(interaction.channel_id) if interaction.channel_id else None
             if post is None:
                 raise UserFacingError("Use this in an article's thread, or give `article:` or `url:`.")
             article_id = post.article_id
@@ -145,7 +157,7 @@ class SummarizeCog(commands.Cog):
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         link = first_link(message)
-        post = await self.services.posts.by_message(message.id)
+        post = await self.services.articles.post_by_message(message.id)
         if post is None and link is None:
             raise UserFacingError("That message has no link to summarize.")
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.sandbox import Channel, Message
+from emulator import Channel, Message
 from tests.newsdesk_harness import Newsroom
 
 __all__ = ["db_rows", "eventually", "story_thread"]
@@ -35,7 +35,7 @@ async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], within: 
     deadline = time.monotonic() + within
     while True:
         assert room.services is not None
-        await room.services.writer.flush()
+        await room.services.stores.writer.flush()
         value = await check()
         if value:
             return value
@@ -46,5 +46,5 @@ async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], within: 
 
 async def db_rows(room: Newsroom, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     assert room.services is not None
-    await room.services.writer.flush()
-    return [dict(r) for r in await room.services.db.fetchall(sql, params)]
+    await room.services.stores.writer.flush()
+    return [dict(r) for r in await room.services.stores.db.fetchall(sql, params)]

@@ -31,8 +31,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox import DiscordEmulator, Guild
-from bot.wiring.endpoints import apply_endpoints, restore_endpoints
+from cogs.support.endpoints import apply_endpoints, restore_endpoints
+from emulator import DiscordEmulator, Guild
 
 __all__ = ["E2E_MARKS", "BotRunner", "bot_runner", "emulator", "make_bot", "record"]
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the feeds-net tests: settings, a loopback aiohttp server, a fake 'internet' backend.
+"""Shared helpers for the feeds-net tests: settings, a fake 'internet' backend.
 
 The fake backend only rewrites which IP a socket is opened to (a public-looking IP -> 127.0.0.1), so the
 SSRF guard can be tested with the guard ON against real servers on loopback.
@@ -6,16 +6,15 @@ SSRF guard can be tested with the guard ON against real servers on loopback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpcore
-from aiohttp import web
 
 from bot.config import Settings, load_settings
+from tests.loopback import serve
 
-__all__ = ["FakeInternet", "make_settings", "serve"]
+__all__ = ["FakeInternet", "make_settings", "serve"]  # serve: tests.loopback, re-exported
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -27,24 +26,6 @@ def make_settings(**overrides: Any) -> Settings:
         "CONTACT_URL": "https://example.org/newsdesk-contact",
     }
     return load_settings(environ=env, env_file=None).replace(**overrides)
-
-
-@asynccontextmanager
-async def serve(setup: Callable[[web.Application], None] | web.Application) -> AsyncIterator[str]:
-    """Run an aiohttp app on 127.0.0.1 (random port); yields the base URL 'http://127.0.0.1:PORT'."""
-    app = setup if isinstance(setup, web.Application) else web.Application()
-    if not isinstance(setup, web.Application):
-        setup(app)
-    # A short shutdown timeout: stalled test handlers are cut off instead of awaited.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
 
 
 class FakeInternet(httpcore.AsyncNetworkBackend):

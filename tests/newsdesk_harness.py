@@ -10,7 +10,6 @@ feed server on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
 from collections.abc import AsyncIterator
@@ -23,11 +22,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import Services, open_services
 from bot.config import Settings, load_settings
-from bot.sandbox import Channel, DiscordEmulator, Guild, InteractionRecord, Perm, User
-from bot.wiring.client import NewsdeskBot, create_bot
-from bot.wiring.endpoints import apply_endpoints, restore_endpoints
+from bot.services import Services
+from cogs.client import NewsdeskBot
+from cogs.publishing import StoryPublisher
+from emulator import Channel, DiscordEmulator, Guild, InteractionRecord, User
+from emulator.newsroom import build_news_server
+from newsdesk.app import launch_bot
+from tests.loopback import serve
 
 __all__ = ["FeedServer", "Newsroom", "newsroom"]
 
@@ -49,7 +51,7 @@ class FeedServer:
         self.title = "Loopback News"
         self.requests = 0
         self.delay = 0.0  # seconds before the feed answers (a slow site)
-        self._runner: web.AppRunner | None = None
+        self._stack = AsyncExitStack()
         self.port = 0
 
     @property
@@ -106,19 +108,16 @@ class FeedServer:
                     "</head><body>Home</body></html>")
             return web.Response(body=html.encode(), headers={"Content-Type": "text/html"})
 
-        app = web.Application()
-        app.router.add_get("/feed.xml", feed)
-        app.router.add_get("/articles/{slug}", article)
-        app.router.add_get("/", site)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site_ = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site_.start()
-        self.port = site_._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        def routes(app: web.Application) -> None:
+            app.router.add_get("/feed.xml", feed)
+            app.router.add_get("/articles/{slug}", article)
+            app.router.add_get("/", site)
+
+        base = await self._stack.enter_async_context(serve(routes))
+        self.port = int(base.rsplit(":", 1)[1])
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._stack.aclose()
 
 
 @dataclass
@@ -138,25 +137,13 @@ class Newsroom:
     bot: NewsdeskBot | None = None
     services: Services | None = None
     _stack: AsyncExitStack | None = None
-    _task: asyncio.Task[None] | None = None
     errors: list[BaseException | str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        emu = self.emu
-        self.admin = emu.create_user("editor")
-        self.guild = emu.create_guild("Newsroom", owner=self.admin)
-        mods = emu.create_role(self.guild, "Moderators", int(Perm.MANAGE_MESSAGES | Perm.MANAGE_THREADS))
-        self.moderator = emu.create_user("moderator")
-        self.alice = emu.create_user("alice")
-        self.bob = emu.create_user("bob")
-        emu.add_member(self.guild, self.admin)
-        emu.add_member(self.guild, self.moderator, roles=[mods])
-        emu.add_member(self.guild, self.alice)
-        emu.add_member(self.guild, self.bob)
-        self.news = emu.create_channel(self.guild, "news")
-        self.forum = emu.create_channel(self.guild, "stories", kind="forum", tags=["Loopback News", "World"])
-        self.admin_channel = emu.create_channel(self.guild, "newsdesk-admin")
-        self.modlog = emu.create_channel(self.guild, "mod-log")
+        server = build_news_server(self.emu, forum_tags=["Loopback News", "World"])
+        self.guild, self.news, self.forum = server.guild, server.news, server.forum
+        self.admin_channel, self.modlog = server.admin_channel, server.modlog
+        self.admin, self.moderator, self.alice, self.bob = server.editor, server.moderator, server.alice, server.bob
 
     def settings(self, **overrides: str) -> Settings:
         env = {
@@ -169,32 +156,21 @@ class Newsroom:
 
     async def start(self, **overrides: str) -> NewsdeskBot:
         stack = AsyncExitStack()
-        previous = apply_endpoints(self.emu.api_base, self.emu.gateway_url)
-        stack.callback(restore_endpoints, previous)
-        self.services = await stack.enter_async_context(open_services(self.settings(**overrides)))
-        bot = create_bot(self.services, guild_ready_timeout=0.05)
-        self.bot = bot
-        self._stack = stack
-        self._task = asyncio.create_task(bot.start(self.emu.token), name="newsdesk-under-test")
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        if ready not in done:
-            ready.cancel()
-            if self._task in done:
-                self._task.result()
-            raise TimeoutError("Newsdesk did not become ready")
-        return bot
+        try:
+            launched = await stack.enter_async_context(
+                launch_bot(self.settings(**overrides), ready_timeout=15, guild_ready_timeout=0.05))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self.services, self.bot, self._stack = launched.services, launched.bot, stack
+        return launched.bot
 
     async def stop(self) -> None:
         if self.bot is not None:
             self.errors.extend(self.bot.unexpected_errors)
-            await self.bot.close()
-            if self._task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
         if self._stack is not None:
             await self._stack.aclose()
-        self.bot = self.services = self._stack = self._task = None
+        self.bot = self.services = self._stack = None
 
     async def restart(self, **overrides: str) -> NewsdeskBot:
         await self.stop()
@@ -215,19 +191,18 @@ class Newsroom:
             await self.emu.wait_for(answered, timeout, what="a follow-up")
         return rec
 
-    async def publish_pass(self) -> tuple[int, int]:
-        """Poll every feed now and publish, instead of waiting for timers. Returns (posts made, posts edited)
-        by this pass or by the background publisher it woke (counted in the database)."""
+    async def publish_pass(self, publisher: StoryPublisher | None = None) -> tuple[int, int]:
+        """Poll every feed now and publish (with the bot's publisher, or `publisher`), instead of waiting for
+        timers. Returns (posts made, posts edited) by this pass or by the background publisher it woke
+        (counted in the database)."""
         assert self.services is not None and self.bot is not None
-        db = self.services.db
+        db = self.services.stores.db
         started = time.time()
         before = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
-        for feed in await self.services.feeds.list():
-            await self.services.feeds.poll_soon(feed.id)
+        for feed in await self.services.stores.feeds.list():
+            await self.services.stores.feeds.poll_soon(feed.id)
         await self.services.scheduler.run_cycle()
-        cog = self.bot.get_cog("FeedsCog")
-        assert cog is not None
-        await cog.publisher.run_pass()  # type: ignore[attr-defined]
+        await (publisher or self.bot.publisher).run_pass()
         after = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
         edited = await db.fetchval("SELECT COUNT(*) FROM posts WHERE edited_at >= ?", (started,))
         return after - before, edited

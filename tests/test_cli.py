@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot import __version__
-from bot.cli import main
+from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,11 +22,13 @@ from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
 
 GUILD, THREAD, CHANNEL = 1, 500, 50
+BOT = 99  # the bot's own user id: the moderator of what it does by itself
 
 
 @dataclass
@@ -59,7 +61,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
                                moderation=mod_store, posts=posts)
     await recorder.load()
     timers = TimerStore(db)
-    service = ModerationService(db=db, moderation=mod_store, comments=comments, timers=timers, recorder=recorder)
+    service = ModerationService(moderation=mod_store, comments=comments, timers=timers, recorder=recorder,
+                                threads=threads)
     yield Env(db, recorder, comments, service, timers, article_id)
     await writer.close()
     await db.close()
@@ -110,7 +113,7 @@ async def test_mute_removes_new_comments_and_expiry_is_a_timer(env: Env) -> None
     assert decision.verdict is Verdict.REMOVE_MUTED
     timer = await env.timers.get_key(f"mute:{GUILD}:7")
     assert timer is not None and timer.event == MUTE_EXPIRED
-    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, now=timer.due_at)
+    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, moderator_id=BOT, now=timer.due_at)
     assert (await env.recorder.on_message(msg(1002))).verdict is Verdict.RECORDED
     assert await env.timers.get_key(f"mute:{GUILD}:7") is None
 
@@ -167,7 +170,7 @@ async def test_forget_me_leaves_no_row_of_the_user(env: Env) -> None:
     await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=1002, user_id=7,
                                    emoji="👍", at=3.0)
     await env.recorder.flush()
-    deleted = await forget_user(env.db, user_id=7)
+    deleted = await forget_user(PrivacyStore(env.db), user_id=7)
     assert deleted == 3
     for table, column in [("comments", "author_id"), ("reactions", "user_id"), ("privacy_requests", "user_id")]:
         assert await env.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {column} = 7") == 0

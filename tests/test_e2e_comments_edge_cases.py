@@ -34,7 +34,7 @@ async def test_forget_me_is_not_undone_by_a_backfill_or_a_later_edit(newsroom: N
     # Her messages and reactions are still on Discord; catching up after a restart must not store them again.
     await room.restart()
     assert room.bot is not None
-    listener = room.bot.get_cog("CommentListener")
+    listener = room.bot.comment_listener
     await listener.backfill()  # type: ignore[union-attr]
     assert await _alice_rows(room) == [], "forget-me was undone by the backfill"
     # An edit of a message written before the request does not bring it back either.
@@ -58,7 +58,7 @@ async def test_an_export_too_big_to_upload_says_what_to_do(newsroom: Newsroom) -
     assert guild is not None
     # A big server's history: more text than Discord accepts in one upload.
     words = "a long comment " * 300
-    await room.services.db.run_batch([(
+    await room.services.stores.db.run_batch([(
         "INSERT INTO comments (message_id, guild_id, thread_id, author_id, author_name, content, created_at)"
         " VALUES (?,?,?,?,?,?,?)", (10_000 + n, room.guild.id, thread.id, room.bob.id, "bob", words, 1000.0 + n))
         for n in range(guild.filesize_limit // len(words) + 100)])
@@ -97,12 +97,12 @@ async def test_a_deleted_thread_takes_its_comments_with_it(newsroom: Newsroom) -
 
 
 async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsroom) -> None:
-    # discord.ext.tasks stops a loop for good on an exception it does not expect (a database error, a bug
-    # in one guild's data): digests would then never be posted again until a restart.
+    # A loop that stopped for good on an exception it did not expect (a database error, a bug in one guild's
+    # data) would never post a digest again until a restart.
     room = newsroom
     await room.start()
     assert room.services is not None and room.bot is not None
-    await room.services.guilds.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
+    await room.services.stores.guild_settings.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
     stats = room.services.stats
     real_ranked = stats.ranked
     calls: list[int] = []
@@ -114,9 +114,11 @@ async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsr
         return await real_ranked(guild_id, **kwargs)  # type: ignore[arg-type]
 
     stats.ranked = flaky  # type: ignore[method-assign]
-    cog = room.bot.get_cog("DigestCog")
-    cog.tick.change_interval(seconds=0.05)  # type: ignore[union-attr]
-    cog.tick.restart()  # type: ignore[union-attr]
+    cog = room.bot.digest
+    assert cog is not None
+    cog.background.wake()
+    await room.emu.wait_for(lambda: calls, 5, what="the failed digest pass")
+    cog.background.wake()
     await room.emu.wait_for(lambda: any("Daily digest" in m.content for m in room.emu.messages(room.news)), 5,
-                            what="the digest posted on the next tick")
-    assert cog.tick.is_running()  # type: ignore[union-attr]
+                            what="the digest posted on the next pass")
+    assert cog.background.running

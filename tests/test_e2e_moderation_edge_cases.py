@@ -3,7 +3,7 @@ actions are logged under, and what /mod purge does with input it cannot read."""
 
 from __future__ import annotations
 
-from bot.sandbox import Perm
+from emulator import Perm
 from tests.comments_support import db_rows, eventually, story_thread
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
@@ -34,7 +34,7 @@ async def test_remove_is_checked_against_the_target_threads_guild_and_permission
     thread, _ = await story_thread(room)
     assert room.services is not None
     foreign = emu.create_thread(other_owner, elsewhere, "Their story")
-    await room.services.threads.register(thread_id=foreign.id, guild_id=other.id, parent_channel_id=elsewhere.id,
+    await room.services.stores.threads.register(thread_id=foreign.id, guild_id=other.id, parent_channel_id=elsewhere.id,
                                          article_id=None, name="Their story")
     room.services.recorder.track_thread(foreign.id, None)
     theirs = emu.send(other_owner, foreign, "a comment in another server")
@@ -93,11 +93,12 @@ async def test_actions_are_logged_under_their_names_and_mod_log_reads_well(newsr
     text = (await room.slash(room.moderator, "mod log")).content
     lines = text.splitlines()
     assert len(lines) == 10, text
-    assert "**purge** 3 comments by <@" in lines[0], lines[0]
-    assert "**mute** <@" in lines[2] and " until <t:" in lines[2] and "heated" in lines[2], lines[2]
-    assert "**filter_add** `spoiler` → flag" in lines[3], lines[3]
-    assert f"**slowmode** off in <#{thread.id}>" in lines[4] and f"**slowmode** 1m30s in <#{thread.id}>" in lines[5]
-    assert f"**lock** <#{thread.id}> — lock test" in lines[9], lines[9]
+    assert "**purged** 3 comments by <@" in lines[0], lines[0]
+    assert "**muted** <@" in lines[2] and " for 2h, until <t:" in lines[2] and "reason: heated" in lines[2], lines[2]
+    assert "**added the filter** `spoiler` → flag" in lines[3], lines[3]
+    assert f"**turned slowmode off** in <#{thread.id}>" in lines[4], lines[4]
+    assert f"**set slowmode** to 1m30s in <#{thread.id}>" in lines[5], lines[5]
+    assert f"<@{room.moderator.id}> **locked** <#{thread.id}> — reason: lock test" in lines[9], lines[9]
 
 
 async def test_purge_and_review_reach_comments_in_closed_threads(newsroom: Newsroom) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.sandbox import DiscordEmulator
+from emulator import DiscordEmulator
 from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot
 
 pytestmark = E2E_MARKS

@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.sandbox import DiscordEmulator
+from emulator import DiscordEmulator
 from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot, record
 from tests.typed_contract import contract_errors, load_discord_types
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.sandbox import DiscordEmulator
-from bot.sandbox.gateway import Intents, Session
+from emulator import DiscordEmulator
+from emulator.gateway import Intents, Session
 
 
 async def test_injected_replies_equal_regular_reply_payloads() -> None:

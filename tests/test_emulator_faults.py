@@ -8,7 +8,7 @@ import asyncio
 import discord
 import pytest
 
-from bot.sandbox import DiscordEmulator
+from emulator import DiscordEmulator
 from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot, record
 
 pytestmark = E2E_MARKS

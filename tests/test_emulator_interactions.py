@@ -6,7 +6,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.sandbox import DiscordEmulator, Perm
+from emulator import DiscordEmulator, Perm
 from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot
 
 pytestmark = E2E_MARKS

@@ -8,7 +8,7 @@ import io
 import discord
 import pytest
 
-from bot.sandbox import ApiError, DiscordEmulator, Perm
+from emulator import ApiError, DiscordEmulator, Perm
 from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot, record
 
 pytestmark = E2E_MARKS

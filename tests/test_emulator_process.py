@@ -1,4 +1,4 @@
-"""The emulator in its own process (`python -m bot.sandbox`, `newsdesk emulator`), driven through the
+"""The emulator in its own process (`python -m emulator`, `newsdesk emulator`), driven through the
 /_emulator control API while a real discord.py bot in this process talks to it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.wiring.endpoints import discord_endpoints
+from cogs.support.endpoints import discord_endpoints
 from tests.emulator_fixtures import E2E_MARKS, make_bot, record
 
 pytestmark = E2E_MARKS
@@ -43,7 +43,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 
 @pytest.fixture
 async def emulator_process() -> AsyncIterator[dict[str, Any]]:
-    proc, info, _ = await _spawn("-m", "bot.sandbox")
+    proc, info, _ = await _spawn("-m", "emulator")
     try:
         yield info
     finally:

@@ -1,4 +1,4 @@
-"""bot.wiring.endpoints moves discord.py to the emulator from Settings and restores it; bot/sandbox stays
+"""cogs.support.endpoints moves discord.py to the emulator from Settings and restores it; emulator stays
 free of discord imports (it is a server)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import discord.gateway
 import discord.http
 
 from bot.config import load_settings
-from bot.sandbox import DiscordEmulator
-from bot.wiring.endpoints import current_endpoints, discord_endpoints, settings_endpoints
+from cogs.support.endpoints import current_endpoints, discord_endpoints, settings_endpoints
+from emulator import DiscordEmulator
 from tests.emulator_fixtures import E2E_MARKS, make_bot
 
 pytestmark = E2E_MARKS
@@ -44,7 +44,7 @@ async def test_bot_reaches_the_emulator_through_settings(emulator: DiscordEmulat
 
 
 def test_sandbox_never_imports_discord() -> None:
-    root = Path(__file__).resolve().parents[1] / "bot" / "sandbox"
+    root = Path(__file__).resolve().parents[1] / "emulator"
     offenders = []
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

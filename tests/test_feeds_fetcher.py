@@ -387,17 +387,7 @@ async def test_self_signed_certificate_is_a_tls_error(self_signed: tuple[Path, P
     cert, key = self_signed
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    app = web.Application()
-    routes(app)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with FeedFetcher(make_settings()) as fetcher:
-            with pytest.raises(TlsError) as info:
-                await fetcher.fetch(f"https://127.0.0.1:{port}/feed.xml")
-    finally:
-        await runner.cleanup()
+    async with serve(routes, ssl_context=context) as base, FeedFetcher(make_settings()) as fetcher:
+        with pytest.raises(TlsError) as info:
+            await fetcher.fetch(f"{base}/feed.xml")
     assert "certificate" in str(info.value).lower()

@@ -303,11 +303,9 @@ async def test_run_loop_stops_and_event_handler_errors_are_contained(world: Worl
         raise RuntimeError("handler bug")
 
     scheduler = FeedScheduler(world.feeds, world.poller, emit=broken, clock=lambda: world.now, max_sleep=0.05)
-    stop = asyncio.Event()
-    task = asyncio.create_task(scheduler.run(stop))
+    scheduler.start()
     await asyncio.sleep(0.3)
-    stop.set()
-    await asyncio.wait_for(task, 2)
+    await asyncio.wait_for(scheduler.stop(), 2)
     assert world.site.requests >= 1
 
 
@@ -330,12 +328,10 @@ async def test_a_poll_that_crashes_is_backed_off_not_repeated_at_once(world: Wor
     world.site.items = [(3, "Third"), *world.site.items]
     world.now += 7 * 86400
     before = world.site.requests
-    stop = asyncio.Event()
-    runner = asyncio.create_task(scheduler.run(stop))
+    scheduler.start()
     for _ in range(50):
         await asyncio.sleep(0.01)
-    stop.set()
-    await runner
+    await scheduler.stop()
     # One failed poll, then the feed waits like any failing feed instead of being fetched in a tight loop.
     assert world.site.requests - before == 1
     feed = await world.feeds.get(feed_id)
@@ -360,12 +356,10 @@ async def test_a_shard_does_not_spin_on_another_shards_overdue_feed(world: World
 
     scheduler = Counting(world.feeds, world.poller, emit=world.emit, clock=lambda: world.now,
                          shards=ShardFilter(2, (0,)))
-    stop = asyncio.Event()
-    runner = asyncio.create_task(scheduler.run(stop))
+    scheduler.start()
     for _ in range(30):
         await asyncio.sleep(0.01)
-    stop.set()
-    await runner
+    await scheduler.stop()
     assert cycles == 1  # then it sleeps: nothing of its own is due
     assert world.site.requests == 0 and other_shard_feed
 

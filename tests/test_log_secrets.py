@@ -15,8 +15,10 @@ import pytest
 from aiohttp import web
 
 from bot.config import OPTIONS, load_settings
-from bot.demo.stage import DemoStage
 from bot.logs import RedactingFormatter
+from demo.stage import DemoStage
+from newsdesk.app import launch_bot
+from tests.loopback import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not shaped like a Discord token on purpose: only registering the secret can hide it.
@@ -34,24 +36,14 @@ async def test_run_with_a_token_that_the_server_echoes_back_leaks_nothing(tmp_pa
         return web.json_response({"message": f"bad header {request.headers.get('Authorization')} "
                                              f"key {API_KEY}", "code": 0}, status=400)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", echo)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    env = {k: v for k, v in os.environ.items() if k not in {o.env for o in OPTIONS}}
-    env.update(DISCORD_TOKEN=TOKEN, LLM_API_KEY=API_KEY, LOG_LEVEL="debug",
-               DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10", DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}",
-               DATABASE_PATH=str(tmp_path / "run.db"))
-    try:
+    async with serve(lambda app: app.router.add_route("*", "/{tail:.*}", echo)) as base:
+        env = {k: v for k, v in os.environ.items() if k not in {o.env for o in OPTIONS}}
+        env.update(DISCORD_TOKEN=TOKEN, LLM_API_KEY=API_KEY, LOG_LEVEL="debug", DISCORD_API_BASE=f"{base}/api/v10",
+                   DISCORD_GATEWAY_URL=base.replace("http:", "ws:"), DATABASE_PATH=str(tmp_path / "run.db"))
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--env-file", os.devnull, "run", cwd=ROOT, env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    finally:
-        await runner.cleanup()
     output = out.decode() + err.decode()
     assert proc.returncode == 1, output
     assert seen and TOKEN in seen[0]  # the server really was sent (and echoed) the token
@@ -81,7 +73,7 @@ async def test_a_failing_command_logs_its_ids_and_no_secret(tmp_path: Path, capt
     """The real bot (emulator, token, LLM key): a command that fails unexpectedly with both secrets in its
     exception's text is logged with its guild and channel ids and a traceback, both scrubbed."""
     settings = load_settings({"LLM_API_KEY": API_KEY, "DATABASE_PATH": str(tmp_path / "x.db")}, env_file=None)
-    async with DemoStage(settings, tmp_path / "x.db", token=TOKEN) as stage:
+    async with DemoStage(settings, tmp_path / "x.db", launch_bot, token=TOKEN) as stage:
         assert stage.services is not None
 
         async def broken(*args: object, **kwargs: object) -> None:

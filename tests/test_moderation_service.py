@@ -6,7 +6,7 @@ import time
 
 from bot.comments.recorder import Verdict
 from bot.storage.moderation import ModerationStore
-from tests.test_comments_domain import GUILD, THREAD, Env, env, msg
+from tests.test_comments_domain import BOT, GUILD, THREAD, Env, env, msg
 
 __all__ = ["env"]
 
@@ -16,12 +16,12 @@ async def test_a_stale_expiry_does_not_lift_a_newer_mute(env: Env) -> None:
     # moderator can re-mute the user (a longer mute, same timer key) before the old expiry is handled.
     await env.moderation.mute(guild_id=GUILD, user_id=7, moderator_id=9, seconds=1, reason="short")
     await env.moderation.mute(guild_id=GUILD, user_id=7, moderator_id=9, seconds=3600, reason="longer")
-    assert not await env.moderation.expire_mute(guild_id=GUILD, user_id=7, now=time.time() + 5)
+    assert not await env.moderation.expire_mute(guild_id=GUILD, user_id=7, moderator_id=BOT, now=time.time() + 5)
     assert (await env.recorder.on_message(msg(1001))).verdict is Verdict.REMOVE_MUTED
     timer = await env.timers.get_key(f"mute:{GUILD}:7")
     assert timer is not None and timer.due_at > time.time() + 3000
     # When it really is over, the expiry lifts it.
-    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, now=time.time() + 3601)
+    assert await env.moderation.expire_mute(guild_id=GUILD, user_id=7, moderator_id=BOT, now=time.time() + 3601)
     assert (await env.recorder.on_message(msg(1002))).verdict is Verdict.RECORDED
     assert await env.timers.get_key(f"mute:{GUILD}:7") is None
 

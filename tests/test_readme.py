@@ -10,12 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from discord import Permissions, app_commands
 
-from bot.app import open_services
-from bot.cli import main
 from bot.config import OPTIONS, load_settings
 from bot.permissions import BOT_PERMISSIONS, client_id_from_token, invite_url, permissions_integer
-from bot.wiring.client import create_bot
-from bot.wiring.cogs import load_cogs
+from cogs.loader import load_cogs
+from newsdesk.app import build_bot, open_services
+from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -96,9 +95,9 @@ async def registered_commands(tmp_path: Path) -> dict[str, str]:
             found[f"/{prefix}{command.name}"] = command.description
 
     async with open_services(settings) as services:
-        bot = create_bot(services)
+        bot = build_bot(services)
         async with bot:
-            await load_cogs(bot, services)
+            await load_cogs(bot, services, bot.publisher)
             for command in bot.tree.get_commands():
                 if isinstance(command, app_commands.ContextMenu):
                     found[f"Apps › {command.name}"] = ""

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import OPTIONS
-from bot.sandbox import DiscordEmulator
+from emulator import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 

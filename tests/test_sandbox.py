@@ -1,5 +1,5 @@
-"""`newsdesk sandbox`, run as a user runs it (a subprocess): the scripted walkthrough's transcript and database,
-and the interactive mode driven through a pipe."""
+"""`newsdesk sandbox`, run as a user runs it (one subprocess): the scripted walkthrough's transcript and database,
+then the interactive mode driven through a pipe."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import re
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.config import OPTIONS
-from bot.demo.interactive import parse_slash
-from bot.demo.walkthrough import COUNTED_TABLES
+from demo.interactive import parse_slash
+from demo.walkthrough import COUNTED_TABLES
+from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,12 +42,59 @@ def printed_counts(out: str) -> dict[str, int]:
     return {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", line)}
 
 
-def test_scripted_walkthrough_transcript_and_database(tmp_path: Path) -> None:
-    db = tmp_path / "sandbox.db"
-    result = run_newsdesk("sandbox", "--db", str(db))
-    out = result.stdout
-    assert result.returncode == 0, result.stderr + out[-3000:]
+# One run of `newsdesk sandbox --interactive` serves the tests below: the scripted walkthrough comes first,
+# then this script is played at the prompt (the whole sandbox is the slowest scenario: run it once).
+SCRIPT = [
+    "threads",
+    "go 2",                                  # the night-bus thread (the QuanTalk one is locked)
+    "Night buses are great news for nurses.",
+    "show 1",
+    "as bob",
+    "reply 20 Agreed, my sister works nights at the hospital.",
+    "react 20 ❤️",
+    "/summarize length:short bullets:true",
+    "/mod lock",                             # bob is not a moderator
+    "as mod",
+    "/mod remove message:[21] reason:Off topic",
+    "/comments tree",
+    "/mod filter add pattern:idiot",
+    "as alice",
+    "you idiot",                             # removed by the filter: the transcript says so, and why
+    "as mod",
+    "/nonsense",
+    "react 999 👍",
+    "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
+    "as alice",
+    "This thread is locked, so this is refused.",
+]
+
+
+@dataclass
+class SandboxRun:
+    db: Path
+    result: subprocess.CompletedProcess[str]
+
+    @property
+    def walkthrough(self) -> str:
+        return self.result.stdout.split("Walkthrough done", 1)[0]
+
+    @property
+    def session(self) -> str:
+        return self.result.stdout.split("Walkthrough done", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def sandbox_run(tmp_path_factory: pytest.TempPathFactory) -> SandboxRun:
+    db = tmp_path_factory.mktemp("sandbox") / "sandbox.db"
+    # Then end of input: the sandbox finishes cleanly.
+    result = run_newsdesk("sandbox", "--db", str(db), "--interactive", stdin="\n".join(SCRIPT) + "\n")
+    assert result.returncode == 0, result.stderr + result.stdout[-3000:]
     assert result.stderr == "", "the sandbox should be quiet on stderr (LOG_LEVEL warning by default)"
+    return SandboxRun(db, result)
+
+
+def test_scripted_walkthrough_transcript(sandbox_run: SandboxRun) -> None:
+    out = sandbox_run.walkthrough
     flat = " ".join(out.split())  # the transcript wraps long lines
 
     # The story: subscription without a flood, three posts with threads and summaries, readers, moderation.
@@ -61,49 +110,31 @@ def test_scripted_walkthrough_transcript_and_database(tmp_path: Path) -> None:
     assert "• alice (edited): My parents in Guangzhou" in out and "↳ bob: Same here." in out
     assert "• bob: [removed by a moderator]" in out
     assert re.search(r"📎 comments-\d+-all\.json", out) and "3 comments (1 removed, 2 visible)" in flat
-    assert re.search(r"Walkthrough done in \d+\.\d s", out)
-    assert f"Database: {db.resolve()}" in out
+    assert re.search(r"Walkthrough done in \d+\.\d s", sandbox_run.result.stdout)
 
-    # The database holds what the transcript showed, and the printed counts were read back from it.
+
+def test_the_database_holds_what_the_transcript_showed(sandbox_run: SandboxRun) -> None:
+    db, out = sandbox_run.db, sandbox_run.result.stdout
+    assert f"Database: {db.resolve()}" in out
+    # The printed counts were read back from the file.
     counts = {table: rows(db, f"SELECT COUNT(*) FROM {table}")[0][0] for table in COUNTED_TABLES}
     assert printed_counts(out) == counts
     assert counts["articles"] == 5 and counts["posts"] == 3 and counts["threads"] == 3
     assert rows(db, "SELECT COUNT(*) FROM posts WHERE thread_id IS NOT NULL AND message_id IS NOT NULL") == [(3,)]
-    comments = rows(db, "SELECT author_name, status, parent_id IS NOT NULL, removed_reason FROM comments "
-                        "ORDER BY message_id")
-    assert comments == [("alice", "visible", 0, None), ("bob", "visible", 1, None),
-                        ("bob", "removed", 0, "Personal attack (rule 2)")]
+    walkthrough = rows(db, "SELECT c.author_name, c.status, c.parent_id IS NOT NULL, c.removed_reason "
+                           "FROM comments c JOIN articles a ON a.id = c.article_id "
+                           "WHERE a.canonical_url LIKE '%us-bans-quantalk-transactions' ORDER BY c.message_id")
+    assert walkthrough == [("alice", "visible", 0, None), ("bob", "visible", 1, None),
+                           ("bob", "removed", 0, "Personal attack (rule 2)")]
     assert rows(db, "SELECT COUNT(*) FROM comment_revisions") == [(1,)]
-    assert sorted(r[0] for r in rows(db, "SELECT emoji FROM reactions WHERE removed_at IS NULL")) == ["👍", "😮"]
-    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == ["lock", "remove"]
+    assert sorted(r[0] for r in rows(db, "SELECT emoji FROM reactions WHERE removed_at IS NULL")) == ["❤️", "👍", "😮"]
+    assert sorted(r[0] for r in rows(db, "SELECT action FROM moderation_actions")) == [
+        "filter_add", "lock", "remove", "remove", "remove"]  # the last by the filter, in the interactive part
     assert rows(db, "SELECT COUNT(*) FROM threads WHERE locked = 1") == [(1,)]
 
 
-def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
-    db = tmp_path / "play.db"
-    script = "\n".join([
-        "threads",
-        "go 2",                                  # the night-bus thread (the QuanTalk one is locked)
-        "Night buses are great news for nurses.",
-        "show 1",
-        "as bob",
-        "reply 20 Agreed, my sister works nights at the hospital.",
-        "react 20 ❤️",
-        "/summarize length:short bullets:true",
-        "/mod lock",                             # bob is not a moderator
-        "as mod",
-        "/mod remove message:[21] reason:Off topic",
-        "/comments tree",
-        "/nonsense",
-        "react 999 👍",
-        "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
-        "as alice",
-        "This thread is locked, so this is refused.",
-    ]) + "\n"                                    # then end of input: the sandbox finishes cleanly
-    result = run_newsdesk("sandbox", "--db", str(db), "--interactive", stdin=script)
-    out = result.stdout
-    assert result.returncode == 0, result.stderr + out[-3000:]
-    session = out.split("Walkthrough done", 1)[1]
+def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
+    session = sandbox_run.session
     assert "You are alice, in #news › 🧵 Grid operator" in session  # the oldest story is posted first
     assert "(locked)" in session
     assert "[20] alice: Night buses are great news for nurses." in session
@@ -113,23 +144,27 @@ def test_interactive_mode_through_a_pipe(tmp_path: Path) -> None:
     assert "Discord refused: bob may not use /mod" in session  # /mod is hidden from non-moderators
     assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
     assert "• alice: Night buses are great news for nurses." in session
+    flat_session = " ".join(session.split())
+    assert re.search(r"✂ \[\d+\] by alice was removed by Newsdesk \(matched the filter 'idiot'\)", flat_session)
+    assert re.search(r"Newsdesk removed a comment by @alice in #Riverside.* — reason: matched the filter 'idiot'",
+                     flat_session)
     assert "there is no /nonsense; the bot's slash commands are" in session and "/summarize" in session
     assert "no message [999]" in session
     assert "Discord refused: Thread is locked" in session
     assert "(end of input)" in session
 
-    night = rows(db, "SELECT c.author_name, c.status, c.content FROM comments c JOIN articles a ON a.id = c.article_id "
-                     "WHERE a.canonical_url LIKE '%riverside-night-buses' ORDER BY c.message_id")
+    night = rows(sandbox_run.db, "SELECT c.author_name, c.status, c.content FROM comments c "
+                                 "JOIN articles a ON a.id = c.article_id "
+                                 "WHERE a.canonical_url LIKE '%riverside-night-buses' ORDER BY c.message_id")
     assert night == [("alice", "visible", "Night buses are great news for nurses."),
-                     ("bob", "removed", "Agreed, my sister works nights at the hospital.")]
-    assert ("❤️",) in rows(db, "SELECT emoji FROM reactions")
+                     ("bob", "removed", "Agreed, my sister works nights at the hospital."),
+                     ("alice", "removed", "you idiot")]
 
 
-def test_db_option_must_be_a_file(tmp_path: Path) -> None:
-    result = run_newsdesk("sandbox", "--db", str(tmp_path), timeout=30)
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith("newsdesk: --db") and "directory" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_db_option_must_be_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().startswith("newsdesk: --db") and "directory" in err
 
 
 @pytest.mark.parametrize(("line", "expected"), [

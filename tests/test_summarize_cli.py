@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import CliError, main
 from bot.config import Settings, load_settings
+from bot.errors import CliError
 from bot.summarize.cli import fetch_article_text, run_summarize
+from newsdesk.cli import main
+from tests.loopback import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (
@@ -128,18 +130,9 @@ async def test_url_goes_through_the_guarded_fetcher_and_extraction() -> None:
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=html, content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/a", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with serve(lambda app: app.router.add_get("/a", page)) as base:
         allowed = load_settings({"NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true"}, env_file=None)
-        _title, text = await fetch_article_text(f"http://127.0.0.1:{port}/a", allowed)
+        _title, text = await fetch_article_text(f"{base}/a", allowed)
         assert "council approved the new budget" in text
         with pytest.raises(CliError, match=r"127\.0\.0\.1"):  # loopback refused by default (SSRF guard)
-            await fetch_article_text(f"http://127.0.0.1:{port}/a", load_settings({}, env_file=None))
-    finally:
-        await runner.cleanup()
+            await fetch_article_text(f"{base}/a", load_settings({}, env_file=None))

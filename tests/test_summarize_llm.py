@@ -15,6 +15,7 @@ from bot.config import load_settings
 from bot.summarize.llm import LLMError, LLMSummarizer, trim_to_tokens
 from bot.summarize.result import SummaryOptions
 from bot.summarize.service import SummaryService
+from tests.loopback import serve
 
 ARTICLE = (
     "The city council approved a new budget for public libraries on Thursday after a long debate. "
@@ -76,16 +77,9 @@ def slow(seconds: float) -> Handler:
 @pytest.fixture
 async def server() -> AsyncIterator[FakeLLM]:
     fake = FakeLLM()
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.url = f"http://127.0.0.1:{port}/v1"
-    yield fake
-    await runner.cleanup()
+    async with serve(lambda app: app.router.add_post("/v1/chat/completions", fake.handle)) as base:
+        fake.url = f"{base}/v1"
+        yield fake
 
 
 def client(server: FakeLLM, **kwargs: Any) -> LLMSummarizer:

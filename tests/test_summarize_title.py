@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.demo.content import DemoContent
 from bot.feeds.extract import extract_article
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.result import SummaryOptions
+from demo.content import DemoContent
 
 
 def test_the_headline_is_not_a_summary_sentence() -> None:

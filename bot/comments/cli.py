@@ -13,12 +13,12 @@ from typing import Any
 
 from bot.comments.export import EXPORT_FORMATS, CommentExporter
 from bot.config import Settings
+from bot.errors import CliError
 
 __all__ = ["register", "run_export"]
 
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
     from bot.storage.database import Database
 
     if not Path(settings.database_path).exists():

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
-from bot.moderation.rules import FilterHit, check_filters
+from bot.comments.filters import FilterHit, check_filters
 from bot.privacy import user_fingerprint
 from bot.storage.comments import Attachment, CommentStore, ReactionStore
 from bot.storage.moderation import ModerationStore, WordFilter
@@ -42,8 +42,18 @@ class Verdict(Enum):
 @dataclass(frozen=True)
 class Decision:
     verdict: Verdict
-    reason: str | None = None
+    reason: str | None = None       # for moderators (the mod-log), in the third person
     article_id: int | None = None
+    notice: str | None = None       # for the author, when it differs from `reason`
+
+    @property
+    def to_author(self) -> str | None:
+        """Why the comment was removed, told to its author."""
+        return self.notice or self.reason
+
+
+MUTED_REASON = "the author is muted in article comments"
+MUTED_NOTICE = "you are muted in article comments"
 
 
 class IncomingMessage(NamedTuple):
@@ -193,7 +203,7 @@ class CommentRecorder:
         self._comments.submit(m.message_id, m.guild_id, thread_id, article_id, m.author_id, m.author_name,
                               m.content, m.reply_to_id, m.attachments, m.created_at, m.edited_at)
         if muted:
-            return Decision(Verdict.REMOVE_MUTED, "you are muted in article comments", article_id)
+            return Decision(Verdict.REMOVE_MUTED, MUTED_REASON, article_id, MUTED_NOTICE)
         if hit is not None:
             if hit.action == "remove":
                 return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}", article_id)

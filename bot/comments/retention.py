@@ -7,7 +7,6 @@ reply trees keep their shape. Runs at start-up and then every few hours; the pur
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -27,8 +26,7 @@ class RetentionSweeper:
         self._comments = comments
         self._retention = retention_days * 86400.0
         self._clock = clock
-        self._every = every
-        self._background = BackgroundTask("newsdesk-retention", self._run)
+        self._background = BackgroundTask("newsdesk-retention", self._step, every=every)
 
     async def sweep(self, now: float | None = None) -> int:
         """Blank deleted comments older than the window (as of `now`). Returns how many were blanked."""
@@ -44,10 +42,5 @@ class RetentionSweeper:
     async def stop(self) -> None:
         await self._background.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("retention sweep failed; retrying at the next sweep")
-            await asyncio.sleep(self._every)
+    async def _step(self) -> None:
+        await self.sweep()

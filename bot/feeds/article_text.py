@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.extract import extract_article
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
@@ -75,7 +76,6 @@ async def fetch_article_text(url: str, settings: Settings) -> tuple[str | None, 
         try:
             page = await ArticleTexts(fetcher).from_url(url)
         except NoArticleText as exc:
-            from bot.cli import CliError
 
             raise CliError(str(exc)) from None
     return page.title, page.text

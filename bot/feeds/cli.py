@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from bot.config import Settings
+from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import FeedItem, FeedParseError
@@ -36,7 +37,6 @@ def register(subparsers: Any) -> None:
 
 
 async def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
     from bot.feeds.parser import parse_feed
 
     async with FeedFetcher(settings) as fetcher:
@@ -112,7 +112,6 @@ def _item_json(item: FeedItem, texts: dict[str, str | None] | None) -> dict[str,
 
 
 async def _discover(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
     from bot.feeds.finder import find_feeds
 
     async with FeedFetcher(settings) as fetcher:

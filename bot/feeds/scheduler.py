@@ -3,7 +3,8 @@
 A cycle takes the feeds that are due (unpaused, followed, optionally only this process's shards' guilds),
 polls them concurrently — the fetcher's global and per-host limits decide how many fetches are in flight —
 and delivers each poll's events through `emit` as soon as that feed is done. One feed's failure, or a bug in
-an event handler, never stops the others. `run()` repeats cycles, sleeping until the next feed is due.
+an event handler, never stops the others. `start()` repeats cycles in the background, sleeping until the
+next feed is due.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
+from bot.background import BackgroundTask
 from bot.feeds.events import FeedEvent
 from bot.feeds.poller import FeedPoller, PollOutcome
 from bot.storage.feeds import Feed, FeedStore, ShardFilter
@@ -57,13 +59,21 @@ class FeedScheduler:
         # Polls in progress (fetch + parse + store). Above the fetcher's own limit so parsing and storing
         # overlap other feeds' fetches, bounded so a huge backlog does not hold every body in memory.
         self._concurrency = concurrency
-        self._max_sleep = max_sleep
         self._clock = clock
-        self._wake = asyncio.Event()
+        # Cycles repeat until the next feed is due, at most `max_sleep` apart so that feeds added by another
+        # process are noticed, or at once after `wake()`.
+        self._background = BackgroundTask("newsdesk-feed-scheduler", self._step, every=max_sleep)
 
     def wake(self) -> None:
         """Run the next cycle now (e.g. a feed was added or resumed)."""
-        self._wake.set()
+        self._background.wake()
+
+    def start(self, *, after: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Poll in the background (once `after()` returned, when given) until `stop()`."""
+        self._background.start(after=after)
+
+    async def stop(self) -> None:
+        await self._background.stop()
 
     async def run_cycle(self, now: float | None = None) -> CycleReport:
         """Poll every due feed once (up to `batch_size`) and emit their events."""
@@ -87,29 +97,10 @@ class FeedScheduler:
         report.seconds = time.monotonic() - started
         return report
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Cycle until `stop` is set: poll what is due, then sleep until the next feed is due (at most
-        `max_sleep`, so feeds added by another process are noticed) or until `wake()`."""
-        while not stop.is_set():
-            try:
-                await self.run_cycle()
-                next_due = await self._feeds.next_due_at(guild_ids=self._guild_ids, shards=self._shards)
-            except Exception:  # the database hiccupped: log it and try again later, never die
-                log.exception("feed poll cycle failed")
-                next_due = None
-            delay = self._max_sleep if next_due is None else min(max(next_due - self._clock(), 0.0),
-                                                                 self._max_sleep)
-            if delay <= 0:
-                await asyncio.sleep(0)  # more due than one batch: keep going, but let others run
-                continue
-            self._wake.clear()
-            stop_wait = asyncio.ensure_future(stop.wait())
-            wake_wait = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({stop_wait, wake_wait}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stop_wait.cancel()
-                wake_wait.cancel()
+    async def _step(self) -> float | None:
+        await self.run_cycle()
+        next_due = await self._feeds.next_due_at(guild_ids=self._guild_ids, shards=self._shards)
+        return None if next_due is None else max(next_due - self._clock(), 0.0)
 
     async def _poll_safely(self, feed: Feed) -> PollOutcome:
         try:

@@ -18,6 +18,7 @@ from bot.feeds.models import Article, FeedItem, FeedParseError, ParsedFeed
 from bot.feeds.parser import parse_feed
 from bot.storage.articles import ArticleStore
 from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore
+from bot.storage.posts import PostStore
 
 __all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "matches_filters", "parse_keywords"]
 
@@ -59,8 +60,9 @@ def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bo
 
 class FeedSubscriptions:
     def __init__(self, *, fetcher: FeedFetcher, feeds: FeedStore, subscriptions: SubscriptionStore,
-                 articles: ArticleStore, poll_interval: float) -> None:
+                 articles: ArticleStore, posts: PostStore, poll_interval: float) -> None:
         self._poll_interval = poll_interval
+        self._posts = posts
         self._fetcher = fetcher
         self._feeds = feeds
         self._subscriptions = subscriptions
@@ -130,6 +132,38 @@ class FeedSubscriptions:
         return [i for i in parsed.items
                 if matches_filters(subscription.include_filter, subscription.exclude_filter, i.title, i.excerpt,
                                    " ".join(i.categories))]
+
+    # --- what /feed list, autocomplete and /settings read and change ------------------------------------
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        return await self._subscriptions.get(subscription_id)
+
+    async def for_guild(self, guild_id: int) -> list[tuple[Subscription, Feed | None]]:
+        """The guild's subscriptions, each with its feed (None if the feed record is gone)."""
+        return [(sub, await self._feeds.get(sub.feed_id))
+                for sub in await self._subscriptions.list_for_guild(guild_id)]
+
+    async def posts_made(self, subscription_id: int) -> int:
+        return await self._posts.count_for_subscription(subscription_id)
+
+    async def edit(self, subscription_id: int, *, poll_interval_seconds: int | None = None,
+                   **changes: object) -> None:
+        """Change a subscription (and its feed's poll interval); a failing one is tried again."""
+        sub = await self._subscriptions.get(subscription_id)
+        if sub is None:
+            return
+        if changes:
+            await self._subscriptions.update(subscription_id, **changes)
+        if poll_interval_seconds is not None:
+            await self._feeds.set_interval(sub.feed_id, poll_interval_seconds)
+        await self._subscriptions.clear_failing(subscription_id)
+
+    async def set_summary_for_guild(self, guild_id: int, summary: bool) -> None:
+        """Every feed followed in the guild follows its new auto-summary setting."""
+        for sub in await self._subscriptions.list_for_guild(guild_id):
+            await self._subscriptions.update(sub.id, summary=summary)
+
+    # --- following, pausing, resuming ----------------------------------------------------------------
 
     async def remove(self, subscription_id: int) -> bool:
         removed = await self._subscriptions.remove(subscription_id)

@@ -1,20 +1,25 @@
-"""The names moderation actions are logged under in `moderation_actions`, and how `/mod log` shows one.
+"""The names moderation actions are logged under in `moderation_actions`, and how one reads as a mod-log entry.
 
 The name says what was done (a verb, as the schema lists them); particulars go to `details` (JSON):
 slowmode {"seconds"}, purge {"count", "messages", "article_id", "since"}, filter_add {"pattern", "action",
 "regex"}, filter_remove {"pattern"}, close {"automatic": true} when the auto-close timer did it.
 Actions by the bot itself (auto-close, a mute's expiry, a muted user's or a filter's removal) are logged
-with moderator id 0 or the bot's own id.
+with the bot's own user id as the moderator (records from before 0.x may carry 0).
+
+`entry_text` is the one wording of an entry: the mod-log channel posts it and `/mod log` lists it, so a
+moderator reads the same sentence in both — who did it, a past-tense verb, the target, and the reason
+(written in the third person: "the author is muted", never "you are muted").
 """
 
 from __future__ import annotations
 
 from bot.moderation.rules import format_duration
+from bot.posting.format import escape_mentions
 from bot.storage.moderation import ModerationAction
 
 __all__ = [
-    "APPROVE", "CLOSE", "FILTER_ADD", "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN", "SLOWMODE",
-    "UNLOCK", "UNMUTE", "describe",
+    "APPROVE", "BOT_NAME", "CLOSE", "FILTER_ADD", "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN",
+    "SLOWMODE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
 ]
 
 LOCK, UNLOCK, CLOSE, REOPEN, SLOWMODE = "lock", "unlock", "close", "reopen", "slowmode"
@@ -22,29 +27,54 @@ REMOVE, PURGE, APPROVE = "remove", "purge", "approve"
 MUTE, UNMUTE = "mute", "unmute"
 FILTER_ADD, FILTER_REMOVE = "filter_add", "filter_remove"
 
+BOT_NAME = "Newsdesk"
+
+_THREAD_VERBS = {LOCK: "locked", UNLOCK: "unlocked", CLOSE: "closed", REOPEN: "reopened"}
+
 
 def describe(action: ModerationAction) -> str:
-    """What follows the action's name in a `/mod log` line (Discord markdown; may be empty)."""
+    """What was done, in the past tense with its verb in bold: `**removed** a comment by <@1> in <#2>`."""
     d = action.details
     user = f"<@{action.target_user_id}>" if action.target_user_id else None
     thread = f"<#{action.target_thread_id}>" if action.target_thread_id else None
     name = action.action
-    if name in (LOCK, UNLOCK, REOPEN) and thread:
-        return thread
-    if name == CLOSE and thread:
-        return thread + (" (automatic)" if d.get("automatic") else "")
+    if name in _THREAD_VERBS:
+        return (f"**{_THREAD_VERBS[name]}** {thread or 'a thread'}"
+                + (" automatically" if name == CLOSE and d.get("automatic") else ""))
     if name == SLOWMODE:
         seconds = int(d.get("seconds", 0))
-        return (format_duration(seconds) if seconds else "off") + (f" in {thread}" if thread else "")
+        where = f" in {thread}" if thread else ""
+        return f"**set slowmode** to {format_duration(seconds)}{where}" if seconds else f"**turned slowmode off**{where}"
     if name in (REMOVE, APPROVE):
-        return "comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "")
+        verb = "removed" if name == REMOVE else "approved"
+        return f"**{verb}** a comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "")
     if name == PURGE:
+        count = d.get("count", "?")
         scope = f" on article {d['article_id']}" if d.get("article_id") else ""
-        return f"{d.get('count', '?')} comments" + (f" by {user}" if user else "") + scope
-    if name == MUTE and user:
-        return user + (f" until <t:{int(action.expires_at)}:f>" if action.expires_at else "")
-    if name == FILTER_ADD and "pattern" in d:
-        return f"`{d['pattern']}` → {d.get('action', 'remove')}" + (" (regex)" if d.get("regex") else "")
-    if name == FILTER_REMOVE and "pattern" in d:
-        return f"`{d['pattern']}`"
-    return user or thread or ""
+        return (f"**purged** {count} comment{'' if count == 1 else 's'}" + (f" by {user}" if user else "")
+                + scope)
+    if name == MUTE:
+        if action.expires_at is None:
+            return f"**muted** {user or 'a user'}"
+        length = format_duration(max(1, round(action.expires_at - action.created_at)))
+        return f"**muted** {user or 'a user'} for {length}, until <t:{int(action.expires_at)}:f>"
+    if name == UNMUTE:
+        return f"**unmuted** {user or 'a user'}"
+    if name == FILTER_ADD:
+        return (f"**added the filter** `{d.get('pattern', '?')}` → {d.get('action', 'remove')}"
+                + (" (regex)" if d.get("regex") else ""))
+    if name == FILTER_REMOVE:
+        return f"**removed the filter** `{d.get('pattern', '?')}`"
+    return f"**{name}**" + (f" {user or thread}" if user or thread else "")
+
+
+def actor_label(moderator_id: int, bot_user_id: int | None) -> str:
+    """Who did it: a mention of the moderator, or the bot's name for its own actions."""
+    return BOT_NAME if moderator_id == 0 or moderator_id == bot_user_id else f"<@{moderator_id}>"
+
+
+def entry_text(action: ModerationAction, *, bot_user_id: int | None) -> str:
+    """One mod-log entry (Discord markdown, mentions meant not to ping): actor, what, reason."""
+    reason = f" — reason: {escape_mentions(' '.join(action.reason.split()))}" if action.reason else ""
+    return f"{actor_label(action.moderator_id, bot_user_id)} {describe(action)}{reason}"
+

@@ -1,14 +1,10 @@
-"""Small pure rules: durations as moderators type them, and word filters applied to comment text."""
+"""Durations as moderators type them (`/mod mute duration:2h`, `/mod purge since:1d`) and as the bot shows them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 
-from bot.storage.moderation import WordFilter
-
-__all__ = ["FilterHit", "check_filters", "format_duration", "parse_duration"]
+__all__ = ["format_duration", "parse_duration"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
@@ -36,19 +32,3 @@ def format_duration(seconds: int) -> str:
             out.append(f"{seconds // size}{unit}")
             seconds %= size
     return "".join(out) or "0s"
-
-
-@dataclass(frozen=True)
-class FilterHit:
-    pattern: str
-    action: str  # "remove" wins over "flag" when both match
-
-
-def check_filters(text: str, filters: Iterable[tuple[WordFilter, re.Pattern[str]]]) -> FilterHit | None:
-    hit: FilterHit | None = None
-    for word_filter, compiled in filters:
-        if compiled.search(text):
-            if word_filter.action == "remove":
-                return FilterHit(word_filter.pattern, "remove")
-            hit = hit or FilterHit(word_filter.pattern, "flag")
-    return hit

@@ -1,27 +1,39 @@
 """Moderation actions as the domain sees them: what is stored, logged and scheduled for each.
 
-The cog performs the Discord side (delete a message, lock a thread) and then calls here, so the action
+The adapter performs the Discord side (delete a message, lock a thread) and then calls here, so the action
 log, the comment records, the mute caches and the persisted timers all agree.
+
+Every action, a moderator's or the bot's own, is logged through `record`, the one way into the mod-log
+(like Red's `modlog.create_case`): it stores the entry, then hands it to each subscriber (`on_record`) —
+the adapter subscribes the poster that echoes entries to the guild's mod-log channel. Actions the bot
+takes by itself (a filter's or a mute's removal, auto-close, a mute's expiry) pass the bot's own user id
+as `moderator_id`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.comments.recorder import CommentRecorder
 from bot.moderation import actions
 from bot.storage.comments import Comment, CommentStore
-from bot.storage.database import Database
-from bot.storage.moderation import ModerationStore, Mute, WordFilter
+from bot.storage.moderation import ModerationAction, ModerationStore, Mute, WordFilter
+from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 
-__all__ = ["MUTE_EXPIRED", "ModerationError", "ModerationService", "PurgePlan"]
+__all__ = ["AUTO_CLOSE", "MUTE_EXPIRED", "ModerationError", "ModerationService", "PurgePlan", "RecordSink"]
+
+log = logging.getLogger(__name__)
 
 MUTE_EXPIRED = "mute_expired"
 AUTO_CLOSE = "auto_close"
+
+RecordSink = Callable[[ModerationAction], Awaitable[None]]
 
 
 class ModerationError(ValueError):
@@ -43,28 +55,73 @@ class PurgePlan:
 
 class ModerationService:
     def __init__(
-        self, *, db: Database, moderation: ModerationStore, comments: CommentStore, timers: TimerStore,
-        recorder: CommentRecorder,
+        self, *, moderation: ModerationStore, comments: CommentStore, timers: TimerStore,
+        recorder: CommentRecorder, threads: ThreadStore,
     ) -> None:
-        self._db = db
         self._moderation = moderation
         self._comments = comments
         self._timers = timers
         self._recorder = recorder
+        self._threads = threads
+        self._sinks: list[RecordSink] = []
 
-    async def log(self, **fields: object) -> int:
-        return await self._moderation.log(**fields)  # type: ignore[arg-type]
+    # --- the mod-log -----------------------------------------------------------------------------
+
+    def on_record(self, sink: RecordSink) -> None:
+        """Call `sink` with every entry recorded from now on (the mod-log channel's poster)."""
+        self._sinks.append(sink)
+
+    def forget_sink(self, sink: RecordSink) -> None:
+        if sink in self._sinks:
+            self._sinks.remove(sink)
+
+    async def record(self, *, guild_id: int, moderator_id: int, action: str, reason: str | None = None,
+                     target_user_id: int | None = None, target_message_id: int | None = None,
+                     target_thread_id: int | None = None, article_id: int | None = None,
+                     details: dict[str, Any] | None = None, expires_at: float | None = None) -> ModerationAction:
+        """Log one moderation action (`action`: a name from bot.moderation.actions) and publish it.
+
+        A subscriber's failure (the mod-log channel is gone, say) is logged: the action itself is done."""
+        if target_thread_id is not None and article_id is None:
+            article_id = self._recorder.article_for(target_thread_id)
+        entry = await self._moderation.log(
+            guild_id=guild_id, moderator_id=moderator_id, action=action, reason=reason,
+            target_user_id=target_user_id, target_message_id=target_message_id,
+            target_thread_id=target_thread_id, article_id=article_id, details=details, expires_at=expires_at)
+        for sink in list(self._sinks):
+            try:
+                await sink(entry)
+            except Exception:
+                log.exception("guild %s: could not publish mod-log entry %s", guild_id, entry.id)
+        return entry
+
+    async def history(self, guild_id: int, *, user_id: int | None = None, article_id: int | None = None,
+                      limit: int = 20) -> list[ModerationAction]:
+        """The guild's latest entries, newest first; only those by or about `user_id`, or on one article."""
+        return await self._moderation.actions(guild_id, user_id=user_id, article_id=article_id, limit=limit)
+
+    # --- thread state ----------------------------------------------------------------------------
+
+    async def thread_changed(self, *, guild_id: int, moderator_id: int, action: str, thread_id: int,
+                             reason: str | None = None, details: dict[str, Any] | None = None,
+                             locked: bool | None = None, archived: bool | None = None,
+                             slowmode_seconds: int | None = None) -> ModerationAction:
+        """Record a thread the adapter just locked, closed, reopened or slowed down, and log it."""
+        await self._threads.record_state(thread_id, locked=locked, archived=archived,
+                                         slowmode_seconds=slowmode_seconds)
+        return await self.record(guild_id=guild_id, moderator_id=moderator_id, action=action, reason=reason,
+                                 target_thread_id=thread_id, details=details)
 
     # --- removal ---------------------------------------------------------------------------------
 
     async def removed(self, *, guild_id: int, moderator_id: int, message_id: int, reason: str,
                       thread_id: int | None = None) -> Comment | None:
-        """Record that a comment was removed (the cog already deleted it on Discord)."""
+        """Record that a comment was removed (the adapter already deleted it on Discord)."""
         await self._recorder.flush()
         comment = await self._comments.get(message_id)
         await self._comments.mark_removed(message_id, moderator_id, reason, time.time())
         await self._comments.flush()
-        await self._moderation.log(
+        await self.record(
             guild_id=guild_id, moderator_id=moderator_id, action=actions.REMOVE, reason=reason,
             target_message_id=message_id, target_user_id=comment.author_id if comment else None,
             target_thread_id=thread_id or (comment.thread_id if comment else None),
@@ -75,26 +132,15 @@ class ModerationService:
     async def plan_purge(self, guild_id: int, user_id: int, *, article_id: int | None = None,
                          since: float | None = None) -> PurgePlan:
         await self._recorder.flush()
-        sql = ("SELECT message_id FROM comments WHERE guild_id = ? AND author_id = ?"
-               " AND status IN ('visible', 'flagged')")
-        params: list[object] = [guild_id, user_id]
-        if article_id is not None:
-            sql += " AND article_id = ?"
-            params.append(article_id)
-        if since is not None:
-            sql += " AND created_at >= ?"
-            params.append(since)
-        rows = await self._db.fetchall(sql + " ORDER BY message_id", params)
-        comments = [c for r in rows if (c := await self._comments.get(r[0])) is not None]
+        comments = await self._comments.up_by_author(guild_id, user_id, article_id=article_id, since=since)
         return PurgePlan(guild_id, user_id, comments, article_id, since)
 
     async def purged(self, plan: PurgePlan, *, moderator_id: int) -> int:
-        """Record a purge the cog carried out on Discord: every planned comment removed, one log entry."""
-        now = time.time()
-        for c in plan.comments:
-            await self._comments.mark_removed(c.message_id, moderator_id, "purge", now)
+        """Record a purge the adapter carried out on Discord: every planned comment removed, one log entry."""
+        await self._comments.mark_removed_many([c.message_id for c in plan.comments], moderator_id, "purge",
+                                               time.time())
         await self._comments.flush()
-        await self._moderation.log(
+        await self.record(
             guild_id=plan.guild_id, moderator_id=moderator_id, action=actions.PURGE, target_user_id=plan.user_id,
             article_id=plan.article_id,
             details={"count": plan.count, "messages": [c.message_id for c in plan.comments],
@@ -111,10 +157,10 @@ class ModerationService:
         if expires_at is not None:
             await self._timers.schedule(MUTE_EXPIRED, expires_at, {"guild_id": guild_id, "user_id": user_id},
                                         key=f"mute:{guild_id}:{user_id}")
-        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.MUTE,
-                                   target_user_id=user_id, reason=reason, expires_at=expires_at)
         mute = await self._moderation.active_mute(guild_id, user_id)
         assert mute is not None
+        await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.MUTE,
+                          target_user_id=user_id, reason=reason, expires_at=expires_at)
         return mute
 
     async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int, reason: str | None) -> bool:
@@ -123,12 +169,12 @@ class ModerationService:
         self._recorder.clear_mute(guild_id, user_id)
         await self._timers.cancel_key(f"mute:{guild_id}:{user_id}")
         if existed:
-            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.UNMUTE,
-                                       target_user_id=user_id, reason=reason)
+            await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.UNMUTE,
+                              target_user_id=user_id, reason=reason)
         return existed
 
-    async def expire_mute(self, *, guild_id: int, user_id: int, now: float | None = None) -> bool:
-        """A mute's expiry timer fired: lift the mute if it is over (logged as done by the bot, id 0).
+    async def expire_mute(self, *, guild_id: int, user_id: int, moderator_id: int, now: float | None = None) -> bool:
+        """A mute's expiry timer fired: lift the mute if it is over (logged as done by `moderator_id`, the bot).
 
         The timer may be stale: the runner reads due timers in a batch, and a moderator may have muted
         the user again (longer, same timer key) meanwhile. That newer mute, its cache entry and its timer
@@ -140,11 +186,14 @@ class ModerationService:
         timer = await self._timers.get_key(f"mute:{guild_id}:{user_id}")
         if timer is not None and timer.due_at <= now:
             await self._timers.cancel(timer.id)
-        await self._moderation.log(guild_id=guild_id, moderator_id=0, action=actions.UNMUTE,
-                                   target_user_id=user_id, reason="mute expired")
+        await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.UNMUTE,
+                          target_user_id=user_id, reason="the mute expired")
         return True
 
     # --- filters ---------------------------------------------------------------------------------
+
+    async def filters(self, guild_id: int) -> list[WordFilter]:
+        return await self._moderation.filters(guild_id)
 
     async def add_filter(self, *, guild_id: int, pattern: str, is_regex: bool, action: str,
                          moderator_id: int) -> WordFilter:
@@ -157,8 +206,8 @@ class ModerationService:
         except re.error as exc:
             raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
         await self._recorder.refresh_filters(guild_id)
-        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_ADD,
-                                   details={"pattern": pattern, "action": action, "regex": is_regex})
+        await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_ADD,
+                          details={"pattern": pattern, "action": action, "regex": is_regex})
         return word_filter
 
     async def remove_filter(self, *, guild_id: int, pattern: str, moderator_id: int) -> bool:
@@ -166,17 +215,15 @@ class ModerationService:
         removed = await self._moderation.remove_filter(guild_id, pattern)
         await self._recorder.refresh_filters(guild_id)
         if removed:
-            await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_REMOVE,
-                                       details={"pattern": pattern})
+            await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_REMOVE,
+                              details={"pattern": pattern})
         return removed
+
+    # --- the review queue ------------------------------------------------------------------------
 
     async def queue(self, guild_id: int, limit: int = 25) -> list[Comment]:
         await self._recorder.flush()
-        rows = await self._db.fetchall(
-            "SELECT message_id FROM comments WHERE guild_id = ? AND status = 'flagged' ORDER BY message_id LIMIT ?",
-            (guild_id, limit),
-        )
-        return [c for r in rows if (c := await self._comments.get(r[0])) is not None]
+        return await self._comments.flagged(guild_id, limit)
 
     async def approve(self, *, guild_id: int, message_id: int, moderator_id: int) -> bool:
         """Clear a flagged comment. False if it is not waiting for review any more (removed, deleted,
@@ -187,9 +234,9 @@ class ModerationService:
             return False
         await self._comments.set_status(message_id, "visible", only_if="flagged")
         await self._comments.flush()
-        await self._moderation.log(guild_id=guild_id, moderator_id=moderator_id, action=actions.APPROVE,
-                                   target_message_id=message_id, target_user_id=comment.author_id,
-                                   target_thread_id=comment.thread_id, article_id=comment.article_id)
+        await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.APPROVE,
+                          target_message_id=message_id, target_user_id=comment.author_id,
+                          target_thread_id=comment.thread_id, article_id=comment.article_id)
         return True
 
     # --- auto-close ------------------------------------------------------------------------------
@@ -199,18 +246,23 @@ class ModerationService:
         await self._timers.schedule(AUTO_CLOSE, due, {"guild_id": guild_id, "thread_id": thread_id},
                                     key=f"close:{thread_id}")
 
-    async def reschedule_auto_close(self, *, guild_id: int, days: int | None,
-                                    open_threads: Iterable[tuple[int, float]]) -> int:
+    async def auto_closed(self, *, guild_id: int, thread_id: int, moderator_id: int) -> ModerationAction:
+        """The auto-close timer closed a thread (the adapter archived and locked it on Discord)."""
+        return await self.thread_changed(guild_id=guild_id, moderator_id=moderator_id, action=actions.CLOSE,
+                                         thread_id=thread_id, details={"automatic": True}, locked=True,
+                                         archived=True)
+
+    async def replan_auto_close(self, *, guild_id: int, days: int | None) -> int:
         """Apply a changed `auto_close_days` to threads that already exist, not only to new ones.
 
-        Every pending auto-close of the guild is dropped; with `days`, each open thread (id, created_at) gets a
-        timer `days` after its creation (already due if that has passed, so the runner closes it at once).
+        Every pending auto-close of the guild is dropped; with `days`, each open thread gets a timer `days`
+        after its creation (already due if that has passed, so the runner closes it at once).
         Returns how many timers were scheduled."""
         await self._timers.cancel_event_for_guild(AUTO_CLOSE, guild_id)
         if not days:
             return 0
-        timers = [(created_at + days * 86400, {"guild_id": guild_id, "thread_id": thread_id}, f"close:{thread_id}")
-                  for thread_id, created_at in open_threads]
+        timers = [(t.created_at + days * 86400, {"guild_id": guild_id, "thread_id": t.thread_id},
+                   f"close:{t.thread_id}") for t in await self._threads.open_threads([guild_id])]
         if timers:
             await self._timers.schedule_many(AUTO_CLOSE, timers)
         return len(timers)

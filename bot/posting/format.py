@@ -1,6 +1,6 @@
 """Turn an article into the text of a story post, within Discord's limits, with feed text made inert.
 
-Everything here is plain data: `bot/wiring/embeds.py` turns a `StoryPost` into a discord.Embed. Feed text is
+Everything here is plain data: `cogs/support/embeds.py` turns a `StoryPost` into a discord.Embed. Feed text is
 untrusted: in the fields Discord renders as markdown (title, description) markdown is escaped so a title cannot
 break formatting, and mention syntax is broken with a zero-width space so it renders as text (allowed_mentions
 stops pings as well; this stops the rendering). Author and footer are shown literally, so they are only cut.

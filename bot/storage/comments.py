@@ -198,6 +198,34 @@ class CommentStore:
         )
         return [Comment.from_row(r) for r in rows]
 
+    async def up_by_author(self, guild_id: int, author_id: int, *, article_id: int | None = None,
+                           since: float | None = None) -> list[Comment]:
+        """The author's comments still up (visible or flagged), oldest first; only one article's, or only
+        those written since a time, when given. What a purge would remove."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM comments WHERE guild_id = :guild AND author_id = :author"
+            " AND status IN ('visible', 'flagged') AND (:article IS NULL OR article_id = :article)"
+            " AND (:since IS NULL OR created_at >= :since) ORDER BY message_id",
+            {"guild": guild_id, "author": author_id, "article": article_id, "since": since},
+        )
+        return [Comment.from_row(r) for r in rows]
+
+    async def flagged(self, guild_id: int, limit: int = 25) -> list[Comment]:
+        """Comments held for review in the guild, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM comments WHERE guild_id = ? AND status = 'flagged' ORDER BY message_id LIMIT ?",
+            (guild_id, limit),
+        )
+        return [Comment.from_row(r) for r in rows]
+
+    async def mark_removed_many(self, message_ids: Sequence[int], moderator_id: int, reason: str, at: float) -> None:
+        """`mark_removed` for many comments at once, in one statement (a purge)."""
+        await self._writer.write([(
+            "UPDATE comments SET status = 'removed', removed_by = ?, removed_reason = ?,"
+            " deleted_at = COALESCE(deleted_at, ?) WHERE message_id IN (SELECT value FROM json_each(?))",
+            (moderator_id, reason, at, json.dumps(list(message_ids))),
+        )])
+
     async def revisions(self, message_id: int) -> list[dict[str, Any]]:
         rows = await self._db.fetchall(
             "SELECT old_content, new_content, edited_at FROM comment_revisions WHERE message_id = ?"

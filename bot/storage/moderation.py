@@ -64,14 +64,19 @@ class ModerationStore:
         target_user_id: int | None = None, target_message_id: int | None = None,
         target_thread_id: int | None = None, article_id: int | None = None,
         details: dict[str, Any] | None = None, expires_at: float | None = None, at: float | None = None,
-    ) -> int:
-        return await self._db.execute(
+    ) -> ModerationAction:
+        """Store one entry of the action log; returns it as stored."""
+        created_at = time.time() if at is None else at
+        details = details or {}
+        row_id = await self._db.execute(
             "INSERT INTO moderation_actions (guild_id, moderator_id, action, target_user_id, target_message_id,"
             " target_thread_id, article_id, reason, details, created_at, expires_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (guild_id, moderator_id, action, target_user_id, target_message_id, target_thread_id, article_id,
-             reason, json.dumps(details or {}), time.time() if at is None else at, expires_at),
+             reason, json.dumps(details), created_at, expires_at),
         )
+        return ModerationAction(row_id, guild_id, moderator_id, action, target_user_id, target_message_id,
+                                target_thread_id, article_id, reason, details, created_at, expires_at)
 
     async def actions(
         self, guild_id: int, *, user_id: int | None = None, article_id: int | None = None, limit: int = 50

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.errors import CliError
 from bot.summarize.clean import InputError, decode_input
 from bot.summarize.result import LENGTH_PRESETS, SummaryOptions, SummaryResult
 
@@ -34,7 +35,6 @@ async def fetch_article_text(url: str, settings: Settings) -> tuple[str | None, 
 
 
 def _read_source(source: str) -> bytes:
-    from bot.cli import CliError
 
     if source == "-":
         if sys.stdin is None or sys.stdin.isatty():
@@ -55,7 +55,6 @@ def _read_source(source: str) -> bytes:
 
 
 def _options(args: argparse.Namespace) -> SummaryOptions:
-    from bot.cli import CliError
 
     try:
         return SummaryOptions(
@@ -94,7 +93,6 @@ def _print(result: SummaryResult, as_json: bool) -> None:
 async def run_summarize(
     args: argparse.Namespace, settings: Settings, fetch: FetchArticle = fetch_article_text
 ) -> int:
-    from bot.cli import CliError
     from bot.summarize.service import SummaryService
 
     options = _options(args)

@@ -1,0 +1,51 @@
+"""/mod: run article comment threads. One cog made of parts with one job each (Red's Mod cog is built so):
+thread state, removing comments, mutes, filters with the review queue and the log, and timer handlers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED
+from cogs.moderation.modlog import ModLogChannel
+from cogs.moderation.mutes import MuteCommands
+from cogs.moderation.removal import RemovalCommands
+from cogs.moderation.review import ReviewCommands
+from cogs.moderation.threads import ThreadCommands
+from cogs.moderation.timers import TimerHandlers
+from cogs.support.channels import GuildChannels
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+__all__ = ["ModerationCog"]
+
+
+# Discord applies default_member_permissions to top-level commands only: the whole /mod group is hidden
+# from members without Manage Messages; each command checks its own permission again at run time.
+@app_commands.default_permissions(manage_messages=True)
+@app_commands.guild_only()
+class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommands, TimerHandlers,
+                    commands.GroupCog, group_name="mod", group_description="Moderate article comment threads"):
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.modlog = ModLogChannel(bot, GuildChannels(bot, services.guild_settings))
+        self.remove_menu = app_commands.ContextMenu(name="Remove comment", callback=self.remove_from_menu)
+        self.remove_menu.default_permissions = discord.Permissions(manage_messages=True)
+        self.remove_menu.guild_only = True
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.remove_menu)
+        self.services.moderation.on_record(self.modlog.post)
+        runner = self.services.timer_runner
+        runner.on(MUTE_EXPIRED, self.mute_expired)
+        runner.on(AUTO_CLOSE, self.auto_close)
+
+    async def cog_unload(self) -> None:
+        self.services.moderation.forget_sink(self.modlog.post)
+        self.bot.tree.remove_command(self.remove_menu.name, type=self.remove_menu.type)

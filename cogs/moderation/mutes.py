@@ -1,0 +1,42 @@
+"""/mod mute|unmute: keep a user out of article comments for a while (their new comments are removed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+
+from bot.moderation.rules import parse_duration
+from cogs.moderation.base import ModerationBase
+from cogs.support.checks import has_server_permissions
+from cogs.support.replies import UserFacingError
+
+__all__ = ["MuteCommands"]
+
+
+class MuteCommands(ModerationBase):
+    @app_commands.command(name="mute", description="Stop a user from commenting in article threads for a while")
+    @has_server_permissions(manage_messages=True)
+    @app_commands.describe(duration="e.g. 30m, 2h, 1d, 1w", reason="Shown to the user")
+    async def mute(self, interaction: discord.Interaction, user: discord.User, duration: str, reason: str) -> None:
+        assert interaction.guild_id is not None
+        try:
+            seconds = parse_duration(duration)
+        except ValueError as exc:
+            raise UserFacingError(str(exc)) from None
+        mute = await self.services.moderation.mute(guild_id=interaction.guild_id, user_id=user.id,
+                                                   moderator_id=interaction.user.id, seconds=seconds, reason=reason)
+        self.services.timer_runner.wake()
+        until = discord.utils.format_dt(datetime.fromtimestamp(mute.expires_at or 0, tz=UTC), "f")
+        await interaction.response.send_message(f"{user.mention} is muted in article threads until {until}.",
+                                                ephemeral=True)
+
+    @app_commands.command(name="unmute", description="Let a muted user comment again")
+    @has_server_permissions(manage_messages=True)
+    async def unmute(self, interaction: discord.Interaction, user: discord.User, reason: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        if not await self.services.moderation.unmute(guild_id=interaction.guild_id, user_id=user.id,
+                                                     moderator_id=interaction.user.id, reason=reason):
+            raise UserFacingError(f"{user.mention} is not muted.")
+        await interaction.response.send_message(f"{user.mention} can comment again.", ephemeral=True)

@@ -1,0 +1,183 @@
+"""One story on Discord: its message with the Summarize button (then its thread), or its forum post; and
+the edit of a story whose article changed.
+
+A post counts as done (`mark_posted`) only once its thread exists and is registered: if the thread failed,
+the reservation stays pending and the next pass finds the message again (by nonce, or in the channel's
+history after a restart) and retries the thread, instead of leaving a story without its discussion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import discord
+
+from bot.comments.recorder import CommentRecorder
+from bot.posting.format import StoryPost, build_story_post, escape_text
+from bot.posting.outbox import PostJob
+from bot.storage.feeds import FeedStore
+from bot.storage.posts import PostStore
+from cogs.publishing.problems import PermissionProblem, RefusedStory
+from cogs.publishing.recovery import find_forum_post, find_sent_message
+from cogs.publishing.threads import StoryThreads
+from cogs.support.embeds import story_embed
+from cogs.support.views import story_view
+
+__all__ = ["StorySender"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class StorySender:
+    def __init__(self, client: discord.Client, *, posts: PostStore, feeds: FeedStore, recorder: CommentRecorder,
+                 threads: StoryThreads) -> None:
+        self._client = client
+        self._posts = posts
+        self._feeds = feeds
+        self._recorder = recorder
+        self._threads = threads
+        self._feed_titles: dict[int, str] = {}
+
+    async def post(self, job: PostJob) -> None:
+        """Send the story of `job`. Raises PermissionProblem, RefusedStory or Discord's error."""
+        post, sub = job.post, job.subscription
+        channel = self._client.get_channel(post.channel_id)
+        if channel is None:
+            raise PermissionProblem("the channel no longer exists or I cannot see it.")
+        story = await self._story(job)
+        if isinstance(channel, discord.ForumChannel):
+            await self._post_forum(job, channel, story)
+            return
+        if not isinstance(channel, discord.TextChannel):
+            raise PermissionProblem("that channel is not a text or forum channel.")
+        with_thread = (sub.mode if sub else "thread") != "plain"
+        _check_permissions(channel, thread=with_thread)
+        message = await find_sent_message(channel, job)
+        if message is None:
+            # A retry of a send whose answer was lost gets the same message back (the nonce is enforced).
+            message = await _refusable(story, lambda s: channel.send(
+                content=s.content, embed=story_embed(s.embed), view=story_view(job.article.id),
+                nonce=post.nonce, allowed_mentions=_mentions(s)))
+        thread = await self._threads.open(message, story) if with_thread else None
+        if thread is not None:
+            await self._threads.register(job, thread)
+        await self._posts.mark_posted(post.id, message_id=message.id, thread_id=thread.id if thread else None,
+                                      content_hash=job.article.content_hash)
+        self._recorder.track_post(message.id)
+        if thread is not None:
+            await self._threads.follow_up(job, thread)
+
+    async def _post_forum(self, job: PostJob, forum: discord.ForumChannel, story: StoryPost) -> None:
+        perms = forum.permissions_for(forum.guild.me)
+        if not (perms.send_messages and perms.embed_links):
+            raise PermissionProblem("I need Send Messages (Create Posts) and Embed Links in that forum.")
+        # A crash after Discord created the post but before we stored it: adopt the post, do not duplicate it.
+        found = await find_forum_post(forum, story, self._posts)
+        if found is not None:
+            await self._threads.register(job, found)
+            await self._posts.mark_posted(job.post.id, message_id=found.id, thread_id=found.id,
+                                          content_hash=job.article.content_hash)
+            await self._threads.follow_up(job, found)
+            return
+        feed_title = self._feed_titles.get(job.article.feed_id or -1, "")
+        tags = [t for t in forum.available_tags if feed_title.lower() == t.name.lower()][:1]
+        if not tags and forum.flags.require_tag:
+            # Discord would refuse every post (40067); guessing another tag would mislabel the stories.
+            raise PermissionProblem(
+                f"that forum requires a tag on each post and has none named after the feed "
+                f"(\"{escape_text(feed_title) or 'the feed has no title'}\"). Add a tag with that name, "
+                "or turn off Require Tags for the forum.")
+        created = await _refusable(story, lambda s: forum.create_thread(
+            name=s.thread_name, content=s.content, embed=story_embed(s.embed),
+            view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(s)))
+        await self._threads.register(job, created.thread)
+        await self._posts.mark_posted(job.post.id, message_id=created.message.id, thread_id=created.thread.id,
+                                      content_hash=job.article.content_hash)
+        self._recorder.track_post(created.message.id)
+        await self._threads.follow_up(job, created.thread)
+
+    async def edit(self, job: PostJob) -> int:
+        """Show the article's current version in its post. Returns 1 when done (or the post is gone), 0 when
+        it is to be retried at the next pass."""
+        post = job.post
+        channel = self._client.get_channel(post.channel_id)
+        story = await self._story(job)
+        target: Any = None
+        try:
+            if isinstance(channel, discord.TextChannel):
+                target = channel.get_partial_message(post.message_id or 0)
+            elif isinstance(channel, discord.ForumChannel) and post.thread_id:
+                # A forum post deleted on Discord is a NotFound here, settled below like a deleted message.
+                thread = channel.get_thread(post.thread_id) or await self._client.fetch_channel(post.thread_id)
+                if isinstance(thread, discord.Thread):
+                    target = thread.get_partial_message(post.message_id or 0)
+            if target is not None:
+                await target.edit(embed=story_embed(story.embed))
+        except discord.NotFound:
+            pass  # removed on Discord: nothing to edit, stop trying
+        except discord.HTTPException as exc:
+            log.warning("guild %s: edit of post %s (article %s, channel %s, message %s) failed, will retry: %s",
+                        post.guild_id, post.id, job.article.id, post.channel_id, post.message_id, exc)
+            return 0
+        await self._posts.mark_edited(post.id, content_hash=job.article.content_hash)
+        return 1
+
+    async def _story(self, job: PostJob) -> StoryPost:
+        a = job.article
+        feed_title = await self._feed_title(a.feed_id)
+        return build_story_post(title=a.title, url=a.url, source=feed_title or _host(a.url), excerpt=a.excerpt,
+                                author=a.author, published=a.published, image_url=a.image,
+                                mention_role_id=job.subscription.mention_role_id if job.subscription else None)
+
+    async def _feed_title(self, feed_id: int | None) -> str | None:
+        if feed_id is None:
+            return None
+        if feed_id not in self._feed_titles:
+            feed = await self._feeds.get(feed_id)
+            if feed is None or not feed.title:
+                return None
+            self._feed_titles[feed_id] = feed.title
+        return self._feed_titles[feed_id]
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or "News"
+
+
+def _mentions(story: StoryPost) -> discord.AllowedMentions:
+    roles: Any = [discord.Object(story.mention_role_id)] if story.mention_role_id else False
+    return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+
+
+def _check_permissions(channel: discord.TextChannel, *, thread: bool) -> None:
+    perms = channel.permissions_for(channel.guild.me)
+    missing = [name for name, ok in (("Send Messages", perms.send_messages), ("Embed Links", perms.embed_links))
+               if not ok]
+    if thread and not perms.create_public_threads:
+        missing.append("Create Public Threads")
+    if missing:
+        raise PermissionProblem(f"I am missing {', '.join(missing)} in <#{channel.id}>.")
+
+
+async def _refusable(story: StoryPost, send: Callable[[StoryPost], Awaitable[T]]) -> T:
+    """Send `story`; if Discord rejects it as invalid (400: an image or author URL it will not take, a limit
+    we did not know), once more without the optional parts, then give up with RefusedStory. Transient
+    failures (429, 5xx) were already retried by discord.py: they raise, and the next pass tries again."""
+    try:
+        return await send(story)
+    except discord.HTTPException as exc:
+        if exc.status != 400:
+            raise
+        log.warning("Discord refused a story post (%s); trying it without image and author", exc)
+    bare = dataclasses.replace(story, embed=dataclasses.replace(story.embed, image_url=None, author=None))
+    try:
+        return await send(bare)
+    except discord.HTTPException as exc:
+        if exc.status != 400:
+            raise
+        raise RefusedStory(exc.text or str(exc)) from None

@@ -1,0 +1,353 @@
+"""The test-side API of `DiscordEmulator`: build guilds, channels, users and roles; act as a user (send, reply,
+edit, delete, react, run slash commands, context menus, buttons, selects, modals); inspect what the bot did.
+
+User actions go through the same rules as Discord's (permissions, limits, locked threads) and raise
+`ApiError` when Discord would refuse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from emulator import payloads
+from emulator.interactions import InteractionRecord, build_options
+from emulator.model import (
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    Channel,
+    ChannelKind,
+    Guild,
+    Member,
+    Message,
+    Overwrite,
+    Role,
+    User,
+)
+from emulator.server import EmulatorServer
+
+__all__ = ["DiscordEmulator"]
+
+Target = Role | User | Member
+
+
+class DiscordEmulator(EmulatorServer):
+    """A local Discord for one bot application, with the API tests use to build a world, act as users and
+    inspect what the bot did. `async with DiscordEmulator() as emu:` or `await emu.start()` / `stop()`."""
+
+    __test__ = False  # not a pytest test class
+
+    def build_app(self) -> web.Application:
+        from emulator.control import add_control_routes
+
+        app = super().build_app()
+        add_control_routes(app.router, self)
+        return app
+
+    # ---- building the world ----------------------------------------------------------------------------------
+    def create_user(self, name: str, *, bot: bool = False) -> User:
+        return self.world._new_user(name, bot=bot)
+
+    def create_guild(self, name: str = "Test Guild", *, owner: User | None = None,
+                     everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+                     bot_permissions: int = DEFAULT_BOT_PERMISSIONS) -> Guild:
+        """A guild the bot is in (GUILD_CREATE is dispatched to connected sessions)."""
+        return self.world.new_guild(name, owner=owner, everyone_permissions=everyone_permissions,
+                                    bot_permissions=bot_permissions)
+
+    def remove_bot(self, guild: Guild) -> None:
+        """Remove the bot from `guild` (GUILD_DELETE reaches it; its REST calls there then fail)."""
+        self.world.remove_bot(guild)
+
+    def ban(self, guild: Guild, user: User, *, reason: str | None = None) -> None:
+        """A moderator banning `user` from outside the bot (GUILD_BAN_ADD + GUILD_MEMBER_REMOVE)."""
+        self.world.ban(guild, user, reason=reason)
+
+    def create_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
+        return self.world.new_role(guild, name, permissions)
+
+    def add_member(self, guild: Guild, user: User, roles: Iterable[Role] = (),
+                   nick: str | None = None) -> Member:
+        return self.world.add_member(guild, user, roles, nick)
+
+    def set_roles(self, guild: Guild, user: User, roles: Iterable[Role]) -> Member:
+        return self.world.update_member(guild, self.world.member(guild, user.id), roles=roles)
+
+    def remove_member(self, guild: Guild, user: User) -> None:
+        self.world.remove_member(guild, user)
+
+    def bot_role(self, guild: Guild) -> Role:
+        """The bot's managed role: change its permissions with `set_permissions(role, ...)`."""
+        return self.world.bot_role(guild)
+
+    def set_permissions(self, role: Role, permissions: int) -> Role:
+        return self.world.update_role(role, permissions=permissions)
+
+    def create_channel(self, guild: Guild, name: str, kind: str = "text", *,
+                       tags: Iterable[str] = (), topic: str | None = None,
+                       overwrites: Mapping[Target, tuple[int, int]] | None = None) -> Channel:
+        """`kind` is "text" or "forum" (forum `tags` by name); `overwrites` maps a role/user to (allow, deny)."""
+        return self.world.new_channel(guild, name, kind=ChannelKind.BY_NAME[kind], topic=topic, tags=tags,
+                                      overwrites=self._overwrites(guild, overwrites or {}))
+
+    def set_overwrites(self, channel: Channel, overwrites: Mapping[Target, tuple[int, int]]) -> None:
+        guild = self.world.guild(channel.guild_id)
+        self.world.update_channel(channel, overwrites=self._overwrites(guild, overwrites))
+
+    @staticmethod
+    def _overwrites(guild: Guild, overwrites: Mapping[Target, tuple[int, int]]) -> list[Overwrite]:
+        out = []
+        for target, (allow, deny) in overwrites.items():
+            if isinstance(target, Role):
+                out.append(Overwrite(target.id, 0, allow, deny))
+            else:
+                user = target.user if isinstance(target, Member) else target
+                out.append(Overwrite(user.id, 1, allow, deny))
+        return out
+
+    def dm_channel(self, user: User) -> Channel:
+        """The DM channel between the bot and `user`: `send(user, emu.dm_channel(user), ...)` DMs the bot."""
+        return self.world.dm_channel(user)
+
+    def tag_id(self, forum: Channel, name: str) -> int:
+        return next(int(t["id"]) for t in forum.available_tags if t["name"] == name)
+
+    # ---- acting as a user ------------------------------------------------------------------------------------
+    def send(self, user: User, channel: Channel, content: str = "", *,
+             reply_to: Message | None = None, embeds: list[dict[str, Any]] | None = None,
+             files: Iterable[tuple[str, bytes]] = ()) -> Message:
+        """Post as `user` (MESSAGE_CREATE reaches the bot). `reply_to` makes it a reply (type 19)."""
+        attachments = self.store_attachments(channel.id, [], [(f"files[{i}]", name, data, "application/octet-stream")
+                                                              for i, (name, data) in enumerate(files)])
+        return self.world.post_message(user, channel, content, embeds=embeds, attachments=attachments,
+                                       reply_to=reply_to.id if reply_to else None)
+
+    def edit(self, user: User, message: Message, content: str) -> Message:
+        return self.world.edit_message(user, message, content=content)
+
+    def delete(self, user: User, message: Message) -> None:
+        self.world.delete_message(user, message)
+
+    def react(self, user: User, message: Message, emoji: str) -> None:
+        """`emoji` is a unicode emoji or `name:id` for a custom one."""
+        self.world.add_reaction(user, message, emoji)
+
+    def unreact(self, user: User, message: Message, emoji: str) -> None:
+        self.world.remove_reaction(user, message, emoji)
+
+    def create_thread(self, user: User, channel: Channel, name: str, *,
+                      message: Message | None = None, content: str = "", tags: Iterable[str] = ()) -> Channel:
+        """A thread from `message`, a thread without one, or (forum `channel`) a post with `content` and tags."""
+        first = {"content": content} if channel.type == ChannelKind.FORUM else None
+        applied = [self.tag_id(channel, t) for t in tags]
+        thread, _ = self.world.create_thread(user, channel, name, from_message=message, first_message=first,
+                                             applied_tags=applied)
+        return thread
+
+    def inject_messages(self, user: User, channel: Channel, contents: Iterable[str],
+                        reply_to: Sequence[int | None] | None = None) -> int:
+        """Fast path for load: post many messages as `user` without permission checks (MESSAGE_CREATE for
+        each, rendered from one template; not recorded in `events`). `reply_to[i]`: index of an earlier
+        message of this call that message i replies to, or None. Returns the count."""
+        return self.world.inject_messages(user, channel, contents, reply_to)
+
+    # ---- interactions ------------------------------------------------------------------------------------
+    def _interaction(self, user: User, channel: Channel, itype: int, data: dict[str, Any],
+                     message: Message | None = None) -> InteractionRecord:
+        world = self.world
+        guild = world.guild(channel.guild_id)
+        member = world.member(guild, user.id)
+        perms = world.permissions(user.id, channel)
+        if not perms:
+            raise PermissionError(f"{user.username} cannot see #{channel.name}")
+        rec = InteractionRecord(id=world.ids.next(), token=InteractionRecord.new_token(), type=itype, user=user,
+                                guild_id=guild.id, channel_id=channel.id, data=data, message=message)
+        ch = payloads.channel(channel)
+        ch["permissions"] = str(perms)
+        payload: dict[str, Any] = {
+            "id": str(rec.id), "application_id": str(world.application_id), "type": itype, "data": data,
+            "guild_id": str(guild.id), "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id), "channel": ch,
+            "member": {**payloads.member(member), "permissions": str(perms)},
+            "token": rec.token, "version": 1, "app_permissions": str(world.permissions(world.bot_user.id, channel)),
+            "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "entitlement_sku_ids": [],
+            "authorizing_integration_owners": {"0": str(guild.id)}, "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = world.message_payload(message)
+        self.interactions.append(rec)
+        self.interactions_by_token[rec.token] = rec
+        world.emit("INTERACTION_CREATE", payload, guild.id, None)
+        return rec
+
+    def allow_command(self, guild: Guild, name: str, user: User) -> None:
+        """A guild admin's per-command permission override (Server Settings > Integrations): `user` may use
+        command `name` whatever its default_member_permissions say. The bot's own run-time checks still apply."""
+        overrides: set[tuple[int, str, int]] = self.__dict__.setdefault("command_overrides", set())
+        overrides.add((guild.id, name, user.id))
+
+    def _command(self, user: User, channel: Channel, name: str, kind: int) -> dict[str, Any]:
+        cmd = self.commands.find(name, channel.guild_id, kind)
+        required = cmd.get("default_member_permissions")
+        if (channel.guild_id, name, user.id) in self.__dict__.get("command_overrides", ()):
+            required = None
+        if required is not None:
+            perms = self.world.base_permissions(self.world.guild(channel.guild_id), user.id)
+            if perms & int(required) != int(required):
+                raise PermissionError(f"{user.username} may not use /{name} (needs permissions {required})")
+        return cmd
+
+    async def run_slash_command(self, user: User, channel: Channel, command: str,
+                                options: Mapping[str, Any] | None = None, *, wait: bool = True,
+                                timeout: float = 10.0) -> InteractionRecord:
+        """Run `/name [group] [sub]` with `options` (values: str/int/float/bool, or User/Member/Channel/Role
+        objects or ids for those option types). Waits for the bot's first response unless `wait=False`."""
+        name, *path = command.split()
+        cmd = self._command(user, channel, name, 1)
+        opts, resolved = build_options(cmd, path, dict(options or {}), self.world, channel.guild_id)
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts,
+                                "guild_id": str(channel.guild_id)}
+        if resolved:
+            data["resolved"] = resolved
+        rec = self._interaction(user, channel, 2, data)
+        return await rec.wait(timeout) if wait else rec
+
+    async def autocomplete(self, user: User, channel: Channel, command: str,
+                           options: Mapping[str, Any], focused: str, *, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Type into option `focused`; returns the bot's choices ([{"name", "value"}, ...])."""
+        name, *path = command.split()
+        cmd = self._command(user, channel, name, 1)
+        opts, resolved = build_options(cmd, path, dict(options), self.world, channel.guild_id, focused=focused)
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
+        if resolved:
+            data["resolved"] = resolved
+        rec = await self._interaction(user, channel, 4, data).wait(timeout)
+        return rec.choices or []
+
+    async def use_message_command(self, user: User, message: Message, name: str, *,
+                                  wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
+        """Right-click `message` > Apps > `name` (a message context menu)."""
+        channel = self.world.channel(message.channel_id)
+        cmd = self._command(user, channel, name, 3)
+        data = {"id": cmd["id"], "name": name, "type": 3, "target_id": str(message.id),
+                "resolved": {"messages": {str(message.id): self.world.message_payload(message)}}}
+        rec = self._interaction(user, channel, 2, data)
+        return await rec.wait(timeout) if wait else rec
+
+    def find_component(self, message: Message, *, custom_id: str | None = None,
+                       label: str | None = None) -> dict[str, Any]:
+        def walk(items: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+            for item in items:
+                yield item
+                yield from walk(item.get("components") or [])
+                if isinstance(item.get("component"), dict):
+                    yield from walk([item["component"]])
+                if isinstance(item.get("accessory"), dict):
+                    yield from walk([item["accessory"]])
+
+        for comp in walk(message.components):
+            if (custom_id is not None and comp.get("custom_id") == custom_id) or (
+                    label is not None and comp.get("label") == label):
+                return comp
+        found = [(c.get("custom_id"), c.get("label")) for c in walk(message.components) if c.get("custom_id")]
+        raise LookupError(f"no component custom_id={custom_id!r} label={label!r} on message; has {found}")
+
+    async def press_button(self, user: User, message: Message, *, custom_id: str | None = None,
+                           label: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
+        comp = self.find_component(message, custom_id=custom_id, label=label)
+        if comp.get("type") != 2 or comp.get("disabled"):
+            raise ValueError(f"component {comp.get('custom_id')!r} is not an enabled button")
+        rec = self._interaction(user, self.world.channel(message.channel_id), 3,
+                                {"custom_id": comp["custom_id"], "component_type": 2}, message)
+        return await rec.wait(timeout) if wait else rec
+
+    async def select(self, user: User, message: Message, values: list[str], *,
+                     custom_id: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
+        comp = self.find_component(message, custom_id=custom_id) if custom_id else next(
+            c for row in message.components for c in row.get("components", []) if c.get("type") == 3)
+        rec = self._interaction(user, self.world.channel(message.channel_id), 3,
+                                {"custom_id": comp["custom_id"], "component_type": comp["type"],
+                                 "values": list(values)}, message)
+        return await rec.wait(timeout) if wait else rec
+
+    async def submit_modal(self, user: User, opened: InteractionRecord,
+                           values: Mapping[str, str], *, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
+        """Fill the modal the bot opened in answer to `opened` (text inputs by custom_id) and submit it."""
+        modal = opened.modal
+        if modal is None:
+            raise LookupError("the bot did not answer that interaction with a modal")
+        unknown = set(values) - {c.get("custom_id") for c in _modal_inputs(modal["components"])}
+        if unknown:
+            raise LookupError(f"the modal has no inputs {sorted(unknown)}")
+
+        def fill(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            out = []
+            for item in items:
+                if item["type"] == 1:
+                    out.append({"type": 1, "components": fill(item["components"])})
+                elif item["type"] == 18:
+                    out.append({"type": 18, "id": item.get("id", 0), "component": fill([item["component"]])[0]})
+                elif item["type"] == 4:
+                    out.append({"type": 4, "id": item.get("id", 0), "custom_id": item["custom_id"],
+                                "value": values.get(item["custom_id"], item.get("value") or "")})
+            return out
+
+        data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
+        channel = self.world.channel(opened.channel_id)
+        rec = self._interaction(user, channel, 5, data, opened.message)
+        rec.opener = opened
+        return await rec.wait(timeout) if wait else rec
+
+    # ---- inspecting -----------------------------------------------------------------------------------------
+    def messages(self, channel: Channel) -> list[Message]:
+        """Messages in `channel`, oldest first (ephemeral ones are not in channels; see InteractionRecord)."""
+        return list(self.world.messages.get(channel.id, {}).values())
+
+    def last_message(self, channel: Channel) -> Message | None:
+        msgs = self.world.messages.get(channel.id, {})
+        return next(reversed(msgs.values())) if msgs else None
+
+    def bot_messages(self, channel: Channel) -> list[Message]:
+        return [m for m in self.messages(channel) if m.author.id == self.world.bot_user.id]
+
+    def embeds(self, channel: Channel) -> list[dict[str, Any]]:
+        return [e for m in self.messages(channel) for e in m.embeds]
+
+    def threads(self, channel: Channel) -> list[Channel]:
+        return self.world.threads_of(channel)
+
+    def reactions(self, message: Message) -> dict[str, list[User]]:
+        return {k: [self.world.users[u] for u in ids] for k, ids in message.reactions.items()}
+
+    async def wait_for_message(self, channel: Channel, predicate: Any = None, *,
+                               after: Message | None = None, timeout: float = 10.0) -> Message:
+        """The first message in `channel` (newer than `after`) matching `predicate(message)`."""
+        floor = after.id if after is not None else 0
+
+        def find() -> Message | None:
+            for m in self.world.messages.get(channel.id, {}).values():
+                if m.id > floor and (predicate is None or predicate(m)):
+                    return m
+            return None
+
+        return await self.wait_for(find, timeout, what=f"a matching message in #{channel.name}")
+
+    def set_message_content_intent(self, allowed: bool) -> None:
+        """The developer-portal switch: when off, IDENTIFY with the intent is refused (close 4014)."""
+        self.world.message_content_allowed = allowed
+
+    async def disconnect(self, *, resumable: bool = True) -> None:
+        """Drop the bot's gateway connection(s): it RESUMEs (resumable) or re-IDENTIFYs."""
+        await self.gateway.disconnect(resumable=resumable)
+
+
+def _modal_inputs(items: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for item in items:
+        if item.get("type") == 4:
+            yield item
+        yield from _modal_inputs(item.get("components") or [])
+        if isinstance(item.get("component"), dict):
+            yield from _modal_inputs([item["component"]])

@@ -1,0 +1,208 @@
+"""The composition root: builds every service once, hands them to the bot, and closes them in order.
+
+Nothing else constructs stores or clients; tests and the sandbox call `open_services` too, so they run
+exactly the object graph production runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.comments.export import CommentExporter
+from bot.comments.recorder import CommentRecorder
+from bot.comments.retention import RetentionSweeper
+from bot.comments.service import CommentService
+from bot.comments.stats import DiscussionStats
+from bot.config import Settings
+from bot.feeds.article_text import ArticleTexts
+from bot.feeds.fetcher import FeedFetcher
+from bot.feeds.poller import FeedPoller
+from bot.feeds.relay import EventRelay
+from bot.feeds.scheduler import FeedScheduler
+from bot.feeds.subscriptions import FeedSubscriptions
+from bot.guild_settings import GuildSettingsService
+from bot.logs import register_secret
+from bot.moderation.service import ModerationService
+from bot.posting.catalog import ArticleCatalog
+from bot.posting.outbox import PostingOutbox
+from bot.services import Services, Stores
+from bot.storage.articles import ArticleStore
+from bot.storage.comments import CommentStore, ReactionStore
+from bot.storage.database import Database
+from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
+from bot.storage.guilds import GuildSettingsStore
+from bot.storage.meta import MetaStore
+from bot.storage.moderation import ModerationStore
+from bot.storage.posts import PostStore
+from bot.storage.privacy import PrivacyStore
+from bot.storage.summaries import SummaryStore
+from bot.storage.threads import ThreadStore
+from bot.storage.timers import TimerStore
+from bot.storage.writer import BatchWriter, ThreadedBatchWriter
+from bot.summarize.articles import ArticleSummaries
+from bot.summarize.service import SummaryService
+from bot.timer_runner import TimerRunner
+from cogs.client import NewsdeskBot, create_bot
+from cogs.publishing import AdminNotices, StoryPublisher
+from cogs.publishing.publisher import PASS_INTERVAL
+from cogs.publishing.story import StorySender
+from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.support.channels import GuildChannels
+from cogs.support.endpoints import discord_endpoints
+
+if TYPE_CHECKING:
+    import discord
+
+__all__ = ["LaunchedBot", "build_bot", "build_publisher", "launch_bot", "open_services", "run_bot"]
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open storage and clients; on exit flush pending writes and close everything, even after errors."""
+    for secret in (settings.discord_token, settings.llm_api_key):
+        if secret:
+            register_secret(secret.reveal())
+    db = await Database.open(settings.database_path)
+    # Comments, reactions and thread state are written behind, by a thread with its own connection
+    # (an in-memory database cannot be shared with a second connection: the loop's batcher then).
+    writer: ThreadedBatchWriter | BatchWriter = (
+        BatchWriter(db) if str(db.path) == ":memory:" else ThreadedBatchWriter(db.path))
+    fetcher = FeedFetcher(settings)
+    summaries = SummaryService(settings, SummaryStore(db))
+    try:
+        feeds, subscriptions, articles = FeedStore(db), SubscriptionStore(db), ArticleStore(db)
+        posts, threads = PostStore(db), ThreadStore(db, writer)
+        comments, reactions = CommentStore(db, writer), ReactionStore(db, writer)
+        moderation_store, timers = ModerationStore(db), TimerStore(db)
+        recorder = CommentRecorder(threads=threads, comments=comments, reactions=reactions,
+                                   moderation=moderation_store, posts=posts)
+        shards = (ShardFilter(settings.shard_count, settings.shard_ids)
+                  if settings.shard_count and settings.shard_ids else None)
+        poller = FeedPoller(fetcher, feeds, articles, settings)
+        relay = EventRelay()
+        article_texts = ArticleTexts(fetcher, articles)
+        stores = Stores(
+            db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
+            subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
+            reactions=reactions, moderation=moderation_store, timers=timers)
+        moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
+                                       recorder=recorder, threads=threads)
+        feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
+                                               articles=articles, posts=posts,
+                                               poll_interval=settings.poll_interval_seconds)
+        yield Services(
+            settings=settings, stores=stores,
+            guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
+                                                moderation=moderation),
+            articles=ArticleCatalog(articles=articles, posts=posts),
+            timer_runner=TimerRunner(timers), recorder=recorder,
+            comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
+            moderation=moderation,
+            stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
+            feed_subscriptions=feed_subscriptions,
+            scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
+            feed_events=relay,
+            summaries=summaries,
+            article_texts=article_texts,
+            article_summaries=ArticleSummaries(articles, article_texts, summaries),
+            retention=RetentionSweeper(comments, settings.comment_retention_days),
+        )
+    finally:
+        await writer.close()
+        await summaries.aclose()
+        await fetcher.aclose()
+        await db.close()
+
+
+def build_publisher(client: discord.Client, services: Services, *, summary_text: SummaryText | None = None,
+                    pass_interval: float = PASS_INTERVAL) -> StoryPublisher:
+    """The story publisher posting through `client`, each of its parts given what it uses.
+
+    `summary_text` writes a new thread's first message (by default the article summaries' `thread_text`).
+    """
+    stores = services.stores
+    threads = StoryThreads(client, threads=stores.threads, recorder=services.recorder,
+                           guilds=stores.guild_settings, moderation=services.moderation,
+                           timer_runner=services.timer_runner,
+                           summary_text=summary_text or services.article_summaries.thread_text)
+    return StoryPublisher(
+        client,
+        outbox=PostingOutbox(db=stores.db, articles=stores.articles, posts=stores.posts,
+                             subscriptions=stores.subscriptions),
+        sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
+                           threads=threads),
+        notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
+        posts=stores.posts, subscriptions=stores.subscriptions, interval=pass_interval)
+
+
+def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:
+    """The discord.py client with its story publisher (not started; `launch_bot` starts it)."""
+    return create_bot(services, publisher=lambda client: build_publisher(client, services), **client_options)
+
+
+@dataclass
+class LaunchedBot:
+    """A bot started by `launch_bot`: its services, the discord.py client and the task running it."""
+
+    services: Services
+    bot: NewsdeskBot
+    task: asyncio.Task[None]
+
+
+@contextlib.asynccontextmanager
+async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0,
+                     **client_options: Any) -> AsyncIterator[LaunchedBot]:
+    """Open the services, build the bot and start it; on exit close the bot, then the services.
+
+    With `ready_timeout`, return only once the bot is connected and ready (a failed login raises here, and
+    a bot that is not ready in time raises TimeoutError); with None, return at once. `newsdesk run`, the
+    sandbox and the end-to-end tests all start the bot through here, so they run the same object graph.
+    """
+    assert settings.discord_token is not None
+    with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
+        async with open_services(settings) as services:
+            bot = build_bot(services, **client_options)
+            task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
+            try:
+                if ready_timeout is not None:
+                    await _until_ready(bot, task, ready_timeout)
+                yield LaunchedBot(services, bot, task)
+            finally:
+                await bot.close()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def _until_ready(bot: NewsdeskBot, task: asyncio.Task[None], seconds: float) -> None:
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait({ready, task}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        ready.cancel()
+        if task in done:
+            task.result()  # the reason it stopped (a refused token, a refused intent)
+        raise TimeoutError(f"the bot did not connect to Discord within {seconds:.0f} s")
+
+
+async def run_bot(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM, then shut down cleanly: in-flight writes land, clients close."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    async with launch_bot(settings, ready_timeout=None) as launched:
+        stopper = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if stopper in done:
+            log.warning("shutting down")
+        else:
+            launched.task.result()  # the bot stopped by itself: say why
