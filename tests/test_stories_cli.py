@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.stories.cli import cluster_lines
+from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ def _write(path: Path, rows: list[object]) -> Path:
 
 def _run(args: list[str], stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "bot", "stories", "cluster", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "newsdesk", "stories", "cluster", *args], input=stdin,
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=60, check=False)
 
 

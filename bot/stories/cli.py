@@ -8,7 +8,7 @@ channel's stream, and one line `{"id", "story"}` is written per article in input
 the article that opened the story, so an article that opened its own has `story == id`.
 
 A bad line is reported on stderr as `newsdesk: FILE line N: ...` and skipped; the others are still
-clustered, and the exit code is then 1. The module is self-contained (it only needs `bot.stories`).
+clustered, and the exit code is then 1. The module is self-contained (it only needs `bot.stories` and `bot.errors`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot.errors import CliError
 from bot.stories.index import DEFAULT_WINDOW_SECONDS, StoryArticle, StoryIndex
 
 __all__ = ["ClusterInput", "InputLineError", "cluster_lines", "parse_line", "register"]
@@ -151,8 +152,6 @@ def _times(inputs: list[ClusterInput]) -> list[float]:
 
 
 def _open(path: str) -> TextIO:
-    from bot.cli import CliError
-
     if path == "-":
         return sys.stdin
     try:
@@ -162,8 +161,6 @@ def _open(path: str) -> TextIO:
 
 
 def _cluster(args: argparse.Namespace, settings: object) -> int:
-    from bot.cli import CliError
-
     if args.window_hours <= 0:
         raise CliError("--window-hours must be more than 0")
     handle = _open(args.file)
