@@ -189,15 +189,15 @@ def best_baseline(items: Sequence[Item]) -> tuple[tuple[float, Scores], tuple[fl
 # --- tuning ---------------------------------------------------------------------------------------------------
 
 GRID = {
-    "threshold": [0.34, 0.36, 0.38, 0.40, 0.42, 0.44, 0.46, 0.48, 0.50],
+    "threshold": [round(0.34 + 0.02 * step, 2) for step in range(14)],  # 0.34 .. 0.60
     "centroid_share": [0.5, 1.0],
     "min_shared": [2, 3],
     "number_penalty": [0.1],
     "lead_weight": [1.0, 2.0],
     "lead_chars": [400, 1000],
 }
-# Tuning holds precision a little above the goal: held-out sets lose about a point of it.
-TUNING_PRECISION = 0.96
+# Tuning aims a little above the goal of 0.95: held-out sets lose about a point of precision.
+TUNING_PRECISION = 0.955
 Runs = list[tuple[str, bool]]  # (set name, with text)
 
 
@@ -212,10 +212,9 @@ def runs_for(sets: dict[str, list[Item]], names: Sequence[str]) -> Runs:
 
 
 def objective(results: Sequence[Scores]) -> float:
-    """Mean F1, with every run's precision held at TUNING_PRECISION or more (a wrong merge hides a story)."""
-    if any(p < TUNING_PRECISION for p, _, _ in results):
-        return -1.0 + sum(p for p, _, _ in results) / len(results)
-    return sum(f for _, _, f in results) / len(results)
+    """Mean F1, minus a steep penalty for each run whose precision is under TUNING_PRECISION (a wrong merge
+    hides a story, so precision is bought with recall)."""
+    return sum(f - 10 * max(0.0, TUNING_PRECISION - p) for p, _, f in results) / len(results)
 
 
 def tune(sets: dict[str, list[Item]], names: Sequence[str]) -> MatchParams:

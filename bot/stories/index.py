@@ -5,10 +5,9 @@ the stories using it, so an article is compared only with stories sharing one of
 everything. Each story keeps the TF-IDF centroid of its articles. An article joins the best story when
 
 * the cosine between the article and the story's centroid, blended with its best single-article cosine, reaches
-  `threshold`, and
+  the threshold (`threshold` for a title alone, `threshold_with_lead` when a lead gives more words), and
 * they share at least `min_shared` terms, and
-* their numbers do not contradict each other (both have numbers, none in common: a penalty), and
-* the match is clearly better than the runner-up story (an article between two stories opens its own).
+* their numbers do not contradict each other (both have numbers, none in common: a penalty).
 
 False merges are worse than misses (a wrong merge hides a story), so every rule only ever blocks a merge.
 IDF counts the stories within the window that use a word (not the articles: a word that one big story
@@ -58,13 +57,11 @@ class StoryMatch:
 class MatchParams:
     """Tuned on held-out data by `benchmarks/stories.py`; see BENCHMARKS.md."""
 
-    threshold: float = 0.44  # for an article with a title only
-    threshold_with_lead: float = 0.40  # for an article with a title and a lead (summary)
+    threshold: float = 0.42  # for an article with a title only
+    threshold_with_lead: float = 0.38  # for an article with a title and a lead (summary)
     centroid_share: float = 0.5  # score = share * centroid cosine + (1 - share) * best member cosine
-    min_shared: int = 2
+    min_shared: int = 3
     number_penalty: float = 0.1
-    margin: float = 0.0  # the best story must beat the runner-up by this much
-    coverage_share: float = 0.0  # weight of "how much of the article's terms the story already uses"
     lead_weight: float = 1.0
     lead_chars: int = 400  # how much of the summary counts as the lead
     idf_prior: float = 20.0  # pseudo-stories in the window, so a young index does not overrate every word
@@ -215,9 +212,6 @@ class StoryIndex:
         if shared_best < params.min_shared and sum(1 for word in vector if word in story.centroid) < params.min_shared:
             return None
         score = params.centroid_share * centroid_cos + (1.0 - params.centroid_share) * best_member
-        if params.coverage_share:
-            coverage = sum(value * value for word, value in vector.items() if word in story.centroid)
-            score = (1.0 - params.coverage_share) * score + params.coverage_share * coverage
         return score if numbers_agree else score - params.number_penalty
 
     def _best(self, vector: dict[str, float], terms: ArticleTerms, since: float) -> tuple[_Story, float] | None:
@@ -235,8 +229,6 @@ class StoryIndex:
         score, story = scored[0]
         # An article with a lead brings more words to compare, so its scores run differently: its own threshold.
         if score < (params.threshold_with_lead if terms.has_lead else params.threshold):
-            return None
-        if len(scored) > 1 and score - scored[1][0] < params.margin:
             return None
         return story, score
 
