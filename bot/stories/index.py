@@ -19,6 +19,7 @@ The figures behind the defaults are in BENCHMARKS.md ("Story clustering") and `b
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, deque
 from collections.abc import Hashable
@@ -65,7 +66,9 @@ class MatchParams:
     lead_weight: float = 1.0
     lead_chars: int = 400  # how much of the summary counts as the lead
     idf_prior: float = 20.0  # pseudo-stories in the window, so a young index does not overrate every word
-    max_postings: int = 2000  # a term in more recent stories than this is too common to find candidates by
+    probe_terms: int = 10  # an article looks stories up by this many of its weightiest terms
+    postings_share: float = 0.01  # ...each used by at most this share of the window's stories
+    min_postings_cap: int = 100  # ...or this many, in a small window
     members_compared: int = 12
 
 
@@ -182,18 +185,30 @@ class StoryIndex:
         return {word: value / norm for word, value in vector.items()}
 
     def _candidates(self, vector: dict[str, float], since: float) -> list[tuple[_Story, float]]:
-        """Stories opened since `since` sharing a not-too-common term with the article, best centroid dot
-        products first (top 5)."""
-        dots: dict[Hashable, float] = {}
-        for word, value in vector.items():
+        """The 5 stories opened since `since` with the best centroid dot products with the article.
+
+        Only the article's `probe_terms` weightiest terms look stories up, and only through postings no longer
+        than `postings_share` of the window (a word most stories use finds nothing worth finding); the best 10
+        stories so found are then scored on every term. This keeps an article's cost bounded whatever the
+        window holds.
+        """
+        params = self.params
+        stories = self._stories
+        cap = max(params.min_postings_cap, int(params.postings_share * len(stories)))
+        partial: dict[Hashable, float] = {}
+        for word, value in heapq.nlargest(params.probe_terms, vector.items(), key=lambda item: item[1]):
             posting = self._postings.get(word)
-            if not posting or len(posting) > self.params.max_postings:
+            if not posting or len(posting) > cap:
                 continue
             for story_id in posting:
-                dots[story_id] = dots.get(story_id, 0.0) + value * self._stories[story_id].centroid[word]
-        ranked = sorted(dots.items(), key=lambda item: item[1], reverse=True)
-        stories = ((self._stories[story_id], dot) for story_id, dot in ranked)
-        return [(story, dot) for story, dot in stories if story.opened >= since][:5]
+                story = stories[story_id]
+                if story.opened >= since:
+                    partial[story_id] = partial.get(story_id, 0.0) + value * story.centroid[word]
+        scored = []
+        for story_id, _ in heapq.nlargest(10, partial.items(), key=lambda item: item[1]):
+            centroid = stories[story_id].centroid
+            scored.append((stories[story_id], sum(value * centroid.get(word, 0.0) for word, value in vector.items())))
+        return heapq.nlargest(5, scored, key=lambda item: item[1])
 
     def _score(self, vector: dict[str, float], terms: ArticleTerms, story: _Story, dot: float) -> float | None:
         """How surely the article reports `story` (None: it shares too few terms with it to say)."""

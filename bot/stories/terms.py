@@ -13,6 +13,7 @@ scripts written without spaces are cut into character bigrams there, so they sti
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,7 @@ __all__ = ["ArticleTerms", "extract_terms", "guess_language", "lead_of"]
 _GUESSABLE = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "ro", "hu", "tr",
               "ru", "uk", "id")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_GUESS_CHARS = 300
 
 # ISO 639-1 -> Snowball algorithm name (snowballstemmer ships these; others are left unstemmed).
 _SNOWBALL = {
@@ -66,6 +68,10 @@ def lead_of(summary: str | None, chars: int = _LEAD_CHARS) -> str:
     return text[: cut if cut > 0 else chars]
 
 
+def _hits(counts: Counter[str], stops: frozenset[str]) -> int:
+    return sum(n for word, n in counts.items() if word in stops)
+
+
 def guess_language(text: str, prefer: str | None = None) -> str | None:
     """The language of a short text when its stop words say so (two hits or more), else None.
 
@@ -74,10 +80,11 @@ def guess_language(text: str, prefer: str | None = None) -> str | None:
     """
     if needs_bigrams(text):
         return detect_language(text)
-    words = [word for word in _WORD.findall(text.lower()) if not word.isdigit()]
-    if not words:
+    # A title and a lead's first words are enough to tell; counting each distinct word once keeps it cheap.
+    counts = Counter(word for word in _WORD.findall(text.lower()[:_GUESS_CHARS]) if not word.isdigit())
+    if not counts:
         return None
-    hits = {code: sum(1 for word in words if word in stop_words(code)) for code in _GUESSABLE}
+    hits = {code: _hits(counts, stop_words(code)) for code in _GUESSABLE}
     best = max(hits.values())
     if best < 2:
         return None
