@@ -110,3 +110,13 @@ def test_summary_helps_a_short_title_find_its_story() -> None:
     without = StoryIndex()
     without.assign(StoryArticle("a", "Japan earthquake", 0))
     assert without.assign(StoryArticle("b", "Tsunami warning after strong quake", 600)) is None
+
+
+def test_declared_language_is_normalised_and_becomes_the_channel_language() -> None:
+    index = StoryIndex()
+    first = index.terms_of(StoryArticle("a", "Regierung beschließt neue Regeln", 0, language="de-DE"))
+    assert first.language == "de" and "regier" in first.weights
+    # No stop words to guess from: the channel's usual language (German now) is taken, so the stems meet.
+    second = index.terms_of(StoryArticle("b", "Neue Regeln beschlossen", 0))
+    assert second.language == "de"
+    assert set(first.weights) & set(second.weights) >= {"regel"}

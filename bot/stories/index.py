@@ -26,6 +26,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from bot.stories.terms import ArticleTerms, extract_terms, guess_language, lead_of
+from bot.summarize.language import normalize_language
 
 __all__ = ["DEFAULT_WINDOW_SECONDS", "MatchParams", "StoryArticle", "StoryIndex", "StoryMatch"]
 
@@ -121,7 +122,7 @@ class StoryIndex:
         """
         lead = lead_of(article.summary, self.params.lead_chars)
         fallback = self._languages.most_common(1)[0][0] if self._languages else "en"
-        language = article.language or guess_language(f"{article.title} {lead}", prefer=fallback)
+        language = normalize_language(article.language) or guess_language(f"{article.title} {lead}", prefer=fallback)
         if language is not None:
             self._languages[language] += 1
         return extract_terms(article.title, lead, language, lead_weight=self.params.lead_weight,
