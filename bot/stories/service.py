@@ -8,7 +8,9 @@ It keeps one `StoryIndex` per channel in memory, rebuilt from `StoryStore.recent
 seen (so a restart forgets nothing within the window), applies the subscription's settings (off: the article
 is neither merged nor offered to others; window: how old a story it may join), and stores every decision. A
 decision is stored once per (channel, article) and a second call returns it, so a retried pass after a crash
-between deciding and posting gets the same answer.
+between deciding and posting gets the same answer. A subscription id that no longer exists means "no
+clustering" (None). Calls for one channel must not overlap (the publisher's per-channel queue sees to it);
+calls for different channels may.
 """
 
 from __future__ import annotations
