@@ -102,6 +102,14 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _api_base(raw: str) -> str:
+    # discord.py builds every route for API v10; another version would half-work in confusing ways.
+    value = _url(("http", "https"))(raw)
+    if not value.endswith("/api/v10"):
+        raise ValueError
+    return value
+
+
 def _snowflake_or_none(raw: str) -> int | None:
     if not raw.strip():
         return None
@@ -117,6 +125,24 @@ def _secret_or_none(raw: str) -> Secret | None:
 
 def _str_or_none(raw: str) -> str | None:
     return raw.strip() or None
+
+
+def _port_or_none(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    value = int(raw.strip())
+    if not 1 <= value <= 65535:
+        raise ValueError
+    return value
+
+
+def _url_or_none(schemes: tuple[str, ...]) -> Callable[[str], str | None]:
+    strict = _url(schemes)
+
+    def parse(raw: str) -> str | None:
+        return strict(raw) if raw.strip() else None
+
+    return parse
 
 
 def _shard_ids(raw: str) -> tuple[int, ...] | None:
@@ -147,7 +173,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("DEV_GUILD_ID", "dev_guild_id", _snowflake_or_none, "", "a guild id (positive integer) or empty",
            "Sync slash commands to this one guild while developing (instant) instead of globally."),
     Option("LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error"), "warning",
-           "one of debug, info, warning, error", "How much the bot logs."),
+           "one of debug, info, warning, error",
+           "How much Newsdesk logs (its start-up, connection and shutdown lines are shown unless `error`)."),
+    Option("LOG_LEVEL_LIBRARIES", "log_level_libraries", _choice("debug", "info", "warning", "error"), "warning",
+           "one of debug, info, warning, error",
+           "How much the libraries underneath log (discord.py, aiosqlite, httpx, the article extractor)."),
     Option("POLL_INTERVAL_SECONDS", "poll_interval_seconds", _int(60, 86400), "900",
            "an integer from 60 to 86400", "Default time between two polls of a feed."),
     Option("FEED_MAX_FAILURES", "feed_max_failures", _int(1, 1000), "10", "an integer from 1 to 1000",
@@ -176,7 +206,7 @@ OPTIONS: tuple[Option, ...] = (
            "Bearer key for the LLM endpoint, if it needs one.", secret=True),
     Option("NEWSDESK_ALLOW_PRIVATE_NETWORKS", "allow_private_networks", _bool, "false", "true or false",
            "Allow feeds on loopback/private addresses (off: such URLs are refused, a guard against SSRF)."),
-    Option("DISCORD_API_BASE", "discord_api_base", _url(("http", "https")), "https://discord.com/api/v10",
+    Option("DISCORD_API_BASE", "discord_api_base", _api_base, "https://discord.com/api/v10",
            "an http(s) URL ending in /api/v10", "REST base; point at any Discord-compatible server."),
     Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _url(("ws", "wss")), "wss://gateway.discord.gg",
            "a ws(s) URL", "Gateway websocket; point at any Discord-compatible server."),
@@ -186,6 +216,18 @@ OPTIONS: tuple[Option, ...] = (
            "Shards this process runs; its guilds' feeds are polled here."),
     Option("COMMENT_RETENTION_DAYS", "comment_retention_days", _int(0, 36500), "30",
            "an integer number of days from 0", "How long deleted comments' text is kept for moderators."),
+    Option("WEB_PORT", "web_port", _port_or_none, "", "a TCP port (1-65535) or empty",
+           "Serve the web dashboard inside `newsdesk run` on this port; `newsdesk web` defaults to 8080."),
+    Option("WEB_HOST", "web_host", lambda raw: raw.strip() or "127.0.0.1", "127.0.0.1", "an address",
+           "Address the dashboard listens on (put a TLS proxy in front for anything but 127.0.0.1)."),
+    Option("WEB_BASE_URL", "web_base_url", _url_or_none(("http", "https")), "", "an http(s) URL or empty",
+           "The dashboard's address as browsers reach it (for the login redirect); default http://WEB_HOST:PORT."),
+    Option("DISCORD_CLIENT_ID", "discord_client_id", _snowflake_or_none, "", "an application id or empty",
+           "Your application's id (developer portal, OAuth2 page), for \"Login with Discord\"."),
+    Option("DISCORD_CLIENT_SECRET", "discord_client_secret", _secret_or_none, "", "a client secret or empty",
+           "Your application's OAuth2 client secret, for \"Login with Discord\".", secret=True),
+    Option("WEB_SECRET_KEY", "web_secret_key", _secret_or_none, "", "a long random string or empty",
+           "Signs the dashboard's session cookies; the same in every `newsdesk web` process.", secret=True),
 )
 
 
@@ -195,6 +237,7 @@ class Settings:
     database_path: Path
     dev_guild_id: int | None
     log_level: str
+    log_level_libraries: str
     poll_interval_seconds: int
     feed_max_failures: int
     http_connect_timeout: float
@@ -214,6 +257,12 @@ class Settings:
     shard_count: int | None
     shard_ids: tuple[int, ...] | None
     comment_retention_days: int
+    web_port: int | None
+    web_host: str
+    web_base_url: str | None
+    discord_client_id: int | None
+    discord_client_secret: Secret | None
+    web_secret_key: Secret | None
 
     def replace(self, **changes: Any) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

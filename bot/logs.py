@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["RedactingFormatter", "configure_logging", "redact", "register_secret"]
+__all__ = ["OWN_LOGGERS", "STATUS_LOGGER", "RedactingFormatter", "configure_logging", "redact", "register_secret"]
 
 _SECRETS: set[str] = set()
 # Discord bot tokens have a recognisable shape; scrub them even if nobody registered them.
@@ -29,12 +29,28 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def configure_logging(level: str = "warning") -> None:
+# Newsdesk's own packages: LOG_LEVEL applies to these; everything else logs at LOG_LEVEL_LIBRARIES.
+OWN_LOGGERS = ("bot", "cogs", "newsdesk", "emulator", "demo")
+# Start-up, connection and shutdown lines: shown at the default level, so a running bot says it runs.
+STATUS_LOGGER = "newsdesk.status"
+# The article extractor logs an ERROR for every page it cannot parse; Newsdesk reports those itself.
+_EXTRACTOR_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+def configure_logging(level: str = "warning", libraries: str = "warning") -> None:
+    """Newsdesk's loggers at `level`, third-party ones at `libraries` (so LOG_LEVEL=debug is Newsdesk's
+    debug output, not aiosqlite's), status lines always unless `level` is error."""
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # discord.py is chatty at INFO; keep it at WARNING unless we are debugging.
-    if level.lower() != "debug":
-        logging.getLogger("discord").setLevel(logging.WARNING)
+    root.setLevel(libraries.upper())
+    own = logging.getLevelName(level.upper())
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(own)
+    logging.getLogger(STATUS_LOGGER).setLevel(min(own, logging.INFO) if own < logging.ERROR else own)
+    quiet_extractor = logging.getLevelName(libraries.upper()) >= logging.WARNING
+    for name in _EXTRACTOR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL if quiet_extractor else libraries.upper())
+    # Set by an earlier configure_logging in this process (tests, the sandbox): the root level rules now.
+    logging.getLogger("discord").setLevel(logging.NOTSET)

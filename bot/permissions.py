@@ -74,22 +74,29 @@ def client_id_from_token(token: str) -> int | None:
 
 async def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
 
-    client_id: int | None
+    client_id: int | None = None
     if args.client_id is not None:
         if not args.client_id.isdigit():
             raise CliError(f"--client-id {args.client_id!r} is not an application id (digits, from the "
                            "developer portal's General Information page)")
         client_id = int(args.client_id)
-    else:
-        client_id = client_id_from_token(settings.discord_token.reveal()) if settings.discord_token else None
-        if client_id is None:
-            raise CliError("give --client-id ID (the Application ID on the developer portal's General "
-                           "Information page), or set DISCORD_TOKEN so it can be read from the token")
-    print(invite_url(client_id))
+    elif settings.discord_token:
+        client_id = client_id_from_token(settings.discord_token.reveal())
+        if client_id is None and not args.explain:
+            raise CliError("DISCORD_TOKEN does not look like a bot token (its first part should be the bot's id "
+                           "in base64): copy it again from the Bot page, or give --client-id ID (the Application "
+                           "ID on the developer portal's General Information page)")
+    elif not args.explain:
+        raise CliError("give --client-id ID (the Application ID on the developer portal's General "
+                       "Information page), or set DISCORD_TOKEN so it can be read from the token")
+    if client_id is not None:
+        print(invite_url(client_id))
     if args.explain:
-        print(f"\npermissions={permissions_integer()}:")
+        print(("\n" if client_id is not None else "") + f"permissions={permissions_integer()}:")
         for permission in BOT_PERMISSIONS:
             print(f"  {permission.name}: {permission.why}")
+        if client_id is None:
+            print("\n(no link: give --client-id ID or set DISCORD_TOKEN to get the invite link itself)")
     return 0
 
 

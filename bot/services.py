@@ -20,11 +20,13 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
+from bot.insights import ServerInsights
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryStore
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
@@ -61,6 +63,7 @@ class Stores:
     reactions: ReactionStore
     moderation: ModerationStore
     timers: TimerStore
+    deliveries: DeliveryStore
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Services:
     comments: CommentService
     moderation: ModerationService
     stats: DiscussionStats
+    insights: ServerInsights
     exporter: CommentExporter
     fetcher: FeedFetcher
     feed_subscriptions: FeedSubscriptions

@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.posting.format import LIMITS, escape_text, fit_escaped, truncate_words
+from bot.comments.figures import ranked_line
+from bot.posting.format import LIMITS, fit_escaped, truncate_words
 from cogs.support.article_picker import article_choices, resolve_article
 from cogs.support.replies import UserFacingError
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["ArticlesCog"]
 
 WINDOWS = {"day": 86400, "week": 7 * 86400}
+# How each window reads in a reply: trending is over the last 24 hours, not the calendar day.
+WINDOW_NAMES = {"day": "the last 24 hours", "week": "the last 7 days"}
 
 
 class ArticlesCog(commands.Cog):
@@ -65,13 +68,12 @@ class ArticlesCog(commands.Cog):
         ranked = await self.services.stats.ranked(interaction.guild_id, since=time.time() - WINDOWS[period])
         if not ranked:
             await interaction.response.send_message(
-                f"No discussion in the last {period} yet. Comment in an article's thread to get it going!",
+                f"No discussion in {WINDOW_NAMES[period]} yet. Comment in an article's thread to get it going!",
                 ephemeral=True)
             return
-        text = f"**Trending this {period}**"
+        text = f"**Most discussed in {WINDOW_NAMES[period]}**"
         for n, a in enumerate(ranked, 1):
-            line = (f"{n}. [{escape_text(truncate_words(a.title or a.url, 90))}](<{a.url}>) — "
-                    f"{a.comments} comments, {a.participants} people, {a.reactions} reactions")
+            line = ranked_line(n, a)
             if len(text) + 1 + len(line) > LIMITS["content"]:
                 break  # whole entries only: long links would otherwise break the 2000-character limit
             text += "\n" + line

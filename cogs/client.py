@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -47,6 +48,21 @@ def intents() -> discord.Intents:
 
 class NewsdeskTree(app_commands.CommandTree):
     """Turns command failures into a short private reply the user can act on."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Refuse, privately, option values the command does not accept (cogs/support/option_check.py)."""
+        from cogs.support.option_check import invalid_option, leaf_options
+        from cogs.support.replies import send_private
+
+        command = interaction.command  # None for anything but a known application command
+        if interaction.type is not discord.InteractionType.application_command or not isinstance(
+                command, app_commands.Command):
+            return True
+        problem = invalid_option(command, leaf_options(interaction.data or {}))
+        if problem is None:
+            return True
+        await send_private(interaction, problem)
+        return False
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         from cogs.support.replies import explain_error, send_private
@@ -86,6 +102,8 @@ class NewsdeskBot(commands.Bot):
         # Synchronous per-message hooks (the comment recorder). Every message runs through here, so it
         # must stay cheap: no prefix-command parsing (slash commands only) and no task per cog listener.
         self.message_hooks: list[Callable[[discord.Message], None]] = []
+        # Whether start-up synced the command set (None: not yet known), for the "ready" line.
+        self.commands_synced: bool | None = None
 
     async def on_message(self, message: discord.Message, /) -> None:
         for hook in self.message_hooks:
@@ -105,7 +123,7 @@ class NewsdeskBot(commands.Bot):
         self.services.scheduler.start(after=self.wait_until_ready)
         self.services.timer_runner.start()
         self.services.retention.start()
-        await self.sync_commands_if_changed()
+        self.commands_synced = await self.sync_commands_if_changed()
 
     async def close(self) -> None:
         # Stop background work before the connection goes, then land every buffered write.
@@ -176,6 +194,12 @@ def explain_startup_error(error: BaseException) -> str | None:
     if isinstance(error, discord.LoginFailure):
         return (f"Discord rejected DISCORD_TOKEN ({error}). Copy the token again from your application's Bot page "
                 f"({PORTAL}, Reset Token) into DISCORD_TOKEN.")
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return (f"cannot reach Discord: the name {error.host} does not resolve (no network, or no DNS). Check "
+                "this machine's internet connection (and DISCORD_API_BASE), then start again.")
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return (f"cannot reach Discord at {error.host}:{error.port} ({error.strerror or error.os_error}). Check "
+                "this machine's internet connection, firewall or proxy (and DISCORD_API_BASE), then start again.")
     return None
 
 

@@ -36,7 +36,6 @@ class CommentListener(commands.Cog):
     def __init__(self, bot: NewsdeskBot, services: Services) -> None:
         self.bot = bot
         self.recorder = services.recorder
-        self.threads = services.stores.threads
         self.services = services
         self._backfill_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -197,7 +196,7 @@ class CommentListener(commands.Cog):
         if not await self.recorder.is_article_thread(payload.thread_id):
             return
         meta = payload.data.get("thread_metadata", {})
-        await self.threads.record_state(
+        await self.recorder.on_thread_state(
             payload.thread_id, locked=meta.get("locked"), archived=meta.get("archived"),
             name=payload.data.get("name"), slowmode_seconds=payload.data.get("rate_limit_per_user"),
         )
@@ -225,7 +224,7 @@ class CommentListener(commands.Cog):
         """
         async with self._backfill_lock:
             await self.recorder.flush()  # what the live listener already queued counts as stored
-            threads = await self.threads.open_threads([g.id for g in self.bot.guilds])
+            threads = await self.recorder.open_threads([g.id for g in self.bot.guilds])
             semaphore = asyncio.Semaphore(BACKFILL_CONCURRENCY)
 
             async def one(thread_id: int, guild_id: int) -> int:
@@ -251,11 +250,9 @@ class CommentListener(commands.Cog):
                 return 0
         if not isinstance(channel, discord.Thread):
             return 0
-        await self.threads.record_state(thread_id, locked=channel.locked, archived=channel.archived,
-                                        name=channel.name, slowmode_seconds=channel.slowmode_delay)
-        comments, reactions = self.services.stores.comments, self.services.stores.reactions
-        history = ThreadHistory(thread_id, await comments.for_thread(thread_id),
-                                await reactions.live_users(channel_id=thread_id))
+        await self.recorder.on_thread_state(thread_id, locked=channel.locked, archived=channel.archived,
+                                            name=channel.name, slowmode_seconds=channel.slowmode_delay)
+        history = ThreadHistory(thread_id, *await self.recorder.stored_thread(thread_id))
         count = 0
         async for message in channel.history(limit=None, oldest_first=True):
             count += 1
@@ -272,13 +269,14 @@ class CommentListener(commands.Cog):
                     await self._enforce(message, decision)
             elif step is Step.EDIT:
                 edited_at = (message.edited_at or message.created_at).timestamp()
-                await comments.record_edit(message.id, message.content, edited_at)
+                await self.recorder.on_missed_edit(message.id, message.content, edited_at)
         gone = history.vanished_comments()
         if gone:
             await self.recorder.on_delete(gone, time.time())
         now = time.time()
         for message_id, emoji, user_id in history.vanished_reactions():
-            await reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=now)
+            await self.recorder.on_missed_reaction(added=False, guild_id=channel.guild.id, channel_id=thread_id,
+                                                   message_id=message_id, user_id=user_id, emoji=emoji, at=now)
         await self._reconcile_story_post(channel)
         return count
 
@@ -291,7 +289,7 @@ class CommentListener(commands.Cog):
             post = await parent.fetch_message(thread.id)
         except discord.HTTPException:
             return
-        stored = await self.services.stores.reactions.live_users(message_id=post.id)
+        stored = await self.recorder.live_reactions(post.id)
         await self._reconcile_reactions(post, {emoji: users for (_, emoji), users in stored.items()})
 
     async def _reconcile_reactions(self, message: discord.Message, ours: dict[str, set[int]]) -> None:
@@ -304,11 +302,13 @@ class CommentListener(commands.Cog):
                                      created_at=message.created_at.timestamp(), now=now):
             users[emoji] = {u.id async for u in shown[emoji].users(limit=None) if not u.bot}
         changes = reaction_changes(ours=ours, users=users, on_discord=shown)
-        reactions = self.services.stores.reactions
         for emoji, user_id in changes.added:
             if self.recorder.is_forgotten(message.guild.id, user_id):
                 continue  # asked to be forgotten; Discord cannot say whether this reaction came later
-            await reactions.add(guild_id=message.guild.id, channel_id=message.channel.id, message_id=message.id,
-                                user_id=user_id, emoji=emoji, at=now)
+            await self.recorder.on_missed_reaction(added=True, guild_id=message.guild.id,
+                                                   channel_id=message.channel.id, message_id=message.id,
+                                                   user_id=user_id, emoji=emoji, at=now)
         for emoji, user_id in changes.removed:
-            await reactions.remove(message_id=message.id, user_id=user_id, emoji=emoji, at=now)
+            await self.recorder.on_missed_reaction(added=False, guild_id=message.guild.id,
+                                                   channel_id=message.channel.id, message_id=message.id,
+                                                   user_id=user_id, emoji=emoji, at=now)

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.comments.tree import build_tree, paginate, render_lines
+from bot.formats import plural
 from bot.posting.format import escape_mentions, truncate_words
 from cogs.support.article_picker import article_choices, chosen_article, resolve_article
 from cogs.support.checks import has_server_permissions
@@ -45,7 +46,7 @@ class CommentsCog(commands.Cog):
             await interaction.response.send_message(f"**{title}** has no comments yet.", ephemeral=True)
             return
         pages = paginate(render_lines(build_tree(comments)))
-        view = PagerView(pages, interaction.user.id, title=f"{title} — {len(comments)} comments")
+        view = PagerView(pages, interaction.user.id, title=f"{title} — {plural(len(comments), 'comment')}")
         await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
                                                 ephemeral=True)
 
@@ -59,8 +60,10 @@ class CommentsCog(commands.Cog):
         lines = []
         for c in mine:
             state = {"deleted": " (deleted)", "removed": " (removed by a moderator)"}.get(c.status, "")
-            lines.append(truncate_words(f"<#{c.thread_id}> {discord.utils.format_dt(discord.utils.snowflake_time(c.message_id), 'R')}"
-                                        f"{state}: {escape_mentions(' '.join(c.content.split()))}", 180))
+            # The thread's name, then a separator: Discord shows both as plain words ("Heatwave peaks · 2 hours ago").
+            when = discord.utils.format_dt(discord.utils.snowflake_time(c.message_id), "R")
+            lines.append(truncate_words(f"<#{c.thread_id}> · {when}{state}: "
+                                        f"{escape_mentions(' '.join(c.content.split()))}", 180))
         pages = paginate(lines)
         view = PagerView(pages, interaction.user.id, title="Your comments")
         await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
@@ -94,7 +97,7 @@ class CommentsCog(commands.Cog):
         async def confirmed(confirm_interaction: discord.Interaction) -> None:
             deleted = await self.services.comments.forget_user(user_id)
             await confirm_interaction.response.edit_message(
-                content=f"Done: {deleted} stored records about you were deleted (comments, their edits and "
+                content=f"Done: deleted {plural(deleted, 'stored record')} about you (comments, their edits and "
                         "reactions). Your messages on Discord itself are untouched.", view=None)
 
         await interaction.response.send_message(

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.comments.tree import paginate
 from bot.feeds.subscriptions import FeedProblem
+from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from cogs.support.embeds import story_embed
@@ -91,8 +92,9 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             raise UserFacingError(f"Could not follow that feed: {exc}") from None
         self.services.scheduler.wake()
         title = fit_escaped(result.feed_title or result.feed.url, LIMITS["embed_title"])  # titles are unbounded
-        text = (f"Following **{title}** in {target.mention} ({chosen_mode} mode). {result.items} current items were "
-                "marked as already seen, so only new stories will be posted.")
+        text = (f"Following **{title}** in {target.mention} ({chosen_mode} mode). "
+                f"{plural(result.items, 'current item')} {'was' if result.items == 1 else 'were'} marked as already "
+                "seen, so only new stories will be posted." + _mention_note(mention, target))
         embeds = []
         if result.newest is not None:
             a = result.newest
@@ -119,13 +121,13 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             elif sub.failing_reason:
                 status = f"⚠️ cannot post: {escape_text(sub.failing_reason)}"
             elif feed.consecutive_failures:
-                status = f"⚠️ {feed.consecutive_failures} failed polls"
+                status = f"⚠️ {plural(feed.consecutive_failures, 'failed poll')}"
             else:
                 status = "✅ ok"
             posts = await self.services.feed_subscriptions.posts_made(sub.id)
             lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
-                f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {posts} posts"
+                f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {plural(posts, 'post')}"
                 + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""), 900))
         pages = paginate(lines)  # a server following many feeds pages through them instead of losing the rest
         view = PagerView(pages, interaction.user.id, title=f"Feeds followed here ({len(lines)})")
@@ -177,7 +179,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         i = items[0]
         story = build_story_post(title=i.title, url=i.url, source="preview", excerpt=i.excerpt, author=i.author,
                                  published=i.published, image_url=i.image)
-        await interaction.followup.send(f"The feed works: {len(items)} items pass the filters. The newest:",
+        await interaction.followup.send(f"The feed works: {plural(len(items), 'item')} {'passes' if len(items) == 1 else 'pass'} the filters. The newest:",
                                         embed=story_embed(story.embed), ephemeral=True)
 
     @app_commands.command(name="edit", description="Change a feed's channel settings")
@@ -208,7 +210,55 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         await self.services.feed_subscriptions.edit(
             sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None, **changes)
         self.publisher.wake()
-        await interaction.response.send_message("Saved.", ephemeral=True)
+        channel = self.bot.get_channel(sub.channel_id)
+        note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""
+        await interaction.response.send_message("Saved." + note, ephemeral=True)
+
+
+def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) -> str:
+    """A warning when `role` would be shown but not pinged: Discord notifies a role only if it is
+    mentionable or the poster may mention all roles."""
+    if role is None or role.mentionable:
+        return ""
+    me = channel.guild.me
+    if me is not None and channel.permissions_for(me).mention_everyone:
+        return ""
+    return (f"\nNote: {role.mention} cannot be mentioned, so stories will name it without notifying anyone. "
+            "Turn on *Allow anyone to @mention this role* (Server Settings › Roles), or give my role "
+            "*Mention @everyone, @here and All Roles*.")
+
+    async def item_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        items = await self.services.feed_subscriptions.recent_items(interaction.guild_id, current[:100])
+        return [app_commands.Choice(name=truncate_words(title or url, 100), value=url[:100]) for url, title in items
+                if len(url) <= 100]
+
+    @app_commands.command(name="why", description="Why a story was posted here, or not")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(url=item_autocomplete)
+    @app_commands.describe(url="The story's link (recent ones are suggested)")
+    async def why(self, interaction: discord.Interaction, url: str) -> None:
+        assert interaction.guild_id is not None
+        found = await self.services.feed_subscriptions.why(interaction.guild_id, url.strip())
+        if not found:
+            raise UserFacingError("No feed followed here has carried that link in the last 30 days; paste the "
+                                  "story's link as the feed gives it, or pick one of the suggestions.")
+        lines = [f"**{escape_text(truncate_words(found[0].title or found[0].url, 200))}**"]
+        for d in found:
+            lines.append(f"<#{d.channel_id}>: {_WHY.get(d.outcome, d.outcome)}"
+                         + (f" — https://discord.com/channels/{d.guild_id}/{d.channel_id}/{d.message_id}"
+                            if d.outcome == "posted" else "")
+                         + (f" ({escape_text(d.failing_reason)})" if d.outcome == "waiting" and d.failing_reason
+                            else f" ({escape_text(d.detail)})" if d.detail and d.outcome != "posted" else ""))
+        await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+
+# How each delivery outcome reads in `/feed why` (the dashboard's history says the same).
+_WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: the channel cannot take posts",
+        "baseline": "not posted: it was already in the feed when this channel followed it",
+        "filtered": "not posted: filtered out", "duplicate": "not posted: a duplicate",
+        "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription",
+        "skipped": "not posted: Discord refused it"}
 
 
 def _channel_name(bot: commands.Bot, channel_id: int) -> str:

@@ -42,4 +42,4 @@ def build_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) 
 async def load_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) -> None:
     for cog in build_cogs(bot, services, publisher):
         await bot.add_cog(cog)
-        log.info("loaded cog %s", type(cog).__name__)
+        log.debug("loaded cog %s", type(cog).__name__)

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.formats import plural
 from bot.storage.guilds import GuildSettings, GuildSettingsError
 from cogs.support.replies import UserFacingError
 
@@ -29,7 +30,7 @@ def render_settings(s: GuildSettings) -> str:
         f"Auto-summary in new threads: {'on' if s.auto_summary else 'off'}",
         f"Admin channel (feed problems): {_channel(s.admin_channel_id)}",
         f"Mod-log channel: {_channel(s.modlog_channel_id)}",
-        f"Auto-close threads after: {f'{s.auto_close_days} days' if s.auto_close_days else 'never'}",
+        f"Auto-close threads after: {plural(s.auto_close_days, 'day') if s.auto_close_days else 'never'}",
         "Daily digest: " + (
             f"{_channel(s.digest_channel_id)} at {s.digest_time} UTC" if s.digest_channel_id and s.digest_time
             else f"{_channel(s.digest_channel_id)}, no time set" if s.digest_channel_id

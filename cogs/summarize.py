@@ -131,7 +131,10 @@ class SummarizeCog(commands.Cog):
     async def summarize(self, interaction: discord.Interaction, article: str | None = None, url: str | None = None,
                         length: Literal["short", "medium", "long"] = "medium", bullets: bool = False,
                         private: bool = False) -> None:
-        options = SummaryOptions(length=length, style="bullets" if bullets else "paragraph")
+        try:
+            options = SummaryOptions(length=length, style="bullets" if bullets else "paragraph")
+        except ValueError as exc:
+            raise UserFacingError(f"I cannot make that summary: {exc}.") from None
         if article and url:
             raise UserFacingError("Give an article or a url, not both.")
         article_id: int | None = None

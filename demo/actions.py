@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.formats import join_words, plural
 from emulator import ApiError, Channel, InteractionRecord, Member, Message, Role, User
 
 T = TypeVar("T")
@@ -186,8 +187,11 @@ class Actions:
         async def all_stored() -> bool:
             return all([await services.stores.comments.get(mid) is not None for mid in message_ids])
 
-        await self.eventually(all_stored, f"the bot to record comment(s) {list(message_ids)}")
+        await self.eventually(all_stored, "the bot to record " + plural(len(message_ids), "comment")
+                              + " (" + join_words(map(str, message_ids)) + ")")
 
 
 def _reason(exc: ApiError) -> str:
-    return f"{exc.message} (HTTP {exc.status}, code {exc.code})"
+    # Discord's form errors say what was wrong (the 2,000-character limit, say) below its generic message.
+    details = exc.details()
+    return f"{exc.message}{': ' + details if details else ''} (HTTP {exc.status}, code {exc.code})"

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.formats import join_words
 from demo.actions import ActionRefused, Actions
 from emulator import Channel, Message, User
 
@@ -29,7 +30,7 @@ You are in the demo server as one of its people. Commands (one per line):
   TEXT                       write TEXT in the current channel or thread (or: say TEXT)
   reply N TEXT               reply to message [N]          react N EMOJI   react to [N], e.g. react 4 👍
   edit N TEXT                edit your message [N]         delete N        delete [N] (yours, or any as mod)
-  press N LABEL              press a button on [N], e.g. press 1 Summarize
+  press N LABEL              press a button on [N], e.g. press 3 Summarize (on the first story post)
   /COMMAND opt:value ...     a slash command, e.g. /summarize length:short bullets:true
                              /comments tree   /comments mine   /article info   /trending period:week
                              /mod remove message:[N] reason:spam   /mod lock   /mod mute user:@bob duration:1h reason:...
@@ -88,12 +89,14 @@ class Repl:
                 self.t.out.flush()
             raw = await reader.readline()
             if not raw:
+                await self.act.settle()  # what the bot did after the last line (a removal, its #mod-log entry)
                 self.t.line("(end of input)")
                 return
             line = raw.strip()
             if not line or line.startswith("#!"):
                 continue
             if line in ("quit", "exit", "q"):
+                await self.act.settle()
                 return
             try:
                 await self.handle(line)
@@ -192,7 +195,8 @@ class Repl:
         options: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in types:
-                raise LookupError(f"/{command} has no option {key!r}; it has {sorted(types) or 'none'}")
+                raise LookupError(f"/{command} has no option {key!r}; "
+                                  + (f"its options: {join_words(sorted(types))}" if types else "it has no options"))
             options[key] = self._value(types[key], value)
         await self.act.slash(self.user, self.channel, command, options)
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
+from bot.formats import plural
 from demo.actions import ActionRefused, Actions
 from demo.stage import DemoStage, Launcher
 from demo.transcript import Transcript
@@ -173,22 +175,52 @@ class Walkthrough:
             statuses[c["status"]] = statuses.get(c["status"], 0) + 1
         revisions = sum(len(c["revisions"]) for c in comments)
         reactions = sum(len(c["reactions"]) for c in comments)
-        self.t.note(f"{files[0]['filename']}: {len(comments)} comments ("
+        self.t.note(f"{files[0]['filename']}: {plural(len(comments), 'comment')} ("
                     + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-                    + f"), {_count(revisions, 'revision')}, {_count(reactions, 'reaction')}; "
+                    + f"), {plural(revisions, 'revision')}, {plural(reactions, 'reaction')}; "
                     "replies keep their parent_id.")
         _check(len(comments) == 3 and statuses.get("removed") == 1, "/comments export",
                f"expected 3 comments with 1 removed, got {statuses}")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+SANDBOX_MARK = "sandbox_guild_id"  # in `meta`: this database was made by `newsdesk sandbox`
+
+
+def start_fresh(db_path: Path) -> bool:
+    """Remove an earlier sandbox run's database at `db_path`, so this run starts from an empty one (the
+    emulator's server and the demo feed are new every run: reusing the data would pile up a second server
+    and a feed on a port that is gone). True if one was removed; ValueError for a file the sandbox did
+    not make, which is never touched."""
+    if not db_path.exists():
+        return False
+    # sqlite3 directly, like database_counts: a file that is not a database must not get further than this.
+    conn = sqlite3.connect(f"file:{db_path}?mode=rw", uri=True)
+    try:
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.DatabaseError:
+            raise ValueError("it is not a SQLite database") from None
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (SANDBOX_MARK,)).fetchone()
+        except sqlite3.OperationalError:  # no meta table: not ours
+            row = None
+    finally:
+        conn.close()
+    if row is None:
+        raise ValueError("it was not made by `newsdesk sandbox`")
+    for suffix in ("", "-wal", "-shm"):
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    return True
 
 
 def database_counts(path: Path) -> dict[str, int]:
-    """Rows per table, read straight from the file (read-only) after the bot has shut down."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """Rows per table, read straight from the file after the bot has shut down.
+
+    Not `mode=ro`: a read-only connection cannot remove the -wal/-shm files it makes, and they stayed
+    behind, empty; this one only reads (query_only) and, as the last to close, removes them."""
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
     try:
+        conn.execute("PRAGMA query_only = 1")
         return {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in COUNTED_TABLES}
     finally:
         conn.close()
@@ -199,8 +231,8 @@ def _banner(stage: DemoStage, t: Transcript) -> None:
     t.line("Newsdesk sandbox: the real bot, a local Discord emulator and a demo news feed. Nothing leaves this "
            "machine;")
     t.line("no Discord account or token is needed.")
-    t.line(f"  Discord emulator  {stage.emu.base_url}  server \"{stage.guild.name}\": #news, #stories (forum), "
-           "#mod-log, #newsdesk-admin")
+    t.line(f"  Discord emulator  {stage.emu.base_url}  server \"{stage.guild.name}\" (guild id {stage.guild.id}): "
+           "#news, #stories (forum), #mod-log, #newsdesk-admin")
     t.line(f"  Demo feed         {stage.feed.feed_url}  ({len(stage.content.stories)} fictional stories from data/demo/)")
     t.line(f"  Database          {stage.db_path}")
     t.line(f"  People            {p.editor.username} (server owner), {p.moderator.username} (Moderators role), "
@@ -213,13 +245,21 @@ async def run_walkthrough(stage: DemoStage, transcript: Transcript) -> Walkthrou
     return walkthrough
 
 
+# Called with the running stage after the walkthrough (and the REPL): `newsdesk sandbox --web` serves the
+# dashboard there until interrupted.
+Linger = Callable[[DemoStage, Transcript], Awaitable[None]]
+
+
 async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: Launcher, *,
-                      interactive: bool = False, lines: TextIO | None = None) -> int:
+                      interactive: bool = False, lines: TextIO | None = None, linger: Linger | None = None) -> int:
     """The whole `newsdesk sandbox` run. Returns the exit code; raises WalkthroughError on a failed step."""
     from demo.interactive import Repl
 
     started = time.monotonic()
     async with DemoStage(settings, db_path, launch) as stage:
+        assert stage.services is not None
+        await stage.services.stores.meta.set(SANDBOX_MARK, str(stage.guild.id))  # see start_fresh
+        guild_id = stage.guild.id
         transcript = Transcript(stage, out)
         _banner(stage, transcript)
         walkthrough = await run_walkthrough(stage, transcript)
@@ -227,6 +267,8 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
         transcript.heading(f"Walkthrough done in {elapsed:.1f} s")
         if interactive:
             await Repl(stage, transcript, walkthrough, lines).run()
+        if linger is not None:
+            await linger(stage, transcript)
         errors = stage.unexpected_errors
     counts = database_counts(db_path)
     transcript.line()
@@ -234,7 +276,8 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
     transcript.line("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))
     transcript.line(f"  Look inside: sqlite3 {db_path} 'SELECT author_name, status, content FROM comments'"
                     " (or any SQLite browser)")
+    transcript.line(f"  Export it:   newsdesk export --db {db_path} --guild {guild_id} --format csv")
     if errors:
-        transcript.line(f"The bot raised {len(errors)} unexpected error(s); first: {errors[0]!r}")
+        transcript.line(f"The bot raised {plural(len(errors), 'unexpected error')}; first: {errors[0]!r}")
         return 1
     return 0

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["ApiError", "form_error"]
+__all__ = ["ApiError", "form_error", "join_words"]
+
+
+def join_words(items: Iterable[str], conjunction: str = "and") -> str:
+    """"a", "a and b", "a, b and c": lists in messages read as a sentence, not as Python's repr."""
+    words = list(items)
+    return "".join(words) if len(words) <= 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
 class ApiError(Exception):
@@ -18,6 +25,21 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors
         self.retry_after = retry_after
+
+    def details(self) -> str:
+        """The form errors as one line: "content: Must be 2000 or fewer in length." ('' when none)."""
+        found: list[str] = []
+
+        def walk(node: Any, path: list[str]) -> None:
+            if isinstance(node, dict):
+                for error in node.get("_errors", []):
+                    found.append(f"{'.'.join(path) or 'body'}: {error.get('message', error.get('code'))}")
+                for key, child in node.items():
+                    if key != "_errors":
+                        walk(child, [*path, key])
+
+        walk(self.errors or {}, [])
+        return "; ".join(found)
 
     def body(self) -> dict[str, Any]:
         data: dict[str, Any] = {"message": self.message, "code": self.code}

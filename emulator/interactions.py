@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emulator import payloads
+from emulator.errors import join_words
 from emulator.model import Channel, Member, Message, Role, User
 
 if TYPE_CHECKING:
@@ -67,8 +68,55 @@ class CommandRegistry:
             for cmd in table.values():
                 if cmd["name"] == name and cmd.get("type", 1) == kind:
                     return cmd
-        synced = sorted(c["name"] for t in tables for c in t.values())
+        synced = join_words(sorted(c["name"] for t in tables for c in t.values())) or "none"
         raise LookupError(f"no application command {name!r} (type {kind}) is synced; synced: {synced}")
+
+
+_TYPE_NAMES = {3: "text", 4: "a whole number", 5: "true or false", 10: "a number"}
+_MAX_SAFE_INTEGER = 2 ** 53  # Discord refuses integer options beyond what JavaScript holds exactly
+
+
+def checked_value(where: str, spec: dict[str, Any], value: Any) -> Any:
+    """`value` typed as option `spec` declares it, or ValueError saying what Discord's client would refuse:
+    a value that is not among the choices, of the wrong type, out of min/max or of the wrong length."""
+    kind = spec["type"]
+    try:
+        if kind == 5:
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                value = value.lower() == "true"
+            if not isinstance(value, bool):
+                raise ValueError
+        elif kind == 4:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            value = int(value)
+            if abs(value) > _MAX_SAFE_INTEGER:
+                raise ValueError
+        elif kind == 10:
+            if isinstance(value, bool):
+                raise ValueError
+            value = float(value)
+        elif kind == 3:
+            value = str(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {value!r} is not {_TYPE_NAMES[kind]}") from None
+    choices = spec.get("choices")
+    if choices and value not in [c["value"] for c in choices]:
+        names = join_words([str(c["name"]) for c in choices], "or")
+        raise ValueError(f"{where}: {value!r} is not one of the choices ({names})")
+    if kind in (4, 10):
+        low, high = spec.get("min_value"), spec.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = (f"from {low} to {high}" if low is not None and high is not None else
+                      f"at least {low}" if low is not None else f"at most {high}")
+            raise ValueError(f"{where}: {value} is out of range (it must be {bounds})")
+    if kind == 3:
+        low, high = spec.get("min_length"), spec.get("max_length", 6000)
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            raise ValueError(f"{where}: {len(value):,} characters; it must be "
+                             + (f"from {low} to {high:,}" if low is not None else f"at most {high:,}")
+                             + " characters long")
+    return value
 
 
 def _resolve(value: Any, opt_type: int, resolved: dict[str, dict[str, Any]], world: World,
@@ -98,9 +146,13 @@ def _resolve(value: Any, opt_type: int, resolved: dict[str, dict[str, Any]], wor
 
 
 def build_options(command: dict[str, Any], path: list[str], options: dict[str, Any], world: World,
-                  guild_id: int | None, focused: str | None = None
+                  guild_id: int | None, focused: str | None = None, *, validate: bool = True
                   ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Nest `options` under the sub-command (group) named by `path`, typed as the command declares them."""
+    """Nest `options` under the sub-command (group) named by `path`, typed as the command declares them.
+
+    Values are checked against the registered command as Discord's client does (required, choices, types,
+    min/max, length): a bad one raises ValueError and never reaches the bot. `validate=False` sends them
+    as they are, as a client with an outdated copy of the command would."""
     defs = command.get("options") or []
     resolved: dict[str, dict[str, Any]] = {}
     chain: list[dict[str, Any]] = []
@@ -111,23 +163,30 @@ def build_options(command: dict[str, Any], path: list[str], options: dict[str, A
         chain.append(sub)
         defs = sub.get("options") or []
     if any(o["type"] in (1, 2) for o in defs):
-        names = [o["name"] for o in defs]
-        raise LookupError(f"/{command['name']} {' '.join(path)} needs a subcommand: one of {names}")
+        names = join_words([o["name"] for o in defs], "or")
+        raise LookupError(f"/{command['name']} {' '.join(path)} needs a subcommand: {names}")
     leaf: list[dict[str, Any]] = []
     for key, value in options.items():
         spec = next((o for o in defs if o["name"] == key), None)
+        where = " ".join(["/" + command["name"], *path, key])
         if spec is None:
-            raise LookupError(f"/{command['name']} {' '.join(path)} has no option {key!r}; has "
-                              f"{[o['name'] for o in defs]}")
+            names = join_words([o["name"] for o in defs])
+            raise LookupError(f"{where}: there is no such option; "
+                              + (f"its options are {names}" if names else "it has no options"))
         if key == focused:
             leaf.append({"name": key, "type": spec["type"], "value": str(value), "focused": True})
-        else:
-            leaf.append({"name": key, "type": spec["type"],
-                         "value": _resolve(value, spec["type"], resolved, world, guild_id)})
-    if focused is None:
+            continue
+        if validate and spec["type"] in _VALUE_TYPES and not spec.get("autocomplete"):
+            value = checked_value(where, spec, value)
+        elif validate and spec["type"] == 3:  # autocomplete: any text, within the length limits
+            value = checked_value(where, {**spec, "choices": None}, value)
+        leaf.append({"name": key, "type": spec["type"],
+                     "value": _resolve(value, spec["type"], resolved, world, guild_id)})
+    if focused is None and validate:
         missing = [o["name"] for o in defs if o.get("required") and o["name"] not in options]
         if missing:
-            raise ValueError(f"missing required option(s) {missing} for /{command['name']} {' '.join(path)}")
+            where = " ".join(["/" + command["name"], *path])
+            raise ValueError(f"{where}: {join_words(missing)} {'is' if len(missing) == 1 else 'are'} required")
     nested = leaf
     for sub in reversed(chain):
         nested = [{"name": sub["name"], "type": sub["type"], "options": nested}]

@@ -85,6 +85,19 @@ class Perm:
     MODERATE_MEMBERS = 1 << 40
 
 
+def permission_names(bits: int) -> list[str]:
+    """The Discord client's names for the bits set in `bits`: 8192 -> ["Manage Messages"]."""
+    names = []
+    for attr, value in vars(Perm).items():
+        if attr.isupper() and isinstance(value, int) and bits & value:
+            words = attr.replace("GUILD", "SERVER").replace("VIEW_CHANNEL", "VIEW_CHANNELS").split("_")
+            names.append(" ".join(word.capitalize() for word in words))
+    unknown = bits & ~sum(v for k, v in vars(Perm).items() if k.isupper() and isinstance(v, int))
+    if unknown:
+        names.append(f"permission bits {unknown}")
+    return names
+
+
 ALL_PERMISSIONS = (1 << 53) - 1
 DEFAULT_EVERYONE_PERMISSIONS = (
     Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.READ_MESSAGE_HISTORY | Perm.ADD_REACTIONS | Perm.EMBED_LINKS

@@ -33,11 +33,6 @@ def add_core_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str)
                               "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000,
                                                       "max_concurrency": 1}})
 
-    async def users_me(request: web.Request) -> web.Response:
-        emu.authorize(request)
-        return json_response({**payloads.user(bot), "verified": True, "mfa_enabled": False, "email": None,
-                              "locale": "en-US"})
-
     async def get_user(request: web.Request) -> web.Response:
         emu.authorize(request)
         return json_response(payloads.user(world.user(snowflake(request, "user_id"))))
@@ -295,7 +290,6 @@ def add_core_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str)
     r = router
     r.add_get(f"{p}/gateway", gateway)
     r.add_get(f"{p}/gateway/bot", gateway_bot)
-    r.add_get(f"{p}/users/@me", users_me)
     r.add_get(f"{p}/users/{{user_id}}", get_user)
     r.add_post(f"{p}/users/@me/channels", open_dm)
     r.add_get(f"{p}/oauth2/applications/@me", application)

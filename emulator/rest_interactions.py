@@ -130,7 +130,8 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
             raise ApiError.unknown("Webhook")
         body = await read_body(request)
         fields = message_fields(emu, rec.channel_id, body)
-        if rec.response_type == 5 and rec.original is not None and rec.original.flags & LOADING:
+        if (rec.response_type == 5 and rec.original is not None and rec.original.flags & LOADING
+                and not rec.deleted_original):
             # The first follow-up after a deferred response replaces the "thinking…" message.
             message = finish_loading(rec.original, fields)
         else:

@@ -18,6 +18,7 @@ from emulator.gateway import Gateway
 from emulator.interactions import CommandRegistry, InteractionRecord
 from emulator.messages import World
 from emulator.model import snowflake_time
+from emulator.oauth import OAuthApp, add_oauth_routes
 from emulator.rest_core import add_core_routes
 from emulator.rest_interactions import add_interaction_routes
 from emulator.rest_messages import add_message_routes
@@ -54,6 +55,7 @@ class EmulatorServer:
         self.interaction_response_timeout = interaction_response_timeout
         self.recommended_shards = recommended_shards
         self.files: dict[int, tuple[bytes, str]] = {}
+        self.oauth = OAuthApp()  # "Login with Discord" for the web dashboard
         # The last gateway events dispatched (name, payload): handy for assertions on what the bot was sent.
         self.events: collections.deque[tuple[str, dict[str, Any]]] = collections.deque(maxlen=event_log_size)
         self._changed = asyncio.Event()
@@ -78,6 +80,7 @@ class EmulatorServer:
 
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self.faults.middleware], client_max_size=64 * 1024 * 1024)
+        add_oauth_routes(app.router, self, API_PREFIX)  # first: /users/@me before /users/{user_id}
         add_core_routes(app.router, self, API_PREFIX)
         add_message_routes(app.router, self, API_PREFIX)
         add_interaction_routes(app.router, self, API_PREFIX)

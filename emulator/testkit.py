@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator import payloads
+from emulator.errors import join_words
 from emulator.interactions import InteractionRecord, build_options
 from emulator.model import (
     DEFAULT_BOT_PERMISSIONS,
@@ -25,6 +26,7 @@ from emulator.model import (
     Overwrite,
     Role,
     User,
+    permission_names,
 )
 from emulator.server import EmulatorServer
 
@@ -197,17 +199,22 @@ class DiscordEmulator(EmulatorServer):
         if required is not None:
             perms = self.world.base_permissions(self.world.guild(channel.guild_id), user.id)
             if perms & int(required) != int(required):
-                raise PermissionError(f"{user.username} may not use /{name} (needs permissions {required})")
+                needed = join_words(permission_names(int(required) & ~perms))
+                raise PermissionError(f"{user.username} may not use /{name} (it needs {needed})")
         return cmd
 
     async def run_slash_command(self, user: User, channel: Channel, command: str,
                                 options: Mapping[str, Any] | None = None, *, wait: bool = True,
-                                timeout: float = 10.0) -> InteractionRecord:
+                                timeout: float = 10.0, validate: bool = True) -> InteractionRecord:
         """Run `/name [group] [sub]` with `options` (values: str/int/float/bool, or User/Member/Channel/Role
-        objects or ids for those option types). Waits for the bot's first response unless `wait=False`."""
+        objects or ids for those option types). Waits for the bot's first response unless `wait=False`.
+
+        Option values are checked as Discord's client checks them (ValueError for a bad one);
+        `validate=False` sends them anyway, as a client with an outdated copy of the command would."""
         name, *path = command.split()
         cmd = self._command(user, channel, name, 1)
-        opts, resolved = build_options(cmd, path, dict(options or {}), self.world, channel.guild_id)
+        opts, resolved = build_options(cmd, path, dict(options or {}), self.world, channel.guild_id,
+                                       validate=validate)
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts,
                                 "guild_id": str(channel.guild_id)}
         if resolved:
@@ -252,8 +259,10 @@ class DiscordEmulator(EmulatorServer):
             if (custom_id is not None and comp.get("custom_id") == custom_id) or (
                     label is not None and comp.get("label") == label):
                 return comp
-        found = [(c.get("custom_id"), c.get("label")) for c in walk(message.components) if c.get("custom_id")]
-        raise LookupError(f"no component custom_id={custom_id!r} label={label!r} on message; has {found}")
+        labels = [c.get("label") or c.get("custom_id") for c in walk(message.components) if c.get("custom_id")]
+        wanted = f"button {label!r}" if label is not None else f"component {custom_id!r}"
+        has = f"its buttons: {join_words(map(str, labels))}" if labels else "it has no buttons"
+        raise LookupError(f"no {wanted} on that message ({has})")
 
     async def press_button(self, user: User, message: Message, *, custom_id: str | None = None,
                            label: str | None = None, wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
@@ -281,7 +290,7 @@ class DiscordEmulator(EmulatorServer):
             raise LookupError("the bot did not answer that interaction with a modal")
         unknown = set(values) - {c.get("custom_id") for c in _modal_inputs(modal["components"])}
         if unknown:
-            raise LookupError(f"the modal has no inputs {sorted(unknown)}")
+            raise LookupError(f"the modal has no input named {join_words(sorted(unknown), 'or')}")
 
         def fill(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out = []

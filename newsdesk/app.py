@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -27,16 +28,22 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
-from bot.logs import register_secret
+from bot.health import write_heartbeat
+from bot.insights import ServerInsights
+from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
 from bot.services import Services, Stores
+from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryStore
+from bot.storage.exports import ExportStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
+from bot.storage.insights import InsightStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
@@ -53,8 +60,10 @@ from cogs.publishing import AdminNotices, StoryPublisher
 from cogs.publishing.publisher import PASS_INTERVAL
 from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.status import ConnectionStatus
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
+from cogs.support.rest import DiscordRest
 
 if TYPE_CHECKING:
     import discord
@@ -67,7 +76,8 @@ log = logging.getLogger(__name__)
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Open storage and clients; on exit flush pending writes and close everything, even after errors."""
-    for secret in (settings.discord_token, settings.llm_api_key):
+    for secret in (settings.discord_token, settings.llm_api_key, settings.discord_client_secret,
+                   settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
     db = await Database.open(settings.database_path)
@@ -86,17 +96,18 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                    moderation=moderation_store, posts=posts)
         shards = (ShardFilter(settings.shard_count, settings.shard_ids)
                   if settings.shard_count and settings.shard_ids else None)
-        poller = FeedPoller(fetcher, feeds, articles, settings)
+        deliveries = DeliveryStore(db)
+        poller = FeedPoller(fetcher, feeds, articles, settings, deliveries=deliveries)
         relay = EventRelay()
         article_texts = ArticleTexts(fetcher, articles)
         stores = Stores(
             db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
             subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
-            reactions=reactions, moderation=moderation_store, timers=timers)
+            reactions=reactions, moderation=moderation_store, timers=timers, deliveries=deliveries)
         moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
                                        recorder=recorder, threads=threads)
         feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
-                                               articles=articles, posts=posts,
+                                               articles=articles, posts=posts, deliveries=deliveries,
                                                poll_interval=settings.poll_interval_seconds)
         yield Services(
             settings=settings, stores=stores,
@@ -106,14 +117,15 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             timer_runner=TimerRunner(timers), recorder=recorder,
             comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
             moderation=moderation,
-            stats=DiscussionStats(db), exporter=CommentExporter(db), fetcher=fetcher,
+            stats=DiscussionStats(ActivityStore(db)), insights=ServerInsights(InsightStore(db)),
+            exporter=CommentExporter(ExportStore(db)), fetcher=fetcher,
             feed_subscriptions=feed_subscriptions,
             scheduler=FeedScheduler(feeds, poller, emit=relay, shards=shards),
             feed_events=relay,
             summaries=summaries,
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
-            retention=RetentionSweeper(comments, settings.comment_retention_days),
+            retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
         )
     finally:
         await writer.close()
@@ -135,12 +147,12 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
                            summary_text=summary_text or services.article_summaries.thread_text)
     return StoryPublisher(
         client,
-        outbox=PostingOutbox(db=stores.db, articles=stores.articles, posts=stores.posts,
-                             subscriptions=stores.subscriptions),
+        outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
+                             subscriptions=stores.subscriptions, deliveries=stores.deliveries),
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
                            threads=threads),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
-        posts=stores.posts, subscriptions=stores.subscriptions, interval=pass_interval)
+        subscriptions=stores.subscriptions, interval=pass_interval)
 
 
 def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:
@@ -158,24 +170,30 @@ class LaunchedBot:
 
 
 @contextlib.asynccontextmanager
-async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0,
+async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, report_status: bool = False,
                      **client_options: Any) -> AsyncIterator[LaunchedBot]:
     """Open the services, build the bot and start it; on exit close the bot, then the services.
 
     With `ready_timeout`, return only once the bot is connected and ready (a failed login raises here, and
     a bot that is not ready in time raises TimeoutError); with None, return at once. `newsdesk run`, the
     sandbox and the end-to-end tests all start the bot through here, so they run the same object graph.
+    `report_status` logs the ready, lost and regained connection lines and writes the heartbeat
+    `newsdesk health` reads (`newsdesk run`).
     """
     assert settings.discord_token is not None
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = build_bot(services, **client_options)
+            status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
+                      if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
                 if ready_timeout is not None:
                     await _until_ready(bot, task, ready_timeout)
                 yield LaunchedBot(services, bot, task)
             finally:
+                if status is not None:
+                    await status.stop()
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -198,11 +216,18 @@ async def run_bot(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
-    async with launch_bot(settings, ready_timeout=None) as launched:
+    async with contextlib.AsyncExitStack() as stack:
+        launched = await stack.enter_async_context(launch_bot(settings, ready_timeout=None, report_status=True))
+        if settings.web_port:  # the dashboard in the same process, on the same services
+            from newsdesk.dashboard import serve_dashboard  # loads the web stack only when asked for
+
+            url = await stack.enter_async_context(serve_dashboard(launched.services, settings, settings.web_port,
+                                                                  discord=DiscordRest(launched.bot)))
+            logging.getLogger(STATUS_LOGGER).info("dashboard at %s/", url)
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({launched.task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if stopper in done:
-            log.warning("shutting down")
+            logging.getLogger(STATUS_LOGGER).info("shutting down: finishing pending writes")
         else:
             launched.task.result()  # the bot stopped by itself: say why

@@ -12,6 +12,8 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +31,7 @@ _EXTENSIONS: tuple[str, ...] = (
     "bot.feeds.cli",
     "bot.summarize.cli",
     "newsdesk.sandbox_cli",
+    "newsdesk.web_cli",
     "bot.permissions",
     "bot.comments.cli",
     "bot.stories.cli",
@@ -59,7 +62,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.database import Database
+    from bot.storage.database import UNUSED_MIGRATION_VERSIONS, Database, load_migrations, migration_gaps
 
     db = await Database.open(settings.database_path, migrate=False)
     try:
@@ -68,7 +71,11 @@ async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     if applied:
-        print(f"applied migrations {', '.join(map(str, applied))}; schema version {version} at {settings.database_path}")
+        gaps = [n for n in migration_gaps([m.version for m in load_migrations()]) if min(applied) < n < max(applied)]
+        note = "".join(f" (there is no migration {n}: {UNUSED_MIGRATION_VERSIONS.get(n, 'unused number')})"
+                       for n in gaps)
+        print(f"applied migrations {', '.join(map(str, applied))}{note}; schema version {version} at "
+              f"{settings.database_path}")
     else:
         print(f"schema is up to date (version {version}) at {settings.database_path}")
     return 0
@@ -88,17 +95,41 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _health(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.health import judge, read_heartbeat
+    from bot.storage.database import Database
+    from bot.storage.meta import MetaStore
+
+    if not Path(settings.database_path).exists():
+        raise CliError(f"unhealthy: no database at {settings.database_path} (DATABASE_PATH)", code=1)
+    db = await Database.open(settings.database_path, migrate=False)
+    try:
+        beat = await read_heartbeat(MetaStore(db))
+    finally:
+        await db.close()
+    healthy, line = judge(beat, max_age=args.max_age)
+    if not healthy:
+        raise CliError(line, code=1)
+    print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk",
         description="Newsdesk: news feeds to Discord posts, summaries, threaded comments and moderation.",
     )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
-    parser.add_argument("--env-file", default=".env", help="settings file read before the environment (default .env)")
+    parser.add_argument("--env-file", help="settings file read before the environment (default: .env, if present)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=_run)
+
+    health = sub.add_parser("health", help="exit 0 if `newsdesk run` is connected to Discord (for HEALTHCHECK)")
+    health.add_argument("--max-age", type=float, default=120.0, metavar="SECONDS",
+                        help="oldest acceptable heartbeat (default 120; the bot beats every 30 s)")
+    health.set_defaults(handler=_health)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -117,9 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(settings: Settings) -> None:
     from bot.logs import configure_logging, register_secret
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_level_libraries)
     # Before any subcommand runs: whatever it does, its logs and errors never show these.
-    for secret in (settings.discord_token, settings.llm_api_key):
+    for secret in (settings.discord_token, settings.llm_api_key, settings.discord_client_secret,
+                   settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
 
@@ -132,12 +164,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         (getattr(args, "help_parser", None) or parser).print_help()
         return 2
     try:
-        settings = load_settings(env_file=args.env_file)
+        if args.env_file is not None and not Path(args.env_file).exists():
+            raise CliError(f"--env-file {args.env_file}: no such file (without --env-file, .env is read if present)")
+        if args.env_file is not None and Path(args.env_file).is_dir():
+            raise CliError(f"--env-file {args.env_file} is a folder; give the settings file, such as .env")
+        settings = load_settings(env_file=args.env_file or ".env")
         _configure_logging(settings)
         result = handler(args, settings)
         if inspect.iscoroutine(result):
             result = asyncio.run(result)
+        sys.stdout.flush()  # here, so a closed pipe is seen now and not at interpreter exit
         return int(result or 0)
+    except BrokenPipeError:
+        # The reader went away (`newsdesk feed check URL | head`): stop quietly, as `yes | head` does. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
     except (CliError, SettingsError) as exc:
         print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
         return exc.code if isinstance(exc, CliError) else 2

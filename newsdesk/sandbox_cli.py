@@ -31,18 +31,26 @@ async def _emulator(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.walkthrough import WalkthroughError, run_sandbox
+    from demo.walkthrough import WalkthroughError, run_sandbox, start_fresh
     from newsdesk.app import launch_bot
+    from newsdesk.dashboard import demo_dashboard
 
     if args.db is not None:
         db_path = Path(args.db).expanduser().resolve()
         if db_path.is_dir():
             raise CliError(f"--db {args.db} is a directory; give a file path such as {db_path / 'sandbox.db'}")
+        try:
+            if start_fresh(db_path):
+                print(f"--db {args.db}: replaced the previous sandbox run's database (every run starts fresh)")
+        except ValueError as exc:
+            raise CliError(f"--db {args.db} exists and {exc}; the sandbox starts from an empty database: "
+                           "give a new file name") from None
     else:
         # Kept after the run so the database can be inspected; the system cleans its temp folder eventually.
         db_path = Path(tempfile.mkdtemp(prefix="newsdesk-sandbox-")) / "newsdesk.db"
     try:
-        return await run_sandbox(settings, db_path, sys.stdout, launch_bot, interactive=args.interactive)
+        return await run_sandbox(settings, db_path, sys.stdout, launch_bot, interactive=args.interactive,
+                                 linger=demo_dashboard(args.web_port) if args.web else None)
     except WalkthroughError as exc:
         raise CliError(f"the walkthrough failed at {exc}", code=1) from None
     except TimeoutError as exc:
@@ -57,6 +65,10 @@ def register(subparsers: Any) -> None:
     sandbox.add_argument("--db", help="database file to use (default: a new one in a temporary folder)")
     sandbox.add_argument("--interactive", action="store_true",
                          help="after the walkthrough, act as a reader or the moderator from the terminal")
+    sandbox.add_argument("--web", action="store_true",
+                         help="after the walkthrough, keep everything running and serve the web dashboard "
+                              "(log in as the demo moderator with one click) until Ctrl-C")
+    sandbox.add_argument("--web-port", type=int, default=0, help="port for --web (default: any free port)")
     sandbox.set_defaults(handler=_sandbox)
 
     emulator = subparsers.add_parser("emulator", help="run a local Discord emulator (no token, no internet)")

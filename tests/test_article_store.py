@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.models import FeedItem
+from bot.articles.records import FeedItem
 from bot.feeds.normalize import content_hash
 from bot.feeds.parser import parse_feed
 from bot.storage.articles import ArticleStore

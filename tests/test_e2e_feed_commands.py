@@ -43,7 +43,7 @@ async def test_feed_lifecycle_commands(newsroom: Newsroom) -> None:
     room.feeds.add("t3", "Story after resuming")
     assert (await room.publish_pass())[0] == 1  # only the new one: no flood of what came while paused
     listing = await room.slash(room.admin, "feed list")
-    assert "Loopback News" in listing.content and "1 posts" in listing.content and "✅ ok" in listing.content
+    assert "Loopback News" in listing.content and "1 post" in listing.content and "1 posts" not in listing.content and "✅ ok" in listing.content
 
     await room.slash(room.admin, "feed remove", {"feed": feed})
     listing = await room.slash(room.admin, "feed list")
@@ -167,8 +167,8 @@ async def test_trending_with_ten_long_links_fits_one_message(newsroom: Newsroom)
         emu.send(room.alice, thread, "An opinion")
     await emu.wait_for(lambda: all(len(emu.messages(t)) == 1 for t in emu.threads(room.news)))
     rec = await room.slash(room.alice, "trending")
-    assert rec.content.startswith("**Trending this day**") and len(rec.content) <= 2000
-    assert "1. [Story" in rec.content
+    assert rec.content.startswith("**Most discussed in the last 24 hours**") and len(rec.content) <= 2000
+    assert "1. [Story" in rec.content and "— 1 comment from 1 person, 0 reactions" in rec.content
 
 
 async def test_article_info_of_a_story_with_a_huge_title_fits_one_message(newsroom: Newsroom) -> None:

@@ -249,6 +249,9 @@ async def test_a_story_discord_refuses_as_invalid_does_not_hold_up_the_channel(n
     [warning] = emu.bot_messages(room.admin_channel)
     assert "/articles/r2" in warning.content and "skipped" in warning.content
     assert await room.publish_pass() == (0, 0)
+    assert room.services is not None  # `/feed why` and the dashboard say so too, not "being sent"
+    [refused] = await room.services.feed_subscriptions.why(room.guild.id, f"{room.feeds.base}/articles/r2")
+    assert refused.outcome == "skipped" and refused.detail
 
 
 async def test_stories_arriving_together_are_posted_oldest_first(newsroom: Newsroom) -> None:

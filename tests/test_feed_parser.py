@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.articles.identity import canonical_url, text_similarity, title_key
 from bot.feeds.models import FeedParseError
-from bot.feeds.normalize import canonical_url, clean_text, parse_datetime, text_similarity, title_key
+from bot.feeds.normalize import clean_text, parse_datetime
 from bot.feeds.parser import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"

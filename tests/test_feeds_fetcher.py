@@ -391,3 +391,16 @@ async def test_self_signed_certificate_is_a_tls_error(self_signed: tuple[Path, P
         with pytest.raises(TlsError) as info:
             await fetcher.fetch(f"{base}/feed.xml")
     assert "certificate" in str(info.value).lower()
+
+
+async def test_a_100000_character_url_is_shortened_in_every_message(base: str, fetcher: FeedFetcher) -> None:
+    # The whole URL used to be echoed: a 100 KB "one line" (and a Discord message that cannot be sent).
+    tail = "x" * 100_000
+    attempts = [f"{base}/status/404?q={tail}", f"ftp://example.com/{tail}", f"http://10.0.0.1/{tail}",
+                f"http://[fec0::1]/{tail}", f"http://{'a' * 300}.example/{tail}", f"{base}/chain/9?{tail}"]
+    for url in attempts:
+        with pytest.raises(Exception) as info:
+            await fetcher.fetch(url)
+        message = str(info.value)
+        assert len(message) < 1200 and "\n" not in message, (url[:40], message[:300])
+        assert "…" in message, message

@@ -32,6 +32,14 @@ REFUSED = [
     ("::ffff:169.254.169.254", "cloud-metadata"),
     ("2002:7f00:1::", "loopback"),  # 6to4 wrapping 127.0.0.1
     ("64:ff9b::a00:1", "private"),  # NAT64 of 10.0.0.1
+    # Not globally reachable though Python 3.11's ipaddress calls them global (issue 12):
+    ("fec0::1", "site-local"),
+    ("192.0.0.8", "special-purpose"),
+    ("192.0.0.9", "special-purpose"),
+    ("192.88.99.1", "special-purpose"),
+    ("5f00::1", "special-purpose"),
+    ("3fff::1", "special-purpose"),
+    ("4000::1", "reserved"),
 ]
 
 
@@ -68,6 +76,7 @@ def test_url_without_host_is_invalid() -> None:
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://[::1]:8080/", "http://[::ffff:a9fe:a9fe]/latest",
+                                 "http://[fec0::1]/feed", "http://192.0.0.8/feed",
                                  "https://169.254.169.254/latest/meta-data/"])
 def test_literal_ip_urls_are_checked_before_any_connection(url: str) -> None:
     with pytest.raises(BlockedAddressError):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import OPTIONS
-from demo.interactive import parse_slash
+from demo.interactive import HELP, parse_slash
 from demo.walkthrough import COUNTED_TABLES
 from newsdesk.cli import main
 
@@ -42,6 +42,8 @@ def printed_counts(out: str) -> dict[str, int]:
     return {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", line)}
 
 
+HELP_PRESS_EXAMPLE = re.search(r"e\.g\. (press \d+ \w+)", HELP)[1]  # type: ignore[index]
+
 # One run of `newsdesk sandbox --interactive` serves the tests below: the scripted walkthrough comes first,
 # then this script is played at the prompt (the whole sandbox is the slowest scenario: run it once).
 SCRIPT = [
@@ -66,6 +68,11 @@ SCRIPT = [
     "go 3",                                  # the QuanTalk thread (locked; posted last, the newest)
     "as alice",
     "This thread is locked, so this is refused.",
+    HELP_PRESS_EXAMPLE,                      # the help's own example works
+    "press 1 Summarize",                     # [1] is a settings reply: no buttons
+    "/summarize length:huge",                # not one of the choices: refused as Discord's client would
+    "go 2",
+    "Long " * 500,                           # 2,500 characters
 ]
 
 
@@ -152,6 +159,11 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     assert "no message [999]" in session
     assert "Discord refused: Thread is locked" in session
     assert "(end of input)" in session
+    pressed = session.split(f"alice › presses [Summarize] on [{HELP_PRESS_EXAMPLE.split()[1]}]", 1)[1]
+    assert "(only alice sees this)" in pressed.split("›", 1)[0] and "✗" not in pressed.split("›", 1)[0]
+    assert "✗ no button 'Summarize' on that message (it has no buttons)" in session
+    assert "✗ /summarize length: 'huge' is not one of the choices (short, medium or long)" in session
+    assert "Discord refused: Invalid Form Body: content: Must be 2000 or fewer in length." in session
 
     night = rows(sandbox_run.db, "SELECT c.author_name, c.status, c.content FROM comments c "
                                  "JOIN articles a ON a.id = c.article_id "
@@ -159,6 +171,39 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     assert night == [("alice", "visible", "Night buses are great news for nurses."),
                      ("bob", "removed", "Agreed, my sister works nights at the hospital."),
                      ("alice", "removed", "you idiot")]
+
+
+def test_the_run_leaves_only_the_database_and_names_the_guild_to_export(
+        sandbox_run: SandboxRun, capsys: pytest.CaptureFixture[str]) -> None:
+    db, out = sandbox_run.db, sandbox_run.result.stdout
+    assert sorted(p.name for p in db.parent.iterdir()) == ["sandbox.db"]  # no empty -wal/-shm beside it
+    guild = re.search(r'server "Demo Newsroom" \(guild id (\d+)\)', out)
+    assert guild is not None
+    assert f"Export it:   newsdesk export --db {db.resolve()} --guild {guild[1]} --format csv" in out
+    assert main(["--env-file", os.devnull, "export", "--db", str(db), "--list-guilds"]) == 0
+    assert capsys.readouterr().out.startswith(f"{guild[1]}\t")
+
+
+def test_reusing_db_starts_fresh_and_other_files_are_left_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for option in OPTIONS:
+        monkeypatch.delenv(option.env, raising=False)
+    db = tmp_path / "sandbox.db"
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(db)]) == 0
+    first = printed_counts(capsys.readouterr().out)
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"--db {db}: replaced the previous sandbox run's database (every run starts fresh)")
+    assert printed_counts(out) == first and rows(db, "SELECT COUNT(*) FROM feeds") == [(1,)]
+    other = tmp_path / "production.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE comments (x)")
+    conn.close()
+    assert main(["--env-file", os.devnull, "sandbox", "--db", str(other)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"newsdesk: --db {other} exists and it was not made by `newsdesk sandbox`; the sandbox starts from an "
+        "empty database: give a new file name")
+    assert rows(other, "SELECT name FROM sqlite_master") == [("comments",)]
 
 
 def test_db_option_must_be_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

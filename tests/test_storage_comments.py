@@ -105,6 +105,29 @@ async def test_reactions_add_remove_idempotent(env: tuple[Database, Writer]) -> 
     assert len(await reactions.history_for_message(100)) == 3
 
 
+async def test_deleting_a_comment_ends_the_reactions_on_it(env: tuple[Database, Writer]) -> None:
+    # Discord sends no reaction-remove events for a deleted message: the reaction stayed live (in /article info,
+    # /trending, exports) until a restart's backfill noticed (issue 12).
+    db, writer = env
+    comments, reactions = CommentStore(db, writer), ReactionStore(db, writer)
+    for mid in (1, 2):
+        await comments.record(comment(mid))
+        await reactions.add(guild_id=1, channel_id=10, message_id=mid, user_id=7, emoji="👍", at=2000.0)
+    await reactions.add(guild_id=1, channel_id=10, message_id=1, user_id=8, emoji="👎", at=2001.0)
+    await reactions.remove(message_id=1, user_id=8, emoji="👎", at=2002.0)
+    await comments.record_deletes([1], 2005.0)
+    await comments.flush()
+    assert await reactions.live_for_message(1) == []
+    assert [(r.emoji, r.removed_at) for r in await reactions.history_for_message(1)] == [
+        ("👍", 2005.0), ("👎", 2002.0)]  # an earlier removal keeps its own time
+    assert [r.message_id for r in await reactions.live_for_message(2)] == [2]
+    await reactions.add(guild_id=1, channel_id=99, message_id=3, user_id=7, emoji="👍", at=2006.0)
+    await comments.record_thread_deleted(10, 2010.0)
+    await comments.flush()
+    assert await reactions.live_users(channel_id=10) == {}
+    assert await reactions.live_users(channel_id=99) == {(3, "👍"): {7}}
+
+
 async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "t.db")
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.models import Article, FeedItem
+from bot.articles.records import Article, FeedItem
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
 from bot.storage.feeds import FeedStore, SubscriptionStore

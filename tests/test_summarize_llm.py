@@ -74,6 +74,20 @@ def slow(seconds: float) -> Handler:
     return handler
 
 
+def drip(content: str, every: float) -> Handler:
+    """A complete, valid answer sent one byte every `every` seconds: each read is quick, the whole is not."""
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        for byte in body.encode():
+            await response.write(bytes([byte]))
+            await asyncio.sleep(every)
+        await response.write_eof()
+        return response
+    return handler
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[FakeLLM]:
     fake = FakeLLM()
@@ -150,6 +164,28 @@ async def test_failures_raise_llm_error(
     finally:
         await llm.aclose()
     assert len(server.requests) == attempts
+
+
+async def test_a_dripping_endpoint_is_cut_off_at_the_total_deadline(server: FakeLLM) -> None:
+    # ~100 bytes at 0.05 s each: every read is far inside the 2 s read timeout, the whole takes ~5 s.
+    server.script = [drip("- Slowly.", every=0.05)]
+    llm = client(server, retries=2, deadline=0.5)
+    try:
+        with pytest.raises(LLMError, match=r"longer than 0.5 s in total"):
+            await llm.summarize(ARTICLE)
+    finally:
+        await llm.aclose()
+    assert len(server.requests) == 1  # the deadline covers the retries too
+
+
+async def test_an_oversized_answer_is_refused(server: FakeLLM) -> None:
+    server.script = [reply("- " + "x" * 2_000_000)]
+    llm = client(server, retries=0)
+    try:
+        with pytest.raises(LLMError, match="more than 1024 KB"):
+            await llm.summarize(ARTICLE)
+    finally:
+        await llm.aclose()
 
 
 async def test_unreachable_endpoint() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from bot.comments.figures import ranked_line
 from bot.comments.stats import ArticleActivity
-from bot.posting.format import escape_text, truncate_words
+from bot.posting.format import truncate_words
 
 __all__ = ["due_digest", "render_digest"]
 
@@ -35,7 +36,5 @@ def render_digest(day: str, ranked: list[ArticleActivity]) -> str:
     if not ranked:
         return f"**Daily digest — {day}**\nA quiet day: no article drew comments or reactions."
     lines = [f"**Daily digest — {day}**: the most discussed stories"]
-    for n, a in enumerate(ranked, 1):
-        lines.append(f"{n}. [{escape_text(truncate_words(a.title or a.url, 90))}](<{a.url}>) — {a.comments} comments "
-                     f"from {a.participants} people, {a.reactions} reactions")
+    lines.extend(ranked_line(n, a) for n, a in enumerate(ranked, 1))
     return truncate_words("\n".join(lines), 2000)

@@ -1,4 +1,8 @@
-"""Export a guild's (or one article's) discussion: threaded structure, revisions and reactions."""
+"""Export a guild's (or one article's) discussion: threaded structure, revisions and reactions.
+
+Ids are written as strings (Discord ids exceed what JSON readers hold exactly) and times as ISO 8601 UTC,
+in JSON and CSV alike; CSV cells that a spreadsheet would run as a formula are written as text.
+"""
 
 from __future__ import annotations
 
@@ -8,53 +12,43 @@ import io
 import json
 from typing import Any
 
-from bot.storage.database import Database
+from bot.formats import csv_cell, id_text, iso_utc
+from bot.storage.exports import ExportStore, GuildComments
 
-__all__ = ["EXPORT_FORMATS", "CommentExporter"]
+__all__ = ["EXPORT_FORMATS", "CommentExporter", "GuildComments"]
 
 EXPORT_FORMATS = ("json", "csv")
 CSV_COLUMNS = [
     "message_id", "article_id", "article_title", "thread_id", "parent_id", "author_id", "author_name",
     "content", "status", "created_at", "edited_at", "deleted_at", "removed_reason", "revisions", "reactions",
 ]
+_ID_FIELDS = frozenset({"guild_id", "article_id", "message_id", "thread_id", "parent_id", "author_id",
+                        "removed_by", "user_id"})
+_TIME_FIELDS = frozenset({"created_at", "edited_at", "deleted_at", "added_at", "removed_at"})
+
+
+def _portable(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with ids as strings and unix times as ISO 8601 UTC."""
+    return {key: id_text(value) if key in _ID_FIELDS else iso_utc(value) if key in _TIME_FIELDS else value
+            for key, value in row.items()}
 
 
 class CommentExporter:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, store: ExportStore) -> None:
+        self._store = store
+
+    async def guilds(self) -> list[GuildComments]:
+        """Every guild with recorded comments, most comments first."""
+        return await self._store.guild_summaries()
 
     async def collect(self, guild_id: int, article_id: int | None = None) -> dict[str, Any]:
-        where, params = "c.guild_id = ?", [guild_id]
-        if article_id is not None:
-            where += " AND c.article_id = ?"
-            params.append(article_id)
-        comments = [dict(r) for r in await self._db.fetchall(
-            "SELECT c.*, a.title AS article_title FROM comments c LEFT JOIN articles a ON a.id = c.article_id"
-            f" WHERE {where} ORDER BY c.message_id", params,
-        )]
-        ids = [c["message_id"] for c in comments]
-        revisions: dict[int, list[dict[str, Any]]] = {}
-        reactions: dict[int, list[dict[str, Any]]] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start:chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in await self._db.fetchall(
-                f"SELECT message_id, old_content, new_content, edited_at FROM comment_revisions"
-                f" WHERE message_id IN ({marks}) ORDER BY edited_at, id", chunk,
-            ):
-                revisions.setdefault(r["message_id"], []).append(
-                    {k: r[k] for k in ("old_content", "new_content", "edited_at")})
-            for r in await self._db.fetchall(
-                f"SELECT message_id, user_id, emoji, added_at, removed_at FROM reactions"
-                f" WHERE message_id IN ({marks}) ORDER BY added_at, id", chunk,
-            ):
-                reactions.setdefault(r["message_id"], []).append(
-                    {k: r[k] for k in ("user_id", "emoji", "added_at", "removed_at")})
+        comments, revisions, reactions = await self._store.discussion(guild_id, article_id)
         for c in comments:
             c["attachments"] = json.loads(c["attachments"])
-            c["revisions"] = revisions.get(c["message_id"], [])
-            c["reactions"] = reactions.get(c["message_id"], [])
-        return {"guild_id": guild_id, "article_id": article_id, "comments": comments}
+            c["revisions"] = [_portable(r) for r in revisions.get(c["message_id"], [])]
+            c["reactions"] = [_portable(r) for r in reactions.get(c["message_id"], [])]
+        return {"guild_id": id_text(guild_id), "article_id": id_text(article_id),
+                "comments": [_portable(c) for c in comments]}
 
     async def export(self, guild_id: int, fmt: str, article_id: int | None = None) -> bytes:
         if fmt not in EXPORT_FORMATS:
@@ -71,6 +65,7 @@ def _encode(data: dict[str, Any], fmt: str) -> bytes:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for c in data["comments"]:
-        writer.writerow({**c, "revisions": json.dumps(c["revisions"], ensure_ascii=False),
-                         "reactions": json.dumps(c["reactions"], ensure_ascii=False)})
+        row = {**c, "revisions": json.dumps(c["revisions"], ensure_ascii=False),
+               "reactions": json.dumps(c["reactions"], ensure_ascii=False)}
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue().encode()

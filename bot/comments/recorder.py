@@ -14,19 +14,18 @@ is an article thread; the listener then takes the async `on_message`, which asks
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.comments.filters import FilterHit, check_filters
 from bot.privacy import user_fingerprint
-from bot.storage.comments import Attachment, CommentStore, ReactionStore
+from bot.storage.comments import Attachment, Comment, CommentStore, ReactionStore
 from bot.storage.moderation import ModerationStore, WordFilter
 from bot.storage.posts import PostStore
-from bot.storage.threads import ThreadStore
+from bot.storage.threads import ArticleThread, ThreadStore
 
 __all__ = ["CommentRecorder", "Decision", "IncomingMessage", "Verdict"]
 
@@ -76,7 +75,7 @@ _RECORDED = Decision(Verdict.RECORDED)
 _IGNORED = Decision(Verdict.IGNORED)
 
 
-_FilterList = list[tuple[WordFilter, re.Pattern[str]]]
+_FilterList = list[tuple[WordFilter, Any]]  # (filter, its compiled `regex` pattern)
 
 
 class CommentRecorder:
@@ -295,6 +294,39 @@ class CommentRecorder:
             return False
         await self._reactions.remove_all(message_id=message_id, at=at, emoji=emoji)
         return True
+
+    # --- catching up (the backfill) and thread state ------------------------------------------------------
+
+    async def on_thread_state(self, thread_id: int, *, locked: bool | None = None, archived: bool | None = None,
+                              name: str | None = None, slowmode_seconds: int | None = None) -> None:
+        """An article thread's name, lock, archive or slowmode as Discord now shows it (changes are kept)."""
+        await self._threads.record_state(thread_id, locked=locked, archived=archived, name=name,
+                                         slowmode_seconds=slowmode_seconds)
+
+    async def open_threads(self, guild_ids: list[int]) -> list[ArticleThread]:
+        """The guilds' article threads not archived: what a backfill reads again."""
+        return await self._threads.open_threads(guild_ids)
+
+    async def stored_thread(self, thread_id: int) -> tuple[list[Comment], dict[tuple[int, str], set[int]]]:
+        """What is recorded of a thread: its comments, and its live reactions {(message id, emoji): users}."""
+        return (await self._comments.for_thread(thread_id),
+                await self._reactions.live_users(channel_id=thread_id))
+
+    async def live_reactions(self, message_id: int) -> dict[tuple[int, str], set[int]]:
+        return await self._reactions.live_users(message_id=message_id)
+
+    async def on_missed_edit(self, message_id: int, content: str, edited_at: float) -> None:
+        """An edit made while we were away (the history shows text we do not have)."""
+        await self._comments.record_edit(message_id, content, edited_at)
+
+    async def on_missed_reaction(self, *, added: bool, guild_id: int, channel_id: int, message_id: int,
+                                 user_id: int, emoji: str, at: float) -> None:
+        """A reaction added or removed while we were away, on a message known to be ours to record."""
+        if added:
+            await self._reactions.add(guild_id=guild_id, channel_id=channel_id, message_id=message_id,
+                                      user_id=user_id, emoji=emoji, at=at)
+        else:
+            await self._reactions.remove(message_id=message_id, user_id=user_id, emoji=emoji, at=at)
 
     async def flush(self) -> None:
         await self._comments.flush()

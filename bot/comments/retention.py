@@ -3,6 +3,7 @@
 A deleted (or moderator-removed) comment keeps its text for moderators for a while; after the retention
 window its text, attachments and edit history are erased and only the row (ids, times, status) stays, so
 reply trees keep their shape. Runs at start-up and then every few hours; the purge is idempotent.
+The same sweep drops delivery records (why a feed item was or was not posted) older than KEEP_DAYS.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from bot.background import BackgroundTask
 from bot.storage.comments import CommentStore
+from bot.storage.deliveries import KEEP_DAYS, DeliveryStore
 
 __all__ = ["RetentionSweeper"]
 
@@ -21,9 +23,10 @@ SWEEP_EVERY_SECONDS = 6 * 3600.0
 
 
 class RetentionSweeper:
-    def __init__(self, comments: CommentStore, retention_days: int, *,
+    def __init__(self, comments: CommentStore, retention_days: int, *, deliveries: DeliveryStore | None = None,
                  clock: Callable[[], float] = time.time, every: float = SWEEP_EVERY_SECONDS) -> None:
         self._comments = comments
+        self._deliveries = deliveries
         self._retention = retention_days * 86400.0
         self._clock = clock
         self._background = BackgroundTask("newsdesk-retention", self._step, every=every)
@@ -34,6 +37,8 @@ class RetentionSweeper:
         blanked = await self._comments.purge_deleted_text((self._clock() if now is None else now) - self._retention)
         if blanked:
             log.info("retention: blanked the text of %d deleted comments", blanked)
+        if self._deliveries is not None:
+            await self._deliveries.prune((self._clock() if now is None else now) - KEEP_DAYS * 86400)
         return blanked
 
     def start(self) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bot.articles.records import Article
 from bot.config import Settings
 from bot.errors import CliError
 from bot.feeds.errors import FetchError
 from bot.feeds.extract import extract_article
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import Article
+from bot.feeds.parser import looks_like_feed
 from bot.storage.articles import ArticleStore
 
 __all__ = ["ArticleText", "ArticleTexts", "NoArticleText", "fetch_article_text"]
@@ -48,6 +49,8 @@ class ArticleTexts:
             raise NoArticleText(str(exc)) from None
         extracted = await asyncio.to_thread(extract_article, page.body, page.url, content_type=page.content_type)
         if extracted is None or not extracted.text.strip():
+            if looks_like_feed(page.body):
+                raise NoArticleText(f"{page.url} is a news feed, not an article: summarize one of its stories")
             raise NoArticleText(f"{page.url} has no article text I can find (is it a home page or a video?)")
         return ArticleText(extracted.title, extracted.text, page.url, extracted.language)
 

@@ -12,11 +12,13 @@ import json
 import sys
 from typing import Any
 
+from bot.articles.records import FeedItem
 from bot.config import Settings
 from bot.errors import CliError
-from bot.feeds.errors import FetchError
+from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import FeedItem, FeedParseError
+from bot.feeds.models import FeedParseError
+from bot.formats import iso_utc, plural
 
 __all__ = ["register"]
 
@@ -47,8 +49,8 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
         try:
             parsed = await asyncio.to_thread(parse_feed, result.body, url=result.url, content_type=result.content_type)
         except FeedParseError as exc:
-            raise CliError(f"{result.url} is not a feed ({exc}); if it is a web site, try "
-                           f"`newsdesk feed discover {args.url}`", code=1) from None
+            raise CliError(f"{shown_url(result.url)} is not a feed: {exc}; if it is a web site, "
+                           f"`newsdesk feed discover {shown_url(args.url)}` finds the feeds it offers", code=1) from None
         texts: dict[str, str | None] = {}
         problems = list(parsed.problems)
         if args.full_text:
@@ -60,7 +62,7 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({"problem": problem}, ensure_ascii=False))
     else:
         title = parsed.title or "(untitled feed)"
-        print(f"{title} — {len(parsed.items)} item(s) from {result.url}")
+        print(f"{title} — {plural(len(parsed.items), 'item')} from {shown_url(result.url)}")
         for item in parsed.items:
             when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "no date         "
             print(f"  {when}  {item.title or '(no title)'}")
@@ -72,7 +74,7 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
         for problem in problems:
             print(f"problem: {problem}")
     if not parsed.items:
-        print(f"newsdesk: {result.url} was read but has no items", file=sys.stderr)
+        print(f"newsdesk: {shown_url(result.url)} was read but has no items", file=sys.stderr)
         return 1
     return 0
 
@@ -86,11 +88,11 @@ async def _full_texts(fetcher: FeedFetcher, items: list[FeedItem], problems: lis
         try:
             page = await fetcher.fetch(item.url, accept=PAGE_ACCEPT)
         except FetchError as exc:
-            problems.append(f"full text of {item.url}: {exc}")
+            problems.append(f"full text of {shown_url(item.url)}: {exc}")
             return item.url, None
         article = await asyncio.to_thread(extract_article, page.body, page.url, content_type=page.content_type)
         if article is None:
-            problems.append(f"full text of {item.url}: no article text found on the page")
+            problems.append(f"full text of {shown_url(item.url)}: no article text found on the page")
         return item.url, article.text if article else None
 
     return dict(await asyncio.gather(*(one(item) for item in items)))
@@ -101,7 +103,7 @@ def _item_json(item: FeedItem, texts: dict[str, str | None] | None) -> dict[str,
         "guid": item.guid,
         "url": item.url,
         "title": item.title,
-        "published": item.published.isoformat() if item.published else None,
+        "published": iso_utc(item.published.timestamp()) if item.published else None,
         "author": item.author,
         "image": item.image,
         "excerpt_length": len(item.excerpt or ""),
@@ -120,7 +122,7 @@ async def _discover(args: argparse.Namespace, settings: Settings) -> int:
         except FetchError as exc:
             raise CliError(str(exc), code=1) from None
     if not links:
-        raise CliError(f"no feeds found at {args.url}: the page advertises none and no common feed address "
+        raise CliError(f"no feeds found at {shown_url(args.url)}: the page advertises none and no common feed address "
                        "answered with a feed", code=1)
     for link in links:
         kind = link.type or "feed"

@@ -10,8 +10,8 @@ import re
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
+from bot.articles.identity import canonical_url
 from bot.feeds.models import FeedLink
-from bot.feeds.normalize import canonical_url
 
 __all__ = ["COMMON_FEED_PATHS", "FEED_TYPES", "common_feed_urls", "find_feed_links", "looks_like_feed"]
 
@@ -35,10 +35,13 @@ COMMON_FEED_PATHS: tuple[str, ...] = (
     "/feed.json", "/index.rss", "/atom", "/blog/feed", "/blog/rss.xml", "/news/rss", "/?feed=rss2",
 )
 
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
-_A_TAG = re.compile(r"<a\b[^>]*\bhref\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
-_ATTR = re.compile(r"""([a-zA-Z_:.-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
+# Tags are found by their start and end at the next ">" (`_tags`), never by one regex that scans for an
+# attribute up to a ">" that may not exist: with no ">" left, every "<a " rescans to the end (quadratic).
+_TAG_START = {name: re.compile(rf"<{name}\b", re.I) for name in ("a", "link", "base")}
 _BASE = re.compile(r"<base\b[^>]*\bhref\s*=\s*[\"']([^\"']+)[\"']", re.I)
+_HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
+# Possessive name and a look-behind: "aaaa…" without "=" is tried once, not once per suffix.
+_ATTR = re.compile(r"""(?<![a-zA-Z_:.-])([a-zA-Z_:.-]++)\s*+=\s*+("[^"]*+"|'[^']*+'|[^\s>]++)""")
 _FEEDISH_HREF = re.compile(r"(?:/feed/?$|/rss/?$|\.rss$|/atom\.xml$|/rss\.xml$|/feed\.xml$|/index\.xml$|"
                            r"\.atom$|/feed\.json$|[?&]feed=(?:rss2?|atom))", re.I)
 _SCAN_CHARS = 1_000_000
@@ -49,6 +52,40 @@ def _attrs(tag: str) -> dict[str, str]:
     return {k.lower(): unescape(v.strip("\"'")) for k, v in _ATTR.findall(tag)}
 
 
+def _tags(page: str, name: str) -> list[str]:
+    """Every `<name ...>` tag, in one linear pass: a tag ends at the first ">" after its name, and a tag start
+    with no ">" after it ends the scan (no later one has a ">" either)."""
+    tags: list[str] = []
+    pos = 0
+    while match := _TAG_START[name].search(page, pos):
+        end = page.find(">", match.end())
+        if end < 0:
+            break
+        tags.append(page[match.start():end + 1])
+        pos = end + 1
+    return tags
+
+
+def _base_href(page: str) -> str | None:
+    """The first `<base href="...">`, as `_BASE.search` finds it, in linear time: a `<base` that fails cannot
+    be followed by one that succeeds before the ">" it looked up to, so the next try starts after that ">"."""
+    pos = 0
+    while start := _TAG_START["base"].search(page, pos):
+        if match := _BASE.match(page, start.start()):
+            return match.group(1)
+        end = page.find(">", start.end())
+        if end < 0:
+            return None
+        pos = end + 1
+    return None
+
+
+def _last_href(tag: str) -> str | None:
+    """The tag's last `href="..."` (quoted), as the old whole-tag regex found it."""
+    hrefs = _HREF.findall(tag)
+    return hrefs[-1] if hrefs else None
+
+
 def find_feed_links(html: str | bytes, base_url: str) -> list[FeedLink]:
     """Feeds the page advertises, best first: `<link rel="alternate">` of a feed type, then `<a>` links that
     look like feeds. Comment feeds rank after article feeds. Never raises."""
@@ -56,11 +93,11 @@ def find_feed_links(html: str | bytes, base_url: str) -> list[FeedLink]:
         html = html.decode("utf-8", "replace")
     page = html[:_SCAN_CHARS]
     base = base_url
-    if m := _BASE.search(page[:20000]):
-        base = urljoin(base_url, unescape(m.group(1)))
+    if href := _base_href(page[:20000]):
+        base = urljoin(base_url, unescape(href))
     found: dict[str, FeedLink] = {}
     order = 0
-    for tag in _LINK_TAG.findall(page):
+    for tag in _tags(page, "link"):
         attrs = _attrs(tag)
         rels = attrs.get("rel", "").lower().split()
         kind_type = attrs.get("type", "").split(";")[0].strip().lower()
@@ -75,7 +112,10 @@ def find_feed_links(html: str | bytes, base_url: str) -> list[FeedLink]:
             rank += 10
         found[url] = FeedLink(url=url, title=title, type=kind or _guess_kind(url), rank=rank * 1000 + order)
         order += 1
-    for href in _A_TAG.findall(page):
+    for tag in _tags(page, "a"):
+        href = _last_href(tag)
+        if not href:
+            continue
         url = canonical_url(unescape(href), base, strip_tracking=False)
         if not url or url in found or not _FEEDISH_HREF.search(url.split("#")[0]):
             continue

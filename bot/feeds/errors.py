@@ -8,6 +8,7 @@ CLI and the bot show the message as is, so the messages are written for people r
 from __future__ import annotations
 
 __all__ = [
+    "SHOWN_URL_CHARS",
     "BlockedAddressError",
     "BodyTooLargeError",
     "ConnectFailedError",
@@ -22,7 +23,21 @@ __all__ = [
     "RedirectLimitError",
     "TlsError",
     "UnsupportedSchemeError",
+    "shown_url",
 ]
+
+# Longest URL (or host, or server-chosen text) echoed whole in a message: a URL may be 100,000 characters, and a
+# message that long is no longer one line (Discord refuses it outright past 2,000).
+SHOWN_URL_CHARS = 200
+
+
+def shown_url(url: object, limit: int = SHOWN_URL_CHARS) -> str:
+    """`url` as text for a message: whole when short, else its start and end around "…" (`limit` characters)."""
+    text = str(url)
+    if len(text) <= limit:
+        return text
+    tail = limit // 5
+    return f"{text[:limit - tail - 1]}…{text[-tail:]}"
 
 
 class FetchError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.feeds.models import Article, FeedItem
+from bot.articles.records import Article, FeedItem
 
 __all__ = ["FeedEvent", "FeedFailing", "FeedPaused", "FeedRecovered", "NewArticle", "UpdatedArticle"]
 

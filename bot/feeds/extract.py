@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.feeds.normalize import canonical_url, clean_text, parse_datetime
+from bot.articles.identity import canonical_url
+from bot.feeds.normalize import clean_text, parse_datetime
 
 if TYPE_CHECKING:
-    from bot.feeds.models import FeedItem
+    from bot.articles.records import FeedItem
 
 __all__ = ["MIN_ARTICLE_CHARS", "MIN_FULL_TEXT_CHARS", "ExtractedArticle", "decode_html", "extract_article", "needs_full_text"]
 

@@ -38,6 +38,7 @@ from bot.feeds.errors import (
     RateLimitedError,
     RedirectLimitError,
     TlsError,
+    shown_url,
 )
 from bot.feeds.guard import AddressGuard, GuardedNetworkBackend, Resolver
 
@@ -100,11 +101,11 @@ class _Decoder:
         names = [e.strip().lower() for e in (encoding or "").split(",")]
         names = [n for n in names if n and n != "identity"]
         if len(names) > 1:
-            raise ContentDecodingError(f"{url} uses stacked compression {encoding!r}, which is not supported",
+            raise ContentDecodingError(f"{shown_url(url)} uses stacked compression {encoding!r}, which is not supported",
                                        url=url)
         self.kind = names[0] if names else None
         if self.kind not in (None, "gzip", "x-gzip", "deflate"):
-            raise ContentDecodingError(f"{url} uses the unsupported compression {self.kind!r}; "
+            raise ContentDecodingError(f"{shown_url(url)} uses the unsupported compression {self.kind!r}; "
                                        "ask the site for gzip or no compression", url=url)
         self.limit = limit
         self.url = url
@@ -262,7 +263,7 @@ class FeedFetcher:
                                                max_bytes or self.settings.http_max_body_bytes)
             except TimeoutError:
                 raise FetchTimeoutError(
-                    f"{url} took longer than {self._total:g} s in total (HTTP_TOTAL_TIMEOUT); the server is too "
+                    f"{shown_url(url)} took longer than {self._total:g} s in total (HTTP_TOTAL_TIMEOUT); the server is too "
                     "slow or stalling, try again later", url=url) from None
         return dataclasses.replace(result, elapsed=time.monotonic() - started)
 
@@ -285,12 +286,12 @@ class FeedFetcher:
                     try:
                         joined = current.join(location.strip())
                     except (httpx.InvalidURL, ValueError):
-                        raise InvalidUrlError(f"{current} redirects to an invalid address {location[:200]!r}",
+                        raise InvalidUrlError(f"{shown_url(current)} redirects to an invalid address {location[:200]!r}",
                                               url=str(current)) from None
                     target = self.guard.check_url(joined)
                     if str(target) in visited:
                         raise RedirectLimitError(
-                            f"{start} redirects in a loop ({' -> '.join([*visited, str(target)])}); "
+                            f"{shown_url(start)} redirects in a loop ({' -> '.join(shown_url(v, 80) for v in [*visited, str(target)])}); "
                             "the site is misconfigured, tell its owner", url=str(start))
                     visited.append(str(target))
                     current = target
@@ -298,8 +299,8 @@ class FeedFetcher:
                 return await self._result(response, current, visited, limit)
             finally:
                 await response.aclose()
-        raise RedirectLimitError(f"{start} redirected more than {self.max_redirects} times "
-                                 f"({' -> '.join(visited)}); use the final address instead", url=str(start))
+        raise RedirectLimitError(f"{shown_url(start)} redirected more than {self.max_redirects} times "
+                                 f"({' -> '.join(shown_url(v, 80) for v in visited)}); use the final address instead", url=str(start))
 
     async def _send(self, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
         shown = str(url)
@@ -310,22 +311,22 @@ class FeedFetcher:
             exc.url = exc.url or shown
             raise
         except httpx.ConnectTimeout:
-            raise FetchTimeoutError(f"could not connect to {url.host} within {self.settings.http_connect_timeout:g} s "
+            raise FetchTimeoutError(f"could not connect to {shown_url(url.host)} within {self.settings.http_connect_timeout:g} s "
                                     "(HTTP_CONNECT_TIMEOUT); the server may be down, try again later",
                                     url=shown) from None
         except httpx.TimeoutException:
-            raise FetchTimeoutError(f"{url.host} did not answer within {self.settings.http_read_timeout:g} s "
+            raise FetchTimeoutError(f"{shown_url(url.host)} did not answer within {self.settings.http_read_timeout:g} s "
                                     "(HTTP_READ_TIMEOUT); try again later", url=shown) from None
         except httpx.ConnectError as exc:
             if _caused_by_ssl(exc):
-                raise TlsError(f"the secure (TLS) connection to {url.host} failed ({_root(exc)}); the site's "
+                raise TlsError(f"the secure (TLS) connection to {shown_url(url.host)} failed ({_root(exc)}); the site's "
                                "certificate or HTTPS set-up is broken, or try http://", url=shown) from None
-            raise ConnectFailedError(f"could not connect to {url.host}:{url.port or _port(url)} ({_root(exc)}); "
+            raise ConnectFailedError(f"could not connect to {shown_url(url.host)}:{url.port or _port(url)} ({_root(exc)}); "
                                      "check the address, or the server may be down", url=shown) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            raise InvalidUrlError(f"{shown!r} cannot be fetched ({exc})", url=shown) from None
+            raise InvalidUrlError(f"{shown_url(shown)!r} cannot be fetched ({shown_url(exc)})", url=shown) from None
         except httpx.HTTPError as exc:
-            raise ConnectFailedError(f"the connection to {url.host} failed ({_root(exc)}); try again later",
+            raise ConnectFailedError(f"the connection to {shown_url(url.host)} failed ({_root(exc)}); try again later",
                                      url=shown) from None
 
     async def _result(self, response: httpx.Response, url: httpx.URL, visited: list[str],
@@ -335,42 +336,42 @@ class FeedFetcher:
         if status == 304:
             return self._make(response, url, visited, b"")
         if status == 410:
-            raise GoneError(f"{shown} answered 410 Gone: the feed was removed; find its new address or "
+            raise GoneError(f"{shown_url(shown)} answered 410 Gone: the feed was removed; find its new address or "
                             "unsubscribe", url=shown, status=status)
         if status in (429, 503):
             retry_after = _retry_after(response.headers.get("retry-after"))
             when = f"; it asked us to wait {retry_after:g} s" if retry_after is not None else ""
-            raise RateLimitedError(f"{shown} answered {status} {response.reason_phrase or ''}".rstrip() +
+            raise RateLimitedError(f"{shown_url(shown)} answered {status} {shown_url(response.reason_phrase or '', 80)}".rstrip() +
                                    f" (rate limited or overloaded){when}; polling will back off",
                                    url=shown, status=status, retry_after=retry_after)
         if status == 404:
-            raise HttpStatusError(f"{shown} answered 404 Not Found; check the address (the feed may have moved)",
+            raise HttpStatusError(f"{shown_url(shown)} answered 404 Not Found; check the address (the feed may have moved)",
                                   url=shown, status=status)
         if status in (401, 403):
-            raise HttpStatusError(f"{shown} answered {status} {response.reason_phrase}: the site refuses access "
+            raise HttpStatusError(f"{shown_url(shown)} answered {status} {shown_url(response.reason_phrase, 80)}: the site refuses access "
                                   "to this bot; the feed may be private", url=shown, status=status)
         if status in _REDIRECTS:
-            raise HttpStatusError(f"{shown} answered redirect {status} without a Location header; the site is "
+            raise HttpStatusError(f"{shown_url(shown)} answered redirect {status} without a Location header; the site is "
                                   "misconfigured", url=shown, status=status)
         if not 200 <= status < 300:
-            raise HttpStatusError(f"{shown} answered HTTP {status} {response.reason_phrase}".rstrip() +
+            raise HttpStatusError(f"{shown_url(shown)} answered HTTP {status} {shown_url(response.reason_phrase, 80)}".rstrip() +
                                   "; try again later", url=shown, status=status)
         return self._make(response, url, visited, await self._read_body(response, shown, limit))
 
     async def _read_body(self, response: httpx.Response, url: str, limit: int) -> bytes:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:
-            raise BodyTooLargeError(f"{url} is {int(declared):,} bytes, more than the limit of {limit:,} "
+            raise BodyTooLargeError(f"{shown_url(url)} is {int(declared):,} bytes, more than the limit of {limit:,} "
                                     "(HTTP_MAX_BODY_BYTES); nothing was read", url=url)
         decoder = _Decoder(response.headers.get("content-encoding"), limit, url)
         try:
             async for chunk in response.aiter_raw(_CHUNK):
                 decoder.feed(chunk)
         except httpx.ReadTimeout:
-            raise FetchTimeoutError(f"{url} stopped sending for more than {self.settings.http_read_timeout:g} s "
+            raise FetchTimeoutError(f"{shown_url(url)} stopped sending for more than {self.settings.http_read_timeout:g} s "
                                     "(HTTP_READ_TIMEOUT); try again later", url=url) from None
         except httpx.HTTPError as exc:
-            raise ConnectFailedError(f"the connection broke while reading {url} ({_root(exc)}); try again later",
+            raise ConnectFailedError(f"the connection broke while reading {shown_url(url)} ({_root(exc)}); try again later",
                                      url=url) from None
         return decoder.finish()
 

@@ -25,7 +25,8 @@ async def find_feeds(fetcher: FeedFetcher, url: str, *, probe: bool = True) -> l
     page = await fetcher.fetch(url, accept=f"{PAGE_ACCEPT}, {FEED_ACCEPT}")
     if looks_like_feed(page.body, page.content_type):
         return [FeedLink(url=page.url, title=None, type=_kind(page.body), rank=0)]
-    links = find_feed_links(page.body, page.url)
+    # Up to a megabyte of someone else's HTML: parsed in a thread so the bot's event loop keeps serving.
+    links = await asyncio.to_thread(find_feed_links, page.body, page.url)
     if links or not probe:
         return links
     candidates = common_feed_urls(page.url)

@@ -20,7 +20,7 @@ from typing import Any
 import httpcore
 from httpx import URL, InvalidURL
 
-from bot.feeds.errors import BlockedAddressError, DnsError, InvalidUrlError, UnsupportedSchemeError
+from bot.feeds.errors import BlockedAddressError, DnsError, InvalidUrlError, UnsupportedSchemeError, shown_url
 
 __all__ = ["AddressGuard", "GuardedNetworkBackend", "Resolver", "system_resolver"]
 
@@ -40,6 +40,23 @@ _METADATA = frozenset(
 )
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Not globally reachable, but public as far as this Python's `ipaddress` tables go (they lag the IANA
+# special-purpose registries and differ between versions): named here so the guard does not depend on them.
+_SPECIAL_PURPOSE = tuple(
+    (ipaddress.ip_network(net), rule)
+    for net, rule in (
+        ("192.0.0.0/24", "special-purpose"),   # IETF protocol assignments (192.0.0.8 dummy, 192.0.0.170 NAT64)
+        ("192.88.99.0/24", "special-purpose"),  # deprecated 6to4 relay anycast
+        ("fec0::/10", "site-local"),            # deprecated site-local, still routed inside some networks
+        ("64:ff9b:1::/48", "private"),          # local-use NAT64
+        ("5f00::/16", "special-purpose"),       # SRv6 SIDs
+        ("3fff::/20", "special-purpose"),       # documentation
+        ("2001:db8::/32", "special-purpose"),   # documentation
+        ("100::/64", "special-purpose"),        # discard-only
+    )
+)
+# Global unicast IPv6 is all in 2000::/3; anything outside it that is not mapped IPv4 is not a web server.
+_IPV6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -48,7 +65,7 @@ async def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise DnsError(f"the host name {host!r} does not resolve ({exc}); check the address for typos") from None
+        raise DnsError(f"the host name {shown_url(host)!r} does not resolve ({shown_url(exc)}); check the address for typos") from None
     seen: dict[str, None] = {}
     for _family, _type, _proto, _canon, sockaddr in infos:
         seen.setdefault(str(sockaddr[0]).split("%", 1)[0], None)
@@ -67,6 +84,9 @@ def _classify(address: IPAddress) -> str | None:
             return _classify(mapped)
     if address in _METADATA:
         return "cloud-metadata"
+    for network, rule in _SPECIAL_PURPOSE:
+        if address.version == network.version and address in network:
+            return rule
     if address.is_unspecified:
         return "unspecified"
     if address.is_loopback:
@@ -82,6 +102,8 @@ def _classify(address: IPAddress) -> str | None:
     if not address.is_global:
         # Shared address space (100.64.0.0/10), documentation ranges, benchmarking nets, ...
         return "special-purpose"
+    if isinstance(address, ipaddress.IPv6Address) and address not in _IPV6_GLOBAL_UNICAST:
+        return "reserved"
     return None
 
 
@@ -98,14 +120,18 @@ class AddressGuard:
         try:
             parsed = url if isinstance(url, URL) else URL(str(url).strip())
         except (InvalidURL, TypeError, ValueError) as exc:
-            raise InvalidUrlError(f"{url!r} is not a valid URL ({exc})", url=str(url)) from None
-        if parsed.scheme not in _ALLOWED_SCHEMES:
-            shown = parsed.scheme or "no scheme"
+            raise InvalidUrlError(f"{shown_url(url)!r} is not a valid URL ({shown_url(exc)})", url=str(url)) from None
+        if not parsed.scheme:
             raise UnsupportedSchemeError(
-                f"refused {str(url)!r}: scheme {shown!r} is not allowed, only http:// and https:// URLs can be "
+                f"{shown_url(url)!r} is not a full web address: it needs http:// or https:// in front, like "
+                "https://example.com/feed", url=str(url))
+        if parsed.scheme not in _ALLOWED_SCHEMES:
+            shown = parsed.scheme
+            raise UnsupportedSchemeError(
+                f"refused {shown_url(url)!r}: scheme {shown_url(shown, 40)!r} is not allowed, only http:// and https:// URLs can be "
                 "fetched", url=str(url))
         if not parsed.host:
-            raise InvalidUrlError(f"{str(url)!r} has no host name; give a full address like https://example.com/feed",
+            raise InvalidUrlError(f"{shown_url(url)!r} has no host name; give a full address like https://example.com/feed",
                                   url=str(url))
         literal = _parse_ip(parsed.host)
         if literal is not None:
@@ -116,18 +142,18 @@ class AddressGuard:
         """Raise `BlockedAddressError` if `address` (what `host` resolved to) may not be contacted."""
         ip = address if not isinstance(address, str) else _parse_ip(address)
         if ip is None:
-            raise BlockedAddressError(f"refused {host!r}: {address!r} is not an IP address", url=url,
+            raise BlockedAddressError(f"refused {shown_url(host)!r}: {shown_url(address)!r} is not an IP address", url=url,
                                       rule="not-an-address", address=str(address))
         rule = _classify(ip)
         if rule == "cloud-metadata":
             # Never useful for a feed and the classic SSRF prize: refused even with private networks allowed.
             raise BlockedAddressError(
-                f"refused {host!r}: {ip} is a cloud-metadata address; the SSRF guard never fetches instance "
+                f"refused {shown_url(host)!r}: {ip} is a cloud-metadata address; the SSRF guard never fetches instance "
                 "metadata endpoints", url=url, rule=rule, address=str(ip))
         if self.allow_private:
             return
         if rule is not None:
-            where = f"{host!r}" if host == str(ip) else f"{host!r} (which resolves to {ip})"
+            where = f"{shown_url(host)!r}" if host == str(ip) else f"{shown_url(host)!r} (which resolves to {ip})"
             raise BlockedAddressError(
                 f"refused {where}: {ip} is a {rule} address, and the SSRF guard does not fetch from "
                 f"{rule} addresses; {_HINT}", url=url, rule=rule, address=str(ip))
@@ -144,7 +170,7 @@ class AddressGuard:
             return [str(literal)]
         addresses = await self._resolver(host, port)
         if not addresses:
-            raise DnsError(f"the host name {host!r} has no addresses; check the address for typos")
+            raise DnsError(f"the host name {shown_url(host)!r} has no addresses; check the address for typos")
         for address in addresses:
             self.check_address(address, host=host)
         return addresses

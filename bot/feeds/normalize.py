@@ -11,33 +11,17 @@ import hashlib
 import html
 import re
 import time
-import unicodedata
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 __all__ = [
-    "TRACKING_PARAMS",
-    "canonical_url",
     "clean_text",
     "content_hash",
     "normalize_language",
     "parse_datetime",
     "struct_to_datetime",
-    "text_similarity",
-    "title_key",
     "truncate",
 ]
-
-# Query parameters that only say where a click came from; the article is the same without them.
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id",
-    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking", "igshid", "mkt_tok",
-    "oly_anon_id", "oly_enc_id", "vero_conv", "vero_id", "wickedid", "rb_clickid", "s_cid", "ncid", "cmpid",
-    "ocid", "_ga", "_gl", "spm", "ref_src", "ref_url", "sr_share", "at_medium", "at_campaign",
-})
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_", "itm_")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Only real tag names are markup: "<@123>", "<#456>", "<:emoji:789>" and "a < b" stay as text.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
@@ -46,46 +30,14 @@ _BLOCK_TAG = re.compile(
     r"figcaption|dd|dt|dl)\b[^<>]*>", re.I)
 # A tag start with quoted attributes that never closes ('<a href="x" Text...'): what is left of it after _TAG.
 _BROKEN_TAG = re.compile(r"""<[A-Za-z][A-Za-z0-9:-]*(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>?""")
-_DROP_ELEMENTS = re.compile(r"<(script|style|noscript|template|iframe|object)\b.*?</\1\s*>", re.I | re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+# Sections are removed by scanners (`_unwrap_cdata`, `_drop_comments`, `_drop_elements`), not by lazy `.*?`
+# regexes: with many unclosed openings such a regex rescans to the end of the text for each (quadratic).
+_DROP_NAMES = ("script", "style", "noscript", "template", "iframe", "object")
+_DROP_OPEN = re.compile(rf"<({'|'.join(_DROP_NAMES)})\b", re.I)
+_DROP_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _DROP_NAMES}
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-
-
-def canonical_url(href: str | None, base: str | None = None, *, strip_tracking: bool = True) -> str | None:
-    """`href` resolved against `base`, with tracking parameters, fragment and default port removed and the
-    scheme and host lower-cased. None for anything that is not an http(s) URL."""
-    if not href:
-        return None
-    href = _CONTROL.sub("", href).strip()
-    if not href:
-        return None
-    try:
-        absolute = urljoin(base, href) if base else href
-        parts = urlsplit(absolute)
-        scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS or not parts.hostname:
-            return None
-        host = parts.hostname.lower().rstrip(".")
-        if ":" in host:  # IPv6 literal
-            host = f"[{host}]"
-        port = parts.port
-    except ValueError:  # bad port, bad IPv6 literal
-        return None
-    # Credentials in a feed's links are a mistake or a trick: they are never kept (netloc is rebuilt).
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = parts.query
-    if strip_tracking and query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if k.lower() not in TRACKING_PARAMS
-                and not k.lower().startswith(_TRACKING_PREFIXES)]
-        if len(kept) != len(pairs):
-            query = urlencode(kept)
-    path = parts.path.replace(" ", "%20") or "/"
-    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def clean_text(value: str | None, *, is_html: bool = True) -> str:
@@ -95,9 +47,10 @@ def clean_text(value: str | None, *, is_html: bool = True) -> str:
         return ""
     text = value
     if is_html:
-        text = _CDATA.sub(r"\1", text)
-        text = _COMMENT.sub(" ", text)
-        text = _DROP_ELEMENTS.sub(" ", text)
+        if "<!" in text:
+            text = _unwrap_cdata(text)
+            text = _drop_comments(text)
+        text = _drop_elements(text)
         text = _BLOCK_TAG.sub(" ", text)
         text = _TAG.sub("", text)
         if "<" in text:
@@ -108,6 +61,53 @@ def clean_text(value: str | None, *, is_html: bool = True) -> str:
             text = html.unescape(text)
     text = _CONTROL.sub("", text)
     return _SPACE.sub(" ", text).strip()
+
+
+def _unwrap_cdata(text: str) -> str:
+    """`<![CDATA[x]]>` -> `x`. An opening without a closing stays as it is, like the rest after it: no later
+    opening can close either."""
+    parts: list[str] = []
+    pos = 0
+    while (start := text.find("<![CDATA[", pos)) >= 0 and (end := text.find("]]>", start + 9)) >= 0:
+        parts += (text[pos:start], text[start + 9:end])
+        pos = end + 3
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _drop_comments(text: str) -> str:
+    """Each `<!-- ... -->` becomes a space; an unclosed one (and what follows it) stays."""
+    parts: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        parts += (text[pos:start], " ")
+        pos = end + 3
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _drop_elements(text: str) -> str:
+    """Each script/style/noscript/template/iframe/object element becomes a space. An opening whose closing tag
+    is nowhere after it stays, and so does every later opening of that name: the name is then left out of the
+    search, so a million unclosed openings cost one scan, not one loop turn each."""
+    parts: list[str] = []
+    done = search_from = 0
+    alive = list(_DROP_NAMES)
+    opening = _DROP_OPEN
+    while match := opening.search(text, search_from):
+        name = match.group(1).lower()
+        close = _DROP_CLOSE[name].search(text, match.end())
+        if close is None:
+            alive.remove(name)
+            if not alive:
+                break
+            opening = re.compile(rf"<({'|'.join(alive)})\b", re.I)
+            search_from = match.end()
+            continue
+        parts += (text[done:match.start()], " ")
+        done = search_from = close.end()
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -165,30 +165,7 @@ def normalize_language(value: str | None) -> str | None:
     return tag.lower() if _LANG.match(tag) else None
 
 
-def title_key(title: str) -> str:
-    """A title reduced for near-duplicate matching: accents, case, punctuation and spacing ignored."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(folded.casefold()))[:300]
-
-
 def content_hash(title: str, text: str) -> str:
     """What decides that an article changed: its title and text, ignoring spacing."""
     payload = f"{_SPACE.sub(' ', title).strip()}\x1f{_SPACE.sub(' ', text).strip()}"
     return hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest()[:32]
-
-
-def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.casefold())
-    if len(words) < n:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
-
-
-def text_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of word 3-gram sets, 0..1 (two empty texts are identical)."""
-    sa, sb = _shingles(a), _shingles(b)
-    if not sa and not sb:
-        return 1.0
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)

@@ -18,9 +18,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.feeds.models import FeedItem, FeedParseError, ParsedFeed
+from bot.articles.identity import canonical_url
+from bot.articles.records import FeedItem
+from bot.feeds.bounded import cap_items, decode_json, first_img_src, wide_json, without_userinfo
+from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.feeds.normalize import (
-    canonical_url,
     clean_text,
     content_hash,
     normalize_language,
@@ -28,6 +30,7 @@ from bot.feeds.normalize import (
     struct_to_datetime,
     truncate,
 )
+from bot.formats import plural
 
 __all__ = ["EXCERPT_CHARS", "parse_feed", "parse_raw"]
 
@@ -43,14 +46,25 @@ MAX_PROBLEMS = 20
 # Beyond these a body is abuse or an archive dump, not a news feed: refuse it, or read only the newest items.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_ITEMS = 500
+# Of any one field (title, summary, content), this much is read: the summarizer reads at most 400,000
+# characters of an article and a post shows 500, while cleaning 10 MB of markup costs seconds and long
+# C-level regex passes that hold the GIL (and so the bot's event loop) even in a worker thread.
+MAX_FIELD_CHARS = 500_000
 # A date this far ahead is a wrong clock or a wrong timezone; trusting it would pin the item as "newest".
 FUTURE_TOLERANCE = timedelta(days=2)
 # WordPress appends this to every excerpt; in a Discord embed it is noise.
 _APPEARED_FIRST = re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S)
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
-_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
+# The WordPress line is at most ~530 characters long and anchored at the end: only the tail is searched.
+_APPEARED_FIRST_TAIL = 1000
 _FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF|channel)\b")
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|body|head)\b", re.I)
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """An RSS/Atom/RDF document rather than a web page (for messages: "that is a feed, not an article")."""
+    head = body[:4096]
+    return bool(_FEED_ROOT.search(head)) and not _HTML_ROOT.search(head)
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -59,7 +73,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     CPU-bound (about 5-30 ms for a typical feed): async callers run it in a thread.
     """
     try:
-        return _parse(body, url, content_type)
+        return _parse(body, without_userinfo(url), content_type)
     except FeedParseError:
         raise
     except RecursionError:
@@ -99,13 +113,13 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     if body[:2] == b"\x1f\x8b":
         raise FeedParseError("gzip-compressed body that was not decompressed: no feed")
     # Sniffed, not trusted from Content-Type: servers label feeds every which way.
-    if head[:1] in (b"{", b"["):
+    if head[:1] in (b"{", b"[") or wide_json(body):
         return _parse_json_feed(body, url)
     if _looks_binary(body[:1024]):
         raise FeedParseError("binary data, not a feed")
     # An HTML page with no feed element near its top is a page, not a feed (feeds wrapped in XHTML exist).
     if _HTML_ROOT.search(body[:4096]) and not _FEED_ROOT.search(body[:65536]):
-        raise FeedParseError("an HTML page, not a feed (try `feed discover` on the site)")
+        raise FeedParseError("an HTML page, not a feed")
     # Blank lines before "<?xml" are common (template output) and make strict XML parsers give up.
     if body[:1].isspace():
         body = body.lstrip(b" \t\r\n")
@@ -124,11 +138,14 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    body, listed = cap_items(body, MAX_ITEMS)
     result = parse_raw(body, url=url, content_type=content_type)
     entries = result.get("entries") or []
     feed = result.get("feed") or {}
     version = result.get("version") or ""
     problems: list[str] = []
+    if listed is not None:
+        problems.append(f"feed lists {listed} items; read the first {MAX_ITEMS}")
     exc = result.get("bozo_exception")
     kind = type(exc).__name__
     # A missing or odd Content-Type is no fault of the feed's: feedparser flags it, we do not.
@@ -141,7 +158,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         elif kind == "CharacterEncodingUnknown":
             problems.append(f"unknown character encoding; read as {result.get('encoding')}")
         else:
-            problems.append(f"feed is not well-formed ({reason}); read {len(entries)} item(s) anyway")
+            problems.append(f"feed is not well-formed ({reason}); read {plural(len(entries), 'item')} anyway")
     elif not version and not entries:
         raise FeedParseError("no RSS, Atom, RDF or JSON feed found in the document")
     base = canonical_url(url, strip_tracking=False) or url or None
@@ -150,7 +167,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     items: list[FeedItem] = []
     seen: set[str] = set()
     if len(entries) > MAX_ITEMS:
-        problems.append(f"feed lists {len(entries)} items; read the first {MAX_ITEMS}")
+        problems.append(f"feed lists {plural(len(entries), 'item')}; read the first {MAX_ITEMS}")
         entries = entries[:MAX_ITEMS]
     for index, entry in enumerate(entries):
         try:
@@ -194,9 +211,9 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
         return None
     content_html, content_is_html = _best_content(entry)
     text = clean_text(content_html, is_html=content_is_html)
-    summary = entry.get("summary") or ""
+    summary = (entry.get("summary") or "")[:MAX_FIELD_CHARS]
     excerpt_source = clean_text(summary, is_html=_is_html(entry.get("summary_detail"))) or text
-    excerpt_source = _APPEARED_FIRST.sub("", excerpt_source) or excerpt_source
+    excerpt_source = _drop_appeared_first(excerpt_source) or excerpt_source
     # dict.get: FeedParserDict.get would map updated<->published itself, with a DeprecationWarning.
     updated = struct_to_datetime(dict.get(entry, "updated_parsed"))
     published = struct_to_datetime(dict.get(entry, "published_parsed")) or updated
@@ -215,7 +232,7 @@ def _entry_to_item(entry: Any, base: str | None, feed_language: str | None, prob
         title=title,
         excerpt=truncate(excerpt_source, EXCERPT_CHARS),
         published=published,
-        author=clean_text(author) or None,
+        author=clean_text(author[:MAX_FIELD_CHARS] if isinstance(author, str) else author) or None,
         image=_image(entry, url, content_html if content_is_html else ""),
         language=language or feed_language,
         content_hash=content_hash(title, text or excerpt_source),
@@ -233,7 +250,7 @@ def _is_html(detail: Any) -> bool:
 
 def _detail_text(obj: Any, key: str) -> str:
     value = obj.get(key) or ""
-    return value if isinstance(value, str) else ""
+    return value[:MAX_FIELD_CHARS] if isinstance(value, str) else ""
 
 
 def _best_content(entry: Any) -> tuple[str, bool]:
@@ -245,7 +262,7 @@ def _best_content(entry: Any) -> tuple[str, bool]:
             best, best_html = value, "html" in (part.get("type") or "text/html")
     if not best.strip():
         best, best_html = entry.get("summary") or "", _is_html(entry.get("summary_detail"))
-    return best, best_html
+    return best[:MAX_FIELD_CHARS], best_html
 
 
 def _image(entry: Any, url: str, content_html: str) -> str | None:
@@ -265,13 +282,21 @@ def _image(entry: Any, url: str, content_html: str) -> str | None:
     image = entry.get("image")
     if isinstance(image, dict):
         candidates.append(image.get("href") or image.get("url") or "")
-    if content_html and (match := _IMG_SRC.search(content_html)):
-        candidates.append(match.group(1))
+    if content_html and (src := first_img_src(content_html)):
+        candidates.append(src)
     for candidate in candidates:
         resolved = canonical_url(candidate, url, strip_tracking=False)
         if resolved:
             return resolved
     return None
+
+
+def _drop_appeared_first(text: str) -> str:
+    """`text` without WordPress's closing "The post … appeared first on …" line."""
+    if len(text) <= _APPEARED_FIRST_TAIL:
+        return _APPEARED_FIRST.sub("", text)
+    cut = len(text) - _APPEARED_FIRST_TAIL
+    return text[:cut] + _APPEARED_FIRST.sub("", text[cut:])
 
 
 def _ttl(value: Any) -> int | None:
@@ -307,19 +332,22 @@ def _one_line(exc: Any) -> str:
 
 def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     problems: list[str] = []
+    encoding = json.detect_encoding(body[:4])
+    encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
-        text = body.decode("utf-8-sig")
+        text = body.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError:
-        text = body.decode("utf-8", "replace")
-        problems.append("JSON feed is not valid UTF-8; undecodable bytes replaced")
+        text = body.decode(encoding, "replace").lstrip("\ufeff")
+        problems.append(f"JSON feed is not valid {encoding.upper().removesuffix('-SIG')}; undecodable bytes "
+                        "replaced")
     try:
-        data = json.loads(text)
+        data = decode_json(text)
     except (ValueError, RecursionError) as exc:
         raise FeedParseError(f"invalid JSON: {_one_line(exc)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise FeedParseError("JSON document is not a JSON Feed (no \"items\" list)")
     if len(data["items"]) > MAX_ITEMS:
-        problems.append(f"feed lists {len(data['items'])} items; read the first {MAX_ITEMS}")
+        problems.append(f"feed lists {plural(len(data['items']), 'item')}; read the first {MAX_ITEMS}")
         data["items"] = data["items"][:MAX_ITEMS]
     version = str(data.get("version") or "")
     if "jsonfeed.org/version/" not in version:
@@ -386,7 +414,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
 
 
 def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return value[:MAX_FIELD_CHARS].strip() if isinstance(value, str) else ""
 
 
 def _json_author(obj: dict[str, Any]) -> str | None:

@@ -20,11 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.articles.records import Article, FeedItem, IngestOutcome
 from bot.config import Settings
-from bot.feeds.errors import FetchError, GoneError, RateLimitedError
+from bot.feeds.errors import FetchError, GoneError, RateLimitedError, shown_url
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
-from bot.feeds.models import Article, FeedItem, FeedParseError, IngestOutcome, ParsedFeed
+from bot.feeds.models import FeedParseError, ParsedFeed
+from bot.storage.deliveries import DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Feed, FeedStore
 
 __all__ = ["MAX_BACKOFF_SECONDS", "MAX_MIN_INTERVAL_SECONDS", "ArticleSink", "FeedPoller", "PollOutcome"]
@@ -85,7 +87,9 @@ class FeedPoller:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         full_text: bool = True,
+        deliveries: DeliveryStore | None = None,
     ) -> None:
+        self._deliveries = deliveries
         self._fetcher = fetcher
         self._feeds = feeds
         self._articles = articles
@@ -148,10 +152,10 @@ class FeedPoller:
             parsed = await asyncio.to_thread(self._parse, result.body, url=result.url,
                                              content_type=result.content_type)
         except FeedParseError as exc:
-            return await self._fail(feed, now, f"{feed.url} is not a readable feed: {exc}", None)
+            return await self._fail(feed, now, f"{shown_url(feed.url)} is not a readable feed: {exc}", None)
         except Exception as exc:  # a parser bug must not stop the other feeds
             log.exception("feed %s: parser crashed on %s", feed.id, feed.url)
-            return await self._fail(feed, now, f"{feed.url} could not be parsed (internal error: "
+            return await self._fail(feed, now, f"{shown_url(feed.url)} could not be parsed (internal error: "
                                                f"{type(exc).__name__})", None)
 
         min_interval = _min_interval(result.max_age, parsed.ttl_seconds)
@@ -163,6 +167,7 @@ class FeedPoller:
             # Feeds list newest first. Store oldest first: storing queues the announcement (migration 0006)
             # and the outbox posts in that order, so a channel reads in order; the events follow it too.
             outcomes = await self._articles.ingest(feed.id, _oldest_first(parsed.items))
+            await self._record_duplicates(feed.id, outcomes)
             if self._full_text:
                 outcomes = await self._add_full_text(outcomes)
             for outcome in outcomes:
@@ -178,6 +183,17 @@ class FeedPoller:
             next_poll_at=self.next_poll_at(feed, now, min_interval), title=parsed.title, site_url=parsed.site_url,
             body_hash=body_hash, baseline_done=feed.baseline_pending)
         return PollOutcome(feed.id, status, events, items=len(parsed.items))
+
+    async def _record_duplicates(self, feed_id: int, outcomes: Sequence[IngestOutcome]) -> None:
+        """Items dedupe matched to an article another feed (or another entry of this one) brought first: in
+        each channel following this feed, the delivery record says which story it was taken for."""
+        if self._deliveries is None:
+            return
+        records = [DeliveryRecord(0, o.item.url, o.item.title, "duplicate",
+                                  f"the same story as '{o.article.title}' (article {o.article.id})", o.article.id)
+                   for o in outcomes
+                   if o.kind == "unchanged" and (o.article.feed_id != feed_id or o.article.guid != o.item.guid)]
+        await self._deliveries.record_for_feed(feed_id, records)
 
     async def _add_full_text(self, outcomes: list[IngestOutcome]) -> list[IngestOutcome]:
         """For new articles whose feed carries only a teaser, fetch the page (same fetcher, same guards) and

@@ -9,18 +9,21 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.feeds.errors import FetchError
+from bot.articles.records import Article, FeedItem
+from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
-from bot.feeds.models import Article, FeedItem, FeedParseError, ParsedFeed
+from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.feeds.parser import parse_feed
 from bot.storage.articles import ArticleStore
+from bot.storage.deliveries import Delivery, DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore
 from bot.storage.posts import PostStore
 
-__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "matches_filters", "parse_keywords"]
+__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "filter_refusal", "matches_filters", "parse_keywords"]
 
 MODES = ("thread", "forum", "plain")
 
@@ -47,6 +50,11 @@ def parse_keywords(text: str | None) -> list[str]:
 
 def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bool:
     """Include: at least one keyword must appear (whole words); exclude: none may appear."""
+    return filter_refusal(include, exclude, *texts) is None
+
+
+def filter_refusal(include: str | None, exclude: str | None, *texts: str) -> str | None:
+    """Why the filters keep this item out (which rule), or None when they let it through."""
     haystack = " ".join(t for t in texts if t).lower()
 
     def found(keyword: str) -> bool:
@@ -54,13 +62,16 @@ def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bo
 
     includes, excludes = parse_keywords(include), parse_keywords(exclude)
     if includes and not any(found(k) for k in includes):
-        return False
-    return not any(found(k) for k in excludes)
+        return f"none of the words it must have: {', '.join(includes)}"
+    hit = next((k for k in excludes if found(k)), None)
+    return f"has the excluded word '{hit}'" if hit else None
 
 
 class FeedSubscriptions:
     def __init__(self, *, fetcher: FeedFetcher, feeds: FeedStore, subscriptions: SubscriptionStore,
-                 articles: ArticleStore, posts: PostStore, poll_interval: float) -> None:
+                 articles: ArticleStore, posts: PostStore, poll_interval: float,
+                 deliveries: DeliveryStore | None = None) -> None:
+        self._deliveries = deliveries
         self._poll_interval = poll_interval
         self._posts = posts
         self._fetcher = fetcher
@@ -78,7 +89,7 @@ class FeedSubscriptions:
         except FetchError as exc:
             raise FeedProblem(str(exc)) from None
         if not links:
-            raise FeedProblem(f"No feed found at {url}: it is not a feed and its page advertises none. "
+            raise FeedProblem(f"No feed found at {shown_url(url)}: it is not a feed and its page advertises none. "
                               "Paste the feed's own URL (often ending in /feed, /rss or .xml).")
         problems = []
         for link in links[:3]:
@@ -119,9 +130,27 @@ class FeedSubscriptions:
                 mention_role_id=mention_role_id, summary=summary, created_by=created_by)
         except SubscriptionExistsError:
             raise FeedProblem("This channel already follows that feed; use `/feed edit` to change it.") from None
+        await self._baseline(sub.id, parsed.items, "already in the feed when this channel followed it")
         stored = await self._feeds.get(feed.id)
         assert stored is not None
         return SubscribeResult(stored, sub, parsed.title, newest, len(parsed.items))
+
+    async def _baseline(self, subscription_id: int, items: Sequence[FeedItem], why: str) -> None:
+        if self._deliveries is not None:
+            await self._deliveries.record([DeliveryRecord(subscription_id, i.url, i.title, "baseline", why)
+                                           for i in items])
+
+    async def history(self, subscription_id: int, limit: int = 100) -> list[Delivery]:
+        """What became of this subscription's latest items, newest first (the dashboard's delivery history)."""
+        return await self._deliveries.for_subscription(subscription_id, limit=limit) if self._deliveries else []
+
+    async def recent_items(self, guild_id: int, query: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """(url, title) of the guild's latest feed items matching `query` (for `/feed why` autocomplete)."""
+        return await self._deliveries.recent_urls(guild_id, query, limit=limit) if self._deliveries else []
+
+    async def why(self, guild_id: int, url: str) -> list[Delivery]:
+        """What became of the item at `url` in each channel of the guild that follows its feed."""
+        return await self._deliveries.for_url(guild_id, url) if self._deliveries else []
 
     async def preview(self, subscription: Subscription) -> list[FeedItem]:
         """What the feed carries now that this subscription's filters let through (for `/feed test`)."""
@@ -188,6 +217,7 @@ class FeedSubscriptions:
                     pass  # still broken: the baseline is taken at the next good poll
                 else:
                     await self._articles.mark_seen(feed.id, parsed.items)
+                    await self._baseline(subscription.id, parsed.items, "published while the feed was paused")
                     now = time.time()
                     await self._feeds.record_success(feed.id, now=now, etag=None, last_modified=None,
                                                      next_poll_at=now + self._poll_interval, baseline_done=True)

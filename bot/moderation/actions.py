@@ -13,12 +13,14 @@ moderator reads the same sentence in both — who did it, a past-tense verb, the
 
 from __future__ import annotations
 
+from bot.formats import plural
 from bot.moderation.rules import format_duration
 from bot.posting.format import escape_mentions
 from bot.storage.moderation import ModerationAction
 
 __all__ = [
-    "APPROVE", "BOT_NAME", "CLOSE", "FILTER_ADD", "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN",
+    "APPROVE", "BOT_NAME", "CLOSE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE", "FEED_REMOVE", "FEED_RESUME", "FILTER_ADD",
+    "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN",
     "SLOWMODE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
 ]
 
@@ -26,6 +28,11 @@ LOCK, UNLOCK, CLOSE, REOPEN, SLOWMODE = "lock", "unlock", "close", "reopen", "sl
 REMOVE, PURGE, APPROVE = "remove", "purge", "approve"
 MUTE, UNMUTE = "mute", "unmute"
 FILTER_ADD, FILTER_REMOVE = "filter_add", "filter_remove"
+# Feed changes made on the web dashboard (details {"feed", "channel_id"}): logged and echoed like the rest.
+FEED_ADD, FEED_EDIT, FEED_PAUSE, FEED_RESUME, FEED_REMOVE = (
+    "feed_add", "feed_edit", "feed_pause", "feed_resume", "feed_remove")
+_FEED_VERBS = {FEED_ADD: "followed", FEED_EDIT: "changed", FEED_PAUSE: "paused", FEED_RESUME: "resumed",
+               FEED_REMOVE: "stopped following"}
 
 BOT_NAME = "Newsdesk"
 
@@ -49,10 +56,10 @@ def describe(action: ModerationAction) -> str:
         verb = "removed" if name == REMOVE else "approved"
         return f"**{verb}** a comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "")
     if name == PURGE:
-        count = d.get("count", "?")
+        count = d.get("count")
         scope = f" on article {d['article_id']}" if d.get("article_id") else ""
-        return (f"**purged** {count} comment{'' if count == 1 else 's'}" + (f" by {user}" if user else "")
-                + scope)
+        return ("**purged** " + (plural(int(count), "comment") if count is not None else "comments")
+                + (f" by {user}" if user else "") + scope)
     if name == MUTE:
         if action.expires_at is None:
             return f"**muted** {user or 'a user'}"
@@ -65,6 +72,9 @@ def describe(action: ModerationAction) -> str:
                 + (" (regex)" if d.get("regex") else ""))
     if name == FILTER_REMOVE:
         return f"**removed the filter** `{d.get('pattern', '?')}`"
+    if name in _FEED_VERBS:
+        where = f" in <#{d['channel_id']}>" if d.get("channel_id") else ""
+        return f"**{_FEED_VERBS[name]}** the feed {escape_mentions(str(d.get('feed', '?')))}{where} (on the dashboard)"
     return f"**{name}**" + (f" {user or thread}" if user or thread else "")
 
 

@@ -7,8 +7,12 @@ import re
 __all__ = ["format_duration", "parse_duration"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+# Starts only at the beginning of a number, and never gives digits back: "1111…" without a unit is one failed try,
+# not one per digit, each rescanning the rest (quadratic).
+_DURATION = re.compile(r"(?<!\d)(\d++)\s*([smhdw])", re.IGNORECASE)
 MAX_DURATION = 365 * 86400
+# "52w", "365d", "1w2d3h4m5s": anything much longer is not a duration someone typed.
+_MAX_DURATION_CHARS = 40
 
 
 def parse_duration(text: str) -> int:
@@ -16,9 +20,10 @@ def parse_duration(text: str) -> int:
     cleaned = text.strip().lower().replace(" ", "")
     if cleaned.isdigit():
         cleaned += "m"  # a bare number means minutes, the common case for a mute
-    parts = _DURATION.findall(cleaned)
+    parts = _DURATION.findall(cleaned) if len(cleaned) <= _MAX_DURATION_CHARS else []
     if not parts or "".join(n + u for n, u in parts) != cleaned:
-        raise ValueError(f"{text!r} is not a duration: use forms like 30m, 2h, 1d or 1w")
+        shown = text if len(text) <= _MAX_DURATION_CHARS else text[:_MAX_DURATION_CHARS] + "…"
+        raise ValueError(f"{shown!r} is not a duration: use forms like 30m, 2h, 1d or 1w")
     seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if not 0 < seconds <= MAX_DURATION:
         raise ValueError("a duration must be between 1 second and 365 days")

@@ -13,16 +13,18 @@ as `moderator_id`.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
+from bot.comments.filters import too_slow
 from bot.comments.recorder import CommentRecorder
 from bot.moderation import actions
 from bot.storage.comments import Comment, CommentStore
-from bot.storage.moderation import ModerationAction, ModerationStore, Mute, WordFilter
+from bot.storage.moderation import MemberNote, ModerationAction, ModerationStore, Mute, WordFilter
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 
@@ -34,6 +36,9 @@ MUTE_EXPIRED = "mute_expired"
 AUTO_CLOSE = "auto_close"
 
 RecordSink = Callable[[ModerationAction], Awaitable[None]]
+
+
+MAX_NOTE = 1000
 
 
 class ModerationError(ValueError):
@@ -192,6 +197,25 @@ class ModerationService:
 
     # --- filters ---------------------------------------------------------------------------------
 
+    async def add_note(self, *, guild_id: int, user_id: int, author_id: int, text: str) -> MemberNote:
+        """A moderator's note about a member, for the other moderators (not a moderation action: not echoed)."""
+        text = " ".join(text.split())
+        if not text:
+            raise ModerationError("A note needs some text.")
+        if len(text) > MAX_NOTE:
+            raise ModerationError(f"A note is at most {MAX_NOTE} characters.")
+        return await self._moderation.add_note(guild_id, user_id, author_id, text, time.time())
+
+    async def notes(self, guild_id: int, user_id: int) -> list[MemberNote]:
+        return await self._moderation.notes(guild_id, user_id)
+
+    async def active_mutes(self, guild_id: int) -> list[Mute]:
+        """Who is muted in the guild now (the dashboard's list)."""
+        return await self._moderation.active_mutes(guild_id, time.time())
+
+    async def active_mute(self, guild_id: int, user_id: int) -> Mute | None:
+        return await self._moderation.active_mute(guild_id, user_id)
+
     async def filters(self, guild_id: int) -> list[WordFilter]:
         return await self._moderation.filters(guild_id)
 
@@ -200,11 +224,16 @@ class ModerationService:
         pattern = pattern.strip()
         if not pattern or len(pattern) > 200:
             raise ModerationError("a filter pattern must be 1 to 200 characters")
-        try:
-            word_filter = await self._moderation.add_filter(guild_id, pattern, is_regex=is_regex, action=action,
-                                                            created_by=moderator_id)
-        except re.error as exc:
-            raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+        if is_regex:
+            try:
+                compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
+            except regex.error as exc:
+                raise ModerationError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+            if too_slow(compiled):
+                raise ModerationError(f"{pattern!r} is too slow on some comments (it backtracks, like `(a+)+`); "
+                                      "write it without nested or overlapping repeats")
+        word_filter = await self._moderation.add_filter(guild_id, pattern, is_regex=is_regex, action=action,
+                                                        created_by=moderator_id)
         await self._recorder.refresh_filters(guild_id)
         await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.FILTER_ADD,
                           details={"pattern": pattern, "action": action, "regex": is_regex})

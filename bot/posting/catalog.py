@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.feeds.models import Article
+from bot.articles.records import Article
 from bot.storage.articles import ArticleStore
 from bot.storage.posts import Post, PostStore
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.feeds.models import Article
-from bot.feeds.subscriptions import matches_filters
+from bot.articles.records import Article
+from bot.feeds.subscriptions import filter_refusal
 from bot.storage.articles import ArticleStore
-from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Subscription, SubscriptionStore
 from bot.storage.posts import Post, PostStore
 
@@ -31,39 +31,54 @@ class PostJob:
 
 
 class PostingOutbox:
-    def __init__(self, *, db: Database, articles: ArticleStore, posts: PostStore,
-                 subscriptions: SubscriptionStore) -> None:
-        self._db = db
+    def __init__(self, *, articles: ArticleStore, posts: PostStore, subscriptions: SubscriptionStore,
+                 deliveries: DeliveryStore | None = None) -> None:
         self._articles = articles
         self._posts = posts
         self._subscriptions = subscriptions
+        self._deliveries = deliveries
 
     async def reserve_announced(self, limit: int = 500) -> int:
         """Reserve posts for announced articles. Returns how many reservations were made."""
-        rows = await self._db.fetchall(
-            "SELECT article_id, kind FROM announcements ORDER BY created_at, article_id LIMIT ?", (limit,))
         reserved = 0
-        for row in rows:
-            article = await self._articles.get(row["article_id"])
-            if article is not None and row["kind"] == "new" and article.feed_id is not None:
-                for sub in await self._subscriptions.for_feed(article.feed_id):
-                    if not self.should_carry(sub, article):
+        for article_id, kind in await self._posts.announced(limit):
+            article = await self._articles.get(article_id)
+            if article is not None and kind == "new" and article.feed_id is not None:
+                fates = []
+                for sub in await self._subscriptions.for_feed(article.feed_id, active_only=False):
+                    fate, why = self.fate(sub, article)
+                    fates.append(DeliveryRecord(sub.id, article.url, article.title, fate, why, article.id))
+                    if fate != "queued":
                         continue
                     if await self._posts.reserve(article_id=article.id, subscription_id=sub.id,
                                                  guild_id=sub.guild_id, channel_id=sub.channel_id):
                         reserved += 1
+                if self._deliveries is not None:
+                    await self._deliveries.record(fates)
             # Updates need no reservation: pending_edits() finds posts whose version is behind.
-            await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?",
-                                   (row["article_id"], row["kind"]))
+            await self._posts.drop_announcement(article_id, kind)
         return reserved
 
+    async def skipped(self, job: PostJob, reason: str) -> None:
+        """Discord refused this story for good: drop the reservation and record why in its delivery."""
+        await self._posts.release(job.post.id)
+        if self._deliveries is not None and job.post.subscription_id is not None:
+            await self._deliveries.skipped(job.post.subscription_id, job.article.url, reason)
+
     @staticmethod
-    def should_carry(sub: Subscription, article: Article) -> bool:
+    def fate(sub: Subscription, article: Article) -> tuple[str, str | None]:
+        """Whether `sub`'s channel gets this new article ("queued") and, if not, why (a delivery fate)."""
         if sub.paused:
-            return False
+            return "paused", "the feed is paused in this channel"
         if sub.created_at > article.first_seen.timestamp() + 1:
-            return False  # first seen before this channel followed the feed: it is the past there
-        return matches_filters(sub.include_filter, sub.exclude_filter, article.title, article.excerpt or "")
+            # First seen before this channel followed the feed: it is the past there.
+            return "older", "seen before this channel followed the feed"
+        refusal = filter_refusal(sub.include_filter, sub.exclude_filter, article.title, article.excerpt or "")
+        return ("filtered", refusal) if refusal else ("queued", None)
+
+    @classmethod
+    def should_carry(cls, sub: Subscription, article: Article) -> bool:
+        return cls.fate(sub, article)[0] == "queued"
 
     async def pending_posts(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
         """Reserved posts not yet sent, oldest first, skipping subscriptions marked failing (they wait) and
@@ -84,13 +99,9 @@ class PostingOutbox:
         return jobs
 
     async def pending_edits(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
-        rows = await self._db.fetchall(
-            "SELECT p.id FROM posts p JOIN articles a ON a.id = p.article_id"
-            " WHERE p.message_id IS NOT NULL AND p.content_hash IS NOT a.content_hash ORDER BY p.id")
         jobs = []
-        for row in rows:
-            post = await self._posts.get(row["id"])
-            if post is None or (guild_ids is not None and post.guild_id not in guild_ids):
+        for post in await self._posts.behind_their_article():
+            if guild_ids is not None and post.guild_id not in guild_ids:
                 continue
             job = await self._job(post)
             if job is not None:

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.feeds.models import Article, FeedItem, IngestOutcome
-from bot.feeds.normalize import canonical_url, text_similarity, title_key
+from bot.articles.identity import canonical_url, text_similarity, title_key
+from bot.articles.records import Article, FeedItem, IngestOutcome
 from bot.storage.database import Database
 
 __all__ = ["NEAR_DUPLICATE_SIMILARITY", "ArticleStore"]

@@ -93,6 +93,7 @@ _APPLY_EDIT = (
     " AND COALESCE(edited_at, 0) <= ?"
 )
 _NO_ATTACHMENTS = "[]"
+_END_REACTIONS = "UPDATE reactions SET removed_at = ? WHERE "
 
 
 class CommentStore:
@@ -139,18 +140,25 @@ class CommentStore:
         await self._writer.write(self._edit_statements(message_id, new_content, edited_at))
 
     async def record_deletes(self, message_ids: Sequence[int], deleted_at: float) -> None:
-        """Mark comments deleted; their text stays for moderators until the retention purge."""
-        await self._writer.write([
-            ("UPDATE comments SET deleted_at = ?, status = CASE WHEN status = 'removed' THEN status"
-             " ELSE 'deleted' END WHERE message_id = ? AND deleted_at IS NULL", (deleted_at, mid))
-            for mid in message_ids
-        ])
+        """Mark comments deleted; their text stays for moderators until the retention purge. Reactions on
+        the deleted messages end with them: Discord sends no reaction-remove events for a deleted message."""
+        statements: list[Statement] = []
+        for mid in message_ids:
+            statements += [
+                ("UPDATE comments SET deleted_at = ?, status = CASE WHEN status = 'removed' THEN status"
+                 " ELSE 'deleted' END WHERE message_id = ? AND deleted_at IS NULL", (deleted_at, mid)),
+                (_END_REACTIONS + "message_id = ? AND removed_at IS NULL", (deleted_at, mid)),
+            ]
+        await self._writer.write(statements)
 
     async def record_thread_deleted(self, thread_id: int, deleted_at: float) -> None:
-        """A deleted thread's messages went with it: its comments are deleted as of `deleted_at`."""
-        await self._writer.write([(
-            "UPDATE comments SET deleted_at = ?, status = CASE WHEN status = 'removed' THEN status"
-            " ELSE 'deleted' END WHERE thread_id = ? AND deleted_at IS NULL", (deleted_at, thread_id))])
+        """A deleted thread's messages went with it: its comments are deleted as of `deleted_at`, and the
+        reactions on them end."""
+        await self._writer.write([
+            ("UPDATE comments SET deleted_at = ?, status = CASE WHEN status = 'removed' THEN status"
+             " ELSE 'deleted' END WHERE thread_id = ? AND deleted_at IS NULL", (deleted_at, thread_id)),
+            (_END_REACTIONS + "channel_id = ? AND removed_at IS NULL", (deleted_at, thread_id)),
+        ])
 
     async def mark_removed(self, message_id: int, moderator_id: int, reason: str, at: float) -> None:
         await self._writer.write([(

@@ -21,9 +21,17 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-__all__ = ["Database", "Migration", "MigrationError", "load_migrations"]
+from bot.files import create_private, private_folder
+
+__all__ = ["UNUSED_MIGRATION_VERSIONS", "Database", "Migration", "MigrationError", "load_migrations", "migration_gaps"]
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# Numbers with no migration, and why. Applied migrations are never renumbered (each database records the
+# numbers it has), so a gap stays and is explained here; tests fail on a gap that is not.
+UNUSED_MIGRATION_VERSIONS = {
+    4: "the number was skipped when parallel branches were merged (no 0004 file ever existed), so no "
+       "database has one, and renumbering the later ones would clash with the numbers databases recorded",
+}
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 50
 T = TypeVar("T")
@@ -59,9 +67,15 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
         migrations.append(Migration(int(match.group(1)), match.group(2), sql))
     migrations.sort(key=lambda m: m.version)
     versions = [m.version for m in migrations]
-    if len(set(versions)) != len(versions):
-        raise MigrationError(f"two migrations share a version: {versions}")
+    shared = sorted({v for v in versions if versions.count(v) > 1})
+    if shared:
+        raise MigrationError(f"two migrations share version {', '.join(f'{v:04d}' for v in shared)}")
     return migrations
+
+
+def migration_gaps(versions: list[int]) -> list[int]:
+    """The numbers below the highest of `versions` that have no migration."""
+    return sorted(set(range(1, max(versions, default=0) + 1)) - set(versions))
 
 
 class Database:
@@ -80,7 +94,9 @@ class Database:
     ) -> Database:
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Comments are personal data: owner-only file (SQLite gives -wal/-shm the same mode).
+            private_folder(path.parent)
+            create_private(path)
         conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
@@ -230,12 +246,14 @@ class Database:
         bot's connection keeps writing (WAL lets readers and the writer proceed together).
         """
         destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(destination.parent)
         await asyncio.to_thread(_backup_file, self.path, destination)
 
 
 def _backup_file(source: Path, destination: Path) -> None:
     partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)  # a leftover from a crash would keep its own mode
+    create_private(partial)
     src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         dst = sqlite3.connect(partial)

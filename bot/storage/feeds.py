@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from bot.formats import plural
 from bot.storage.database import Database
 
 __all__ = ["Feed", "FeedStore", "ShardFilter", "Subscription", "SubscriptionExistsError", "SubscriptionStore"]
@@ -205,7 +206,7 @@ class FeedStore:
             "paused_reason = CASE WHEN consecutive_failures + 1 >= ? AND paused = 0 THEN ? ELSE paused_reason END "
             "WHERE id = ? RETURNING consecutive_failures, paused",
             (error, now, next_poll_at, max_failures, max_failures,
-             f"{max_failures} failed polls in a row; last error: {error}", feed_id))
+             f"{plural(max_failures, 'failed poll')} in a row; last error: {error}", feed_id))
         if row is None:
             raise KeyError(feed_id)
         return int(row[0]), bool(row[1])

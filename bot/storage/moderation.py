@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
+
+import regex
 
 from bot.storage.database import Database
 
@@ -30,6 +31,16 @@ class ModerationAction:
 
 
 @dataclass(frozen=True)
+class MemberNote:
+    id: int
+    guild_id: int
+    user_id: int
+    author_id: int
+    text: str
+    created_at: float
+
+
+@dataclass(frozen=True)
 class Mute:
     guild_id: int
     user_id: int
@@ -47,10 +58,11 @@ class WordFilter:
     is_regex: bool
     action: str  # "remove" or "flag"
 
-    def compiled(self) -> re.Pattern[str]:
+    def compiled(self) -> Any:
+        """The filter as a `regex` pattern (`search(text, timeout=...)` bounds a backtracking one)."""
         if self.is_regex:
-            return re.compile(self.pattern, re.IGNORECASE)
-        return re.compile(rf"(?<!\w){re.escape(self.pattern)}(?!\w)", re.IGNORECASE)
+            return regex.compile(self.pattern, regex.IGNORECASE | regex.V0)
+        return regex.compile(rf"(?<!\w){regex.escape(self.pattern)}(?!\w)", regex.IGNORECASE | regex.V0)
 
 
 class ModerationStore:
@@ -128,6 +140,23 @@ class ModerationStore:
         )
         return None if row is None else Mute(**dict(row))
 
+    async def add_note(self, guild_id: int, user_id: int, author_id: int, text: str, at: float) -> MemberNote:
+        note_id = await self._db.execute(
+            "INSERT INTO member_notes (guild_id, user_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, user_id, author_id, text, at))
+        return MemberNote(note_id, guild_id, user_id, author_id, text, at)
+
+    async def notes(self, guild_id: int, user_id: int) -> list[MemberNote]:
+        rows = await self._db.fetchall("SELECT * FROM member_notes WHERE guild_id = ? AND user_id = ? "
+                                       "ORDER BY created_at DESC, id DESC", (guild_id, user_id))
+        return [MemberNote(**dict(r)) for r in rows]
+
+    async def active_mutes(self, guild_id: int, now: float) -> list[Mute]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM comment_mutes WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?) "
+            "ORDER BY created_at DESC", (guild_id, now))
+        return [Mute(**dict(r)) for r in rows]
+
     async def all_mutes(self) -> list[Mute]:
         return [Mute(**dict(r)) for r in await self._db.fetchall("SELECT * FROM comment_mutes")]
 
@@ -139,7 +168,7 @@ class ModerationStore:
         if action not in {"remove", "flag"}:
             raise ValueError("action must be remove or flag")
         if is_regex:
-            re.compile(pattern)  # raises re.error for the caller to report
+            regex.compile(pattern, regex.IGNORECASE | regex.V0)  # raises regex.error for the caller to report
         await self._db.execute(
             "INSERT INTO word_filters (guild_id, pattern, is_regex, action, created_by, created_at)"
             " VALUES (?,?,?,?,?,?) ON CONFLICT (guild_id, pattern) DO UPDATE SET"

@@ -106,6 +106,24 @@ class PostStore:
         rows = await self._db.fetchall("SELECT * FROM posts WHERE message_id IS NULL ORDER BY id")
         return [_post(r) for r in rows]
 
+    async def behind_their_article(self) -> list[Post]:
+        """Sent posts showing an older version of their article (its content hash moved on), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT p.* FROM posts p JOIN articles a ON a.id = p.article_id"
+            " WHERE p.message_id IS NOT NULL AND p.content_hash IS NOT a.content_hash ORDER BY p.id")
+        return [_post(r) for r in rows]
+
+    # --- announcements: articles stored since the outbox last looked (queued by a trigger, migration 0006) ---
+
+    async def announced(self, limit: int = 500) -> list[tuple[int, str]]:
+        """(article id, 'new' or 'updated'), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT article_id, kind FROM announcements ORDER BY created_at, article_id LIMIT ?", (limit,))
+        return [(r["article_id"], r["kind"]) for r in rows]
+
+    async def drop_announcement(self, article_id: int, kind: str) -> None:
+        await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?", (article_id, kind))
+
     async def count_for_subscription(self, subscription_id: int) -> int:
         return int(await self._db.fetchval(
             "SELECT COUNT(*) FROM posts WHERE subscription_id = ? AND message_id IS NOT NULL", (subscription_id,)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.feeds.models import Article
+from bot.articles.records import Article
 from bot.storage.stories import DEFAULT_WINDOW_HOURS, StorySettings, StoryStore
 from bot.stories.index import MatchParams, StoryArticle, StoryIndex, StoryMatch
 

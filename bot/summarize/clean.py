@@ -90,7 +90,10 @@ def _drop_blocks(text: str) -> str:
 def strip_html(text: str) -> str:
     """Markup to plain text: scripts/styles/navigation dropped, block tags become line breaks."""
     text = _drop_blocks(text)
-    text = _BLOCK_TAGS.sub("\n", text)
+    # Every block tag ends at a ">", so nothing after the last ">" can be one; substituting only up to it gives
+    # the same text, but keeps `[^>]*` from rescanning a ">"-less tail once for every "<div " in it (quadratic).
+    last = text.rfind(">") + 1
+    text = _BLOCK_TAGS.sub("\n", text[:last]) + text[last:]
     text = _ANY_TAG.sub("", text)
     return html.unescape(text)
 

@@ -42,8 +42,12 @@ def _read_source(source: str) -> bytes:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
     else:
         path = Path(source)
+        if path.is_dir():
+            raise CliError(f"{source} is a folder: give one article's file (text or HTML), a URL, or - for "
+                           "standard input")
         if not path.is_file():
-            raise CliError(f"no such file: {source}")
+            raise CliError(f"no such file: {source}" if not path.exists() else
+                           f"{source} is not a regular file: give a text or HTML file, a URL, or -")
         try:
             with path.open("rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)

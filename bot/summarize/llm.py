@@ -10,6 +10,7 @@ summary and records the reason, so a broken endpoint never leaves a reader witho
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from typing import Any
@@ -28,6 +29,11 @@ SYSTEM_PROMPT = (
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·‣–]|\d{1,2}[.)])\s+")
 MAX_RETRY_AFTER = 5.0
+# The whole call, retries and waits included: a server that drips its answer a byte at a time never trips the
+# per-read timeout, and a reader is waiting (the extractive summary is the fallback).
+DEFAULT_DEADLINE = 60.0
+# A chat completion of a few hundred tokens is a few kilobytes; anything this large is not one.
+MAX_RESPONSE_BYTES = 1024 * 1024
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
@@ -56,6 +62,7 @@ class LLMSummarizer:
         connect_timeout: float = 5.0,
         retries: int = 2,
         backoff: float = 0.5,
+        deadline: float = DEFAULT_DEADLINE,
         max_input_tokens: int = 3000,
         max_output_tokens: int = 400,
         client: httpx.AsyncClient | None = None,
@@ -64,6 +71,7 @@ class LLMSummarizer:
         self.model = model
         self._api_key = api_key
         self.retries = retries
+        self.deadline = deadline
         self.backoff = backoff
         self.max_input_tokens = max_input_tokens
         self.max_output_tokens = max_output_tokens
@@ -97,7 +105,17 @@ class LLMSummarizer:
     async def summarize(
         self, text: str, *, title: str | None = None, sentences: int | None = 3, words: int | None = None
     ) -> list[str]:
-        """Bullet points (without their markers) for `text`; raises `LLMError` on any failure."""
+        """Bullet points (without their markers) for `text`; raises `LLMError` on any failure, also when the
+        whole call (retries included) takes longer than `deadline` seconds."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._summarize(text, title=title, sentences=sentences, words=words)
+        except TimeoutError:
+            raise LLMError(f"the LLM endpoint took longer than {self.deadline:g} s in total; it is overloaded or "
+                           "stalling (the summary was made without it)") from None
+
+    async def _summarize(self, text: str, *, title: str | None, sentences: int | None,
+                         words: int | None) -> list[str]:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": self.build_messages(text, title=title, sentences=sentences, words=words),
@@ -115,7 +133,7 @@ class LLMSummarizer:
                 await asyncio.sleep(min(retry_after, MAX_RETRY_AFTER) if retry_after is not None else delay)
                 retry_after = None
             try:
-                response = await self._http().post(self.url, json=payload, headers=headers, timeout=self._timeout)
+                response, body = await self._post(payload, headers)
             except httpx.TimeoutException:
                 last_error = "the LLM endpoint timed out"
                 continue
@@ -128,8 +146,22 @@ class LLMSummarizer:
                 continue
             if response.status_code >= 400:
                 raise LLMError(f"the LLM endpoint answered HTTP {response.status_code}")
-            return _parse(response)
+            return _parse(body)
         raise LLMError(f"{last_error} (after {self.retries + 1} attempts)")
+
+    async def _post(self, payload: dict[str, Any], headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The response and its body, read up to MAX_RESPONSE_BYTES (LLMError beyond)."""
+        async with self._http().stream("POST", self.url, json=payload, headers=headers,
+                                       timeout=self._timeout) as response:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise LLMError(f"the LLM endpoint sent more than {MAX_RESPONSE_BYTES // 1024} KB; that is not "
+                                   "a chat completion")
+                chunks.append(chunk)
+        return response, b"".join(chunks)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -140,10 +172,10 @@ def _retry_after(response: httpx.Response) -> float | None:
     return value if value >= 0 else None
 
 
-def _parse(response: httpx.Response) -> list[str]:
+def _parse(body: bytes) -> list[str]:
     try:
-        data = response.json()
-    except ValueError:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         raise LLMError("the LLM endpoint returned malformed JSON") from None
     try:
         content = data["choices"][0]["message"]["content"]

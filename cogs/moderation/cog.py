@@ -41,6 +41,7 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.remove_menu)
+        self.modlog.start()
         self.services.moderation.on_record(self.modlog.post)
         runner = self.services.timer_runner
         runner.on(MUTE_EXPIRED, self.mute_expired)
@@ -48,4 +49,5 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
 
     async def cog_unload(self) -> None:
         self.services.moderation.forget_sink(self.modlog.post)
+        await self.modlog.stop()
         self.bot.tree.remove_command(self.remove_menu.name, type=self.remove_menu.type)

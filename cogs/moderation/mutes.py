@@ -1,4 +1,5 @@
-"""/mod mute|unmute: keep a user out of article comments for a while (their new comments are removed)."""
+"""/mod mute|unmute: keep a user out of article comments for a while (their new comments are removed);
+/mod note: a note about a member for the other moderators."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.moderation.rules import parse_duration
+from bot.moderation.service import ModerationError
 from cogs.moderation.base import ModerationBase
 from cogs.support.checks import has_server_permissions
 from cogs.support.replies import UserFacingError
@@ -40,3 +42,19 @@ class MuteCommands(ModerationBase):
                                                      moderator_id=interaction.user.id, reason=reason):
             raise UserFacingError(f"{user.mention} is not muted.")
         await interaction.response.send_message(f"{user.mention} can comment again.", ephemeral=True)
+
+    @app_commands.command(name="note", description="Leave a note about a member for the other moderators")
+    @has_server_permissions(manage_messages=True)
+    @app_commands.describe(text="Seen by moderators only (here and on the dashboard's member page)")
+    async def note(self, interaction: discord.Interaction, user: discord.User,
+                   text: app_commands.Range[str, 1, 1000]) -> None:
+        assert interaction.guild_id is not None
+        try:
+            await self.services.moderation.add_note(guild_id=interaction.guild_id, user_id=user.id,
+                                                    author_id=interaction.user.id, text=text)
+        except ModerationError as exc:
+            raise UserFacingError(str(exc)) from None
+        notes = await self.services.moderation.notes(interaction.guild_id, user.id)
+        await interaction.response.send_message(
+            f"Noted. {user.mention} has {len(notes)} note{'' if len(notes) == 1 else 's'} from moderators.",
+            ephemeral=True)

@@ -9,6 +9,7 @@ from dataclasses import replace
 import discord
 from discord import app_commands
 
+from bot.formats import plural
 from bot.moderation.rules import parse_duration
 from bot.storage.comments import Comment
 from cogs.moderation.base import MESSAGE_LINK, ModerationBase
@@ -94,7 +95,7 @@ class RemovalCommands(ModerationBase):
             return
 
         async def confirmed(confirm: discord.Interaction) -> None:
-            await confirm.response.edit_message(content=f"Removing {plan.count} comments…", view=None)
+            await confirm.response.edit_message(content=f"Removing {plural(plan.count, 'comment')}…", view=None)
             by_thread: dict[int, list[Comment]] = {}
             for c in plan.comments:
                 by_thread.setdefault(c.thread_id, []).append(c)
@@ -113,14 +114,14 @@ class RemovalCommands(ModerationBase):
                 gone.extend(comments)
             removed = await self.services.moderation.purged(replace(plan, comments=gone),
                                                             moderator_id=confirm.user.id) if gone else 0
-            answer = f"Removed {removed} comments by {user.mention}."
+            answer = f"Removed {plural(removed, 'comment')} by {user.mention}."
             if refused:
                 answer += (f" {refused} could not be removed: I lack Manage Messages in their threads' channel; "
                            "ask an admin to grant it to my role, then purge again.")
             await confirm.edit_original_response(content=answer)
 
         await interaction.response.send_message(
-            f"Remove **{plan.count}** comments by {user.mention}? This cannot be undone on Discord.",
+            f"Remove **{plural(plan.count, 'comment')}** by {user.mention}? This cannot be undone on Discord.",
             view=ConfirmView(interaction.user.id, confirmed, confirm_label=f"Remove {plan.count}"), ephemeral=True)
 
 

@@ -4,6 +4,7 @@ take stories, a story Discord refused. Each notice is one line an admin can act 
 
 from __future__ import annotations
 
+from bot.feeds.errors import shown_url
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered
 from bot.posting.outbox import PostJob
 from bot.storage.feeds import Subscription, SubscriptionStore
@@ -26,13 +27,13 @@ class AdminNotices:
 
     async def on_feed_event(self, event: FeedEvent) -> None:
         if isinstance(event, FeedPaused):
-            await self._tell_feed_guilds(event.feed_id, f"⏸️ The feed <{event.feed_url}> was paused: {event.reason} "
+            await self._tell_feed_guilds(event.feed_id, f"⏸️ The feed <{shown_url(event.feed_url)}> was paused: {event.reason} "
                                          "Fix it, then use `/feed resume`.")
         elif isinstance(event, FeedFailing) and event.consecutive_failures == FAILING_ANNOUNCE_AT:
-            await self._tell_feed_guilds(event.feed_id, f"⚠️ The feed <{event.feed_url}> failed {FAILING_ANNOUNCE_AT} "
+            await self._tell_feed_guilds(event.feed_id, f"⚠️ The feed <{shown_url(event.feed_url)}> failed {FAILING_ANNOUNCE_AT} "
                                          f"times in a row: {event.error} I keep retrying with growing pauses.")
         elif isinstance(event, FeedRecovered) and event.after_failures >= FAILING_ANNOUNCE_AT:
-            await self._tell_feed_guilds(event.feed_id, f"✅ The feed <{event.feed_url}> works again.")
+            await self._tell_feed_guilds(event.feed_id, f"✅ The feed <{shown_url(event.feed_url)}> works again.")
 
     async def _tell_feed_guilds(self, feed_id: int, text: str) -> None:
         guilds = {s.guild_id for s in await self._subscriptions.for_feed(feed_id, active_only=False)}
@@ -44,5 +45,5 @@ class AdminNotices:
                         "until this is fixed; then run `/feed resume` for that feed.")
 
     async def story_skipped(self, job: PostJob, reason: str) -> None:
-        await self.tell(job.post.guild_id, f"⚠️ Discord refused the story <{job.article.url}> in "
+        await self.tell(job.post.guild_id, f"⚠️ Discord refused the story <{shown_url(job.article.url)}> in "
                         f"<#{job.post.channel_id}> ({reason}); I skipped it and went on with the next ones.")

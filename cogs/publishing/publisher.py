@@ -19,7 +19,6 @@ from bot.background import BackgroundTask
 from bot.feeds.events import FeedEvent, NewArticle, UpdatedArticle
 from bot.posting.outbox import PostingOutbox, PostJob
 from bot.storage.feeds import SubscriptionStore
-from bot.storage.posts import PostStore
 from cogs.publishing.notices import AdminNotices
 from cogs.publishing.problems import PermissionProblem, RefusedStory
 from cogs.publishing.story import StorySender
@@ -32,13 +31,12 @@ PASS_INTERVAL = 30.0  # seconds between passes without a wake-up (another proces
 
 class StoryPublisher:
     def __init__(self, client: discord.Client, *, outbox: PostingOutbox, sender: StorySender,
-                 notices: AdminNotices, posts: PostStore, subscriptions: SubscriptionStore,
+                 notices: AdminNotices, subscriptions: SubscriptionStore,
                  interval: float = PASS_INTERVAL) -> None:
         self._client = client
         self.outbox = outbox
         self._sender = sender
         self.notices = notices
-        self._posts = posts
         self._subscriptions = subscriptions
         self._background = BackgroundTask("newsdesk-publisher", self._step, every=interval)
         self._pass_lock = asyncio.Lock()
@@ -98,7 +96,7 @@ class StoryPublisher:
                 log.error("guild %s feed %s: Discord refused article %s (%s) in channel %s; skipped: %s",
                           job.post.guild_id, job.article.feed_id, job.article.id, job.article.url,
                           job.post.channel_id, exc)
-                await self._posts.release(job.post.id)
+                await self.outbox.skipped(job, str(exc))
                 await self.notices.story_skipped(job, str(exc))
                 continue
             except discord.HTTPException as exc:

@@ -51,7 +51,10 @@ class GuildChannels:
             if role == "admin":  # admins asked for no channel, but a failing feed still deserves a log line
                 log.warning("guild %s: no admin channel for: %s", guild_id, text)
             return None
-        channel = self._bot.get_channel(channel_id)
+        channel: object = self._bot.get_channel(channel_id)
+        if channel is None and self._bot.ws is None:
+            # A REST-only client (the dashboard's own process) has no channel cache: send by id.
+            channel = self._bot.get_partial_messageable(channel_id, guild_id=guild_id)
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("guild %s: %s channel %s not found", guild_id, _NAME[role], channel_id)
             return None

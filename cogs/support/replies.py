@@ -41,7 +41,16 @@ def explain_error(error: BaseException) -> tuple[str, bool]:
 
 
 async def send_private(interaction: discord.Interaction, message: str) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(message, ephemeral=True)
-    else:
+    """`message` to the user alone, also after a public "thinking…" deferral, which a follow-up would
+    otherwise turn into a public message in the channel."""
+    if not interaction.response.is_done():
         await interaction.response.send_message(message, ephemeral=True)
+        return
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        try:
+            original = await interaction.original_response()
+        except discord.HTTPException:
+            original = None
+        if original is not None and original.flags.loading and not original.flags.ephemeral:
+            await interaction.delete_original_response()
+    await interaction.followup.send(message, ephemeral=True)

@@ -1,4 +1,4 @@
--- 0009: story clustering (issue 15). Which story each article posted to a channel belongs to: the story is
+-- 0012: story clustering (issue 15). Which story each article posted to a channel belongs to: the story is
 -- named by the article that opened it (its post and thread are the story's), so an opener's row points at
 -- itself. One row per article and channel: a later decision never moves an article to another story.
 CREATE TABLE story_members (

@@ -1,0 +1,1 @@
+"""What an article is (records) and when two are the same (identity): below feeds/ and storage/."""

@@ -1,0 +1,53 @@
+"""The running bot's heartbeat in the database, and the judgement `newsdesk health` (Docker's HEALTHCHECK,
+a systemd watchdog script, a monitoring probe) makes of it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+
+from bot.formats import plural
+from bot.storage.meta import MetaStore
+
+__all__ = ["HEARTBEAT_EVERY", "HEARTBEAT_KEY", "Heartbeat", "judge", "read_heartbeat", "write_heartbeat"]
+
+HEARTBEAT_KEY = "heartbeat"
+HEARTBEAT_EVERY = 30.0  # seconds between two beats of `newsdesk run`
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    at: float  # unix seconds
+    connected: bool  # to Discord's gateway
+    servers: int
+    stopped: bool = False  # written once by a clean shutdown
+
+
+async def write_heartbeat(meta: MetaStore, beat: Heartbeat) -> None:
+    await meta.set(HEARTBEAT_KEY, json.dumps(asdict(beat)))
+
+
+async def read_heartbeat(meta: MetaStore) -> Heartbeat | None:
+    raw = await meta.get(HEARTBEAT_KEY)
+    if raw is None:
+        return None
+    try:
+        return Heartbeat(**json.loads(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+def judge(beat: Heartbeat | None, *, max_age: float, now: float | None = None) -> tuple[bool, str]:
+    """(healthy, one line saying so or what is wrong)."""
+    now = time.time() if now is None else now
+    if beat is None:
+        return False, "unhealthy: no heartbeat yet (`newsdesk run` writes one every 30 s once connected)"
+    age = max(0.0, now - beat.at)
+    if beat.stopped:
+        return False, f"unhealthy: the bot stopped {age:.0f} s ago"
+    if age > max_age:
+        return False, f"unhealthy: no heartbeat for {age:.0f} s (is `newsdesk run` running?)"
+    if not beat.connected:
+        return False, f"unhealthy: running but not connected to Discord's gateway ({age:.0f} s ago)"
+    return True, f"ok: connected to Discord, {plural(beat.servers, 'server')}, heartbeat {age:.0f} s ago"

@@ -1,0 +1,141 @@
+"""The moderation pages: the review queue (approve or remove), word filters, mutes and a member's history.
+
+Each action is the one `/mod` takes, through `ModerationService`, so it is logged and echoed to #mod-log the
+same way, with the person who clicked as the moderator. Removing a comment deletes it on Discord first (through
+the dashboard's Discord port), exactly as the "Remove comment" menu does.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.moderation.service import ModerationError
+
+if TYPE_CHECKING:
+    from web.app import Dashboard
+
+__all__ = ["ModerationPages"]
+
+DECIDED = ("approve", "remove")
+
+
+class ModerationPages:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.d = dashboard
+        self.moderation = dashboard.services.moderation
+        self.comments = dashboard.services.comments
+
+    async def queue(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        flagged = await self.moderation.queue(access.guild_id, limit=50)
+        decided = [a for a in await self.moderation.history(access.guild_id, limit=100) if a.action in DECIDED][:20]
+        return self.d.page(request, "queue.html", access=access, flagged=flagged, decided=decided)
+
+    async def decide(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        form = await self.d.checked_form(request)
+        moderator = self.d.session(request).user_id
+        assert moderator is not None
+        raw = str(form.get("message", ""))
+        comment = await self.comments.get(int(raw)) if raw.isdigit() else None
+        if comment is None or comment.guild_id != access.guild_id:
+            raise web.HTTPNotFound(text="No such comment in this server.")
+        if form.get("action") == "approve":
+            done = await self.moderation.approve(guild_id=access.guild_id, message_id=comment.message_id,
+                                                 moderator_id=moderator)
+            message = ("Approved: the comment stays." if done else
+                       "That comment is no longer waiting for review (removed, deleted or already approved).")
+        elif form.get("action") == "remove":
+            reason = " ".join(str(form.get("reason", "")).split())[:300] or "flagged and removed"
+            if self.d.discord is None:
+                message = "This dashboard has no bot token (DISCORD_TOKEN), so it cannot delete messages."
+            elif (refused := await self.d.discord.delete_message(comment.thread_id, comment.message_id, reason)):
+                message = f"Not removed: {refused}."
+            else:
+                await self.moderation.removed(guild_id=access.guild_id, moderator_id=moderator,
+                                              message_id=comment.message_id, reason=reason, thread_id=comment.thread_id)
+                message = "Removed."
+        else:
+            raise web.HTTPBadRequest(text="Unknown action.")
+        self.d.flash(request, message)
+        back = str(form.get("back", ""))  # only back to one of this server's pages
+        raise web.HTTPSeeOther(back if back.startswith(f"/g/{access.guild_id}/") else f"/g/{access.guild_id}/queue")
+
+    async def filters(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        return self.d.page(request, "filters.html", access=access,
+                           filters=await self.moderation.filters(access.guild_id))
+
+    async def change_filter(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        form = await self.d.checked_form(request)
+        moderator = self.d.session(request).user_id
+        assert moderator is not None
+        pattern = str(form.get("pattern", "")).strip()
+        if form.get("op") == "add":
+            try:
+                await self.moderation.add_filter(guild_id=access.guild_id, pattern=pattern,
+                                                 is_regex=form.get("regex") == "on",
+                                                 action="flag" if form.get("action") == "flag" else "remove",
+                                                 moderator_id=moderator)
+                self.d.flash(request, f"Filter added: {pattern}")
+            except ModerationError as exc:
+                self.d.flash(request, f"Not added: {exc}")
+        elif form.get("op") == "remove":
+            gone = await self.moderation.remove_filter(guild_id=access.guild_id, pattern=pattern,
+                                                       moderator_id=moderator)
+            self.d.flash(request, f"Filter {pattern} removed." if gone else f"There is no filter {pattern}.")
+        else:
+            raise web.HTTPBadRequest(text="Unknown action.")
+        raise web.HTTPSeeOther(f"/g/{access.guild_id}/filters")
+
+    async def mutes(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        return self.d.page(request, "mutes.html", access=access,
+                           mutes=await self.moderation.active_mutes(access.guild_id))
+
+    async def unmute(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        form = await self.d.checked_form(request)
+        moderator = self.d.session(request).user_id
+        assert moderator is not None
+        raw = str(form.get("user", ""))
+        if not raw.isdigit():
+            raise web.HTTPBadRequest(text="Which member?")
+        lifted = await self.moderation.unmute(guild_id=access.guild_id, user_id=int(raw), moderator_id=moderator,
+                                              reason=" ".join(str(form.get("reason", "")).split())[:300] or None)
+        self.d.flash(request, "Unmuted." if lifted else "That member was not muted.")
+        raise web.HTTPSeeOther(f"/g/{access.guild_id}/mutes")
+
+    async def member(self, request: web.Request) -> web.Response:
+        """A member's comments, the moderation actions about them and their mute, across the server."""
+        access = await self.d.guild_access(request, moderate=True)
+        raw = request.match_info["user_id"]
+        if not raw.isdigit() or len(raw) > 20:
+            raise web.HTTPNotFound(text="No such member.")
+        user_id = int(raw)
+        comments = await self.comments.by_author(access.guild_id, user_id, limit=100)
+        history = await self.moderation.history(access.guild_id, user_id=user_id, limit=100)
+        mute = await self.moderation.active_mute(access.guild_id, user_id)
+        name = comments[0].author_name if comments else str(user_id)
+        return self.d.page(request, "member.html", access=access, user_id=user_id, name=name, comments=comments,
+                           history=[a for a in history if a.target_user_id == user_id], mute=mute, now=time.time(),
+                           notes=await self.moderation.notes(access.guild_id, user_id))
+
+    async def add_note(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, moderate=True)
+        form = await self.d.checked_form(request)
+        author = self.d.session(request).user_id
+        raw = request.match_info["user_id"]
+        if not raw.isdigit() or len(raw) > 20 or author is None:
+            raise web.HTTPNotFound(text="No such member.")
+        try:
+            await self.moderation.add_note(guild_id=access.guild_id, user_id=int(raw), author_id=author,
+                                           text=str(form.get("text", "")))
+            self.d.flash(request, "Note added.")
+        except ModerationError as exc:
+            self.d.flash(request, f"Not added: {exc}")
+        raise web.HTTPSeeOther(f"/g/{access.guild_id}/members/{raw}")

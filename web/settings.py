@@ -1,0 +1,58 @@
+"""The settings page: what `/settings show|set` shows and changes, through the same service and rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.storage.guilds import GuildSettingsError
+
+if TYPE_CHECKING:
+    from web.app import Dashboard
+
+__all__ = ["SettingsPage"]
+
+CHANNELS = ("news_channel_id", "admin_channel_id", "modlog_channel_id", "digest_channel_id")
+
+
+class SettingsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.d = dashboard
+        self.settings = dashboard.services.guild_settings
+
+    async def show(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, manage=True)
+        channels = await self.d.discord.channels(access.guild_id) if self.d.discord is not None else []
+        return self.d.page(request, "settings.html", access=access, settings=await self.settings.get(access.guild_id),
+                           channels=channels)
+
+    async def change(self, request: web.Request) -> web.Response:
+        access = await self.d.guild_access(request, manage=True)
+        form = await self.d.checked_form(request)
+        try:
+            changes = _changes(form)
+            await self.settings.change(access.guild_id, **changes)
+        except GuildSettingsError as exc:
+            self.d.flash(request, f"Not saved: {exc}")
+        else:
+            self.d.services.timer_runner.wake()  # an auto-close that is now due runs at once
+            self.d.flash(request, "Saved.")
+        raise web.HTTPSeeOther(f"/g/{access.guild_id}/settings")
+
+
+def _changes(form: Any) -> dict[str, Any]:
+    """The form as `/settings set` options: every field is sent, an empty one clears the setting."""
+    changes: dict[str, Any] = {}
+    for name in CHANNELS:
+        raw = str(form.get(name, "")).strip()
+        changes[name] = int(raw) if raw.isdigit() else None
+    changes["default_mode"] = str(form.get("default_mode", "thread"))
+    changes["auto_summary"] = form.get("auto_summary") == "on"
+    days = str(form.get("auto_close_days", "")).strip()
+    if days and not (days.isdigit() and 0 <= int(days) <= 365):
+        raise GuildSettingsError("auto-close days must be a whole number from 0 to 365")
+    changes["auto_close_days"] = int(days) or None if days else None
+    time_ = str(form.get("digest_time", "")).strip()
+    changes["digest_time"] = time_ or None
+    return changes
