@@ -1,6 +1,6 @@
 """Story clustering benchmark: B-cubed precision/recall/F1 of ours and a TF-IDF nearest-neighbour baseline.
 
-    python benchmarks/stories.py --uci PATH [--seed 1] [--tune] [--timing]
+    python benchmarks/stories.py --uci PATH --ecb DIR [--seeds 1,2] [--tune] [--timing]
 
 Data: the UCI News Aggregator data set (Gasparetti 2017: headlines with publisher, category and the Google News
 story each belongs to), read from a CSV with its columns ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP.
@@ -316,28 +316,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--uci", type=Path, help="UCI News Aggregator CSV (or a slice of it)")
     parser.add_argument("--ecb", type=Path, help="the ECB+ folder of numbered topic folders of XML documents")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", default="1",
+                        help="arrival orders to measure, comma-separated (several: tuning must hold on each)")
     parser.add_argument("--tune", action="store_true", help="cross-validated grid search (several minutes)")
     parser.add_argument("--timing", action="store_true")
     args = parser.parse_args()
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        print(f"--seeds takes comma-separated integers, not {args.seeds!r}", file=sys.stderr)
+        return 2
+    if args.uci is not None and not args.uci.is_file():
+        print(f"no file at {args.uci}: pass the UCI News Aggregator CSV (see the docstring)", file=sys.stderr)
+        return 2
+    if args.ecb is not None and not any(args.ecb.glob("*/*.xml")):
+        print(f"no ECB+ documents under {args.ecb} (expected 1/1_1ecb.xml ...)", file=sys.stderr)
+        return 2
     sets: dict[str, list[Item]] = {}
-    if args.uci is not None:
-        if not args.uci.is_file():
-            print(f"no file at {args.uci}: pass the UCI News Aggregator CSV (see the docstring)", file=sys.stderr)
-            return 2
-        sets.update({f"uci-{name}": items for name, items in load_uci(args.uci, args.seed).items()})
-    if args.ecb is not None:
-        if not any(args.ecb.glob("*/*.xml")):
-            print(f"no ECB+ documents under {args.ecb} (expected 1/1_1ecb.xml ...)", file=sys.stderr)
-            return 2
-        sets.update(load_ecb(args.ecb, args.seed))
+    for seed in seeds:
+        loaded: dict[str, list[Item]] = {}
+        if args.uci is not None:
+            loaded.update({f"uci-{name}": items for name, items in load_uci(args.uci, seed).items()})
+        if args.ecb is not None:
+            loaded.update(load_ecb(args.ecb, seed))
+        sets.update({name if len(seeds) == 1 else f"{name}#{seed}": items for name, items in loaded.items()})
     if not sets:
         print("nothing to measure: pass --uci and/or --ecb (see the docstring)", file=sys.stderr)
         return 2
     if args.tune:
         for fold, (tuning, held_out) in enumerate(FOLDS, 1):
-            tuning = [n for n in tuning if n in sets]
-            held_out = [n for n in held_out if n in sets]
+            tuning = [n for n in sets if n.split("#")[0] in tuning]
+            held_out = [n for n in sets if n.split("#")[0] in held_out]
             params = tune(sets, tuning)
             print(f"FOLD {fold} tuned on {','.join(tuning)}: {params}")
             report(sets, tuning, params, f"fold{fold}-tuning")
