@@ -167,8 +167,9 @@ async def test_service_merges_across_outlets_and_survives_a_restart(tmp_path: Pa
         service = StoryService(StoryStore(db), clock=clock)
         match = await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[3]))
         assert match is not None and (match.story_id, match.size) == (ids[0], 3)
-        members = await StoryStore(db).members(2, ids[0])
+        members = await service.sources(2, ids[0])
         assert [m.article_id for m in members] == [ids[0], ids[1], ids[3]]
+        assert [m.outlet for m in members] == ["Outlet 0", "Outlet 1", "Outlet 3"]
     finally:
         await db.close()
 

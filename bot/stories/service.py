@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from bot.articles.records import Article
-from bot.storage.stories import DEFAULT_WINDOW_HOURS, StorySettings, StoryStore
+from bot.storage.stories import DEFAULT_WINDOW_HOURS, StoryMember, StorySettings, StoryStore
 from bot.stories.index import MatchParams, StoryArticle, StoryIndex, StoryMatch
 
 __all__ = ["StoryService"]
@@ -56,6 +56,10 @@ class StoryService:
         # Another pass stored a different decision first: that one stands, and this index no longer agrees.
         self._indexes.pop(channel_id, None)
         return None if story == article.id else await self._stored_match(channel_id, story)
+
+    async def sources(self, channel_id: int, story_id: int) -> list[StoryMember]:
+        """The story's articles in `channel_id`, opener first, with outlet, title and link: "Also reported by"."""
+        return await self._store.members(channel_id, story_id)
 
     def forget_channel(self, channel_id: int) -> None:
         """Drop a channel's index (a deleted channel, a subscription moved away); rebuilt on next use."""
