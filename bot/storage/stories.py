@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from bot.formats import plural
 from bot.storage.database import Database
 
 __all__ = ["DEFAULT_WINDOW_HOURS", "StoryMember", "StorySettings", "StorySettingsError", "StoryStore"]
@@ -131,7 +132,8 @@ class StoryStore:
         """Change the subscription's story settings; returns them, or None when there is no such subscription."""
         if window_hours is not None and not 0 < window_hours <= MAX_WINDOW_HOURS:
             raise StorySettingsError(
-                f"the story window must be more than 0 and at most {MAX_WINDOW_HOURS:g} hours (got {window_hours:g})")
+                f"the story window must be more than 0 and at most {plural(int(MAX_WINDOW_HOURS), 'hour')}"
+                f" (got {window_hours:g})")
         # One statement: the row is created with the defaults where a value is not given.
         await self._db.execute(
             "INSERT INTO story_settings (subscription_id, enabled, window_hours)"
