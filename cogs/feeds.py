@@ -215,18 +215,6 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         await interaction.response.send_message("Saved." + note, ephemeral=True)
 
 
-def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) -> str:
-    """A warning when `role` would be shown but not pinged: Discord notifies a role only if it is
-    mentionable or the poster may mention all roles."""
-    if role is None or role.mentionable:
-        return ""
-    me = channel.guild.me
-    if me is not None and channel.permissions_for(me).mention_everyone:
-        return ""
-    return (f"\nNote: {role.mention} cannot be mentioned, so stories will name it without notifying anyone. "
-            "Turn on *Allow anyone to @mention this role* (Server Settings › Roles), or give my role "
-            "*Mention @everyone, @here and All Roles*.")
-
     async def item_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         items = await self.services.feed_subscriptions.recent_items(interaction.guild_id, current[:100])
@@ -252,6 +240,18 @@ def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) 
                             else f" ({escape_text(d.detail)})" if d.detail and d.outcome != "posted" else ""))
         await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
 
+
+def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) -> str:
+    """A warning when `role` would be shown but not pinged: Discord notifies a role only if it is
+    mentionable or the poster may mention all roles."""
+    if role is None or role.mentionable:
+        return ""
+    me = channel.guild.me
+    if me is not None and channel.permissions_for(me).mention_everyone:
+        return ""
+    return (f"\nNote: {role.mention} cannot be mentioned, so stories will name it without notifying anyone. "
+            "Turn on *Allow anyone to @mention this role* (Server Settings › Roles), or give my role "
+            "*Mention @everyone, @here and All Roles*.")
 
 # How each delivery outcome reads in `/feed why` (the dashboard's history says the same).
 _WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: the channel cannot take posts",

@@ -35,7 +35,7 @@ async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], within: 
     deadline = time.monotonic() + within
     while True:
         assert room.services is not None
-        await room.services.stores.writer.flush()
+        await room.svc.stores.writer.flush()
         value = await check()
         if value:
             return value
@@ -46,5 +46,5 @@ async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], within: 
 
 async def db_rows(room: Newsroom, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     assert room.services is not None
-    await room.services.stores.writer.flush()
-    return [dict(r) for r in await room.services.stores.db.fetchall(sql, params)]
+    await room.svc.stores.writer.flush()
+    return [dict(r) for r in await room.svc.stores.db.fetchall(sql, params)]

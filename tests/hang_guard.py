@@ -48,4 +48,4 @@ def finishes(fn: Callable[..., T], *args: Any, limit: float = HANG_GUARD_SECONDS
         receive.close()
     if not ok:
         raise value
-    return value  # type: ignore[no-any-return]
+    return value

@@ -145,6 +145,18 @@ class Newsroom:
         self.admin_channel, self.modlog = server.admin_channel, server.modlog
         self.admin, self.moderator, self.alice, self.bob = server.editor, server.moderator, server.alice, server.bob
 
+    @property
+    def svc(self) -> Services:
+        """The running bot's services (the test started it)."""
+        assert self.services is not None, "start the bot first: await newsroom.start()"
+        return self.services
+
+    @property
+    def client(self) -> NewsdeskBot:
+        """The running bot."""
+        assert self.bot is not None, "start the bot first: await newsroom.start()"
+        return self.bot
+
     def settings(self, **overrides: str) -> Settings:
         env = {
             "DATABASE_PATH": str(self.db_path), "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true",

@@ -56,7 +56,7 @@ async def test_a_failing_step_is_logged_and_the_loop_goes_on(caplog: object) -> 
     finally:
         await task.stop()
     assert not task.running and calls == [0, 1]
-    assert "test-loop failed" in caplog.text  # type: ignore[attr-defined]
+    assert "test-loop failed" in caplog.text
 
 
 async def test_the_step_sets_the_wait_and_after_comes_first() -> None:

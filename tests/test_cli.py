@@ -30,7 +30,7 @@ def test_version_and_help() -> None:
         assert command in out.stdout
 
 
-def test_no_command_prints_help_and_fails(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_no_command_prints_help_and_fails(capsys) -> None:
     assert main([]) == 2
     assert "usage: newsdesk" in capsys.readouterr().out
 

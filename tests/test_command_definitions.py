@@ -27,7 +27,7 @@ COGS: list[type[commands.Cog]] = [ArticlesCog, CommentsCog, DigestCog, FeedsCog,
                                   SummarizeCog]
 
 
-def _subcommands(cog: type[commands.Cog]) -> list[app_commands.Command | app_commands.Group]:  # type: ignore[type-arg]
+def _subcommands(cog: type[commands.Cog]) -> list[app_commands.Command | app_commands.Group]:
     """Every command below a top-level one (a GroupCog's own commands are all below its group)."""
     found = []
     nested = list(cog.__cog_app_commands__)

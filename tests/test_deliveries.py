@@ -19,7 +19,7 @@ __all__ = ["newsroom"]
 
 async def fates(room: Newsroom, subscription_id: int) -> dict[str, tuple[str, str | None]]:
     assert room.services is not None
-    return {d.title: (d.outcome, d.detail) for d in await room.services.feed_subscriptions.history(subscription_id)}
+    return {d.title: (d.outcome, d.detail) for d in await room.svc.feed_subscriptions.history(subscription_id)}
 
 
 async def test_every_item_has_a_recorded_fate_and_the_dashboard_shows_why(newsroom: Newsroom) -> None:

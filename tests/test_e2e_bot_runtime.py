@@ -52,7 +52,7 @@ async def test_sharded_bot_polls_only_its_guilds_feeds(newsroom: Newsroom) -> No
     room = newsroom
     bot = await room.start(SHARD_COUNT="1", SHARD_IDS="0")
     assert bot.shard_count == 1 and room.services is not None
-    assert room.services.scheduler._shards is not None  # the scheduler filters feeds by shard
+    assert room.svc.scheduler._shards is not None  # the scheduler filters feeds by shard
     rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
     assert "Following" in rec.content
 

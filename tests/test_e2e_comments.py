@@ -19,7 +19,7 @@ pytestmark = E2E_MARKS
 __all__ = ["newsroom"]
 
 
-async def comment(room: Newsroom, message_id: int) -> dict | None:  # type: ignore[type-arg]
+async def comment(room: Newsroom, message_id: int) -> dict | None:
     rows = await db_rows(room, "SELECT * FROM comments WHERE message_id = ?", (message_id,))
     return rows[0] if rows else None
 
@@ -68,9 +68,9 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
     await eventually(room, lambda: _deleted(room, [with_file.id, *(m.id for m in extra)]), what="deletes")
     row = await comment(room, with_file.id)
     assert row and row["status"] == "deleted" and row["content"] == "The plan:"
-    assert await room.services.retention.sweep() == 0  # type: ignore[union-attr]
+    assert await room.svc.retention.sweep() == 0
     # Past the retention (COMMENT_RETENTION_DAYS, 30 by default) the text of deleted comments goes.
-    assert await room.services.retention.sweep(now=time.time() + 31 * 86400) == 4  # type: ignore[union-attr]
+    assert await room.svc.retention.sweep(now=time.time() + 31 * 86400) == 4
     row = await comment(room, with_file.id)
     assert row and row["content"] == "" and row["attachments"] == "[]" and row["deleted_at"]
     assert (await comment(room, first.id))["content"] == "Buses first; trams after 2030."  # type: ignore[index]
@@ -100,10 +100,10 @@ async def test_comments_replies_edits_deletes_reactions_and_thread_changes(newsr
 
     # Thread changes made on Discord (not through the bot) are recorded.
     emu.world.edit_thread(room.moderator, thread, name="Transit plan: discussion", locked=True)
-    events = await eventually(room, lambda: room.services.stores.threads.events(thread.id), what="thread events")  # type: ignore[union-attr]
+    events = await eventually(room, lambda: room.svc.stores.threads.events(thread.id), what="thread events")
     kinds = {e[0] for e in events}
     assert {"renamed", "locked"} <= kinds
-    stored = await room.services.stores.threads.get(thread.id)  # type: ignore[union-attr]
+    stored = await room.svc.stores.threads.get(thread.id)
     assert stored and stored.locked and stored.name == "Transit plan: discussion"
 
 
@@ -122,7 +122,7 @@ async def _deleted(room: Newsroom, ids: list[int]) -> bool:
     return len(rows) == len(ids) and all(r["deleted_at"] for r in rows)
 
 
-async def _reactions_settled(room: Newsroom) -> list[dict]:  # type: ignore[type-arg]
+async def _reactions_settled(room: Newsroom) -> list[dict]:
     rows = await db_rows(room, "SELECT * FROM reactions")
     return rows if len(rows) == 4 and any(r["removed_at"] for r in rows) else []
 
@@ -149,7 +149,7 @@ async def test_tree_pages_mine_export_and_forget_me(newsroom: Newsroom) -> None:
     assert "page 2/2" in page2.original.content and "reply number 23" in page2.original.content  # type: ignore[union-attr]
     other = await emu.press_button(room.bob, rec.original, label="◀ Previous")  # type: ignore[arg-type]
     assert "yourself" in other.content
-    article_id = (await room.services.stores.posts.by_thread(thread.id)).article_id  # type: ignore[union-attr]
+    article_id = (await room.svc.stores.posts.by_thread(thread.id)).article_id
     from_news = await room.slash(room.bob, "comments tree", {"article": str(article_id)})
     assert "page 1/2" in from_news.content
     nowhere = await room.slash(room.bob, "comments tree")
@@ -238,7 +238,7 @@ async def test_backfill_after_downtime_records_everything_once(newsroom: Newsroo
     emu.world.edit_thread(room.moderator, thread, name="Renamed while away")
 
     await room.start()
-    listener = room.bot.comment_listener  # type: ignore[union-attr]
+    listener = room.client.comment_listener
     await emu.wait_for(lambda: listener.backfills_done >= 1, 10, what="the start-up backfill")  # type: ignore[union-attr]
     rows = {r["message_id"]: r for r in await db_rows(room, "SELECT * FROM comments")}
     assert set(rows) == {kept.id, edited.id, doomed.id, new_root.id, new_reply.id}  # once each; never-seen ones absent
@@ -252,12 +252,12 @@ async def test_backfill_after_downtime_records_everything_once(newsroom: Newsroo
             await db_rows(room, "SELECT * FROM reactions WHERE removed_at IS NULL")}
     assert live == {(kept.id, room.alice.id, "👍"), (new_root.id, room.bob.id, "party:4242"),
                     (post.id, room.alice.id, "🎉")}
-    assert (await room.services.stores.threads.get(thread.id)).name == "Renamed while away"  # type: ignore[union-attr]
+    assert (await room.svc.stores.threads.get(thread.id)).name == "Renamed while away"
 
     # A second start-up replays the same history: nothing changes.
     before = await db_rows(room, "SELECT * FROM comments ORDER BY message_id")
     await room.restart()
-    listener = room.bot.comment_listener  # type: ignore[union-attr]
+    listener = room.client.comment_listener
     await emu.wait_for(lambda: listener.backfills_done >= 1, 10, what="the second backfill")  # type: ignore[union-attr]
     assert await db_rows(room, "SELECT * FROM comments ORDER BY message_id") == before
     assert len(await db_rows(room, "SELECT * FROM comment_revisions")) == 1
@@ -274,22 +274,22 @@ async def test_daily_digest_posted_once_per_day_across_restarts(newsroom: Newsro
     emu.react(room.bob, post, "👍")
     await eventually(room, lambda: _count(room, "comments", 3), what="comments")
     # Make the activity an hour old, and the digest due a minute ago: it covers the 24 h before that.
-    await room.services.stores.db.execute("UPDATE comments SET created_at = created_at - 3600")  # type: ignore[union-attr]
-    await room.services.stores.db.execute("UPDATE reactions SET added_at = added_at - 3600")  # type: ignore[union-attr]
+    await room.svc.stores.db.execute("UPDATE comments SET created_at = created_at - 3600")
+    await room.svc.stores.db.execute("UPDATE reactions SET added_at = added_at - 3600")
     due = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
     await room.slash(room.admin, "settings set", {"digest_channel": room.admin_channel, "digest_time": due})
-    cog = room.bot.digest  # type: ignore[union-attr]
+    cog = room.client.digest
     await cog.post_due_digests()  # type: ignore[union-attr]
     digest = await emu.wait_for_message(room.admin_channel, lambda m: "Daily digest" in m.content)
     assert "Council approves transit plan" in digest.content
     assert "3 comments from 2 people, 1 reaction" in digest.content and "1 reactions" not in digest.content
     assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
     await room.restart()
-    cog = room.bot.digest  # type: ignore[union-attr]
+    cog = room.client.digest
     assert await cog.post_due_digests() == 0  # type: ignore[union-attr]
     await asyncio.sleep(0.2)  # the cog's own loop ran at start-up too
     assert len([m for m in emu.messages(room.admin_channel) if "Daily digest" in m.content]) == 1
-    stored = await room.services.stores.guild_settings.get(room.guild.id)  # type: ignore[union-attr]
+    stored = await room.svc.stores.guild_settings.get(room.guild.id)
     assert stored.digest_last_day == datetime.now(UTC).date().isoformat() or due.startswith("23:5")
 
 
@@ -301,9 +301,9 @@ async def test_comment_before_the_thread_is_registered_is_still_recorded(newsroo
     thread = emu.create_thread(room.admin, room.news, "Registered a moment late")
     early = emu.send(room.alice, thread, "first!")  # before the publisher has registered the thread
     await asyncio.sleep(0.3)
-    await room.services.stores.threads.register(thread_id=thread.id, guild_id=room.guild.id,
+    await room.svc.stores.threads.register(thread_id=thread.id, guild_id=room.guild.id,
                                          parent_channel_id=room.news.id, article_id=None, name=thread.name)
-    room.services.recorder.track_thread(thread.id, None)
+    room.svc.recorder.track_thread(thread.id, None)
     row = await eventually(room, lambda: comment(room, early.id), within=5, what="the early comment")
     assert row["content"] == "first!"
     other = emu.create_thread(room.admin, room.news, "Not an article thread")

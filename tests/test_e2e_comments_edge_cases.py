@@ -10,7 +10,7 @@ pytestmark = E2E_MARKS
 __all__ = ["newsroom"]
 
 
-async def _alice_rows(room: Newsroom) -> list[dict]:  # type: ignore[type-arg]
+async def _alice_rows(room: Newsroom) -> list[dict]:
     return [*await db_rows(room, "SELECT message_id, content FROM comments WHERE author_id = ?", (room.alice.id,)),
             *await db_rows(room, "SELECT message_id, emoji FROM reactions WHERE user_id = ?", (room.alice.id,))]
 
@@ -34,7 +34,7 @@ async def test_forget_me_is_not_undone_by_a_backfill_or_a_later_edit(newsroom: N
     # Her messages and reactions are still on Discord; catching up after a restart must not store them again.
     await room.restart()
     assert room.bot is not None
-    listener = room.bot.comment_listener
+    listener = room.client.comment_listener
     await listener.backfill()  # type: ignore[union-attr]
     assert await _alice_rows(room) == [], "forget-me was undone by the backfill"
     # An edit of a message written before the request does not bring it back either.
@@ -54,11 +54,11 @@ async def test_an_export_too_big_to_upload_says_what_to_do(newsroom: Newsroom) -
     await room.start()
     thread, _ = await story_thread(room)
     assert room.services is not None and room.bot is not None
-    guild = room.bot.get_guild(room.guild.id)
+    guild = room.client.get_guild(room.guild.id)
     assert guild is not None
     # A big server's history: more text than Discord accepts in one upload.
     words = "a long comment " * 300
-    await room.services.stores.db.run_batch([(
+    await room.svc.stores.db.run_batch([(
         "INSERT INTO comments (message_id, guild_id, thread_id, author_id, author_name, content, created_at)"
         " VALUES (?,?,?,?,?,?,?)", (10_000 + n, room.guild.id, thread.id, room.bob.id, "bob", words, 1000.0 + n))
         for n in range(guild.filesize_limit // len(words) + 100)])
@@ -102,8 +102,8 @@ async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsr
     room = newsroom
     await room.start()
     assert room.services is not None and room.bot is not None
-    await room.services.stores.guild_settings.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
-    stats = room.services.stats
+    await room.svc.stores.guild_settings.update(room.guild.id, digest_channel_id=room.news.id, digest_time="00:00")
+    stats = room.svc.stats
     real_ranked = stats.ranked
     calls: list[int] = []
 
@@ -114,7 +114,7 @@ async def test_one_failed_digest_does_not_stop_the_daily_digests(newsroom: Newsr
         return await real_ranked(guild_id, **kwargs)  # type: ignore[arg-type]
 
     stats.ranked = flaky  # type: ignore[method-assign]
-    cog = room.bot.digest
+    cog = room.client.digest
     assert cog is not None
     cog.background.wake()
     await room.emu.wait_for(lambda: calls, 5, what="the failed digest pass")

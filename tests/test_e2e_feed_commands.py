@@ -97,26 +97,26 @@ async def test_auto_close_setting_applies_to_existing_threads(newsroom: Newsroom
     room.feeds.add("newer", "A second story posted before auto-close was set")
     assert (await room.publish_pass())[0] == 2
     old, new = sorted(room.emu.threads(room.news), key=lambda t: t.id)
-    assert await room.services.stores.timers.get_key(f"close:{old.id}") is None  # no auto-close yet
+    assert await room.svc.stores.timers.get_key(f"close:{old.id}") is None  # no auto-close yet
     # The first thread is three days old; the second was just created.
-    await room.services.stores.db.execute("UPDATE threads SET created_at = created_at - 3 * 86400 WHERE thread_id = ?",
+    await room.svc.stores.db.execute("UPDATE threads SET created_at = created_at - 3 * 86400 WHERE thread_id = ?",
                                    (old.id,))
 
     await room.slash(room.admin, "settings set", {"auto_close_days": 5})
-    stored_new = await room.services.stores.threads.get(new.id)
-    timer = await room.services.stores.timers.get_key(f"close:{new.id}")
+    stored_new = await room.svc.stores.threads.get(new.id)
+    timer = await room.svc.stores.timers.get_key(f"close:{new.id}")
     assert stored_new is not None and timer is not None
     assert abs(timer.due_at - (stored_new.created_at + 5 * 86400)) < 1  # counted from the thread's creation
-    old_timer = await room.services.stores.timers.get_key(f"close:{old.id}")
+    old_timer = await room.svc.stores.timers.get_key(f"close:{old.id}")
     assert old_timer is not None and old_timer.due_at < time.time() + 2 * 86400 + 60
 
     await room.slash(room.admin, "settings set", {"auto_close_days": 0})  # never: existing timers go
-    assert await room.services.stores.timers.get_key(f"close:{new.id}") is None
-    assert await room.services.stores.timers.get_key(f"close:{old.id}") is None
+    assert await room.svc.stores.timers.get_key(f"close:{new.id}") is None
+    assert await room.svc.stores.timers.get_key(f"close:{old.id}") is None
 
     await room.slash(room.admin, "settings set", {"auto_close_days": 2})  # the old thread is overdue: closed now
     await room.emu.wait_for(lambda: old.archived and old.locked, 10, what="the overdue thread closed")
-    assert not new.locked and await room.services.stores.timers.get_key(f"close:{new.id}") is not None
+    assert not new.locked and await room.svc.stores.timers.get_key(f"close:{new.id}") is not None
 
 
 async def test_feed_and_settings_commands_check_manage_server_at_run_time(newsroom: Newsroom) -> None:
@@ -125,8 +125,8 @@ async def test_feed_and_settings_commands_check_manage_server_at_run_time(newsro
     await room.start()
     assert room.services is not None
     await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news})
-    [sub] = await room.services.stores.subscriptions.list_for_guild(room.guild.id)
-    before = await room.services.stores.guild_settings.get(room.guild.id)
+    [sub] = await room.svc.stores.subscriptions.list_for_guild(room.guild.id)
+    before = await room.svc.stores.guild_settings.get(room.guild.id)
     # An admin's per-command override lets alice past Discord's UI gate; the bot must still refuse.
     emu.allow_command(room.guild, "feed", room.alice)
     emu.allow_command(room.guild, "settings", room.alice)
@@ -140,8 +140,8 @@ async def test_feed_and_settings_commands_check_manage_server_at_run_time(newsro
     for command, options in attempts:
         rec = await room.slash(room.alice, command, options)
         assert rec.ephemeral and "Manage Server permission to use this command" in rec.content, (command, rec.content)
-    assert await room.services.stores.subscriptions.list_for_guild(room.guild.id) == [sub]
-    assert await room.services.stores.guild_settings.get(room.guild.id) == before
+    assert await room.svc.stores.subscriptions.list_for_guild(room.guild.id) == [sub]
+    assert await room.svc.stores.guild_settings.get(room.guild.id) == before
 
 
 async def test_feed_add_refuses_a_mode_the_channel_cannot_carry(newsroom: Newsroom) -> None:
@@ -151,7 +151,7 @@ async def test_feed_add_refuses_a_mode_the_channel_cannot_carry(newsroom: Newsro
     for channel, mode in ((room.forum, "plain"), (room.forum, "thread"), (room.news, "forum")):
         rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": channel, "mode": mode})
         assert "Forum mode goes with a forum channel" in rec.content, (mode, rec.content)
-    assert await room.services.stores.subscriptions.list_for_guild(room.guild.id) == []
+    assert await room.svc.stores.subscriptions.list_for_guild(room.guild.id) == []
 
 
 async def test_trending_with_ten_long_links_fits_one_message(newsroom: Newsroom) -> None:
@@ -199,7 +199,7 @@ async def test_feed_list_pages_through_many_feeds(newsroom: Newsroom) -> None:
     emu = room.emu
     await room.start()
     channels = [emu.create_channel(room.guild, f"desk-{n:02d}") for n in range(30)]
-    await emu.wait_for(lambda: room.bot is not None and all(room.bot.get_channel(c.id) for c in channels))
+    await emu.wait_for(lambda: room.bot is not None and all(room.client.get_channel(c.id) for c in channels))
     for channel in channels:
         rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": channel})
         assert "Following" in rec.content

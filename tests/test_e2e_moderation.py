@@ -15,7 +15,7 @@ pytestmark = E2E_MARKS
 __all__ = ["newsroom"]
 
 
-async def actions(room: Newsroom, action: str) -> list[dict]:  # type: ignore[type-arg]
+async def actions(room: Newsroom, action: str) -> list[dict]:
     return await db_rows(room, "SELECT * FROM moderation_actions WHERE action = ? ORDER BY id", (action,))
 
 
@@ -44,9 +44,9 @@ async def test_thread_commands_remove_purge_and_modlog(newsroom: Newsroom) -> No
         assert check(), command
     rec = await room.slash(room.moderator, "mod slowmode", {"seconds": 30}, channel=thread)
     assert thread.rate_limit_per_user == 30
-    stored = await room.services.stores.threads.get(thread.id)  # type: ignore[union-attr]
+    stored = await room.svc.stores.threads.get(thread.id)
     assert stored and stored.slowmode_seconds == 30 and not stored.locked and not stored.archived
-    kinds = [e[0] for e in await room.services.stores.threads.events(thread.id)]  # type: ignore[union-attr]
+    kinds = [e[0] for e in await room.svc.stores.threads.events(thread.id)]
     assert {"locked", "unlocked", "archived", "unarchived", "slowmode"} <= set(kinds)
     logged = await db_rows(room, "SELECT action, reason, moderator_id FROM moderation_actions ORDER BY id")
     assert [a["action"] for a in logged][:4] == ["lock", "unlock", "close", "reopen"]
@@ -99,7 +99,7 @@ async def test_thread_commands_remove_purge_and_modlog(newsroom: Newsroom) -> No
     assert rec.content.count("**removed** a comment by") == 2 and "reason: still rude" in rec.content
     rec = await room.slash(room.moderator, "mod log")
     assert "**locked**" in rec.content
-    article_id = (await room.services.stores.posts.by_thread(thread.id)).article_id  # type: ignore[union-attr]
+    article_id = (await room.svc.stores.posts.by_thread(thread.id)).article_id
     rec = await room.slash(room.moderator, "mod log", {"article": str(article_id)})
     assert "**locked**" in rec.content and rec.content.count("**removed** a comment") >= 2
 
@@ -217,26 +217,26 @@ async def test_mute_expiry_and_auto_close_survive_restart(newsroom: Newsroom) ->
     await room.slash(room.admin, "settings set", {"auto_close_days": 1, "modlog_channel": room.modlog})
     thread, _ = await story_thread(room)
     assert room.services is not None
-    close_timer = await room.services.stores.timers.get_key(f"close:{thread.id}")
+    close_timer = await room.svc.stores.timers.get_key(f"close:{thread.id}")
     assert close_timer is not None and close_timer.due_at > time.time() + 86000  # one day from posting
     await room.slash(room.moderator, "mod mute", {"user": room.alice, "duration": "3s", "reason": "short"},
                      channel=thread)
     # Bring the auto-close forward (as if the day had passed while the bot was down), then restart.
-    await room.services.stores.timers.schedule(AUTO_CLOSE, time.time() + 2, close_timer.payload, key=close_timer.key)
+    await room.svc.stores.timers.schedule(AUTO_CLOSE, time.time() + 2, close_timer.payload, key=close_timer.key)
     await room.stop()
     await room.start()
     muted = emu.send(room.alice, thread, "still muted after the restart")
     await emu.wait_for(lambda: muted.deleted, 5, what="the muted comment removed after restart")
     await emu.wait_for(lambda: thread.archived and thread.locked, 10, what="the auto-close")
     await eventually(room, lambda: actions(room, "unmute"), within=10, what="the mute expiry")
-    bot_id = room.bot.user.id  # type: ignore[union-attr]
+    bot_id = room.client.user.id
     assert [a for a in await actions(room, "close") if a["moderator_id"] == bot_id]
     assert [a for a in await actions(room, "unmute") if a["moderator_id"] == bot_id]
-    assert await room.services.stores.timers.get_key(f"close:{thread.id}") is None  # type: ignore[union-attr]
+    assert await room.svc.stores.timers.get_key(f"close:{thread.id}") is None
     expired = f"Newsdesk **unmuted** <@{room.alice.id}> — reason: the mute expired"
     closed = f"Newsdesk **closed** <#{thread.id}> automatically"
     await emu.wait_for(lambda: expired in echoes(room) and closed in echoes(room), 5, what="the bot's own echoes")
-    stored = await room.services.stores.threads.get(thread.id)  # type: ignore[union-attr]
+    stored = await room.svc.stores.threads.get(thread.id)
     assert stored and stored.archived and stored.locked
     await room.slash(room.moderator, "mod reopen", channel=thread)
     free = emu.send(room.alice, thread, "the mute is over")
@@ -269,7 +269,7 @@ async def test_automatic_removals_reach_the_mod_log_in_the_third_person(newsroom
     assert rude.deleted and muted.deleted and not fine.deleted
     assert f"<@{room.moderator.id}> **added the filter** `idiot` → remove" in echoes(room)
     assert any(e.startswith(f"<@{room.moderator.id}> **muted** <@{room.bob.id}> for 1h, until <t:") for e in echoes(room))
-    bot_id = room.bot.user.id  # type: ignore[union-attr]
+    bot_id = room.client.user.id
     removals = await actions(room, "remove")
     assert {(a["target_user_id"], a["moderator_id"]) for a in removals} == {(room.alice.id, bot_id),
                                                                             (room.bob.id, bot_id)}

@@ -34,9 +34,9 @@ async def test_remove_is_checked_against_the_target_threads_guild_and_permission
     thread, _ = await story_thread(room)
     assert room.services is not None
     foreign = emu.create_thread(other_owner, elsewhere, "Their story")
-    await room.services.stores.threads.register(thread_id=foreign.id, guild_id=other.id, parent_channel_id=elsewhere.id,
+    await room.svc.stores.threads.register(thread_id=foreign.id, guild_id=other.id, parent_channel_id=elsewhere.id,
                                          article_id=None, name="Their story")
-    room.services.recorder.track_thread(foreign.id, None)
+    room.svc.recorder.track_thread(foreign.id, None)
     theirs = emu.send(other_owner, foreign, "a comment in another server")
     ours = emu.send(room.alice, thread, "a comment here")
     await eventually(room, lambda: _recorded(room, theirs.id), what="foreign comment recorded")

@@ -52,9 +52,9 @@ async def test_crash_between_store_and_post_loses_nothing(newsroom: Newsroom) ->
     await subscribe(room)
     room.feeds.add("late", "A story stored just before a crash")
     assert room.services is not None
-    for feed in await room.services.stores.feeds.list():
-        await room.services.stores.feeds.poll_soon(feed.id)
-    await room.services.scheduler.run_cycle()  # stored and announced, but the bot "dies" before posting
+    for feed in await room.svc.stores.feeds.list():
+        await room.svc.stores.feeds.poll_soon(feed.id)
+    await room.svc.scheduler.run_cycle()  # stored and announced, but the bot "dies" before posting
     await room.restart()
     posted, _ = await room.publish_pass()
     assert posted == 1 and len(room.emu.bot_messages(room.news)) == 1
@@ -124,9 +124,9 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     [message] = emu.bot_messages(room.news)
     [thread] = emu.threads(room.news)
     assert message.thread_id == thread.id
-    post = await room.services.stores.posts.by_message(message.id)
+    post = await room.svc.stores.posts.by_message(message.id)
     assert post is not None and post.thread_id == thread.id
-    assert await room.services.stores.threads.get(thread.id) is not None
+    assert await room.svc.stores.threads.get(thread.id) is not None
 
     # Discord created the thread but the answer was lost (a crash, a dropped connection): adopt it.
     emu.faults.fail(thread_route, status=403, times=1)
@@ -138,9 +138,9 @@ async def test_story_whose_thread_failed_gets_its_thread_on_the_next_pass(newsro
     await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
     await room.publish_pass()
     assert len(emu.bot_messages(room.news)) == 2 and len(emu.threads(room.news)) == 2
-    post2 = await room.services.stores.posts.by_message(second.id)
+    post2 = await room.svc.stores.posts.by_message(second.id)
     assert post2 is not None and post2.thread_id == second.thread_id
-    assert await room.services.stores.threads.get(second.id) is not None
+    assert await room.svc.stores.threads.get(second.id) is not None
 
     # A thread Discord rejects as invalid would fail the same way forever: posted without one, queue goes on.
     emu.faults.fail(thread_route, status=400, times=1)
@@ -161,7 +161,7 @@ async def test_update_of_a_deleted_forum_post_does_not_stall_other_edits(newsroo
     assert (await room.publish_pass())[0] == 2
     [forum_post] = emu.threads(room.forum)
     emu.world.delete_channel(forum_post)  # a moderator deleted the forum post
-    await emu.wait_for(lambda: room.bot is not None and room.bot.get_channel(forum_post.id) is None, 5,
+    await emu.wait_for(lambda: room.bot is not None and room.client.get_channel(forum_post.id) is None, 5,
                        what="the bot saw the deletion")
     room.feeds.change("u", description="Updated: new details emerged.")
     assert (await room.publish_pass())[1] == 2  # the gone post is settled, the other one edited
@@ -188,7 +188,7 @@ async def test_forum_requiring_a_tag_without_a_fitting_one_is_reported_not_retri
 
     # The admin adds a tag named after the feed: after /feed resume the waiting story is posted with it.
     emu.world.update_channel(forum, available_tags=["World", "Loopback News"])
-    await emu.wait_for(lambda: room.bot is not None and len(getattr(room.bot.get_channel(forum.id),
+    await emu.wait_for(lambda: room.bot is not None and len(getattr(room.client.get_channel(forum.id),
                                                                     "available_tags", [])) == 2, 5)
     choices = await emu.autocomplete(room.admin, room.news, "feed resume", {"feed": ""}, "feed")
     await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
@@ -208,7 +208,7 @@ async def test_a_failing_summary_costs_only_the_summary(newsroom: Newsroom) -> N
     async def broken_summary(article_id: int) -> str | None:
         raise RuntimeError("summarizer bug")
 
-    await room.bot.publisher.stop()  # only the publisher with the broken summarizer publishes
+    await room.client.publisher.stop()  # only the publisher with the broken summarizer publishes
     publisher = build_publisher(room.bot, room.services, summary_text=broken_summary)
     room.feeds.add("s1", "First story with a broken summarizer")
     room.feeds.add("s2", "Second story with a broken summarizer")
@@ -250,7 +250,7 @@ async def test_a_story_discord_refuses_as_invalid_does_not_hold_up_the_channel(n
     assert "/articles/r2" in warning.content and "skipped" in warning.content
     assert await room.publish_pass() == (0, 0)
     assert room.services is not None  # `/feed why` and the dashboard say so too, not "being sent"
-    [refused] = await room.services.feed_subscriptions.why(room.guild.id, f"{room.feeds.base}/articles/r2")
+    [refused] = await room.svc.feed_subscriptions.why(room.guild.id, f"{room.feeds.base}/articles/r2")
     assert refused.outcome == "skipped" and refused.detail
 
 
@@ -295,17 +295,17 @@ async def test_recovery_without_read_message_history_says_which_permission(newsr
     assert room.services is not None and room.bot is not None
     await room.slash(room.admin, "settings set", {"admin_channel": room.admin_channel})
     await subscribe(room)
-    publisher = room.bot.publisher
+    publisher = room.client.publisher
     await publisher.stop()  # only this test's passes publish
     room.feeds.add("old", "A story reserved before a restart")
-    for feed in await room.services.stores.feeds.list():
-        await room.services.stores.feeds.poll_soon(feed.id)
-    await room.services.scheduler.run_cycle()
+    for feed in await room.svc.stores.feeds.list():
+        await room.svc.stores.feeds.poll_soon(feed.id)
+    await room.svc.scheduler.run_cycle()
     await publisher.outbox.reserve_announced()
     # Reserved two minutes ago by a run that died: the bot must look in the channel before posting again.
-    await room.services.stores.db.execute("UPDATE posts SET created_at = created_at - 120")
+    await room.svc.stores.db.execute("UPDATE posts SET created_at = created_at - 120")
     emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.READ_MESSAGE_HISTORY))})
-    news = room.bot.get_channel(room.news.id)
+    news = room.client.get_channel(room.news.id)
     await emu.wait_for(lambda: not news.permissions_for(news.guild.me).read_message_history,  # type: ignore[union-attr]
                        5, what="the bot saw the overwrite")
     assert (await room.publish_pass())[0] == 0
@@ -319,24 +319,24 @@ async def test_a_story_announced_during_a_pass_gets_the_next_pass_at_once(newsro
     await room.start()
     assert room.bot is not None and room.services is not None
     await subscribe(room)
-    await room.bot.publisher.stop()
+    await room.client.publisher.stop()
     # An interval no test outlasts: the second story can only go out if its wake-up was kept.
     publisher = build_publisher(room.bot, room.services, pass_interval=3600)
-    room.services.feed_events.listen(publisher.on_feed_event)
+    room.svc.feed_events.listen(publisher.on_feed_event)
     publisher.start()
     try:
         slow_send = emu.faults.slow(f"POST /channels/{room.news.id}/messages", 2.0, times=1)
-        [feed] = await room.services.stores.feeds.list()
+        [feed] = await room.svc.stores.feeds.list()
         room.feeds.add("first", "The story being sent")
-        await room.services.stores.feeds.poll_soon(feed.id)
-        await room.services.scheduler.run_cycle()  # NewArticle wakes the publisher: the first pass starts
+        await room.svc.stores.feeds.poll_soon(feed.id)
+        await room.svc.scheduler.run_cycle()  # NewArticle wakes the publisher: the first pass starts
         await emu.wait_for(lambda: slow_send.hits, 10, what="the first story's send under way")
         room.feeds.add("second", "The story announced meanwhile")
-        await room.services.stores.feeds.poll_soon(feed.id)
-        await room.services.scheduler.run_cycle()  # announced while the first pass is still sending
+        await room.svc.stores.feeds.poll_soon(feed.id)
+        await room.svc.scheduler.run_cycle()  # announced while the first pass is still sending
         await emu.wait_for(lambda: len(emu.bot_messages(room.news)) == 2, 20, what="the second story posted")
         assert [m.embeds[0]["title"] for m in emu.bot_messages(room.news)] == [
             "The story being sent", "The story announced meanwhile"]
     finally:
-        room.services.feed_events.forget(publisher.on_feed_event)
+        room.svc.feed_events.forget(publisher.on_feed_event)
         await publisher.stop()

@@ -12,7 +12,7 @@ from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot
 pytestmark = E2E_MARKS
 
 
-def _setup(emulator: DiscordEmulator):  # type: ignore[no-untyped-def]
+def _setup(emulator: DiscordEmulator):
     guild = emulator.create_guild("Newsroom")
     news = emulator.create_channel(guild, "news")
     alice = emulator.create_user("alice")

@@ -14,7 +14,7 @@ from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot, record
 pytestmark = E2E_MARKS
 
 
-async def _world(emulator: DiscordEmulator):  # type: ignore[no-untyped-def]
+async def _world(emulator: DiscordEmulator):
     guild = emulator.create_guild("Newsroom")
     news = emulator.create_channel(guild, "news", topic="headlines")
     alice = emulator.create_user("alice")

@@ -126,7 +126,7 @@ def test_wrong_declared_encoding_is_repaired() -> None:
 ])
 def test_non_feeds_raise_one_clear_line(body: bytes, message: str) -> None:
     with pytest.raises(FeedParseError) as info:
-        parse_feed(body, url=FEED_URL)  # type: ignore[arg-type]
+        parse_feed(body, url=FEED_URL)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
 

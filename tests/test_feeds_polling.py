@@ -313,7 +313,7 @@ async def test_a_poll_that_crashes_is_backed_off_not_repeated_at_once(world: Wor
     class BrokenStore(ArticleStore):
         broken = False
 
-        async def ingest(self, feed_id, items):  # type: ignore[no-untyped-def]
+        async def ingest(self, feed_id, items):
             if self.broken:
                 raise RuntimeError("a bug in storing this feed's items")
             return await super().ingest(feed_id, items)
@@ -349,7 +349,7 @@ async def test_a_shard_does_not_spin_on_another_shards_overdue_feed(world: World
     cycles = 0
 
     class Counting(FeedScheduler):
-        async def run_cycle(self, now: float | None = None):  # type: ignore[no-untyped-def]
+        async def run_cycle(self, now: float | None = None):
             nonlocal cycles
             cycles += 1
             return await super().run_cycle(now)

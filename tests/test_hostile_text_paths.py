@@ -107,7 +107,7 @@ def test_a_feed_of_100000_items_is_cut_before_parsing() -> None:
     assert len(feed.items) == MAX_ITEMS
     assert [i.url for i in feed.items[:2]] == ["https://news.example.com/0", "https://news.example.com/1"]
     # The cut feed is closed again, so feedparser reads it as well-formed XML: the only problem is the cap.
-    assert feed.problems == [f"feed lists 100000 items; read the first {MAX_ITEMS}"]
+    assert feed.problems == [f"the feed lists 100,000 items; read the first {MAX_ITEMS}"]
     assert feed.title == "Hostile"
 
 
@@ -116,7 +116,7 @@ def test_atom_and_rdf_feeds_are_cut_and_closed_too() -> None:
             + "".join(f'<entry><title>E{n}</title><link href="https://a.example/{n}"/><id>e{n}</id></entry>'
                       for n in range(MAX_ITEMS + 20)) + "</feed>").encode()
     feed = parse_feed(atom, url="https://a.example/feed")
-    assert len(feed.items) == MAX_ITEMS and feed.problems == [f"feed lists {MAX_ITEMS + 20} items; read the first "
+    assert len(feed.items) == MAX_ITEMS and feed.problems == [f"the feed lists {MAX_ITEMS + 20} items; read the first "
                                                               f"{MAX_ITEMS}"]
     rdf = ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
            'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://r.example/"><title>R</title>'

@@ -75,7 +75,7 @@ def test_export_reads_db_and_lists_guilds(tmp_path: Path, capsys: pytest.Capture
     assert "no database at" in capsys.readouterr().err and not (tmp_path / "none.db").exists()
     with pytest.raises(SystemExit) as info:
         main(["export", "--db", str(db), "--guild", "99999999999999999999999"])
-    assert info.value.code == 2 and "too large to be an id" in capsys.readouterr().err
+    assert info.value.code == 2 and "is not a Discord id (a whole number from 1 to" in capsys.readouterr().err
 
 
 def test_every_gap_in_migration_numbers_is_explained() -> None:

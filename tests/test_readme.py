@@ -87,7 +87,7 @@ async def registered_commands(tmp_path: Path) -> dict[str, str]:
     settings = load_settings({"DATABASE_PATH": str(tmp_path / "commands.db")}, env_file=None)
     found: dict[str, str] = {}
 
-    def walk(command: app_commands.Command | app_commands.Group, prefix: str = "") -> None:  # type: ignore[type-arg]
+    def walk(command: app_commands.Command | app_commands.Group, prefix: str = "") -> None:
         if isinstance(command, app_commands.Group):
             for child in command.commands:
                 walk(child, f"{prefix}{command.name} ")

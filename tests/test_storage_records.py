@@ -80,10 +80,10 @@ async def test_timer_runner_fires_due_timers_and_retries_failures(db: Database) 
     runner = TimerRunner(timers, clock=lambda: now[0])
     fired: list[int] = []
 
-    async def ok(timer):  # type: ignore[no-untyped-def]
+    async def ok(timer):
         fired.append(timer.payload["n"])
 
-    async def broken(timer):  # type: ignore[no-untyped-def]
+    async def broken(timer):
         raise RuntimeError("discord is down")
 
     runner.on("ok", ok)

@@ -53,8 +53,8 @@ async def test_an_admin_follows_a_feed_and_approves_a_comment_in_the_browser_wit
                  "DISCORD_CLIENT_SECRET": room.emu.oauth.client_secret, "WEB_SECRET_KEY": "browser-test-key-123"}
     bot = await room.start(**overrides)
     assert room.services is not None
-    await room.services.guild_settings.change(room.guild.id, modlog_channel_id=room.modlog.id)
-    await room.services.moderation.add_filter(guild_id=room.guild.id, pattern="cheap", is_regex=False,
+    await room.svc.guild_settings.change(room.guild.id, modlog_channel_id=room.modlog.id)
+    await room.svc.moderation.add_filter(guild_id=room.guild.id, pattern="cheap", is_regex=False,
                                               action="flag", moderator_id=room.moderator.id)
     settings = room.settings(**overrides)
     async with serve_dashboard(room.services, settings, 0, discord=DiscordRest(bot)) as url, \
@@ -77,6 +77,12 @@ async def test_an_admin_follows_a_feed_and_approves_a_comment_in_the_browser_wit
         assert posted == 1
         post = room.emu.bot_messages(room.news)[-1]
         assert post.embeds[0]["title"] == "Council approves night buses"
+        # The feed's delivery history says why each item was, or was not, posted.
+        await page.goto(f"{url}/g/{room.guild.id}/feeds")
+        await page.click("text=Loopback News")
+        history = await page.inner_text("main")
+        assert "Yesterday's news" in history and "not posted: already there when followed" in history
+        assert await page.locator(f'a[href$="/{room.news.id}/{post.id}"]').count() == 1  # "the post"
         thread = await room.emu.wait_for(lambda: next(iter(room.emu.threads(room.news)), None), 10, what="thread")
         flagged = room.emu.send(room.alice, thread, "cheap flights to the council meeting")
 

@@ -508,6 +508,8 @@ async def test_settings_change_through_the_same_rules_as_slash_settings(site: Si
         assert (saved.news_channel_id, saved.default_mode, saved.auto_summary, saved.auto_close_days,
                 saved.digest_time) == (site.server.forum.id, "forum", True, 3, "07:30")
         assert "Saved." in (await client.get(f"{site.url}/g/{gid}/settings")).text
+        echo = await site.emu.wait_for_message(site.server.modlog, lambda m: "changed the settings" in m.content)
+        assert "default channel" in echo.content and "digest time" in echo.content
         await client.post(f"{site.url}/g/{gid}/settings", data={**form, "digest_time": "25:99"})
         assert "Not saved:" in (await client.get(f"{site.url}/g/{gid}/settings")).text
         assert (await site.services.guild_settings.get(gid)).digest_time == "07:30"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.moderation import actions
 from bot.storage.guilds import GuildSettingsError
 
 if TYPE_CHECKING:
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
 __all__ = ["SettingsPage"]
 
 CHANNELS = ("news_channel_id", "admin_channel_id", "modlog_channel_id", "digest_channel_id")
+LABELS = {"news_channel_id": "default channel", "default_mode": "default mode", "auto_summary": "auto-summary",
+          "admin_channel_id": "admin channel", "modlog_channel_id": "mod-log channel",
+          "auto_close_days": "auto-close", "digest_channel_id": "digest channel", "digest_time": "digest time"}
 
 
 class SettingsPage:
@@ -30,14 +34,20 @@ class SettingsPage:
     async def change(self, request: web.Request) -> web.Response:
         access = await self.d.guild_access(request, manage=True)
         form = await self.d.checked_form(request)
+        before = await self.settings.get(access.guild_id)
         try:
             changes = _changes(form)
-            await self.settings.change(access.guild_id, **changes)
+            after = await self.settings.change(access.guild_id, **changes)
         except GuildSettingsError as exc:
             self.d.flash(request, f"Not saved: {exc}")
         else:
             self.d.services.timer_runner.wake()  # an auto-close that is now due runs at once
-            self.d.flash(request, "Saved.")
+            changed = [LABELS.get(name, name) for name in changes if getattr(before, name) != getattr(after, name)]
+            author = self.d.session(request).user_id
+            if changed and author is not None:  # logged and echoed to #mod-log like every dashboard action
+                await self.d.services.moderation.record(guild_id=access.guild_id, moderator_id=author,
+                                                        action=actions.SETTINGS, details={"changed": changed})
+            self.d.flash(request, "Saved." if changed else "Nothing changed.")
         raise web.HTTPSeeOther(f"/g/{access.guild_id}/settings")
 
 

@@ -145,7 +145,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     version = result.get("version") or ""
     problems: list[str] = []
     if listed is not None:
-        problems.append(f"feed lists {listed} items; read the first {MAX_ITEMS}")
+        problems.append(f"the feed lists {plural(listed, 'item')}; read the first {MAX_ITEMS}")
     exc = result.get("bozo_exception")
     kind = type(exc).__name__
     # A missing or odd Content-Type is no fault of the feed's: feedparser flags it, we do not.

@@ -20,7 +20,7 @@ from bot.storage.moderation import ModerationAction
 
 __all__ = [
     "APPROVE", "BOT_NAME", "CLOSE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE", "FEED_REMOVE", "FEED_RESUME", "FILTER_ADD",
-    "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN",
+    "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN", "SETTINGS",
     "SLOWMODE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
 ]
 
@@ -31,6 +31,7 @@ FILTER_ADD, FILTER_REMOVE = "filter_add", "filter_remove"
 # Feed changes made on the web dashboard (details {"feed", "channel_id"}): logged and echoed like the rest.
 FEED_ADD, FEED_EDIT, FEED_PAUSE, FEED_RESUME, FEED_REMOVE = (
     "feed_add", "feed_edit", "feed_pause", "feed_resume", "feed_remove")
+SETTINGS = "settings"  # changed on the web dashboard; details {"changed": [setting names]}
 _FEED_VERBS = {FEED_ADD: "followed", FEED_EDIT: "changed", FEED_PAUSE: "paused", FEED_RESUME: "resumed",
                FEED_REMOVE: "stopped following"}
 
@@ -72,6 +73,8 @@ def describe(action: ModerationAction) -> str:
                 + (" (regex)" if d.get("regex") else ""))
     if name == FILTER_REMOVE:
         return f"**removed the filter** `{d.get('pattern', '?')}`"
+    if name == SETTINGS:
+        return f"**changed the settings** {', '.join(d.get('changed', [])) or ''} (on the dashboard)".replace("  ", " ")
     if name in _FEED_VERBS:
         where = f" in <#{d['channel_id']}>" if d.get("channel_id") else ""
         return f"**{_FEED_VERBS[name]}** the feed {escape_mentions(str(d.get('feed', '?')))}{where} (on the dashboard)"

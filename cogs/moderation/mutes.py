@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import discord
 from discord import app_commands
 
+from bot.formats import plural
 from bot.moderation.rules import parse_duration
 from bot.moderation.service import ModerationError
 from cogs.moderation.base import ModerationBase
@@ -56,5 +57,4 @@ class MuteCommands(ModerationBase):
             raise UserFacingError(str(exc)) from None
         notes = await self.services.moderation.notes(interaction.guild_id, user.id)
         await interaction.response.send_message(
-            f"Noted. {user.mention} has {len(notes)} note{'' if len(notes) == 1 else 's'} from moderators.",
-            ephemeral=True)
+            f"Noted. {user.mention} has {plural(len(notes), 'note')} from moderators.", ephemeral=True)
