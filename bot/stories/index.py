@@ -59,9 +59,9 @@ class StoryMatch:
 class MatchParams:
     """Tuned on held-out data by `benchmarks/stories.py`; see BENCHMARKS.md."""
 
-    threshold: float = 0.42  # for an article with a title only
-    threshold_with_lead: float = 0.38  # for an article with a title and a lead (summary)
-    centroid_share: float = 0.5  # score = share * centroid cosine + (1 - share) * best member cosine
+    threshold: float = 0.40  # for an article with a title only
+    threshold_with_lead: float = 0.40  # for an article with a title and a lead (summary)
+    centroid_share: float = 1.0  # score = share * centroid cosine + (1 - share) * best member cosine
     min_shared: int = 3
     number_penalty: float = 0.1
     lead_weight: float = 1.0
