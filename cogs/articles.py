@@ -42,7 +42,6 @@ class ArticlesCog(commands.Cog):
         record = await self.services.articles.get(article_id)
         if record is None:
             raise UserFacingError("That article is no longer stored.")
-        await self.services.recorder.flush()
         stats = await self.services.stats.for_article(interaction.guild_id, article_id)
         posts = [p for p in await self.services.articles.posts_of(article_id) if p.guild_id == interaction.guild_id]
         lines = [
@@ -64,7 +63,6 @@ class ArticlesCog(commands.Cog):
     @app_commands.describe(period="Over the last day or week")
     async def trending(self, interaction: discord.Interaction, period: Literal["day", "week"] = "day") -> None:
         assert interaction.guild_id is not None
-        await self.services.recorder.flush()
         ranked = await self.services.stats.ranked(interaction.guild_id, since=time.time() - WINDOWS[period])
         if not ranked:
             await interaction.response.send_message(

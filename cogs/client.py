@@ -17,6 +17,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.storage.errors import StorageUnavailable
+
 if TYPE_CHECKING:
     from bot.services import Services
     from cogs.comment_listener import CommentListener
@@ -134,7 +136,6 @@ class NewsdeskBot(commands.Bot):
         await self.publisher.stop()
         await self.services.timer_runner.stop()
         await self.services.retention.stop()
-        await self.services.stores.writer.flush()
         await super().close()
 
     # Typed accessors for the cogs others look at (tests, benchmarks); None while that cog is not loaded.
@@ -171,10 +172,14 @@ class NewsdeskBot(commands.Bot):
         return True
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
-        log.exception("error in event %s", event_method)
         import sys
 
         error = sys.exc_info()[1]
+        if isinstance(error, StorageUnavailable):
+            # Storage said so once, with what to do; the backfill records this event once writing works.
+            log.debug("event %s not saved: %s", event_method, error)
+            return
+        log.exception("error in event %s", event_method)
         if error is not None:
             self.unexpected_errors.append(error)
 

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.comments.backfill import HistoryMessage, Step, ThreadHistory, emojis_to_check, reaction_changes
 from bot.comments.recorder import Decision, IncomingMessage, Verdict
+from bot.storage.errors import StorageUnavailable
 from cogs.support.gateway_tap import MessageCreateTap
 from cogs.support.incoming import emoji_key, incoming_from_message, incoming_from_payload
 
@@ -41,14 +42,17 @@ class CommentListener(commands.Cog):
         self._tasks: set[asyncio.Task[None]] = set()
         self.backfills_done = 0
         self.messages_seen = 0  # new messages handled in article threads (benchmarks read it)
+        self.unsaved = 0  # messages refused by a full writer while the database failed (backfilled later)
         self.tap = MessageCreateTap(bot, self._take_payload)
 
     async def cog_load(self) -> None:
         await self.recorder.load()
+        self.recorder.add_recovery_listener(self._writer_recovered)
         self.tap.install()
         self.bot.message_hooks.append(self.on_message_now)
 
     async def cog_unload(self) -> None:
+        self.recorder.remove_recovery_listener(self._writer_recovered)
         self.tap.remove()
         if self.on_message_now in self.bot.message_hooks:
             self.bot.message_hooks.remove(self.on_message_now)
@@ -73,7 +77,7 @@ class CommentListener(commands.Cog):
         incoming = incoming_from_payload(data)
         if incoming is None or self.recorder.may_act_on(incoming.guild_id, incoming.author_id):
             return False
-        self.recorder.record_now(incoming)
+        self._record_now(incoming)
         self.messages_seen += 1
         return True
 
@@ -86,11 +90,22 @@ class CommentListener(commands.Cog):
             return
         self.messages_seen += 1
         incoming = incoming_from_message(message)
-        decision = self.recorder.record_now(incoming) if known else None
+        decision = self._record_now(incoming) if known else None
         if decision is None:
             self._spawn(self._record_slowly(message, incoming))
         elif decision.verdict is not Verdict.RECORDED and decision.verdict is not Verdict.IGNORED:
             self._spawn(self._enforce(message, decision))
+
+    def _record_now(self, incoming: IncomingMessage) -> Decision | None:
+        try:
+            return self.recorder.record_now(incoming)
+        except StorageUnavailable:  # the writer is full while the database fails: the catch-up backfill has it
+            self.unsaved += 1
+            return Decision(Verdict.IGNORED)
+
+    def _writer_recovered(self) -> None:
+        """The database takes writes again: record what was refused meanwhile (the backfill is idempotent)."""
+        self._spawn(self.backfill())
 
     async def _record_slowly(self, message: discord.Message, incoming: IncomingMessage) -> None:
         # A story's thread exists on Discord a moment before the publisher registers it: in a thread that
@@ -223,7 +238,6 @@ class CommentListener(commands.Cog):
         own state (name, locked, archived, slowmode) is brought up to date.
         """
         async with self._backfill_lock:
-            await self.recorder.flush()  # what the live listener already queued counts as stored
             threads = await self.recorder.open_threads([g.id for g in self.bot.guilds])
             semaphore = asyncio.Semaphore(BACKFILL_CONCURRENCY)
 
@@ -236,7 +250,6 @@ class CommentListener(commands.Cog):
                         return 0
 
             counts = await asyncio.gather(*(one(t.thread_id, t.guild_id) for t in threads))
-            await self.recorder.flush()
             self.backfills_done += 1
             return sum(counts)
 

@@ -78,7 +78,6 @@ class CommentsCog(commands.Cog):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         article_id = await chosen_article(self.services.articles, article)
-        await self.services.recorder.flush()
         data = await self.services.exporter.export(interaction.guild_id, format, article_id=article_id)
         limit = interaction.guild.filesize_limit if interaction.guild is not None else 10 * 1024 * 1024
         if len(data) > limit:  # Discord would refuse the upload with a bare 413

@@ -244,6 +244,20 @@ class DiscordEmulator(EmulatorServer):
         rec = self._interaction(user, channel, 2, data)
         return await rec.wait(timeout) if wait else rec
 
+    async def use_user_command(self, user: User, target: User, channel: Channel, name: str, *,
+                               wait: bool = True, timeout: float = 10.0) -> InteractionRecord:
+        """Right-click `target` (a member, in `channel`) > Apps > `name` (a user context menu)."""
+        cmd = self._command(user, channel, name, 2)
+        resolved: dict[str, Any] = {"users": {str(target.id): payloads.user(target)}}
+        guild = self.world.guilds.get(channel.guild_id or 0)
+        if guild is not None and target.id in guild.members:
+            member = payloads.member(guild.members[target.id], with_user=False)
+            member["permissions"] = str(self.world.base_permissions(guild, target.id))
+            resolved["members"] = {str(target.id): member}
+        data = {"id": cmd["id"], "name": name, "type": 2, "target_id": str(target.id), "resolved": resolved}
+        rec = self._interaction(user, channel, 2, data)
+        return await rec.wait(timeout) if wait else rec
+
     def find_component(self, message: Message, *, custom_id: str | None = None,
                        label: str | None = None) -> dict[str, Any]:
         def walk(items: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -22,6 +22,7 @@ from bot.comments.service import CommentService
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
+from bot.feeds.extract_pool import ArticleExtractor
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.relay import EventRelay
@@ -85,7 +86,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     # (an in-memory database cannot be shared with a second connection: the loop's batcher then).
     writer: ThreadedBatchWriter | BatchWriter = (
         BatchWriter(db) if str(db.path) == ":memory:" else ThreadedBatchWriter(db.path))
+    writer.attach(db)  # every read sees the writes queued before it: no store or command flushes by hand
     fetcher = FeedFetcher(settings)
+    extractor = ArticleExtractor()  # worker processes start at the first page, not here
     summaries = SummaryService(settings, SummaryStore(db))
     try:
         feeds, subscriptions, articles = FeedStore(db), SubscriptionStore(db), ArticleStore(db)
@@ -97,9 +100,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         shards = (ShardFilter(settings.shard_count, settings.shard_ids)
                   if settings.shard_count and settings.shard_ids else None)
         deliveries = DeliveryStore(db)
-        poller = FeedPoller(fetcher, feeds, articles, settings, deliveries=deliveries)
+        poller = FeedPoller(fetcher, feeds, articles, settings, extractor=extractor, deliveries=deliveries)
         relay = EventRelay()
-        article_texts = ArticleTexts(fetcher, articles)
+        article_texts = ArticleTexts(fetcher, extractor, articles)
         stores = Stores(
             db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
             subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
@@ -130,6 +133,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     finally:
         await writer.close()
         await summaries.aclose()
+        await extractor.aclose()
         await fetcher.aclose()
         await db.close()
 

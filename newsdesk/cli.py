@@ -23,6 +23,7 @@ from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import CliError
 from bot.logs import redact
+from bot.storage.errors import DatabaseUnusable, MigrationError, StorageUnavailable
 
 __all__ = ["build_parser", "main"]
 
@@ -66,6 +67,7 @@ async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     db = await Database.open(settings.database_path, migrate=False)
     try:
+        await db.check_integrity()
         applied = await db.migrate()
         version = await db.schema_version()
     finally:
@@ -82,16 +84,16 @@ async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.database import Database
+    from bot.storage.backup import BackupRefused, backup_database
 
-    if not Path(settings.database_path).exists():
-        raise CliError(f"no database at {settings.database_path} (DATABASE_PATH); nothing to back up")
-    db = await Database.open(settings.database_path)
     try:
-        await db.backup(Path(args.path))
-    finally:
-        await db.close()
-    print(f"backed up {settings.database_path} to {args.path}")
+        written = await asyncio.to_thread(backup_database, Path(settings.database_path), Path(args.path),
+                                          force=args.force)
+    except BackupRefused as exc:
+        raise CliError(f"not backed up: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"cannot write the backup {args.path}: {exc.strerror or exc}") from None
+    print(f"backed up {settings.database_path} to {written}")
     return 0
 
 
@@ -102,7 +104,10 @@ async def _health(args: argparse.Namespace, settings: Settings) -> int:
 
     if not Path(settings.database_path).exists():
         raise CliError(f"unhealthy: no database at {settings.database_path} (DATABASE_PATH)", code=1)
-    db = await Database.open(settings.database_path, migrate=False)
+    try:
+        db = await Database.open(settings.database_path, read_only=True)  # a probe never changes the file
+    except (DatabaseUnusable, StorageUnavailable) as exc:
+        raise CliError(f"unhealthy: {exc}", code=1) from None
     try:
         beat = await read_heartbeat(MetaStore(db))
     finally:
@@ -136,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = db_sub.add_parser("migrate", help="apply pending schema migrations at DATABASE_PATH")
     migrate.set_defaults(handler=_db_migrate)
     backup = db_sub.add_parser("backup", help="copy the database with SQLite's online backup API")
-    backup.add_argument("path", help="destination file")
+    backup.add_argument("path", help="destination file (or a folder: a dated file inside it)")
+    backup.add_argument("--force", action="store_true", help="replace the destination file if it exists")
     backup.set_defaults(handler=_db_backup)
     db.set_defaults(handler=None, help_parser=db)
 
@@ -185,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, SettingsError) as exc:
         print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
         return exc.code if isinstance(exc, CliError) else 2
+    except (DatabaseUnusable, MigrationError, StorageUnavailable) as exc:  # the database, not a bug: one line
+        print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=sys.stderr)
         return 130

@@ -48,6 +48,7 @@ class Env:
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     db = await Database.open(tmp_path / "d.db")
     writer = BatchWriter(db, interval=0.005)
+    writer.attach(db)
     article_id = await db.execute(
         "INSERT INTO articles (canonical_url, content_hash, title, first_seen_at, updated_at)"
         " VALUES ('https://n.example/a', 'h', 'Big story', 0, 0)")

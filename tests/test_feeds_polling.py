@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.feeds.events import FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
+from bot.feeds.extract_pool import ArticleExtractor
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.scheduler import FeedScheduler
@@ -45,6 +46,7 @@ class FeedSite:
         self.requests = 0
         self.ttl: int | None = None
         self.links = "https://news.example.com"
+        self.short_pages: set[str] = set()  # article numbers whose page holds a one-sentence story
 
     def etag(self) -> str:
         return '"' + str(abs(hash((tuple(self.items), self.ttl)))) + '"'
@@ -69,6 +71,8 @@ class FeedSite:
         async def article(request: web.Request) -> web.Response:
             n = request.match_info["n"]
             body = " ".join(f"Paragraph sentence {i} of the full story number {n}." for i in range(60))
+            if n in self.short_pages:
+                body = f"The one-sentence story number {n}, told in full here."
             return web.Response(text=f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
                                      f"<p>{body}</p></article></body></html>", content_type="text/html")
 
@@ -84,9 +88,9 @@ class World:
         self.feeds = FeedStore(db)
         self.subs = SubscriptionStore(db)
         self.articles = ArticleStore(db)
-        # Full text is off here (item links point at news.example.com); test_full_text turns it on.
+        # Full text is off here (no extractor: item links point at news.example.com); test_full_text turns it on.
         self.poller = FeedPoller(fetcher, self.feeds, self.articles, self.settings, clock=lambda: self.now,
-                                 rng=random.Random(7), full_text=False)
+                                 rng=random.Random(7))
         self.events: list[object] = []
 
         async def emit(event: object) -> None:
@@ -190,14 +194,33 @@ async def test_first_poll_is_a_baseline_then_new_items_are_announced_once(world:
 
 async def test_full_text_is_fetched_for_new_teaser_articles(world: World) -> None:
     world.site.links = world.base
-    poller = FeedPoller(world.fetcher, world.feeds, world.articles, world.settings, clock=lambda: world.now)
-    world.scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
-    await world.subscribed_feed()
-    await world.cycle_later(0)
-    world.site.items = [(3, "Third"), *world.site.items]
-    events = await world.cycle_later()
+    async with ArticleExtractor(workers=1) as extractor:
+        poller = FeedPoller(world.fetcher, world.feeds, world.articles, world.settings, clock=lambda: world.now,
+                            extractor=extractor)
+        world.scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
+        await world.subscribed_feed()
+        await world.cycle_later(0)
+        world.site.items = [(3, "Third"), *world.site.items]
+        events = await world.cycle_later()
     assert len(events) == 1 and isinstance(events[0], NewArticle)
     assert "full story number 3" in (events[0].article.text or "")
+
+
+async def test_a_short_article_page_is_kept_unless_the_feed_says_more(world: World) -> None:
+    world.site.links = world.base
+    world.site.short_pages = {"3", "4"}
+    async with ArticleExtractor(workers=1) as extractor:
+        poller = FeedPoller(world.fetcher, world.feeds, world.articles, world.settings, clock=lambda: world.now,
+                            extractor=extractor)
+        world.scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
+        await world.subscribed_feed()
+        await world.cycle_later(0)
+        long_title = "Fourth, with a feed description longer than its page " + "and more words " * 12
+        world.site.items = [(4, long_title), (3, "Third"), *world.site.items]
+        events = await world.cycle_later()
+    texts = {e.item.url.split("/a/")[1].split("?")[0]: e.article.text for e in events}  # type: ignore[attr-defined]
+    assert texts["3"] == "Story 3\nThe one-sentence story number 3, told in full here."  # a short article is an article
+    assert texts["4"] is None  # the feed's own description says more than the page: the teaser stays
 
 
 async def test_changed_content_is_an_update(world: World) -> None:
@@ -320,7 +343,7 @@ async def test_a_poll_that_crashes_is_backed_off_not_repeated_at_once(world: Wor
 
     store = BrokenStore(world.db)
     poller = FeedPoller(world.fetcher, world.feeds, store, world.settings,
-                        clock=lambda: world.now, rng=random.Random(7), full_text=False)
+                        clock=lambda: world.now, rng=random.Random(7))
     scheduler = FeedScheduler(world.feeds, poller, emit=world.emit, clock=lambda: world.now)
     feed_id = await world.subscribed_feed()
     await scheduler.run_cycle()  # the baseline works (mark_seen)

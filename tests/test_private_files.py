@@ -3,6 +3,7 @@ reads any database (--db) and lists its guilds. In process, on real SQLite files
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import OPTIONS
+from bot.storage.backup import backup_database
 from bot.storage.database import UNUSED_MIGRATION_VERSIONS, Database, load_migrations, migration_gaps
 from newsdesk.cli import main
 from tests.test_comments_cli import GUILD, filled
@@ -41,15 +43,13 @@ async def test_database_backup_and_folders_are_private(tmp_path: Path) -> None:
     assert mode(path.with_name("newsdesk.db-shm")) == 0o600
     assert mode(shared / "new") == 0o700 and mode(shared / "new" / "data") == 0o700
     assert mode(shared) == 0o755  # a folder Newsdesk did not create keeps its mode
-    await db.backup(tmp_path / "backups" / "b.db")
+    await asyncio.to_thread(backup_database, db.path, tmp_path / "backups" / "b.db")
     await db.close()
     assert mode(tmp_path / "backups" / "b.db") == 0o600 and mode(tmp_path / "backups") == 0o700
 
 
 def test_cli_backup_and_export_files_are_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    import asyncio
-
     db = tmp_path / "n.db"
     asyncio.run(filled(db))
     monkeypatch.setenv("DATABASE_PATH", str(db))

@@ -182,16 +182,6 @@ async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) ->
     await db.close()
 
 
-async def test_threaded_writer_that_cannot_open_its_database_fails_loudly(tmp_path: Path) -> None:
-    writer = ThreadedBatchWriter(tmp_path / "missing-dir" / "x.db", interval=0.01)
-    writer.submit([("SELECT 1", ())])
-    with pytest.raises(RuntimeError, match="writer failed"):
-        await writer.flush()
-    with pytest.raises(RuntimeError, match="writer failed"):
-        writer.submit([("SELECT 1", ())])
-    await writer.close()
-
-
 @pytest.mark.parametrize("kind", ["batch", "threaded"])
 async def test_writer_survives_a_batch_that_fails_at_commit(tmp_path: Path, kind: str) -> None:
     # A deferred constraint is checked at COMMIT, and a failed COMMIT leaves the transaction open: the

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.backup import backup_database
 from bot.storage.database import Database, MigrationError, load_migrations
 
 EXPECTED_TABLES = {
@@ -101,7 +102,7 @@ async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> No
     task = asyncio.create_task(writer())
     await asyncio.sleep(0.05)
     try:
-        await db.backup(tmp_path / "backup.db")
+        await asyncio.to_thread(backup_database, db.path, tmp_path / "backup.db")
     finally:
         stop.set()
         written = await task

@@ -136,3 +136,19 @@ async def test_url_goes_through_the_guarded_fetcher_and_extraction() -> None:
         assert "council approved the new budget" in text
         with pytest.raises(CliError, match=r"127\.0\.0\.1"):  # loopback refused by default (SSRF guard)
             await fetch_article_text(f"{base}/a", load_settings({}, env_file=None))
+
+
+@pytest.mark.parametrize("slug", ["library-late-fees", "us-bans-quantalk-transactions", "heatwave-grid-appeal"])
+def test_an_html_file_summary_never_shows_the_headline_or_byline(
+    slug: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from demo.content import DemoContent
+
+    story = DemoContent.load().story(slug)
+    page = tmp_path / f"{slug}.html"
+    page.write_text(story.html, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["summarize", str(page), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["sentences"] and story.title not in payload["summary"]
+    assert not any(s.startswith("By ") for s in payload["sentences"])

@@ -260,6 +260,7 @@ def test_utf8_with_bom_and_the_odd_bad_byte_is_accepted() -> None:
         "<p>Real news comes first here.</p><!--" * 60_000,
         "Real news comes first here. " + "<div>" * 200_000,
         "Real news comes first here. " + "PUBLISHED: . 12:00 EST, 1 May 2014 . " * 30_000,
+        "<html><body><p>Real news comes first here.</p>" + "<h1>" * 250_000,  # unclosed headlines
     ],
 )
 def test_pathological_markup_megabyte(summarizer: ExtractiveSummarizer, text: str) -> None:

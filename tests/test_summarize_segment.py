@@ -107,3 +107,14 @@ def test_scripts_the_regex_fallback_does_not_know() -> None:
     assert segmenter.split("यह पहला वाक्य है। यह दूसरा वाक्य है।", "hi") == ["यह पहला वाक्य है।", "यह दूसरा वाक्य है।"]
     assert segmenter.split("هذه جملة أولى. هل هذه جملة ثانية؟ نعم.", "ar") == [
         "هذه جملة أولى.", "هل هذه جملة ثانية؟", "نعم."]
+
+
+def test_a_sentence_ending_in_a_time_ends_there() -> None:
+    segmenter = Segmenter()
+    text = ("The trial carried 1.2 million passengers between midnight and 5 a.m. Six routes will run every night. "
+            "Polls close at 9 p.m. Monday and results follow at 10 p.m. EST on the same night.")
+    assert segmenter.split(text, "en") == [
+        "The trial carried 1.2 million passengers between midnight and 5 a.m.",
+        "Six routes will run every night.",
+        "Polls close at 9 p.m. Monday and results follow at 10 p.m. EST on the same night.",
+    ]

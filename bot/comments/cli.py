@@ -27,7 +27,9 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.db) if args.db else settings.database_path
     if not Path(path).exists():
         raise CliError(f"no database at {path} ({'--db' if args.db else 'set DATABASE_PATH, or give --db FILE'})")
-    db = await Database.open(path)
+    # Read-only: the export never changes the file (no migration, no WAL set-up), and refuses a schema it
+    # was not written for.
+    db = await Database.open(path, read_only=True)
     try:
         store = ExportStore(db)
         if args.list_guilds or args.guild is None:

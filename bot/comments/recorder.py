@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, NamedTuple
@@ -330,3 +330,11 @@ class CommentRecorder:
 
     async def flush(self) -> None:
         await self._comments.flush()
+
+    def add_recovery_listener(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` when the database takes writes again after failing: events refused meanwhile
+        can then be caught up (the listener's backfill)."""
+        self._comments.add_recovery_listener(callback)
+
+    def remove_recovery_listener(self, callback: Callable[[], None]) -> None:
+        self._comments.remove_recovery_listener(callback)

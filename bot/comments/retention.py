@@ -33,7 +33,6 @@ class RetentionSweeper:
 
     async def sweep(self, now: float | None = None) -> int:
         """Blank deleted comments older than the window (as of `now`). Returns how many were blanked."""
-        await self._comments.flush()  # deletes still buffered must count
         blanked = await self._comments.purge_deleted_text((self._clock() if now is None else now) - self._retention)
         if blanked:
             log.info("retention: blanked the text of %d deleted comments", blanked)

@@ -6,14 +6,13 @@ stored with the article, so each page is fetched at most once.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from bot.articles.records import Article
 from bot.config import Settings
 from bot.errors import CliError
 from bot.feeds.errors import FetchError
-from bot.feeds.extract import extract_article
+from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.parser import looks_like_feed
 from bot.storage.articles import ArticleStore
@@ -37,17 +36,22 @@ class ArticleText:
 
 
 class ArticleTexts:
-    def __init__(self, fetcher: FeedFetcher, articles: ArticleStore | None = None) -> None:
+    def __init__(self, fetcher: FeedFetcher, extractor: ArticleExtractor, articles: ArticleStore | None = None) -> None:
         self._fetcher = fetcher
+        self._extractor = extractor
         self._articles = articles
 
     async def from_url(self, url: str) -> ArticleText:
         """Fetch and extract a page. Raises NoArticleText (or FetchError's message inside it)."""
-        try:
-            page = await self._fetcher.fetch(url, accept=PAGE_ACCEPT)
-        except FetchError as exc:
-            raise NoArticleText(str(exc)) from None
-        extracted = await asyncio.to_thread(extract_article, page.body, page.url, content_type=page.content_type)
+        async with self._extractor.pages:
+            try:
+                page = await self._fetcher.fetch(url, accept=PAGE_ACCEPT)
+            except FetchError as exc:
+                raise NoArticleText(str(exc)) from None
+            try:
+                extracted = await self._extractor.extract(page.body, page.url, content_type=page.content_type)
+            except ExtractionFailed as exc:
+                raise NoArticleText(f"{page.url}: {exc}") from None
         if extracted is None or not extracted.text.strip():
             if looks_like_feed(page.body):
                 raise NoArticleText(f"{page.url} is a news feed, not an article: summarize one of its stories")
@@ -75,10 +79,9 @@ class ArticleTexts:
 
 async def fetch_article_text(url: str, settings: Settings) -> tuple[str | None, str]:
     """For `newsdesk summarize URL`: (title, text) of the page, through every fetch guard."""
-    async with FeedFetcher(settings) as fetcher:
+    async with FeedFetcher(settings) as fetcher, ArticleExtractor(workers=1) as extractor:
         try:
-            page = await ArticleTexts(fetcher).from_url(url)
+            page = await ArticleTexts(fetcher, extractor).from_url(url)
         except NoArticleText as exc:
-
             raise CliError(str(exc)) from None
     return page.title, page.text

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.articles.records import FeedItem
 from bot.config import Settings
@@ -19,6 +19,9 @@ from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import FeedParseError
 from bot.formats import iso_utc, plural
+
+if TYPE_CHECKING:
+    from bot.feeds.extract_pool import ArticleExtractor
 
 __all__ = ["register"]
 
@@ -54,7 +57,10 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
         texts: dict[str, str | None] = {}
         problems = list(parsed.problems)
         if args.full_text:
-            texts = await _full_texts(fetcher, parsed.items, problems)
+            from bot.feeds.extract_pool import ArticleExtractor
+
+            async with ArticleExtractor() as extractor:
+                texts = await _full_texts(fetcher, extractor, parsed.items, problems)
     if args.json:
         for item in parsed.items:
             print(json.dumps(_item_json(item, texts if args.full_text else None), ensure_ascii=False))
@@ -79,18 +85,21 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _full_texts(fetcher: FeedFetcher, items: list[FeedItem], problems: list[str]) -> dict[str, str | None]:
-    from bot.feeds.extract import extract_article, needs_full_text
+async def _full_texts(fetcher: FeedFetcher, extractor: ArticleExtractor, items: list[FeedItem],
+                      problems: list[str]) -> dict[str, str | None]:
+    from bot.feeds.extract import needs_full_text
+    from bot.feeds.extract_pool import ExtractionFailed
 
     async def one(item: FeedItem) -> tuple[str, str | None]:
         if not needs_full_text(item):
             return item.url, item.content_text or item.excerpt
         try:
-            page = await fetcher.fetch(item.url, accept=PAGE_ACCEPT)
-        except FetchError as exc:
+            async with extractor.pages:
+                page = await fetcher.fetch(item.url, accept=PAGE_ACCEPT)
+                article = await extractor.extract(page.body, page.url, content_type=page.content_type)
+        except (FetchError, ExtractionFailed) as exc:
             problems.append(f"full text of {shown_url(item.url)}: {exc}")
             return item.url, None
-        article = await asyncio.to_thread(extract_article, page.body, page.url, content_type=page.content_type)
         if article is None:
             problems.append(f"full text of {shown_url(item.url)}: no article text found on the page")
         return item.url, article.text if article else None

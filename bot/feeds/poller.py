@@ -24,6 +24,7 @@ from bot.articles.records import Article, FeedItem, IngestOutcome
 from bot.config import Settings
 from bot.feeds.errors import FetchError, GoneError, RateLimitedError, shown_url
 from bot.feeds.events import FeedEvent, FeedFailing, FeedPaused, FeedRecovered, NewArticle, UpdatedArticle
+from bot.feeds.extract_pool import ArticleExtractor, ExtractionFailed
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import FeedParseError, ParsedFeed
 from bot.storage.deliveries import DeliveryRecord, DeliveryStore
@@ -86,7 +87,7 @@ class FeedPoller:
         parse: Parser | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
-        full_text: bool = True,
+        extractor: ArticleExtractor | None = None,
         deliveries: DeliveryStore | None = None,
     ) -> None:
         self._deliveries = deliveries
@@ -97,7 +98,7 @@ class FeedPoller:
         self._parse = parse or _default_parser()
         self._clock = clock
         self._rng = rng or random.Random()
-        self._full_text = full_text
+        self._extractor = extractor
 
     # --- timing ----------------------------------------------------------------------------------------
 
@@ -168,8 +169,8 @@ class FeedPoller:
             # and the outbox posts in that order, so a channel reads in order; the events follow it too.
             outcomes = await self._articles.ingest(feed.id, _oldest_first(parsed.items))
             await self._record_duplicates(feed.id, outcomes)
-            if self._full_text:
-                outcomes = await self._add_full_text(outcomes)
+            if self._extractor is not None:
+                outcomes = await self._add_full_text(self._extractor, outcomes)
             for outcome in outcomes:
                 if outcome.kind == "new":
                     events.append(NewArticle(feed.id, feed.url, parsed.title or feed.title, outcome.article,
@@ -195,7 +196,8 @@ class FeedPoller:
                    if o.kind == "unchanged" and (o.article.feed_id != feed_id or o.article.guid != o.item.guid)]
         await self._deliveries.record_for_feed(feed_id, records)
 
-    async def _add_full_text(self, outcomes: list[IngestOutcome]) -> list[IngestOutcome]:
+    async def _add_full_text(self, extractor: ArticleExtractor,
+                             outcomes: list[IngestOutcome]) -> list[IngestOutcome]:
         """For new articles whose feed carries only a teaser, fetch the page (same fetcher, same guards) and
         store the extracted text. A page that fails is logged and the article announced with its teaser."""
         from bot.feeds.extract import needs_full_text
@@ -204,17 +206,15 @@ class FeedPoller:
         if not wanted:
             return outcomes
         filled = dict(zip([id(o) for o in wanted],
-                          await asyncio.gather(*(self._full_text_of(o) for o in wanted)), strict=True))
+                          await asyncio.gather(*(self._full_text_of(extractor, o) for o in wanted)), strict=True))
         return [filled.get(id(o)) or o for o in outcomes]
 
-    async def _full_text_of(self, outcome: IngestOutcome) -> IngestOutcome | None:
-        from bot.feeds.extract import extract_article
-
+    async def _full_text_of(self, extractor: ArticleExtractor, outcome: IngestOutcome) -> IngestOutcome | None:
         try:
-            page = await self._fetcher.fetch(outcome.item.url, accept=PAGE_ACCEPT)
-            extracted = await asyncio.to_thread(extract_article, page.body, page.url,
-                                                content_type=page.content_type)
-        except FetchError as exc:
+            async with extractor.pages:
+                page = await self._fetcher.fetch(outcome.item.url, accept=PAGE_ACCEPT)
+                extracted = await extractor.extract(page.body, page.url, content_type=page.content_type)
+        except (FetchError, ExtractionFailed) as exc:
             log.info("feed %s article %s: no full text for %s: %s", outcome.article.feed_id, outcome.article.id,
                      outcome.item.url, exc)
             return None
@@ -222,7 +222,8 @@ class FeedPoller:
             log.exception("feed %s article %s: full-text extraction crashed on %s", outcome.article.feed_id,
                           outcome.article.id, outcome.item.url)
             return None
-        if extracted is None:
+        # A short article is kept (it may be the whole story), but never in place of a feed text that says more.
+        if extracted is None or len(extracted.text) <= len(outcome.item.content_text or outcome.item.excerpt or ""):
             return None
         await self._articles.set_text(outcome.article.id, extracted.text, extracted.image, extracted.language)
         article = await self._articles.get(outcome.article.id)

@@ -122,10 +122,8 @@ class ModerationService:
     async def removed(self, *, guild_id: int, moderator_id: int, message_id: int, reason: str,
                       thread_id: int | None = None) -> Comment | None:
         """Record that a comment was removed (the adapter already deleted it on Discord)."""
-        await self._recorder.flush()
         comment = await self._comments.get(message_id)
         await self._comments.mark_removed(message_id, moderator_id, reason, time.time())
-        await self._comments.flush()
         await self.record(
             guild_id=guild_id, moderator_id=moderator_id, action=actions.REMOVE, reason=reason,
             target_message_id=message_id, target_user_id=comment.author_id if comment else None,
@@ -136,7 +134,6 @@ class ModerationService:
 
     async def plan_purge(self, guild_id: int, user_id: int, *, article_id: int | None = None,
                          since: float | None = None) -> PurgePlan:
-        await self._recorder.flush()
         comments = await self._comments.up_by_author(guild_id, user_id, article_id=article_id, since=since)
         return PurgePlan(guild_id, user_id, comments, article_id, since)
 
@@ -144,7 +141,6 @@ class ModerationService:
         """Record a purge the adapter carried out on Discord: every planned comment removed, one log entry."""
         await self._comments.mark_removed_many([c.message_id for c in plan.comments], moderator_id, "purge",
                                                time.time())
-        await self._comments.flush()
         await self.record(
             guild_id=plan.guild_id, moderator_id=moderator_id, action=actions.PURGE, target_user_id=plan.user_id,
             article_id=plan.article_id,
@@ -251,18 +247,15 @@ class ModerationService:
     # --- the review queue ------------------------------------------------------------------------
 
     async def queue(self, guild_id: int, limit: int = 25) -> list[Comment]:
-        await self._recorder.flush()
         return await self._comments.flagged(guild_id, limit)
 
     async def approve(self, *, guild_id: int, message_id: int, moderator_id: int) -> bool:
         """Clear a flagged comment. False if it is not waiting for review any more (removed, deleted,
         already approved) — a review card can sit open while someone else deals with the comment."""
-        await self._recorder.flush()
         comment = await self._comments.get(message_id)
         if comment is None or comment.guild_id != guild_id or comment.status != "flagged":
             return False
         await self._comments.set_status(message_id, "visible", only_if="flagged")
-        await self._comments.flush()
         await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.APPROVE,
                           target_message_id=message_id, target_user_id=comment.author_id,
                           target_thread_id=comment.thread_id, article_id=comment.article_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +182,13 @@ class CommentStore:
 
     async def flush(self) -> None:
         await self._writer.flush()
+
+    def add_recovery_listener(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` when the database takes writes again after failing (see `ThreadedBatchWriter`)."""
+        self._writer.add_recovery_listener(callback)
+
+    def remove_recovery_listener(self, callback: Callable[[], None]) -> None:
+        self._writer.remove_recovery_listener(callback)
 
     async def get(self, message_id: int) -> Comment | None:
         row = await self._db.fetchone("SELECT * FROM comments WHERE message_id = ?", (message_id,))

@@ -31,7 +31,8 @@ class ThreadStore:
         self._db = db
         self._writer: Writer = writer or DirectWriter(db)
         # A change is computed against the stored state, so changes are applied one at a time (a command
-        # and the THREAD_UPDATE it causes arrive together) and each is committed before the next reads.
+        # and the THREAD_UPDATE it causes arrive together); the next one's read waits for the previous one's
+        # queued write (the database's read barrier, `ThreadedBatchWriter.attach`).
         self._state_lock = asyncio.Lock()
 
     async def register(
@@ -75,10 +76,8 @@ class ThreadStore:
     ) -> list[str]:
         """Store the thread's new state and one event per change. Returns the kinds of change recorded."""
         async with self._state_lock:
-            await self._writer.flush()
             kinds = await self._record_state(thread_id, locked=locked, archived=archived, name=name,
                                              slowmode_seconds=slowmode_seconds, at=at)
-            await self._writer.flush()
             return kinds
 
     async def _record_state(
@@ -121,7 +120,6 @@ class ThreadStore:
                  " (SELECT 1 FROM threads WHERE thread_id = ?) AND NOT EXISTS (SELECT 1 FROM thread_events"
                  " WHERE thread_id = ? AND kind = 'deleted')", (thread_id, now, thread_id, thread_id)),
             ])
-            await self._writer.flush()
 
     async def events(self, thread_id: int) -> list[tuple[str, str | None, str | None, float]]:
         rows = await self._db.fetchall(

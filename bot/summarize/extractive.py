@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.summarize.clean import InputError, clean_text, is_boilerplate_sentence
+from bot.summarize.clean import (
+    InputError,
+    clean_text,
+    html_headline,
+    is_boilerplate_sentence,
+    looks_like_html,
+    strip_dateline,
+)
 from bot.summarize.language import Language
 from bot.summarize.rank import ExtractiveRanker
 from bot.summarize.result import SummaryOptions, SummaryResult, render
@@ -22,6 +29,9 @@ __all__ = ["ExtractiveSummarizer", "extract_keywords", "reduction"]
 _KEYWORD_TOKEN = re.compile(r"[^\W\d_][\w'’]*")
 _PHRASE = re.compile(r"\b[A-ZÀ-ÖØ-ÞА-Я][\w'’-]+(?:[ ][A-ZÀ-ÖØ-ÞА-Я][\w'’-]+){1,3}")
 MIN_SENTENCE_CHARS = 3
+# A whole line without a sentence end and at most this many words is a headline, kicker or subhead.
+HEADLINE_WORDS = 25
+_SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
 MAX_SENTENCE_CHARS = 1200
 CHUNK_WORDS = 60
 KEYWORD_SENTENCES = 30
@@ -125,20 +135,34 @@ class ExtractiveSummarizer:
         self.max_chars = max_chars
         self.segment_chars = segment_chars
 
-    def prepare(self, text: str, language: str | None = None) -> tuple[list[str], Language, int]:
-        """Clean and segment: (sentences kept for ranking, language, length of the cleaned text)."""
+    def prepare(
+        self, text: str, language: str | None = None, title: str | None = None
+    ) -> tuple[list[str], Language, int]:
+        """Clean and segment: (sentences kept for ranking, language, length of the cleaned text).
+
+        Headlines (the `title`, a page's <title>/<h1>, or any short line without a sentence end), bylines and
+        datelines are not sentences of the article and are left out, so no summary can show them.
+        """
         if "\x00" in text[:65536]:
             raise InputError("the input looks like binary data (it contains NUL bytes), not text")
-        cleaned = clean_text(_window(text, self.max_chars * 2))
+        head = _window(text, self.max_chars * 2)
+        headlines = {_key(title)} if title else set()
+        if looks_like_html(head):
+            headlines.update(_key(h) for h in html_headline(head))
+        cleaned = clean_text(head)
         # Length in characters: language-neutral (Chinese has no spaces to count words by).
         total_chars = len(cleaned) + max(0, len(text) - self.max_chars * 2)
         lang = Language.for_text(cleaned, language)
+        body = _without_headlines(_window(cleaned, self.segment_chars), headlines)
         sentences = [
             piece
-            for s in self.segmenter.split(_window(cleaned, self.segment_chars), lang.code)
+            for s in self.segmenter.split(body, lang.code)
             if len(s) >= MIN_SENTENCE_CHARS and any(ch.isalnum() for ch in s) and not is_boilerplate_sentence(s)
             for piece in _chunks(s)
         ]
+        # A dateline opens the first paragraph of the body, which is not the start of the text when a
+        # headline or byline came first.
+        sentences[:3] = [strip_dateline(s) for s in sentences[:3]]
         return sentences, lang, total_chars
 
     def summarize(
@@ -150,15 +174,12 @@ class ExtractiveSummarizer:
         title: str | None = None,
     ) -> SummaryResult:
         options = options or SummaryOptions()
-        sentences, lang, total_chars = self.prepare(text, language)
-        if title:
-            # Extracted pages usually start with the headline: as a "sentence" it matches the title perfectly
-            # and would lead every summary, telling the reader nothing new.
-            sentences = [s for s in sentences if _words(s) != _words(title)] or sentences
+        sentences, lang, total_chars = self.prepare(text, language, title)
         if not sentences:
             raise InputError("there is no text to summarize")
         ranked = self.ranker.rank(
-            sentences, lang.stops, max_sentences=options.max_sentences, max_words=options.words, title=title
+            sentences, lang.stops, max_sentences=options.max_sentences, max_words=options.words, title=title,
+            language=lang.code,
         )
         chosen = [sentences[i] for i in ranked.chosen]
         reduced_by = reduction(sum(len(s) for s in chosen) + len(chosen) - 1, total_chars)
@@ -173,5 +194,31 @@ class ExtractiveSummarizer:
         )
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _without_headlines(text: str, headlines: set[str]) -> str:
+    """The text with hard-wrapped lines re-joined and without lines that are a headline: the known ones,
+    or a short line with no sentence end (kicker, subhead). The second rule applies only when the text does
+    end its sentences, so unpunctuated text keeps its lines."""
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        # A line cut mid-sentence (pasted e-mail, fixed-width text) continues in lower case on the next one.
+        if lines and lines[-1] and line[:1].islower() and not _SENTENCE_END.search(lines[-1]):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    punctuated = sum(1 for line in lines if _SENTENCE_END.search(line))
+    kept = [
+        line
+        for line in lines
+        if not line
+        or not (
+            _key(line) in headlines
+            or (punctuated >= 2 and not _SENTENCE_END.search(line) and len(line.split()) <= HEADLINE_WORDS)
+        )
+    ]
+    result = "\n".join(kept)
+    return result if result.strip() else text

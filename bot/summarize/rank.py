@@ -1,43 +1,93 @@
 """Extractive ranking: score each sentence with a small linear model over cheap features, then select.
 
-Features (all language-neutral): position (news puts the key facts first), length, TF-IDF centrality
-against the whole article, overlap with the lead sentence and the title, quotes, questions, numbers and
-capitalised words. The weights were fit by least squares on the first 500 CNN/DailyMail validation pairs
-only (`benchmarks/tune_summarize.py`); the other 500 are held back to check that the fit generalises.
-Selection is greedy maximal marginal relevance (score minus similarity to what is already chosen), within
-a sentence or word budget, and the chosen sentences are returned verbatim in article order.
+Features (language-neutral except the connective list): position (news puts the key facts first), length,
+TF-IDF centrality against the whole article, overlap with the lead sentence and the title, quotes, questions,
+numbers, capitalised words, and whether the sentence leans on the one before it (`coherence`).
 
-Everything is linear in the number of tokens of the first `max_candidates` sentences.
+The weights are learned from public news summarization data, never from the shared validation sample
+(`benchmarks/tune_summarize.py`, BENCHMARKS.md) and ship in `weights.json` beside this module: one set for
+one-sentence summaries (trained on XSum-style single-sentence references) and one for longer ones (CNN/DM
+highlights), since what makes the single best sentence differs from what makes a good set of three.
+
+Selection is greedy maximal marginal relevance (score minus similarity to what is already chosen) within a
+sentence or word budget. Summaries of two or more sentences open with the article's first sentence (the lede)
+when it can stand alone. A sentence that depends on the previous one is taken only together with it (the
+pair costs two sentences of the budget and is worth their mean score), else skipped; the chosen sentences are
+returned verbatim in article order. Everything is linear in the tokens of the first `max_candidates` sentences.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
+from bot.summarize.coherence import depends_on_previous
 from bot.summarize.language import needs_bigrams, tokenize
 
-__all__ = ["FEATURE_NAMES", "WEIGHTS", "ExtractiveRanker", "Ranked"]
+__all__ = ["FEATURE_NAMES", "ExtractiveRanker", "Model", "Ranked", "load_model"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "bias", "pos0", "pos1", "pos2", "inv_pos", "rel_pos", "log_len", "short", "long", "centrality",
     "lead_sim", "title_sim", "quote", "question", "digits", "caps", "content_ratio", "stop_start",
+    "dependent", "no_end", "attribution", "early_terms", "lead3_sim", "len_dev",
 )
-# Fit by benchmarks/tune_summarize.py on pairs 1-500 (see BENCHMARKS.md), except title_sim: CNN/DailyMail
-# has no titles, so the fit cannot set it; 0.2 is a hand-set prior (a sentence echoing the headline is central).
-WEIGHTS: tuple[float, ...] = (
-    0.0, 0.1, 0.05, 0.0, 1.0, -0.08, -0.2, -1.5, -0.27, 2.48, -0.3, 0.2, -0.2, -0.5, 0.0, 0.25, 0.0, 0.0,
-)
-REDUNDANCY = 0.2
+_IDEAL_LOG_LEN = math.log1p(25)  # a highlight-sized sentence, about 25 words
+_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+_ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|added)\b", re.IGNORECASE)
 _QUOTES = frozenset("\"“”«»„")
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"\w+")
 # A word after whitespace starting with a capital (names, places): the first word does not count.
 _CAPITALISED = re.compile(r"\s[\"'“‘(]?[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]")
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights for one-sentence summaries (`one`) and longer ones (`many`), and the redundancy penalties."""
+
+    one: tuple[float, ...]
+    many: tuple[float, ...]
+    redundancy_one: float = 0.0
+    redundancy_many: float = 0.2
+
+    def __post_init__(self) -> None:
+        for weights in (self.one, self.many):
+            if len(weights) != len(FEATURE_NAMES):
+                raise ValueError(f"expected {len(FEATURE_NAMES)} weights, got {len(weights)}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Model:
+        """From `as_dict()`'s shape. A feature the weights do not name weighs 0 (an older file still loads)."""
+
+        def weights(key: str) -> tuple[float, ...]:
+            named = data.get(key)
+            if not isinstance(named, dict):
+                raise ValueError(f"weights: {key!r} must map feature names to numbers")
+            return tuple(float(named.get(name, 0.0)) for name in FEATURE_NAMES)
+
+        return cls(weights("one"), weights("many"), float(data.get("redundancy_one", 0.0)),
+                   float(data.get("redundancy_many", 0.2)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "one": dict(zip(FEATURE_NAMES, self.one, strict=True)),
+            "many": dict(zip(FEATURE_NAMES, self.many, strict=True)),
+            "redundancy_one": self.redundancy_one,
+            "redundancy_many": self.redundancy_many,
+        }
+
+
+def load_model() -> Model:
+    """The weights shipped with the package (`weights.json`, about 1.5 kB; no download)."""
+    text = resources.files("bot.summarize").joinpath("weights.json").read_text(encoding="utf-8")
+    return Model.from_dict(json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -57,26 +107,19 @@ def _stem(token: str) -> str:
 class ExtractiveRanker:
     """Scores and selects sentences. Stateless after construction; safe to share between threads."""
 
-    def __init__(
-        self,
-        weights: Sequence[float] = WEIGHTS,
-        *,
-        max_candidates: int = 60,
-        redundancy: float = REDUNDANCY,
-    ) -> None:
-        if len(weights) != len(FEATURE_NAMES):
-            raise ValueError(f"expected {len(FEATURE_NAMES)} weights, got {len(weights)}")
-        self.weights = tuple(weights)
+    def __init__(self, model: Model | None = None, *, max_candidates: int = 60) -> None:
+        self.model = model or load_model()
         self.max_candidates = max_candidates
-        self.redundancy = redundancy
 
     # --- features ------------------------------------------------------------------------------------
 
     def features(
-        self, sentences: Sequence[str], stops: frozenset[str], title: str | None = None
-    ) -> tuple[list[list[float]], list[Counter[str]]]:
-        """One feature row per candidate sentence, plus each sentence's bag of stemmed content words."""
-        candidates = sentences[: self.max_candidates]
+        self, sentences: Sequence[str], stops: frozenset[str], title: str | None = None, language: str = "en"
+    ) -> tuple[list[list[float]], list[Counter[str]], list[bool]]:
+        """One feature row per candidate sentence, each sentence's bag of stemmed content words, and whether
+        it depends on the sentence before it."""
+        candidates = list(sentences[: self.max_candidates])
+        dependent = depends_on_previous(candidates, language)
         n = len(candidates)
         bags: list[Counter[str]] = []
         raw_lengths: list[int] = []
@@ -99,6 +142,11 @@ class ExtractiveRanker:
         centroid = {term: count * idf[term] for term, count in total.items()}
         centroid_norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
         lead = bags[0].keys() if bags else set()
+        lead3: set[str] = set().union(*(b.keys() for b in bags[:3])) if bags else set()
+        first_seen: dict[str, int] = {}
+        for i, bag in enumerate(bags):
+            for term in bag:
+                first_seen.setdefault(term, i)
         title_terms = {_stem(t) for t in tokenize(title) if t not in stops} if title else set()
 
         rows: list[list[float]] = []
@@ -134,12 +182,19 @@ class ExtractiveRanker:
                 len(_CAPITALISED.findall(sentence)) / words,
                 sum(bag.values()) / (length or 1),
                 float(stop_starts[i]),
+                float(dependent[i]),
+                float(_END.search(sentence) is None),
+                float(_ATTRIBUTION.search(sentence) is not None),
+                # Made of the words the article opens with (its topic), not of a side story's.
+                sum(1.0 / (1 + first_seen[t]) for t in bag) / size,
+                len(bag.keys() & lead3) / size if i > 2 else 1.0,
+                (math.log1p(length) - _IDEAL_LOG_LEN) ** 2,
             ])
-        return rows, bags
+        return rows, bags, dependent
 
-    def score(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        w = self.weights
-        return [sum(map(operator.mul, w, row)) for row in rows]
+    @staticmethod
+    def score(weights: Sequence[float], rows: Sequence[Sequence[float]]) -> list[float]:
+        return [sum(map(operator.mul, weights, row)) for row in rows]
 
     # --- selection -----------------------------------------------------------------------------------
 
@@ -151,46 +206,79 @@ class ExtractiveRanker:
         max_sentences: int | None = 3,
         max_words: int | None = None,
         title: str | None = None,
+        language: str = "en",
     ) -> Ranked:
         """Choose sentences within the budget (both limits apply when both are given)."""
         if not sentences:
             return Ranked([], [])
-        rows, bags = self.features(sentences, stops, title)
-        scores = self.score(rows)
+        rows, bags, dependent = self.features(sentences, stops, title, language)
+        one = max_sentences == 1 or (max_sentences is None and max_words is not None and max_words <= 40)
+        weights = self.model.one if one else self.model.many
+        redundancy = self.model.redundancy_one if one else self.model.redundancy_many
+        scores = self.score(weights, rows)
         word_counts = [len(s.split()) for s in sentences[: len(rows)]]
-        return Ranked(self.select(scores, bags, word_counts, max_sentences, max_words), scores)
+        chosen = select(scores, bags, word_counts, dependent, max_sentences, max_words, redundancy, lede=not one)
+        return Ranked(chosen, scores)
 
-    def select(
-        self,
-        scores: Sequence[float],
-        bags: Sequence[Counter[str]],
-        word_counts: Sequence[int],
-        max_sentences: int | None,
-        max_words: int | None,
-    ) -> list[int]:
-        """Greedy MMR within the budget; indices in article order. Never empty when there are scores."""
-        limit = max_sentences if max_sentences is not None else len(scores)
-        chosen: list[int] = []
-        words_used = 0
-        remaining = set(range(len(scores)))
-        while remaining and len(chosen) < limit:
-            best, best_value = -1, -math.inf
-            for i in remaining:
-                if max_words is not None and words_used + word_counts[i] > max_words:
-                    continue
-                penalty = max((_overlap(bags[i], bags[j]) for j in chosen), default=0.0)
-                value = scores[i] - self.redundancy * penalty
-                if value > best_value:
-                    best, best_value = i, value
-            if best < 0:
-                break
-            chosen.append(best)
-            remaining.discard(best)
-            words_used += word_counts[best]
-        if not chosen and len(scores):
-            # Nothing fits the word budget: the best sentence whole beats an invented cut.
-            chosen = [max(range(len(scores)), key=scores.__getitem__)]
-        return sorted(chosen)
+
+def _unit(i: int, dependent: Sequence[bool], chosen: set[int]) -> list[int] | None:
+    """Sentence `i` with the antecedents it needs that are not chosen yet (at most one), or None if it cannot
+    be made to stand: it depends on a sentence that itself depends on another, or opens the article."""
+    if not dependent[i] or i - 1 in chosen:
+        return [i]
+    if i == 0 or (dependent[i - 1] and i - 2 not in chosen):
+        return None
+    return [i - 1, i]
+
+
+def select(
+    scores: Sequence[float],
+    bags: Sequence[Counter[str]],
+    word_counts: Sequence[int],
+    dependent: Sequence[bool],
+    max_sentences: int | None,
+    max_words: int | None,
+    redundancy: float,
+    *,
+    lede: bool = False,
+) -> list[int]:
+    """Greedy MMR within the budget, dependent sentences only with their antecedent; indices in article order.
+
+    With `lede`, a summary of two or more sentences opens with the article's first sentence when it stands
+    alone and fits: news puts the who/what/when there, and later sentences ("the trial showed…") lean on it.
+    Never empty when there are scores: if nothing fits, the best sentence that can stand alone (or, failing
+    that, the best one) is returned whole, which beats an invented cut.
+    """
+    limit = max_sentences if max_sentences is not None else len(scores)
+    chosen: set[int] = set()
+    words_used = 0
+    if lede and limit >= 2 and len(scores) and not dependent[0] and (max_words is None or word_counts[0] <= max_words):
+        chosen.add(0)
+        words_used = word_counts[0]
+    while len(chosen) < limit:
+        best: list[int] | None = None
+        best_value = -math.inf
+        for i in range(len(scores)):
+            if i in chosen:
+                continue
+            unit = _unit(i, dependent, chosen)
+            if unit is None or len(chosen) + len(unit) > limit:
+                continue
+            words = sum(word_counts[u] for u in unit)
+            if max_words is not None and words_used + words > max_words:
+                continue
+            penalty = max((_overlap(bags[u], bags[j]) for u in unit for j in chosen), default=0.0)
+            value = sum(scores[u] for u in unit) / len(unit) - redundancy * penalty
+            if value > best_value:
+                best, best_value = unit, value
+        if best is None:
+            break
+        chosen.update(best)
+        words_used += sum(word_counts[u] for u in best)
+    if not chosen and len(scores):
+        standing = [i for i in range(len(scores)) if not dependent[i]] or list(range(len(scores)))
+        chosen = {max(standing, key=scores.__getitem__)}
+    return sorted(chosen)
 
 
 def _overlap(a: Counter[str], b: Counter[str]) -> float:

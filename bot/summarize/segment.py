@@ -30,12 +30,20 @@ _MAYBE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s|[。！？]")
 # Tokens ending in "." that do not end a sentence (checked on the last word of a fragment).
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep rev hon pres supt insp
-    approx inc ltd co corp bros dept univ vs etc al e.g i.e u.s u.k u.n a.m p.m d.c
+    approx inc ltd co corp bros dept univ vs etc al e.g i.e u.s u.k u.n d.c
     hr frau bzw z.b usw vgl mme mlle sra sras srta dña""".split()
 )
 # Abbreviations only before a number ("No. 1", "Jan. 5", "Vol. 3"): "He said no. Then" still splits.
 _NUMERIC_ABBREVIATIONS = frozenset(
     "no nos nr vol fig p pp art ch ca jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+
+
+# "a.m."/"p.m." end the sentence unless a time zone or a day or date follows ("at 9 p.m. EST", "5 a.m. Monday").
+_TIME_SUFFIXES = frozenset("a.m p.m".split())
+_AFTER_TIME = re.compile(
+    r"(?:[A-Z]{2,4}T?\b|UTC|GMT|local|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|tomorrow"
+    r"|yesterday|on\b|at\b|in\b|and\b|or\b|to\b|until\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b)"
 )
 
 
@@ -84,6 +92,8 @@ def _ends_with_abbreviation(fragment: str, following: str) -> bool:
     if (len(tail) == 1 and tail.isupper()) or (tail.isdigit() and len(tail) <= 2 and tail == word):
         return True
     lowered = word.lower()
+    if lowered in _TIME_SUFFIXES:
+        return _AFTER_TIME.match(following.lstrip("\"'“‘(")) is not None
     if lowered in _NUMERIC_ABBREVIATIONS:
         return following[:1].isdigit()
     return lowered in _ABBREVIATIONS

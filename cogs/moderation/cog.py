@@ -1,5 +1,6 @@
 """/mod: run article comment threads. One cog made of parts with one job each (Red's Mod cog is built so):
-thread state, removing comments, mutes, filters with the review queue and the log, and timer handlers."""
+thread state, removing comments, mutes and notes, filters with the review queue and the log, member history,
+and timer handlers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED
+from cogs.moderation.members import MemberCommands
 from cogs.moderation.modlog import ModLogChannel
 from cogs.moderation.mutes import MuteCommands
 from cogs.moderation.removal import RemovalCommands
@@ -28,7 +30,7 @@ __all__ = ["ModerationCog"]
 # from members without Manage Messages; each command checks its own permission again at run time.
 @app_commands.default_permissions(manage_messages=True)
 @app_commands.guild_only()
-class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommands, TimerHandlers,
+class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommands, MemberCommands, TimerHandlers,
                     commands.GroupCog, group_name="mod", group_description="Moderate article comment threads"):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
@@ -37,10 +39,14 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
         self.remove_menu = app_commands.ContextMenu(name="Remove comment", callback=self.remove_from_menu)
         self.remove_menu.default_permissions = discord.Permissions(manage_messages=True)
         self.remove_menu.guild_only = True
+        self.history_menu = app_commands.ContextMenu(name="Member history", callback=self.history_from_menu)
+        self.history_menu.default_permissions = discord.Permissions(manage_messages=True)
+        self.history_menu.guild_only = True
         super().__init__()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.remove_menu)
+        self.bot.tree.add_command(self.history_menu)
         self.modlog.start()
         self.services.moderation.on_record(self.modlog.post)
         runner = self.services.timer_runner
@@ -51,3 +57,4 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
         self.services.moderation.forget_sink(self.modlog.post)
         await self.modlog.stop()
         self.bot.tree.remove_command(self.remove_menu.name, type=self.remove_menu.type)
+        self.bot.tree.remove_command(self.history_menu.name, type=self.history_menu.type)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.storage.errors import StorageUnavailable
+
 __all__ = ["UserFacingError", "explain_error", "send_private"]
 
 
@@ -37,6 +39,9 @@ def explain_error(error: BaseException) -> tuple[str, bool]:
                 "Manage Threads). Ask an admin to check my role."), False
     if isinstance(original, UserFacingError):
         return str(original), False
+    if isinstance(original, StorageUnavailable):  # logged once by storage, with what the admin must do
+        return ("I cannot save anything right now: my database is not writable (full disk, permissions or a "
+                "disk error), so nothing was changed. The bot's admin has it in the logs; try again later."), False
     return "Something went wrong on my side; it has been logged. Please try again in a moment.", True
 
 

@@ -1,0 +1,54 @@
+"""/mod user and the "Member history" user menu: a member's comments, removals, mutes and moderators' notes
+across the server, paged (the dashboard's member page shows the same, and exports it)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.comments.tree import paginate
+from bot.formats import plural
+from bot.moderation.actions import entry_text
+from bot.posting.format import escape_mentions, truncate_words
+from cogs.moderation.base import ModerationBase
+from cogs.support.checks import has_server_permissions
+from cogs.support.replies import UserFacingError
+from cogs.support.views import PagerView
+
+__all__ = ["MemberCommands"]
+
+
+class MemberCommands(ModerationBase):
+    @app_commands.command(name="user", description="A member's comments, removals, mutes and moderators' notes")
+    @has_server_permissions(manage_messages=True)
+    async def user(self, interaction: discord.Interaction, member: discord.User) -> None:
+        await self.show_history(interaction, member)
+
+    async def history_from_menu(self, interaction: discord.Interaction, member: discord.User) -> None:
+        """The "Member history" user menu (right-click a member › Apps)."""
+        perms = interaction.permissions
+        if not (perms.manage_messages or perms.administrator):
+            raise UserFacingError("Member history is for moderators (it needs Manage Messages).")
+        await self.show_history(interaction, member)
+
+    async def show_history(self, interaction: discord.Interaction, member: discord.User) -> None:
+        assert interaction.guild_id is not None
+        guild_id, moderation = interaction.guild_id, self.services.moderation
+        comments = await self.services.comments.by_author(guild_id, member.id, limit=200)
+        actions = [a for a in await moderation.history(guild_id, user_id=member.id, limit=200)
+                   if a.target_user_id == member.id]
+        notes = await moderation.notes(guild_id, member.id)
+        mute = await moderation.active_mute(guild_id, member.id)
+        removed = sum(1 for c in comments if c.status == "removed")
+        lines = [f"{plural(len(comments), 'comment')} ({removed} removed)"
+                 + (f"; muted until <t:{int(mute.expires_at)}:f>" if mute and mute.expires_at else
+                    "; muted" if mute else "")]
+        lines += [f"📝 <t:{int(n.created_at)}:d> <@{n.author_id}>: {escape_mentions(truncate_words(n.text, 300))}"
+                  for n in notes]
+        lines += [f"⚖️ <t:{int(a.created_at)}:d> {entry_text(a, bot_user_id=self.bot_user_id)}" for a in actions]
+        lines += [f"💬 <t:{int(c.created_at)}:d> <#{c.thread_id}>"
+                  + (f" [{c.status}]" if c.status != "visible" else "")
+                  + f": {escape_mentions(truncate_words(' '.join(c.content.split()), 200))}" for c in comments]
+        pages = paginate(lines)
+        view = PagerView(pages, interaction.user.id, title=f"{member.display_name}'s history")
+        await interaction.response.send_message(view.render(), view=view, ephemeral=True)
