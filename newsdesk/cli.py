@@ -35,6 +35,7 @@ _EXTENSIONS: tuple[str, ...] = (
     "newsdesk.web_cli",
     "bot.permissions",
     "bot.comments.cli",
+    "bot.stories.cli",
 )
 
 
