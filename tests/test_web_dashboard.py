@@ -32,7 +32,7 @@ from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
 from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
 from tests.newsdesk_harness import FeedServer
-from web.app import web_link
+from web.render import web_link
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_TITLE = '<script>alert("feed")</script>Wire'

@@ -10,27 +10,23 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import jinja2
 from aiohttp import web
-from markupsafe import Markup, escape
 
-from bot.comments.tree import build_tree
-from bot.insights import MARK_END, MARK_START
 from bot.services import Services
 from web.access import AccessCache, GuildAccess
-from web.charts import bar_chart, ranked_bars, stacked_bars
 from web.feeds import FeedPages
 from web.moderation import ModerationPages
 from web.oauth import DiscordOAuth, OAuthError
 from web.ports import DiscordPort
+from web.render import templates
+from web.server_pages import ServerPages
 from web.session import Session, SessionCodec
 from web.settings import SettingsPage
 
-__all__ = ["WebConfig", "build_app", "web_link"]
+__all__ = ["WebConfig", "build_app"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -69,11 +65,7 @@ class Dashboard:
                                   redirect_uri=f"{config.base_url.rstrip('/')}/callback", http=http)
         self.access = AccessCache(self.oauth.guilds)
         self.sessions = SessionCodec(config.secret_key, secure=config.base_url.startswith("https:"))
-        self.templates = jinja2.Environment(loader=jinja2.PackageLoader("web", "templates"), autoescape=True,
-                                            undefined=jinja2.StrictUndefined)
-        self.templates.filters["when"] = _when
-        self.templates.filters["highlight"] = _highlight
-        self.templates.filters["web_link"] = web_link
+        self.templates = templates()
         self.logins = _RateLimit(per_minute=20)
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -209,109 +201,6 @@ class Dashboard:
         request[SESSION] = Session()
         raise web.HTTPFound("/")
 
-    # --- a server's pages -----------------------------------------------------------------------------------------
-
-    async def overview(self, request: web.Request) -> web.Response:
-        access = await self.guild_access(request)
-        now = time.time()
-        hours = await self.insights.comments_per_hour(access.guild_id, since=now - 48 * 3600)
-        chart = bar_chart([(h.hour, h.count) for h in hours], title="Comments per hour",
-                          start=_hour(now) - 47 * 3600, end=_hour(now) + 3600)
-        channels = await self.discord.channels(access.guild_id) if self.discord is not None else []
-        return self.page(request, "overview.html", access=access, chart=chart,
-                         channel_names={cid: name for cid, name, _ in channels},
-                         feeds=await self.insights.feed_health(access.guild_id),
-                         stories=await self.insights.stories(access.guild_id, since=now - 24 * 3600))
-
-    async def article(self, request: web.Request) -> web.Response:
-        access = await self.guild_access(request)
-        try:
-            article_id = int(request.match_info["article_id"])
-        except ValueError:
-            raise web.HTTPNotFound(text="No such story.") from None
-        article = await self.services.articles.get(article_id)
-        if article is None or not await self.insights.article_in_guild(access.guild_id, article_id):
-            raise web.HTTPNotFound(text="No such story in this server.")
-        comments = await self.services.comments.for_article(access.guild_id, article_id)
-        roots = build_tree(comments)
-        # A busy story's discussion comes a hundred conversations (top-level comments with their replies) a page.
-        pages = max(1, -(-len(roots) // ROOTS_PER_PAGE))
-        raw = request.query.get("page", "1")
-        page = min(max(int(raw), 1), pages) if raw.isdigit() and len(raw) < 6 else 1
-        first = min((c.created_at for c in comments), default=time.time())
-        start = _hour(first)
-        end = max(start + 24 * 3600, _hour(max((c.created_at for c in comments), default=start)) + 3600)
-        # The comments are loaded already: the chart counts them (bar_chart buckets by hour).
-        chart = bar_chart([(c.created_at, 1) for c in comments], title="Comments per hour", start=start,
-                          end=min(end, start + 14 * 24 * 3600))
-        reactions = await self.insights.reactions_on_article(access.guild_id, article_id)
-        revisions = (await self.insights.revisions_on_article(access.guild_id, article_id) if access.moderate
-                     else {})
-        return self.page(request, "article.html", access=access, article=article, reactions=reactions,
-                         revisions=revisions,
-                         roots=roots[(page - 1) * ROOTS_PER_PAGE:page * ROOTS_PER_PAGE], page=page, pages=pages,
-                         count=len(comments), chart=chart)
-
-    async def modlog(self, request: web.Request) -> web.Response:
-        access = await self.guild_access(request, moderate=True)
-        rows = await self.services.moderation.history(access.guild_id, limit=200)
-        actions = [{"when": _when(a.created_at), "action": a.action,
-                    "by": "Newsdesk" if a.moderator_id == 0 else str(a.moderator_id),  # 0: older logs
-                    "target": a.target_user_id or a.target_message_id or a.target_thread_id or "",
-                    "reason": a.reason} for a in rows]
-        return self.page(request, "modlog.html", access=access, actions=actions)
-
-
-    async def export(self, request: web.Request) -> web.Response:
-        """The server's discussion (or one story's) as a download, as `/comments export` gives it."""
-        access = await self.guild_access(request, moderate=True)
-        fmt = request.match_info["fmt"]
-        article = request.query.get("article", "")
-        article_id = int(article) if article.isdigit() else None
-        body = await self.services.exporter.export(access.guild_id, fmt, article_id)
-        name = f"comments-{access.guild_id}-{article_id or 'all'}.{fmt}"
-        return web.Response(body=body, headers={
-            "Content-Type": "application/json" if fmt == "json" else "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{name}"'})
-
-    async def activity(self, request: web.Request) -> web.Response:
-        access = await self.guild_access(request)
-        now = time.time()
-        figures = await self.insights.activity(access.guild_id, now=now)
-        gid = access.guild_id
-        day_start = now - now % 86400
-        charts = {
-            "Most discussed stories, last 7 days": ranked_bars(
-                [(r.label, r.value, f"/g/{gid}/articles/{r.key}") for r in figures.most_discussed],
-                title="Comments per story"),
-            "Most active commenters, last 30 days": ranked_bars(
-                [(r.label, r.value, None) for r in figures.commenters], title="Comments per member"),
-            "Reactions per day": bar_chart([(d.day, d.count) for d in figures.reactions], title="Reactions per day",
-                                           start=day_start - 29 * 86400, end=day_start + 86400, step=86400),
-            "Moderation actions per day": stacked_bars(
-                [(d.day, d.kind, d.count) for d in figures.moderation], title="Moderation actions per day",
-                start=day_start - 29 * 86400, end=day_start + 86400),
-            "Feed latency (median minutes from publication to post)": ranked_bars(
-                [(r.label, r.value, None) for r in figures.latency], title="Feed latency", unit=" min"),
-        }
-        return self.page(request, "activity.html", access=access, charts=charts)
-
-    async def search(self, request: web.Request) -> web.Response:
-        access = await self.guild_access(request, moderate=True)
-        q = request.query
-        text = q.get("q", "").strip()[:200]
-        article = q.get("article", "").strip()
-        days = q.get("days", "").strip()
-        hits = []
-        if text:
-            hits = await self.insights.search(
-                access.guild_id, text, article_id=int(article) if article.isdigit() else None,
-                author=q.get("author", "").strip()[:100] or None,
-                since=time.time() - int(days) * 86400 if days.isdigit() and 0 < int(days) < 36500 else None)
-        return self.page(request, "search.html", access=access, hits=hits, q=text, article=article,
-                         author=q.get("author", ""), days=days)
-
-
 class _RateLimit:
     """At most `per_minute` events per key in any 60 s window (logins per address)."""
 
@@ -332,41 +221,24 @@ class _RateLimit:
         return True
 
 
-def _hour(at: float) -> float:
-    return at - at % 3600
-
-
-def web_link(url: str | None) -> str | None:
-    """Only http(s) addresses become links: a feed's `javascript:` or `data:` URL is shown, never followed."""
-    return url if url and url.lower().startswith(("https://", "http://")) else None
-
-
-def _highlight(snippet: str) -> Markup:
-    """A search snippet, escaped, with its matches in <mark>."""
-    return Markup(str(escape(snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
-
-
-def _when(at: float) -> str:
-    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
               discord: DiscordPort | None = None) -> web.Application:
     dashboard = Dashboard(services, config, http, discord)
     feeds = FeedPages(dashboard)
     moderation = ModerationPages(dashboard)
     settings = SettingsPage(dashboard)
+    server = ServerPages(dashboard)
     app = web.Application(middlewares=[dashboard.middleware], client_max_size=64 * 1024)
     app.router.add_get("/", dashboard.index)
     app.router.add_get("/login", dashboard.login)
     app.router.add_get("/callback", dashboard.callback)
     app.router.add_post("/logout", dashboard.logout)
-    app.router.add_get("/g/{guild_id}", dashboard.overview)
-    app.router.add_get("/g/{guild_id}/articles/{article_id}", dashboard.article)
-    app.router.add_get("/g/{guild_id}/modlog", dashboard.modlog)
-    app.router.add_get("/g/{guild_id}/search", dashboard.search)
-    app.router.add_get("/g/{guild_id}/activity", dashboard.activity)
-    app.router.add_get("/g/{guild_id}/export.{fmt:json|csv}", dashboard.export)
+    app.router.add_get("/g/{guild_id}", server.overview)
+    app.router.add_get("/g/{guild_id}/articles/{article_id}", server.article)
+    app.router.add_get("/g/{guild_id}/modlog", server.modlog)
+    app.router.add_get("/g/{guild_id}/search", server.search)
+    app.router.add_get("/g/{guild_id}/activity", server.activity)
+    app.router.add_get("/g/{guild_id}/export.{fmt:json|csv}", server.export)
     app.router.add_get("/g/{guild_id}/feeds", feeds.list)
     app.router.add_post("/g/{guild_id}/feeds/preview", feeds.preview)
     app.router.add_post("/g/{guild_id}/feeds/add", feeds.add)
