@@ -21,6 +21,7 @@ from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
 from bot.insights import ServerInsights
+from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
@@ -78,6 +79,7 @@ class Services:
     recorder: CommentRecorder
     comments: CommentService
     moderation: ModerationService
+    review: CommentReview  # reports, pre-moderation and automatic holds (issue 16)
     stats: DiscussionStats
     insights: ServerInsights
     exporter: CommentExporter
