@@ -72,8 +72,11 @@ class QueueItem:
         return "; ".join(parts)
 
 
-def repost_text(comment: Comment, *, context_url: str) -> str:
-    """How an approved held comment reads when the bot posts it: who wrote it, their words, where."""
+def repost_text(comment: Comment) -> str:
+    """How an approved held comment reads when the bot posts it: who wrote it, their words, and a link to
+    where it was written (the comment it answered, else the thread)."""
+    context_url = f"https://discord.com/channels/{comment.guild_id}/{comment.thread_id}" + (
+        f"/{comment.parent_id}" if comment.parent_id else "")
     quoted = "\n".join("> " + line for line in truncate_words(comment.content, 1700).splitlines() or [""])
     name = escape_mentions(comment.author_name)
     return (f"**{name}** wrote (held for review, approved; [original context]({context_url})):\n"

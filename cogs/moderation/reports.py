@@ -100,9 +100,7 @@ class ReportCommands(ModerationBase):
         channel = await self.thread(c.thread_id)
         if channel is None:
             return None
-        # The context: the comment it answered, else the thread itself.
-        url = f"https://discord.com/channels/{c.guild_id}/{c.thread_id}" + (f"/{c.parent_id}" if c.parent_id else "")
-        sent = await channel.send(repost_text(c, context_url=url), allowed_mentions=discord.AllowedMentions.none(),
+        sent = await channel.send(repost_text(c), allowed_mentions=discord.AllowedMentions.none(),
                                   suppress_embeds=True)
         return sent.id
 
