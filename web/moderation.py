@@ -76,10 +76,13 @@ class ModerationPages:
             return "Rejected: it stays off the thread." if done else "Someone else decided on it first."
         if self.d.discord is None:
             return "This dashboard has no bot token (DISCORD_TOKEN), so it cannot post the comment again."
+        if not await self.review.claim_approval(item):
+            return "Someone else decided on it first."
         posted = await self.d.discord.post_message(item.comment.thread_id, repost_text(item.comment))
         if isinstance(posted, str):
+            await self.review.approval_failed(item)
             return f"Not approved: {posted}."
-        await self.review.approve_held(item=item, moderator_id=moderator, repost_id=posted)
+        await self.review.approved_held(item=item, moderator_id=moderator, repost_id=posted)
         return "Approved: the bot posted it again with the author's name."
 
     async def filters(self, request: web.Request) -> web.Response:

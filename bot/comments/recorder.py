@@ -176,8 +176,11 @@ class CommentRecorder:
     def may_act_on(self, guild_id: int, user_id: int) -> bool:
         """Whether a new comment might have to be removed, flagged or held (its author is muted, new or on
         hold, or the guild has filters): then the caller needs the full Discord message to act on."""
-        return (bool(self._filters.get(guild_id)) or (guild_id, user_id) in self._mutes
-                or (guild_id, user_id) in self._held_members or guild_id in self._premod)
+        key = (guild_id, user_id)
+        if self._filters.get(guild_id) or key in self._mutes or key in self._held_members:
+            return True
+        first = self._premod.get(guild_id)
+        return first is not None and self._standing.get(key, 0) < first
 
     def set_premod(self, guild_id: int, first: int | None, standing: dict[int, int]) -> None:
         """Hold each member's comments until `first` of theirs stood (None: pre-moderation off)."""

@@ -174,16 +174,29 @@ class CommentReview:
         return items
 
     async def item(self, guild_id: int, message_id: int) -> QueueItem | None:
-        for candidate in await self.queue(guild_id, limit=500):
-            if candidate.comment.message_id == message_id:
-                return candidate
-        return None
+        """One comment of the queue, as it is now; None if it no longer waits for a moderator."""
+        comment = await self._comments.get(message_id)
+        if comment is None or comment.guild_id != guild_id:
+            return None
+        hold = await self._store.get_hold(message_id)
+        pending = hold if hold is not None and hold.decision is None else None
+        reports = (await self._store.open_reports(guild_id, [message_id])).get(message_id)
+        if pending is None and not (comment.status == "flagged" or (reports and comment.status == "visible")):
+            return None
+        return QueueItem(comment, pending, reports)
 
-    async def approve_held(self, *, item: QueueItem, moderator_id: int, repost_id: int) -> bool:
-        """The adapter re-posted an approved held comment as `repost_id`. False if someone settled it first."""
+    async def claim_approval(self, item: QueueItem) -> bool:
+        """Take the decision on a held comment before re-posting it, so two moderators approving at once
+        post it once. False if someone decided first. Follow with `approved_held`, or `approval_failed`."""
+        return await self._store.decide(item.comment.message_id, "approved", time.time())
+
+    async def approval_failed(self, item: QueueItem) -> None:
+        await self._store.reopen(item.comment.message_id)
+
+    async def approved_held(self, *, item: QueueItem, moderator_id: int, repost_id: int) -> None:
+        """The adapter re-posted the claimed held comment as `repost_id`: it counts as shown again."""
         c = item.comment
-        if not await self._store.decide(c.message_id, "approved", time.time(), repost_id):
-            return False
+        await self._store.reposted(c.message_id, repost_id)
         await self._comments.set_status(c.message_id, "visible")
         await self._store.resolve_reports(c.message_id, time.time())
         self._recorder.comment_stood(c.guild_id, c.author_id)
@@ -191,7 +204,6 @@ class CommentReview:
                                       target_message_id=c.message_id, target_user_id=c.author_id,
                                       target_thread_id=c.thread_id, article_id=c.article_id,
                                       details={"reposted_as": repost_id})
-        return True
 
     async def reject_held(self, *, item: QueueItem, moderator_id: int, reason: str) -> bool:
         c = item.comment

@@ -98,11 +98,19 @@ class ReviewStore:
             " WHERE guild_id = ? AND decision IS NULL ORDER BY message_id LIMIT ?", (guild_id, limit))
         return [Hold(**dict(r)) for r in rows]
 
-    async def decide(self, message_id: int, decision: str, at: float, repost_id: int | None = None) -> bool:
+    async def decide(self, message_id: int, decision: str, at: float) -> bool:
         """Settle a pending hold; False if it was already settled (another moderator was first)."""
         return await self._db.execute_rowcount(
-            "UPDATE comment_holds SET decision = ?, decided_at = ?, repost_id = ? WHERE message_id = ?"
-            " AND decision IS NULL", (decision, at, repost_id, message_id)) > 0
+            "UPDATE comment_holds SET decision = ?, decided_at = ? WHERE message_id = ? AND decision IS NULL",
+            (decision, at, message_id)) > 0
+
+    async def reposted(self, message_id: int, repost_id: int) -> None:
+        await self._db.execute("UPDATE comment_holds SET repost_id = ? WHERE message_id = ?", (repost_id, message_id))
+
+    async def reopen(self, message_id: int) -> None:
+        """An approval that could not be carried out: the hold waits again."""
+        await self._db.execute("UPDATE comment_holds SET decision = NULL, decided_at = NULL WHERE message_id = ?"
+                               " AND repost_id IS NULL", (message_id,))
 
     async def approved_counts(self, guild_id: int) -> dict[int, int]:
         """Per member, their comments that stood: visible ones (approved re-posts included)."""

@@ -73,12 +73,20 @@ class ReviewView(discord.ui.View):
             done = await review.keep(item=current, moderator_id=interaction.user.id)
             await interaction.response.edit_message(content="Approved: the comment stays." if done else gone, view=None)
             return
+        if not await review.claim_approval(current):
+            await interaction.response.edit_message(content=gone, view=None)
+            return
         await interaction.response.edit_message(content="Posting it again…", view=None)
-        repost_id = await self.cog.repost(current)
+        try:
+            repost_id = await self.cog.repost(current)
+        except discord.HTTPException:
+            await review.approval_failed(current)
+            raise
         if repost_id is None:
+            await review.approval_failed(current)
             await interaction.edit_original_response(content="That thread is gone: nothing to post it in.")
             return
-        await review.approve_held(item=current, moderator_id=interaction.user.id, repost_id=repost_id)
+        await review.approved_held(item=current, moderator_id=interaction.user.id, repost_id=repost_id)
         await interaction.edit_original_response(content="Approved: the bot posted it again with the author's name.")
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
