@@ -21,6 +21,9 @@ from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
 from bot.insights import ServerInsights
+from bot.moderation.bans import CommentBans
+from bot.moderation.featured import FeaturedComments
+from bot.moderation.member_export import MemberHistoryExport
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
@@ -89,3 +92,6 @@ class Services:
     article_summaries: ArticleSummaries
     article_texts: ArticleTexts
     retention: RetentionSweeper
+    featured: FeaturedComments
+    bans: CommentBans
+    member_export: MemberHistoryExport

@@ -33,16 +33,21 @@ from bot.guild_settings import GuildSettingsService
 from bot.health import write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
+from bot.moderation.bans import CommentBans
+from bot.moderation.featured import FeaturedComments
+from bot.moderation.member_export import MemberHistoryExport
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
 from bot.services import Services, Stores
 from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
+from bot.storage.bans import BanRemovalStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
 from bot.storage.deliveries import DeliveryStore
 from bot.storage.exports import ExportStore
+from bot.storage.featured import FeaturedStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.insights import InsightStore
@@ -115,6 +120,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
                                                articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
+        featured = FeaturedComments(featured=FeaturedStore(db), comments=comments, moderation=moderation)
         yield Services(
             settings=settings, stores=stores,
             guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
@@ -132,6 +138,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
             retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
+            featured=featured,
+            bans=CommentBans(moderation=moderation, comments=comments, removals=BanRemovalStore(db)),
+            member_export=MemberHistoryExport(comments=comments, moderation=moderation, featured=featured),
         )
     finally:
         await writer.close()
@@ -157,7 +166,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
         outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
                              subscriptions=stores.subscriptions, deliveries=stores.deliveries),
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
-                           threads=threads),
+                           threads=threads, featured=services.featured),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
         subscriptions=stores.subscriptions, interval=pass_interval)
 

@@ -19,14 +19,17 @@ from bot.posting.format import escape_mentions
 from bot.storage.moderation import ModerationAction
 
 __all__ = [
-    "APPROVE", "BOT_NAME", "CLOSE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE", "FEED_REMOVE", "FEED_RESUME", "FILTER_ADD",
-    "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN", "SETTINGS",
-    "SLOWMODE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
+    "APPROVE", "BAN", "BOT_NAME", "CLOSE", "FEATURE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE", "FEED_REMOVE",
+    "FEED_RESUME", "FILTER_ADD", "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN", "SETTINGS",
+    "SLOWMODE", "UNBAN", "UNFEATURE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
 ]
 
 LOCK, UNLOCK, CLOSE, REOPEN, SLOWMODE = "lock", "unlock", "close", "reopen", "slowmode"
 REMOVE, PURGE, APPROVE = "remove", "purge", "approve"
 MUTE, UNMUTE = "mute", "unmute"
+# A ban is a mute without an end (details {"remove_past": count queued}); a feature pins and lists a comment.
+BAN, UNBAN = "ban", "unban"
+FEATURE, UNFEATURE = "feature", "unfeature"
 FILTER_ADD, FILTER_REMOVE = "filter_add", "filter_remove"
 # Feed changes made on the web dashboard (details {"feed", "channel_id"}): logged and echoed like the rest.
 FEED_ADD, FEED_EDIT, FEED_PAUSE, FEED_RESUME, FEED_REMOVE = (
@@ -68,6 +71,13 @@ def describe(action: ModerationAction) -> str:
         return f"**muted** {user or 'a user'} for {length}, until <t:{int(action.expires_at)}:f>"
     if name == UNMUTE:
         return f"**unmuted** {user or 'a user'}"
+    if name in (BAN, UNBAN):
+        past = int(d.get("remove_past") or 0)
+        return (f"**{'banned' if name == BAN else 'unbanned'}** {user or 'a user'} from comments"
+                + (f" (removing {plural(past, 'earlier comment')})" if past else ""))
+    if name in (FEATURE, UNFEATURE):
+        return (f"**{'featured' if name == FEATURE else 'unfeatured'}** a comment"
+                + (f" by {user}" if user else "") + (f" in {thread}" if thread else ""))
     if name == FILTER_ADD:
         return (f"**added the filter** `{d.get('pattern', '?')}` → {d.get('action', 'remove')}"
                 + (" (regex)" if d.get("regex") else ""))
