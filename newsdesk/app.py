@@ -121,6 +121,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                                articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
         featured = FeaturedComments(featured=FeaturedStore(db), comments=comments, moderation=moderation)
+        moderation.on_record(featured.on_record)  # a removed featured comment leaves its story's post
         yield Services(
             settings=settings, stores=stores,
             guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,

@@ -81,6 +81,12 @@ async def test_feature_and_unfeature_pin_edit_the_post_and_reach_the_digest(news
     logged = [r["action"] for r in await db_rows(room, "SELECT action FROM moderation_actions ORDER BY id")]
     assert [a for a in logged if "feature" in a] == ["feature", "feature", "unfeature"]
 
+    # A featured comment removed by a moderator leaves the post at the next pass.
+    other_link = f"https://discord.com/channels/{room.guild.id}/{thread.id}/{other.id}"
+    await room.slash(room.moderator, "mod remove", {"message": other_link, "reason": "off topic"}, channel=thread)
+    await room.publish_pass()
+    await emu.wait_for(lambda: featured_field(post) is None, 10, what="the removed comment dropped from the post")
+
     # The member history export lists it, with ids as strings and UTC times.
     rec = await room.slash(room.moderator, "mod user", {"member": room.bob, "export": True}, channel=thread)
     [attachment] = rec.messages[-1].attachments

@@ -172,7 +172,8 @@ async def test_a_reader_sees_no_server_and_every_guild_url_answers_403(site: Sit
         await site.login(client, site.server.alice)
         assert "None of your servers" in (await client.get(f"{site.url}/")).text
         for path in (f"/g/{gid}", f"/g/{gid}/modlog", f"/g/{gid}/articles/{site.article_id}",
-                     f"/g/{site.other_guild_id}", "/g/123", "/g/not-a-number"):
+                     f"/g/{site.other_guild_id}", "/g/123", "/g/not-a-number",
+                     f"/g/{gid}/members/{site.server.bob.id}/history.json"):
             answer = await client.get(f"{site.url}{path}")
             assert answer.status_code == 403, path
 
@@ -578,5 +579,13 @@ async def test_moderators_leave_notes_on_a_members_page(site: Site) -> None:
         page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
         assert "&lt;b&gt;warned&lt;/b&gt; once" in page.text and "Not added: A note needs some text." in page.text
         assert (await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"text": "x"})).status_code == 403
+        # The history downloads as JSON: ids as strings, times ISO 8601 UTC, the note included.
+        assert f"/members/{bob}/history.json" in page.text
+        download = await client.get(f"{site.url}/g/{gid}/members/{bob}/history.json")
+        assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+        exported = download.json()
+        assert exported["user_id"] == str(bob) and exported["notes"][0]["text"] == "<b>warned</b> once"
+        assert exported["notes"][0]["author_id"] == str(site.server.moderator.id)
+        assert exported["notes"][0]["created_at"].endswith("Z") and exported["comments"]
     notes = await site.services.moderation.notes(gid, bob)
     assert [(n.text, n.author_id) for n in notes] == [("<b>warned</b> once", site.server.moderator.id)]

@@ -14,6 +14,7 @@ from bot.moderation import actions
 from bot.moderation.service import ModerationError, ModerationService
 from bot.storage.comments import CommentStore
 from bot.storage.featured import FeaturedComment, FeaturedStore
+from bot.storage.moderation import ModerationAction
 
 __all__ = ["MAX_SHOWN", "FeaturedComments"]
 
@@ -56,6 +57,12 @@ class FeaturedComments:
                                       target_user_id=existing.author_id, target_message_id=message_id,
                                       target_thread_id=existing.thread_id, article_id=existing.article_id)
         return existing
+
+    async def on_record(self, entry: ModerationAction) -> None:
+        """A `ModerationService` subscriber: a removal of a member's comments re-edits the posts that quote
+        one of their featured comments (the post then leaves out what is no longer up)."""
+        if entry.action in (actions.REMOVE, actions.PURGE) and entry.target_user_id is not None:
+            await self._featured.posts_behind_for_author(entry.guild_id, entry.target_user_id)
 
     async def for_post(self, guild_id: int, article_id: int) -> list[FeaturedComment]:
         """The picks a story post shows: the latest MAX_SHOWN, oldest first."""

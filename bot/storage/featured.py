@@ -9,6 +9,10 @@ from bot.storage.database import Database
 
 __all__ = ["FeaturedComment", "FeaturedStore"]
 
+# A removed or deleted comment stays featured in the record (history, export) but is shown nowhere.
+_STILL_UP = ("JOIN comments c ON c.message_id = f.message_id AND c.status IN ('visible', 'flagged')"
+             " AND c.deleted_at IS NULL")
+
 
 @dataclass(frozen=True)
 class FeaturedComment:
@@ -46,17 +50,17 @@ class FeaturedStore:
         return None if row is None else FeaturedComment(**dict(row))
 
     async def for_article(self, article_id: int, guild_id: int | None = None) -> list[FeaturedComment]:
-        """An article's featured comments (one guild's, when given), oldest pick first."""
+        """An article's featured comments still up (one guild's, when given), oldest pick first."""
         rows = await self._db.fetchall(
-            "SELECT * FROM featured_comments WHERE article_id = ? AND (? IS NULL OR guild_id = ?)"
-            " ORDER BY featured_at, message_id", (article_id, guild_id, guild_id))
+            f"SELECT f.* FROM featured_comments f {_STILL_UP} WHERE f.article_id = ?"
+            " AND (? IS NULL OR f.guild_id = ?) ORDER BY f.featured_at, f.message_id", (article_id, guild_id, guild_id))
         return [FeaturedComment(**dict(r)) for r in rows]
 
     async def in_window(self, guild_id: int, since: float, until: float, limit: int) -> list[FeaturedComment]:
-        """The comments a guild featured between `since` and `until`, oldest pick first."""
+        """The comments a guild featured between `since` and `until` and still up, oldest pick first."""
         rows = await self._db.fetchall(
-            "SELECT * FROM featured_comments WHERE guild_id = ? AND featured_at >= ? AND featured_at < ?"
-            " ORDER BY featured_at, message_id LIMIT ?", (guild_id, since, until, limit))
+            f"SELECT f.* FROM featured_comments f {_STILL_UP} WHERE f.guild_id = ? AND f.featured_at >= ?"
+            " AND f.featured_at < ? ORDER BY f.featured_at, f.message_id LIMIT ?", (guild_id, since, until, limit))
         return [FeaturedComment(**dict(r)) for r in rows]
 
     async def by_author(self, guild_id: int, author_id: int) -> list[FeaturedComment]:
@@ -64,6 +68,13 @@ class FeaturedStore:
             "SELECT * FROM featured_comments WHERE guild_id = ? AND author_id = ? ORDER BY featured_at",
             (guild_id, author_id))
         return [FeaturedComment(**dict(r)) for r in rows]
+
+    async def posts_behind_for_author(self, guild_id: int, author_id: int) -> int:
+        """`posts_behind` for every article where `author_id` has a featured comment (some were removed)."""
+        return await self._db.execute_rowcount(
+            "UPDATE posts SET content_hash = NULL WHERE guild_id = ? AND message_id IS NOT NULL AND article_id IN"
+            " (SELECT article_id FROM featured_comments WHERE guild_id = ? AND author_id = ?)",
+            (guild_id, guild_id, author_id))
 
     async def posts_behind(self, guild_id: int, article_id: int) -> int:
         """Mark the article's posts in the guild as showing an old version (`PostStore.behind_their_article`
