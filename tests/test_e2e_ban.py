@@ -65,6 +65,27 @@ async def test_ban_removes_past_comments_across_a_restart(newsroom: Newsroom) ->
     assert "is not banned" in again.content
 
 
+async def test_a_refused_removal_is_reported_not_retried_forever(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    thread, _ = await story_thread(room)
+    said = [emu.send(room.bob, thread, f"spam {n}") for n in range(2)]
+    await eventually(room, lambda: status(room, said[-1]), what="comments recorded")
+    emu.faults.fail(f"POST /channels/{thread.id}/messages/bulk-delete", status=403, times=1)
+    rec = await room.slash(room.moderator, "mod ban", {"member": room.bob, "remove_past": True,
+                                                       "reason": "spam"}, channel=thread)
+    assert rec.original is not None
+    done = await emu.press_button(room.moderator, rec.original, label="Ban and remove 2")
+    await emu.wait_for(lambda: done.original and "Removed 0 of 2" in done.original.content, 10,
+                       what="the removal's end")
+    assert done.original is not None and "2 could not be removed" in done.original.content
+    assert not any(m.deleted for m in said) and await _empty(room)
+    assert {await status(room, m) for m in said} == {"visible"}  # still up on Discord: not marked removed
+    logged = await room.slash(room.moderator, "mod log", {"user": room.bob})
+    assert "(2 could not be removed)" in logged.content and "**banned**" in logged.content
+
+
 async def _empty(room: Newsroom) -> bool:
     return not await db_rows(room, "SELECT * FROM ban_removals")
 

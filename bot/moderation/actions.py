@@ -62,8 +62,9 @@ def describe(action: ModerationAction) -> str:
     if name == PURGE:
         count = d.get("count")
         scope = f" on article {d['article_id']}" if d.get("article_id") else ""
+        refused = f" ({int(d['refused'])} could not be removed)" if d.get("refused") else ""
         return ("**purged** " + (plural(int(count), "comment") if count is not None else "comments")
-                + (f" by {user}" if user else "") + scope)
+                + (f" by {user}" if user else "") + scope + refused)
     if name == MUTE:
         if action.expires_at is None:
             return f"**muted** {user or 'a user'}"

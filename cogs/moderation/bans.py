@@ -28,7 +28,7 @@ __all__ = ["BanCommands", "BanRemovals"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int, bool], Awaitable[None]]  # (done, total, finished)
+Progress = Callable[[int, int, int, bool], Awaitable[None]]  # (removed, refused, total, finished)
 
 
 class BanRemovals:
@@ -69,23 +69,28 @@ class BanRemovals:
                 if channel is not None:  # else the thread is gone, and its messages with it
                     try:
                         await _delete(channel, batch.message_ids, bulk=batch.bulk)
-                    except discord.Forbidden:
+                    except discord.HTTPException as exc:
+                        if exc.status >= 500 or exc.status == 429:
+                            raise  # outlasted discord.py's retries: the next step tries again
+                        # refused for good (no Manage Messages there, ...): retrying would loop forever
+                        log.warning("guild %s: %s of %s's comments in %s not removed: %s", job.guild_id,
+                                    len(batch.message_ids), job.user_id, thread_id, exc)
                         await bans.refused(batch.message_ids)
                         refused += len(batch.message_ids)
                         continue
                 await bans.removed(job, batch.message_ids)
                 done += len(batch.message_ids)
                 if progress is not None:
-                    await _tell(progress, done + refused, total, False)
+                    await _tell(progress, done, refused, total, False)
         await bans.finished(job, removed=done, refused=refused)
         self._progress.pop((job.guild_id, job.user_id), None)
         if progress is not None:
-            await _tell(progress, done, total, True)
+            await _tell(progress, done, refused, total, True)
 
 
-async def _tell(progress: Progress, done: int, total: int, finished: bool) -> None:
+async def _tell(progress: Progress, done: int, refused: int, total: int, finished: bool) -> None:
     try:
-        await progress(done, total, finished)
+        await progress(done, refused, total, finished)
     except discord.HTTPException as exc:  # the reply's token expired (15 minutes): the work goes on
         log.info("cannot show removal progress: %s", exc)
 
@@ -97,9 +102,10 @@ async def _delete(channel: discord.Thread, ids: tuple[int, ...], *, bulk: bool) 
             return
         except discord.NotFound:
             return
-        except discord.Forbidden:
-            raise
-        except discord.HTTPException as exc:  # one of them turned too old, say: one by one instead
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise
+            # one of them turned 14 days old since the plan, say: one by one instead
             log.info("bulk delete in %s refused (%s); deleting one by one", channel.id, exc)
     for message_id in ids:
         try:
@@ -133,9 +139,13 @@ class BanCommands(ModerationBase):
             await confirm.response.edit_message(
                 content=f"{member.mention} is banned. Removing {plural(queued, 'comment')}: 0 done…", view=None)
 
-            async def progress(done: int, total: int, finished: bool) -> None:
+            async def progress(done: int, refused: int, total: int, finished: bool) -> None:
                 text = (f"{member.mention} is banned. Removed {done} of {plural(total, 'earlier comment')}."
-                        if finished else f"{member.mention} is banned. Removing comments: {done} of {total} done…")
+                        if finished else
+                        f"{member.mention} is banned. Removing comments: {done + refused} of {total} done…")
+                if refused:
+                    text += (f" {refused} could not be removed: I lack Manage Messages in their threads' channel; "
+                             "ask an admin to grant it to my role, then purge them with /mod purge.")
                 await confirm.edit_original_response(content=text)
 
             self.removals.run(guild_id, member.id, progress)
