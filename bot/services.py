@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
@@ -89,3 +90,4 @@ class Services:
     article_summaries: ArticleSummaries
     article_texts: ArticleTexts
     retention: RetentionSweeper
+    discussions: DiscussionSummaries

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
@@ -132,6 +133,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
             retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
+            discussions=DiscussionSummaries(comments=comments, reactions=reactions, summaries=summaries),
         )
     finally:
         await writer.close()
