@@ -7,19 +7,25 @@ Replies are sent with no allowed mentions, on top of the quotes' own neutralisin
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
+from bot.background import BackgroundTask
 from bot.comments.discussion_service import DiscussionResult, DiscussionSummaries
 from bot.formats import plural
 from bot.posting.format import escape_mentions, fit_escaped, truncate_words
+from bot.storage.posts import Post
 from cogs.support.embeds import NEWS_COLOUR
+from cogs.support.views import story_view
 
-__all__ = ["DISCUSSION_TEMPLATE", "discussion_button", "discussion_button_type", "discussion_embed",
-           "send_discussion"]
+__all__ = ["DISCUSSION_TEMPLATE", "DiscussionButtons", "discussion_button", "discussion_button_type",
+           "discussion_embed", "send_discussion"]
+
+log = logging.getLogger(__name__)
 
 DISCUSSION_ID = "newsdesk:discussion:{thread_id}"
 DISCUSSION_TEMPLATE = r"newsdesk:discussion:(?P<id>\d+)"
@@ -81,3 +87,47 @@ def discussion_button_type(handler: ButtonHandler) -> type[discord.ui.DynamicIte
             await handler(interaction, self.thread_id)
 
     return DiscussionButton
+
+
+class DiscussionButtons:
+    """Gives story posts the Summarize discussion button once their thread passes the threshold.
+
+    Comments are recorded straight from the gateway (no discord.py event to hook), so a loop asks every
+    `every` seconds which threads got comments since its last look and now pass the threshold, and edits
+    those posts' components (Summarize + Summarize discussion). The publisher's own edits send only the
+    embed, so they keep the button. Posts done are remembered for the process's life.
+    """
+
+    def __init__(self, client: discord.Client, discussions: DiscussionSummaries, *, every: float = 30.0) -> None:
+        self._client = client
+        self._discussions = discussions
+        self._mark: int | None = None
+        self._done: set[int] = set()
+        self.background = BackgroundTask("newsdesk-discussion-buttons", self._step, every=every)
+
+    async def _step(self) -> float | None:
+        posts, self._mark = await self._discussions.newly_busy(self._mark)
+        for post in posts:
+            if post.id not in self._done and await self._add_button(post):
+                self._done.add(post.id)
+        return None
+
+    async def _add_button(self, post: Post) -> bool:
+        assert post.message_id is not None and post.thread_id is not None
+        view = story_view(post.article_id)
+        view.add_item(discussion_button(post.thread_id))
+        channel = self._client.get_channel(post.channel_id)
+        try:
+            if isinstance(channel, discord.TextChannel):
+                await channel.get_partial_message(post.message_id).edit(view=view)
+            elif isinstance(channel, discord.ForumChannel):
+                thread = channel.get_thread(post.thread_id) or await self._client.fetch_channel(post.thread_id)
+                if isinstance(thread, discord.Thread):
+                    await thread.get_partial_message(post.message_id).edit(view=view)
+        except discord.NotFound:
+            return True  # the post is gone: nothing to add the button to
+        except discord.HTTPException as exc:
+            log.warning("guild %s: could not add the Summarize discussion button to post %s: %s",
+                        post.guild_id, post.id, exc)
+            return False
+        return True

@@ -16,7 +16,7 @@ from bot.posting.format import escape_mentions, fit_escaped, truncate_words
 from bot.summarize.articles import CannotSummarize
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
-from cogs.discussion import discussion_button_type, send_discussion
+from cogs.discussion import DiscussionButtons, discussion_button_type, send_discussion
 from cogs.support.article_picker import article_choices
 from cogs.support.embeds import NEWS_COLOUR
 from cogs.support.replies import UserFacingError
@@ -88,14 +88,17 @@ class SummarizeCog(commands.Cog):
         self.menu.guild_only = True
         self.button = summarize_button_type(self.on_button)
         self.discussion_button = discussion_button_type(self.on_discussion_button)
+        self.discussion_buttons = DiscussionButtons(bot, services.discussions)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
         self.bot.add_dynamic_items(self.button, self.discussion_button)
+        self.discussion_buttons.background.start(after=self.bot.wait_until_ready)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         self.bot.remove_dynamic_items(self.button, self.discussion_button)
+        await self.discussion_buttons.background.stop()
 
     # --- producing a summary ---------------------------------------------------------------------
 

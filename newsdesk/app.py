@@ -133,7 +133,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
             retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
-            discussions=DiscussionSummaries(comments=comments, reactions=reactions, summaries=summaries),
+            discussions=DiscussionSummaries(comments=comments, reactions=reactions, posts=posts, summaries=summaries,
+                                            button_threshold=settings.discussion_button_comments),
         )
     finally:
         await writer.close()

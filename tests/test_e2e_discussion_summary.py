@@ -56,3 +56,44 @@ async def test_summarize_discussion_outside_a_thread_says_where_to_use_it(newsro
     await room.start()
     rec = await room.slash(room.alice, "summarize", {"discussion": True})
     assert rec.ephemeral and "article's thread" in rec.content
+
+
+def _labels(message: object) -> list[str]:
+    found: list[str] = []
+    stack = list(getattr(message, "components", []) or [])
+    while stack:
+        item = stack.pop()
+        if item.get("label"):
+            found.append(item["label"])
+        stack.extend(item.get("components") or [])
+    return found
+
+
+async def test_discussion_button_appears_past_the_threshold_and_works_after_restart(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start(DISCUSSION_BUTTON_COMMENTS="2")
+    loop = room.client.get_cog("SummarizeCog").discussion_buttons.background  # type: ignore[union-attr]
+    await emu.wait_for(lambda: loop.steps >= 1, 10, what="the first pass (it only takes its mark)")
+    thread, post = await story_thread(room)
+    await room.slash(room.moderator, "mod slowmode", {"seconds": 0}, channel=thread)
+    first = emu.send(room.alice, thread, "The airport tram is the best part of this transit plan.")
+    second = emu.send(room.bob, thread, "Bus drivers are missing from the transit budget.")
+    await eventually(room, lambda: _status(room, second.id), what="two comments recorded")
+    steps = loop.steps
+    loop.wake()
+    await emu.wait_for(lambda: loop.steps > steps, 10, what="a pass over two comments")
+    assert _labels(post) == ["Summarize"]  # two comments are not more than two
+
+    third = emu.send(room.alice, thread, "The tram to the airport will cut the commute.", reply_to=first)
+    await eventually(room, lambda: _status(room, third.id), what="third comment recorded")
+    loop.wake()
+    await emu.wait_for(lambda: "Summarize discussion" in _labels(post), 10, what="the discussion button")
+    assert "Summarize" in _labels(post)
+
+    await room.restart(DISCUSSION_BUTTON_COMMENTS="2")
+    rec = await emu.press_button(room.bob, post, label="Summarize discussion")
+    await room.settled(rec)
+    assert rec.ephemeral
+    body = rec.messages[-1].embeds[0]["description"]
+    assert f"/{thread.id}/{first.id}" in body or f"/{thread.id}/{third.id}" in body

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from bot.comments.discussion import DiscussionPoint, DiscussionSummary, summarize_discussion, thread_comments
 from bot.posting.format import escape_mentions, truncate_words
 from bot.storage.comments import CommentStore, ReactionStore
+from bot.storage.posts import Post, PostStore
 from bot.summarize.service import SummaryService
 
 __all__ = ["DiscussionResult", "DiscussionSummaries"]
@@ -40,15 +41,26 @@ class DiscussionResult:
 
 
 class DiscussionSummaries:
-    def __init__(self, *, comments: CommentStore, reactions: ReactionStore, summaries: SummaryService,
-                 button_threshold: int = 20) -> None:
+    def __init__(self, *, comments: CommentStore, reactions: ReactionStore, posts: PostStore,
+                 summaries: SummaryService, button_threshold: int = 20) -> None:
         self._comments = comments
         self._reactions = reactions
+        self._posts = posts
         self._summaries = summaries
         self.button_threshold = button_threshold
 
-    async def visible_count(self, thread_id: int) -> int:
-        return sum(1 for c in await self._comments.for_thread(thread_id) if c.status == "visible")
+    async def newly_busy(self, after_message_id: int | None) -> tuple[list[Post], int]:
+        """Story posts whose thread got a comment after `after_message_id` and now has more than
+        `button_threshold` visible comments, and the mark to pass next time. With None (the first call in a
+        process) nothing is returned, only the mark: a restart must not edit every busy story ever posted;
+        a thread that crossed the threshold meanwhile gets its button with its next comment."""
+        mark = await self._comments.last_message_id()
+        if after_message_id is None:
+            return [], mark
+        threads = await self._comments.busy_threads(after_message_id=after_message_id,
+                                                    more_than=self.button_threshold)
+        posts = [p for p in [await self._posts.by_thread(t) for t in threads] if p is not None and p.message_id]
+        return posts, mark
 
     async def for_thread(self, thread_id: int, *, points: int = 5) -> DiscussionResult:
         stored = await self._comments.for_thread(thread_id)
