@@ -20,6 +20,8 @@ import argparse
 import ast
 import csv
 import itertools
+import json
+import os
 import statistics
 import sys
 import time
@@ -112,6 +114,26 @@ def main() -> None:
     started = time.perf_counter()
     ours(longest, args.words, best)
     print(f"\nlongest thread ({len(longest)} comments): {(time.perf_counter() - started) * 1000:.1f} ms")
+    speed()
+
+
+def speed() -> None:
+    """Time on big threads made of real Reddit comments (the shared PRAW cassettes), with replies and reactions."""
+    path = Path(os.environ.get("NEWSDESK_SHARED_DATA", "/work/shared/data")) / "comments" / "reddit_praw_cassettes.jsonl"
+    if not path.exists():
+        print(f"speed: skipped, {path} not found (set NEWSDESK_SHARED_DATA)")
+        return
+    with path.open(encoding="utf-8") as handle:
+        bodies = [row["body"] for row in map(json.loads, handle) if row.get("type") == "comment" and row.get("body")]
+    for size in (300, 2000, 5000):
+        thread = [ThreadComment(message_id=i + 1, author_name="r", text=bodies[i % len(bodies)],
+                                parent_id=(i // 3) or None, reactions=i % 7) for i in range(size)]
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            summarize_discussion(thread, points=5)
+            times.append(time.perf_counter() - started)
+        print(f"speed: {size:5} comments  best of 3 {min(times) * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ class SummarizeCog(commands.Cog):
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await article_choices(self.services, interaction.guild_id, current)
 
-    @app_commands.command(name="summarize", description="Summarize an article: this thread's, a posted one, or any link")
+    @app_commands.command(name="summarize", description="Summarize an article (this thread's, a posted one, any link) or what readers say in this thread")
     @app_commands.guild_only()
     @app_commands.describe(article="A posted article (defaults to this thread's)", url="Any article link",
                            length="How long", bullets="Bullet points instead of a paragraph",
