@@ -17,7 +17,7 @@ import discord
 from bot.background import BackgroundTask
 from bot.comments.discussion_service import DiscussionResult, DiscussionSummaries
 from bot.formats import plural
-from bot.posting.format import escape_mentions, fit_escaped, truncate_words
+from bot.posting.format import escape_text, fit_escaped, truncate_words
 from bot.storage.posts import Post
 from cogs.support.embeds import NEWS_COLOUR
 from cogs.support.views import story_view
@@ -43,9 +43,10 @@ def discussion_embed(result: DiscussionResult, *, guild_id: int, thread_id: int,
         link = f"https://discord.com/channels/{guild_id}/{thread_id}/{point.message_id}"
         gist = result.gists.get(point.message_id)
         echo = f" (+{plural(point.similar, 'similar comment')})" if point.similar else ""
-        head = f"• {gist}\n  " if gist else "• "
-        name = escape_mentions(point.author_name)
-        lines.append(f"{head}> {point.quote}\n  — {name}, [comment]({link}){echo}")
+        # Readers' text is shown as text: a masked link or heading in a comment must not render as one.
+        head = f"• {escape_text(gist)}\n" if gist else "• "
+        name = escape_text(point.author_name)
+        lines.append(f"{head}> {escape_text(point.quote)}\n— {name}, [comment]({link}){echo}")
     body = "\n".join(lines) or "No comments to summarize yet."
     embed = discord.Embed(title=fit_escaped(f"What readers are saying: {title}" if title else
                                             "What readers are saying", 256),

@@ -24,7 +24,8 @@ async def test_summarize_discussion_quotes_and_links_visible_comments_only(newsr
     liked = emu.send(room.alice, thread, f"<@{room.bob.id}> @everyone the tram extension to the airport is the "
                                          "best part of the transit plan, buses alone never fixed the commute.")
     emu.send(room.bob, thread, "The tram extension to the airport will help the commute, agreed.", reply_to=liked)
-    emu.send(room.bob, thread, "Twelve new bus routes sound good but the budget for drivers is missing.")
+    emu.send(room.bob, thread, "Twelve new bus routes sound good but the [budget](https://evil.example) for "
+                               "drivers is missing.")
     bad = emu.send(room.bob, thread, "The tram extension airport transit plan commute scandal: the mayor lies!!")
     emu.react(room.bob, liked, "👍")
     await eventually(room, lambda: _status(room, bad.id), what="comments recorded")
@@ -42,6 +43,7 @@ async def test_summarize_discussion_quotes_and_links_visible_comments_only(newsr
     assert f"https://discord.com/channels/{room.guild.id}/{thread.id}/{liked.id}" in body
     assert "tram extension to the airport" in body
     assert "scandal" not in body and str(bad.id) not in body
+    assert "evil.example" in body and "](https://evil.example)" not in body  # readers' markdown is shown as text, not as a masked link
     assert f"<@{room.bob.id}>" not in body and "@everyone" not in body
     # The emulator does not model allowed_mentions, so what would ping is checked in the text itself.
     assert "<@" not in (message.content or "") + body
