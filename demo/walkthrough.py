@@ -277,6 +277,8 @@ async def run_sandbox(settings: Settings, db_path: Path, out: TextIO, launch: La
     transcript.line(f"  Look inside: sqlite3 {db_path} 'SELECT author_name, status, content FROM comments'"
                     " (or any SQLite browser)")
     transcript.line(f"  Export it:   newsdesk export --db {db_path} --guild {guild_id} --format csv")
+    if linger is None:
+        transcript.line("  See it all in the web dashboard: newsdesk sandbox --web")
     if errors:
         transcript.line(f"The bot raised {plural(len(errors), 'unexpected error')}; first: {errors[0]!r}")
         return 1

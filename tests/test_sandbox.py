@@ -123,6 +123,7 @@ def test_scripted_walkthrough_transcript(sandbox_run: SandboxRun) -> None:
 def test_the_database_holds_what_the_transcript_showed(sandbox_run: SandboxRun) -> None:
     db, out = sandbox_run.db, sandbox_run.result.stdout
     assert f"Database: {db.resolve()}" in out
+    assert "See it all in the web dashboard: newsdesk sandbox --web" in out
     # The printed counts were read back from the file.
     counts = {table: rows(db, f"SELECT COUNT(*) FROM {table}")[0][0] for table in COUNTED_TABLES}
     assert printed_counts(out) == counts
