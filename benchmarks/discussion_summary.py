@@ -119,7 +119,7 @@ def main() -> None:
 
 def speed() -> None:
     """Time on big threads made of real Reddit comments (the shared PRAW cassettes), with replies and reactions."""
-    path = Path(os.environ.get("NEWSDESK_SHARED_DATA", "/work/shared/data")) / "comments" / "reddit_praw_cassettes.jsonl"
+    path = Path(os.environ.get("NEWSDESK_SHARED_DATA", "../shared/data")) / "comments" / "reddit_praw_cassettes.jsonl"
     if not path.exists():
         print(f"speed: skipped, {path} not found (set NEWSDESK_SHARED_DATA)")
         return

@@ -89,7 +89,7 @@ def test_a_huge_thread_is_read_up_to_the_bound_most_engaged_first() -> None:
 
 def test_a_2000_comment_reddit_thread() -> None:
     """Real text from the shared PRAW cassettes, repeated into a 2,000-comment thread with replies."""
-    root = os.environ.get("NEWSDESK_SHARED_DATA", "/work/shared/data")
+    root = os.environ.get("NEWSDESK_SHARED_DATA", "../shared/data")
     path = Path(root) / "comments" / "reddit_praw_cassettes.jsonl"
     if not path.exists():
         pytest.skip(f"shared data not found at {path} (set NEWSDESK_SHARED_DATA)")
