@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
@@ -95,3 +96,4 @@ class Services:
     featured: FeaturedComments
     bans: CommentBans
     member_export: MemberHistoryExport
+    discussions: DiscussionSummaries

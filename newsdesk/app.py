@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
@@ -142,6 +143,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             featured=featured,
             bans=CommentBans(moderation=moderation, comments=comments, removals=BanRemovalStore(db)),
             member_export=MemberHistoryExport(comments=comments, moderation=moderation, featured=featured),
+            discussions=DiscussionSummaries(comments=comments, reactions=reactions, posts=posts, summaries=summaries,
+                                            button_threshold=settings.discussion_button_comments),
         )
     finally:
         await writer.close()
