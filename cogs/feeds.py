@@ -27,6 +27,11 @@ __all__ = ["FeedsCog"]
 
 log = logging.getLogger(__name__)
 Mode = Literal["thread", "forum", "plain"]
+Match = Literal["all", "any"]
+_RULE_HELP = {"rules": "Filter rules: title: ai, robots; -author: sponsor; link: /example\\.com/ (see README)",
+              "match": "Rules must all pass (all) or one is enough (any)",
+              "daily_cap": "At most this many posts in 24 hours (0: no cap)",
+              "min_gap_minutes": "At least this many minutes between posts (0: no gap)"}
 FORUM_MODE_MISMATCH = "Forum mode goes with a forum channel, thread and plain with a text channel."
 
 
@@ -67,11 +72,13 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.describe(url="Feed or site URL", channel="Where stories go", mode="Thread per story, forum post, or plain",
                            summary="Post a summary as each thread's first message", mention="Role to ping with each story",
                            include="Only stories with one of these words (comma-separated)",
-                           exclude="Skip stories with any of these words (comma-separated)")
+                           exclude="Skip stories with any of these words (comma-separated)", **_RULE_HELP)
     async def add(self, interaction: discord.Interaction, url: str,
                   channel: discord.TextChannel | discord.ForumChannel | None = None, mode: Mode | None = None,
                   summary: bool | None = None, mention: discord.Role | None = None, include: str | None = None,
-                  exclude: str | None = None) -> None:
+                  exclude: str | None = None, rules: str | None = None, match: Match | None = None,
+                  daily_cap: app_commands.Range[int, 0, 1000] | None = None,
+                  min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None) -> None:
         assert interaction.guild_id is not None
         settings = await self.services.guild_settings.get(interaction.guild_id)
         target = channel or (self.bot.get_channel(settings.news_channel_id or 0))
@@ -87,7 +94,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                 url, guild_id=interaction.guild_id, channel_id=target.id, mode=chosen_mode,
                 summary=settings.auto_summary if summary is None else summary,
                 mention_role_id=mention.id if mention else None, include=include, exclude=exclude,
-                created_by=interaction.user.id)
+                created_by=interaction.user.id, rules=rules, match=match or "all", daily_cap=daily_cap,
+                min_gap_minutes=min_gap_minutes)
         except FeedProblem as exc:
             raise UserFacingError(f"Could not follow that feed: {exc}") from None
         self.services.scheduler.wake()
@@ -185,11 +193,14 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.command(name="edit", description="Change a feed's channel settings")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.autocomplete(feed=feed_autocomplete)
-    @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role")
+    @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role",
+                           **_RULE_HELP)
     async def edit(self, interaction: discord.Interaction, feed: str, mode: Mode | None = None,
                    summary: bool | None = None, mention: discord.Role | None = None, clear_mention: bool = False,
                    include: str | None = None, exclude: str | None = None,
-                   interval_minutes: app_commands.Range[int, 5, 1440] | None = None) -> None:
+                   interval_minutes: app_commands.Range[int, 5, 1440] | None = None, rules: str | None = None,
+                   match: Match | None = None, daily_cap: app_commands.Range[int, 0, 1000] | None = None,
+                   min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None) -> None:
         sub = await self._own_subscription(interaction, feed)
         changes: dict[str, object] = {}
         if mode is not None:
@@ -205,10 +216,17 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             changes["include_filter"] = include.strip() or None
         if exclude is not None:
             changes["exclude_filter"] = exclude.strip() or None
+        delivery = {"filter_rules": rules, "filter_match": match, "daily_cap": daily_cap,
+                     "min_gap_minutes": min_gap_minutes}
+        changes.update({k: v for k, v in delivery.items() if v is not None})
         if not changes and interval_minutes is None:
             raise UserFacingError("Nothing to change: give at least one option.")
-        await self.services.feed_subscriptions.edit(
-            sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None, **changes)
+        try:
+            await self.services.feed_subscriptions.edit(
+                sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None,
+                **changes)
+        except FeedProblem as exc:
+            raise UserFacingError(f"Not saved: {exc}") from None
         self.publisher.wake()
         channel = self.bot.get_channel(sub.channel_id)
         note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""
@@ -258,7 +276,7 @@ _WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: th
         "baseline": "not posted: it was already in the feed when this channel followed it",
         "filtered": "not posted: filtered out", "duplicate": "not posted: a duplicate",
         "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription",
-        "skipped": "not posted: Discord refused it"}
+        "skipped": "not posted: Discord refused it", "capped": "not posted: capped"}
 
 
 def _channel_name(bot: commands.Bot, channel_id: int) -> str:
