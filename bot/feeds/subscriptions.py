@@ -6,6 +6,7 @@ carries right now is marked seen (only the newest item is offered as a preview),
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
 from bot.feeds.models import FeedParseError, ParsedFeed
+from bot.feeds.opml import OpmlDocument, OpmlFeed, build_opml
 from bot.feeds.reader import FeedReader
 from bot.feeds.rules import FIELDS, MATCHES, RuleError, RuleSet, compiled_rules, legacy_rules, parse_rules
 from bot.storage.articles import ArticleStore
@@ -232,6 +234,49 @@ class FeedSubscriptions:
         """Every feed followed in the guild follows its new auto-summary setting."""
         for sub in await self._subscriptions.list_for_guild(guild_id):
             await self._subscriptions.update(sub.id, summary=summary)
+
+    # --- OPML (bot/feeds/opml.py) -------------------------------------------------------------------------
+
+    async def export_opml(self, guild_id: int, channel_id: int | None = None) -> tuple[bytes, int]:
+        """The guild's followed feeds (those of one channel) as an OPML file, and how many it lists."""
+        listed = [OpmlFeed(feed.url, feed.title or "", sub.channel_id, sub.mode)
+                  for sub, feed in await self.for_guild(guild_id)
+                  if feed is not None and (channel_id is None or sub.channel_id == channel_id)]
+        return build_opml(listed), len(listed)
+
+    async def import_plan(self, guild_id: int, document: OpmlDocument,
+                          channel_id: int | None = None) -> tuple[list[OpmlFeed], list[OpmlFeed]]:
+        """(to follow, already followed) of an imported file: each feed goes to `channel_id`, else to the channel
+        its outline names. Raises FeedProblem when a feed has no channel (nothing is followed then)."""
+        followed = {(sub.channel_id, feed.url) for sub, feed in await self.for_guild(guild_id) if feed is not None}
+        new: list[OpmlFeed] = []
+        already: list[OpmlFeed] = []
+        for entry in document.feeds:
+            target = channel_id or entry.channel_id
+            if target is None:
+                raise FeedProblem(f"{shown_url(entry.url)} names no channel: say which channel the feeds go to.")
+            placed = OpmlFeed(entry.url, entry.title, target, entry.mode)
+            (already if (target, entry.url) in followed else new).append(placed)
+        return new, already
+
+    async def import_feeds(self, guild_id: int, feeds: Sequence[OpmlFeed], *, mode: str | None = None,
+                           summary: bool = False, created_by: int | None = None) -> tuple[int, list[str]]:
+        """Follow each planned feed (`import_plan`), quietly like `subscribe`, four at a time. Returns how many
+        are followed now and one line per feed that could not be (the others carry on)."""
+        gate = asyncio.Semaphore(4)
+
+        async def follow(entry: OpmlFeed) -> str | None:
+            assert entry.channel_id is not None
+            async with gate:
+                try:
+                    await self.subscribe(entry.url, guild_id=guild_id, channel_id=entry.channel_id,
+                                         mode=mode or entry.mode or "thread", summary=summary, created_by=created_by)
+                except FeedProblem as exc:
+                    return f"{entry.title or shown_url(entry.url)}: {exc}"
+            return None
+
+        problems = [p for p in await asyncio.gather(*(follow(f) for f in feeds)) if p]
+        return len(feeds) - len(problems), problems
 
     # --- following, pausing, resuming ----------------------------------------------------------------
 
