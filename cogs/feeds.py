@@ -1,4 +1,4 @@
-"""/feed add|list|remove|pause|resume|test|edit."""
+"""/feed add|list|remove|pause|resume|test|edit|why|import|export (OPML: cogs/feed_opml.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.feeds.subscriptions import FeedProblem
 from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
+from cogs.feed_opml import export_feeds, preview_import
 from cogs.support.embeds import story_embed
 from cogs.support.replies import UserFacingError
 from cogs.support.views import PagerView
@@ -232,6 +233,30 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""
         await interaction.response.send_message("Saved." + note, ephemeral=True)
 
+
+    @app_commands.command(name="import", description="Follow the feeds an OPML file lists (a preview first)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(file="The .opml file your feed reader exported", channel="Where stories go",
+                           mode="Thread per story, forum post, or plain")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment,
+                      channel: discord.TextChannel | discord.ForumChannel | None = None,
+                      mode: Mode | None = None) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.services.guild_settings.get(interaction.guild_id)
+        target = channel or self.bot.get_channel(settings.news_channel_id or 0)
+        if not isinstance(target, discord.TextChannel | discord.ForumChannel):
+            raise UserFacingError("Which channel? Give `channel:` or set a default with `/settings set news_channel:`.")
+        chosen_mode = mode or ("forum" if isinstance(target, discord.ForumChannel) else settings.default_mode)
+        if (chosen_mode == "forum") != isinstance(target, discord.ForumChannel):
+            raise UserFacingError(FORUM_MODE_MISMATCH)
+        await preview_import(self.services, interaction, file, target, chosen_mode)
+
+    @app_commands.command(name="export", description="The feeds followed here, as an OPML file")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(channel="Only the feeds of this channel")
+    async def export(self, interaction: discord.Interaction,
+                     channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
+        await export_feeds(self.services, interaction, channel)
 
     async def item_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
