@@ -4,6 +4,12 @@ without changing anything)."""
 
 from __future__ import annotations
 
+import html
+import re
+
+import httpx
+
+from newsdesk.dashboard import serve_dashboard
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
 
@@ -13,7 +19,9 @@ __all__ = ["newsroom"]
 
 async def test_a_capped_item_is_recorded_and_feed_why_says_why(newsroom: Newsroom) -> None:
     room = newsroom
-    await room.start()
+    overrides = {"DISCORD_CLIENT_ID": str(room.emu.world.application_id),
+                 "DISCORD_CLIENT_SECRET": room.emu.oauth.client_secret, "WEB_SECRET_KEY": "caps-test-key"}
+    await room.start(**overrides)
     added = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news,
                                                       "daily_cap": 1})
     assert "Following" in added.content
@@ -27,6 +35,19 @@ async def test_a_capped_item_is_recorded_and_feed_why_says_why(newsroom: Newsroo
             in why.content)
     posted = await room.slash(room.admin, "feed why", {"url": first})
     assert "/channels/" in posted.content
+    # The dashboard's delivery history says the same.
+    assert room.services is not None
+    (sub, _), = await room.services.feed_subscriptions.for_guild(room.guild.id)
+    async with serve_dashboard(room.services, room.settings(**overrides), 0) as url, httpx.AsyncClient() as client:
+        start = await client.get(f"{url}/login", params={"next": f"/g/{room.guild.id}/feeds/{sub.id}"})
+        consent = await client.get(start.headers["location"])
+        href = re.search(rf'href="([^"]+)" data-user="{room.admin.id}"', consent.text)
+        assert href
+        back = await client.get(room.emu.base_url + html.unescape(href[1]))
+        landed = await client.get(back.headers["location"])
+        page = await client.get(f"{url}{landed.headers['location']}")
+    assert page.status_code == 200
+    assert "not posted: capped" in page.text and "the daily cap of 1 post in 24 hours was reached" in page.text
 
 
 async def test_filter_rules_set_with_feed_edit(newsroom: Newsroom) -> None:
