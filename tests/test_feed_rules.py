@@ -3,12 +3,22 @@ filters through the same path, catastrophic regexes refused, and the daily cap a
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.articles.records import Article
-from bot.feeds.rules import CapUsage, RuleError, RuleSet, cap_refusal, compiled_rules, parse_rules, rules_text
+from bot.feeds.rules import (
+    CapUsage,
+    RuleError,
+    RuleSet,
+    cap_refusal,
+    compiled_rules,
+    item_fields,
+    parse_rules,
+    rules_text,
+)
 from bot.feeds.subscriptions import filter_refusal
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
@@ -82,6 +92,16 @@ def test_unusable_rules_get_one_clear_sentence(text: str, says: str) -> None:
         parse_rules(text)
     stored = compiled_rules(None, None, text, "all")
     assert isinstance(stored, RuleError)  # a stored rule that cannot be used filters, it does not crash
+
+
+def test_the_rules_of_one_item_share_one_time_budget() -> None:
+    """A rule can pass the backtracking check and still be slow on a long text: once an item's budget is
+    spent, the remaining rules give up (do not match) instead of each taking its own 50 ms."""
+    (rule,) = parse_rules("title: buses")
+    item = item_fields(article())
+    assert rule.found(item)
+    assert not rule.found(item, deadline=time.monotonic() - 0.001)
+    assert RuleSet((rule,)).refusal(article()) is None
 
 
 def test_daily_cap_and_minimum_gap() -> None:

@@ -10,13 +10,15 @@ The rules' text form, as typed in `/feed add|edit rules:` and on the dashboard, 
 Rules combine with AND ("all", the default) or OR ("any"). Today's keyword include/exclude filters are
 rules too (`legacy_rules`), always required, so both forms go through `refusal`, the one evaluation path.
 A regex is compiled once and refused when it backtracks catastrophically (the moderators' word-filter check,
-`bot.patterns.too_slow`); matching gets `FILTER_TIMEOUT` per field, and one that gives up does not match.
+`bot.patterns.too_slow`). Rules run on the event loop, so all the rules of one item share one `ITEM_BUDGET`
+(a pattern can pass that check and still be slow on a long text): a search that runs out of it does not match.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,10 +28,9 @@ import regex
 
 from bot.articles.records import Article, FeedItem
 from bot.formats import plural
-from bot.patterns import PATTERN_TIMEOUT as FILTER_TIMEOUT
-from bot.patterns import too_slow
+from bot.patterns import PATTERN_TIMEOUT, too_slow
 
-__all__ = ["FIELDS", "MATCHES", "CapUsage", "Rule", "RuleError", "RuleSet", "cap_refusal", "compiled_rules", "item_fields", "legacy_rules",
+__all__ = ["FIELDS", "ITEM_BUDGET", "MATCHES", "CapUsage", "Rule", "RuleError", "RuleSet", "cap_refusal", "compiled_rules", "item_fields", "legacy_rules",
            "parse_rules", "rules_text"]
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ FIELDS = ("title", "text", "author", "categories", "link", "any")
 MATCHES = ("all", "any")
 MAX_RULES = 20
 MAX_RULES_TEXT = 2000
+# The time all of one item's rules may take for one channel (benchmarks/delivery_rules.py: 20 slow rules took
+# 50 ms each before they shared it).
+ITEM_BUDGET = PATTERN_TIMEOUT
 # Fields are searched up to this length: a rule must not scan a 500,000-character article on the event loop.
 _FIELD_LIMIT = 20_000
 
@@ -60,16 +64,20 @@ class Rule:
             f'"{w}"' if "," in w or ";" in w else w for w in self.words)
         return f"{'-' if self.exclude else ''}{self.field}: {what}"
 
-    def found(self, item: dict[str, str]) -> bool:
-        """Whether the rule's words or regex appear in its field of `item` (a regex that gives up: no)."""
+    def found(self, item: dict[str, str], deadline: float | None = None) -> bool:
+        """Whether the rule's words or regex appear in its field of `item`; a search still running at
+        `deadline` (time.monotonic(); default: one ITEM_BUDGET from now) gives up and counts as no."""
         haystack = item[self.field][:_FIELD_LIMIT]
         if self.compiled is None:
             return False
+        left = (deadline if deadline is not None else time.monotonic() + ITEM_BUDGET) - time.monotonic()
         try:
-            return self.compiled.search(haystack, timeout=FILTER_TIMEOUT) is not None
+            if left <= 0:
+                raise TimeoutError  # the item's budget is spent: later rules are not even tried
+            return self.compiled.search(haystack, timeout=left) is not None
         except TimeoutError:
-            log.warning("filter rule %r gave up after %g s on a %d-character %s; rewrite it with /feed edit",
-                        self.text(), FILTER_TIMEOUT, len(haystack), self.field)
+            log.warning("filter rule %r gave up on a %d-character %s (the rules of one item get %g s); "
+                        "rewrite it with /feed edit", self.text(), len(haystack), self.field, ITEM_BUDGET)
             return False
 
     def describe(self) -> str:
@@ -97,12 +105,13 @@ class RuleSet:
 
     def refusal_in(self, item: dict[str, str]) -> str | None:
         """The same over an item's fields (`item_fields`)."""
+        deadline = time.monotonic() + ITEM_BUDGET
         for rule in self.required:
-            if rule.found(item) == rule.exclude:
+            if rule.found(item, deadline) == rule.exclude:
                 return _legacy_wording(rule, item)
         if not self.rules:
             return None
-        failed = [rule for rule in self.rules if rule.found(item) == rule.exclude]
+        failed = [rule for rule in self.rules if rule.found(item, deadline) == rule.exclude]
         if self.match == "any":
             return None if len(failed) < len(self.rules) else "no rule lets it through: " + "; ".join(
                 r.describe() for r in failed)
