@@ -137,7 +137,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
                 f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {plural(posts, 'post')}"
-                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""), 900))
+                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else "")
+                + _delivery_line(sub), 900))
         pages = paginate(lines)  # a server following many feeds pages through them instead of losing the rest
         view = PagerView(pages, interaction.user.id, title=f"Feeds followed here ({len(lines)})")
         await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
@@ -282,6 +283,18 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                          + (f" ({escape_text(d.failing_reason)})" if d.outcome == "waiting" and d.failing_reason
                             else f" ({escape_text(d.detail)})" if d.detail and d.outcome != "posted" else ""))
         await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+
+def _delivery_line(sub: Subscription) -> str:
+    """The subscription's filter rules and caps, for /feed list ("" when it has none)."""
+    parts = []
+    if sub.filter_rules:
+        parts.append(f"rules ({sub.filter_match}): `{truncate_words(sub.filter_rules, 150).replace('`', '')}`")
+    if sub.daily_cap:
+        parts.append(f"at most {plural(sub.daily_cap, 'post')} a day")
+    if sub.min_gap_minutes:
+        parts.append(f"{sub.min_gap_minutes} min between posts")
+    return ("\n  " + ", ".join(parts)) if parts else ""
 
 
 def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) -> str:

@@ -25,6 +25,7 @@ async def test_a_capped_item_is_recorded_and_feed_why_says_why(newsroom: Newsroo
     added = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news,
                                                       "daily_cap": 1})
     assert "Following" in added.content
+    assert "at most 1 post a day" in (await room.slash(room.admin, "feed list")).content
     first = room.feeds.add("first", "Council approves night buses")
     capped = room.feeds.add("second", "Bridge closes for repairs")
     await room.publish_pass()
@@ -63,6 +64,8 @@ async def test_filter_rules_set_with_feed_edit(newsroom: Newsroom) -> None:
     saved = await room.slash(room.admin, "feed edit", {"feed": str(sub.id), "rules": r"title: /^council\b/; -title: weather",
                                                        "min_gap_minutes": 0})
     assert saved.content.startswith("Saved.")
+    listed = await room.slash(room.admin, "feed list")
+    assert "rules (all): `title: /^council\\b/; -title: weather`" in listed.content
     kept = room.feeds.add("kept", "Council approves night buses")
     dropped = room.feeds.add("dropped", "Bridge closes for repairs")
     await room.publish_pass()
