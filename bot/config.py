@@ -216,6 +216,9 @@ OPTIONS: tuple[Option, ...] = (
            "Shards this process runs; its guilds' feeds are polled here."),
     Option("COMMENT_RETENTION_DAYS", "comment_retention_days", _int(0, 36500), "30",
            "an integer number of days from 0", "How long deleted comments' text is kept for moderators."),
+    Option("DISCUSSION_BUTTON_COMMENTS", "discussion_button_comments", _int(1, 1_000_000), "20",
+           "an integer from 1", "A story post gets a Summarize discussion button once its thread has more "
+           "visible comments than this."),
     Option("WEB_PORT", "web_port", _port_or_none, "", "a TCP port (1-65535) or empty",
            "Serve the web dashboard inside `newsdesk run` on this port; `newsdesk web` defaults to 8080."),
     Option("WEB_HOST", "web_host", lambda raw: raw.strip() or "127.0.0.1", "127.0.0.1", "an address",
@@ -257,6 +260,7 @@ class Settings:
     shard_count: int | None
     shard_ids: tuple[int, ...] | None
     comment_retention_days: int
+    discussion_button_comments: int
     web_port: int | None
     web_host: str
     web_base_url: str | None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
@@ -21,6 +22,9 @@ from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
 from bot.insights import ServerInsights
+from bot.moderation.bans import CommentBans
+from bot.moderation.featured import FeaturedComments
+from bot.moderation.member_export import MemberHistoryExport
 from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
@@ -91,3 +95,7 @@ class Services:
     article_summaries: ArticleSummaries
     article_texts: ArticleTexts
     retention: RetentionSweeper
+    featured: FeaturedComments
+    bans: CommentBans
+    member_export: MemberHistoryExport
+    discussions: DiscussionSummaries

@@ -56,7 +56,9 @@ class DigestCog(commands.Cog):
             return 0
         day, since, until = due
         ranked = await self.services.stats.ranked(settings.guild_id, since=since, until=until, limit=5)
-        if await self.channels.post(settings.guild_id, "digest", render_digest(day, ranked), settings=settings) is None:
+        featured = await self.services.featured.for_digest(settings.guild_id, since, until)
+        text = render_digest(day, ranked, featured)
+        if await self.channels.post(settings.guild_id, "digest", text, settings=settings) is None:
             return 0
         await self.services.guild_settings.digest_posted(settings.guild_id, day)
         return 1

@@ -1,4 +1,4 @@
-"""/feed add|list|remove|pause|resume|test|edit."""
+"""/feed add|list|remove|pause|resume|test|edit|why|import|export (OPML: cogs/feed_opml.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.feeds.subscriptions import FeedProblem
 from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
+from cogs.feed_opml import export_feeds, preview_import
 from cogs.support.embeds import story_embed
 from cogs.support.replies import UserFacingError
 from cogs.support.views import PagerView
@@ -27,6 +28,11 @@ __all__ = ["FeedsCog"]
 
 log = logging.getLogger(__name__)
 Mode = Literal["thread", "forum", "plain"]
+Match = Literal["all", "any"]
+_RULE_HELP = {"rules": "Filter rules: title: ai, robots; -author: sponsor; link: /example\\.com/ (see README)",
+              "match": "Rules must all pass (all) or one is enough (any)",
+              "daily_cap": "At most this many posts in 24 hours (0: no cap)",
+              "min_gap_minutes": "At least this many minutes between posts (0: no gap)"}
 FORUM_MODE_MISMATCH = "Forum mode goes with a forum channel, thread and plain with a text channel."
 
 
@@ -67,11 +73,13 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.describe(url="Feed or site URL", channel="Where stories go", mode="Thread per story, forum post, or plain",
                            summary="Post a summary as each thread's first message", mention="Role to ping with each story",
                            include="Only stories with one of these words (comma-separated)",
-                           exclude="Skip stories with any of these words (comma-separated)")
+                           exclude="Skip stories with any of these words (comma-separated)", **_RULE_HELP)
     async def add(self, interaction: discord.Interaction, url: str,
                   channel: discord.TextChannel | discord.ForumChannel | None = None, mode: Mode | None = None,
                   summary: bool | None = None, mention: discord.Role | None = None, include: str | None = None,
-                  exclude: str | None = None) -> None:
+                  exclude: str | None = None, rules: str | None = None, match: Match | None = None,
+                  daily_cap: app_commands.Range[int, 0, 1000] | None = None,
+                  min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None) -> None:
         assert interaction.guild_id is not None
         settings = await self.services.guild_settings.get(interaction.guild_id)
         target = channel or (self.bot.get_channel(settings.news_channel_id or 0))
@@ -87,7 +95,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                 url, guild_id=interaction.guild_id, channel_id=target.id, mode=chosen_mode,
                 summary=settings.auto_summary if summary is None else summary,
                 mention_role_id=mention.id if mention else None, include=include, exclude=exclude,
-                created_by=interaction.user.id)
+                created_by=interaction.user.id, rules=rules, match=match or "all", daily_cap=daily_cap,
+                min_gap_minutes=min_gap_minutes)
         except FeedProblem as exc:
             raise UserFacingError(f"Could not follow that feed: {exc}") from None
         self.services.scheduler.wake()
@@ -128,7 +137,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             lines.append(truncate_words(  # one feed's entry stays well within a page, whatever its error says
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
                 f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {plural(posts, 'post')}"
-                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else ""), 900))
+                + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else "")
+                + _delivery_line(sub), 900))
         pages = paginate(lines)  # a server following many feeds pages through them instead of losing the rest
         view = PagerView(pages, interaction.user.id, title=f"Feeds followed here ({len(lines)})")
         await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
@@ -185,11 +195,14 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.command(name="edit", description="Change a feed's channel settings")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.autocomplete(feed=feed_autocomplete)
-    @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role")
+    @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role",
+                           **_RULE_HELP)
     async def edit(self, interaction: discord.Interaction, feed: str, mode: Mode | None = None,
                    summary: bool | None = None, mention: discord.Role | None = None, clear_mention: bool = False,
                    include: str | None = None, exclude: str | None = None,
-                   interval_minutes: app_commands.Range[int, 5, 1440] | None = None) -> None:
+                   interval_minutes: app_commands.Range[int, 5, 1440] | None = None, rules: str | None = None,
+                   match: Match | None = None, daily_cap: app_commands.Range[int, 0, 1000] | None = None,
+                   min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None) -> None:
         sub = await self._own_subscription(interaction, feed)
         changes: dict[str, object] = {}
         if mode is not None:
@@ -205,15 +218,46 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             changes["include_filter"] = include.strip() or None
         if exclude is not None:
             changes["exclude_filter"] = exclude.strip() or None
+        delivery = {"filter_rules": rules, "filter_match": match, "daily_cap": daily_cap,
+                     "min_gap_minutes": min_gap_minutes}
+        changes.update({k: v for k, v in delivery.items() if v is not None})
         if not changes and interval_minutes is None:
             raise UserFacingError("Nothing to change: give at least one option.")
-        await self.services.feed_subscriptions.edit(
-            sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None, **changes)
+        try:
+            await self.services.feed_subscriptions.edit(
+                sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None,
+                **changes)
+        except FeedProblem as exc:
+            raise UserFacingError(f"Not saved: {exc}") from None
         self.publisher.wake()
         channel = self.bot.get_channel(sub.channel_id)
         note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""
         await interaction.response.send_message("Saved." + note, ephemeral=True)
 
+
+    @app_commands.command(name="import", description="Follow the feeds an OPML file lists (a preview first)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(file="The .opml file your feed reader exported", channel="Where stories go",
+                           mode="Thread per story, forum post, or plain")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment,
+                      channel: discord.TextChannel | discord.ForumChannel | None = None,
+                      mode: Mode | None = None) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.services.guild_settings.get(interaction.guild_id)
+        target = channel or self.bot.get_channel(settings.news_channel_id or 0)
+        if not isinstance(target, discord.TextChannel | discord.ForumChannel):
+            raise UserFacingError("Which channel? Give `channel:` or set a default with `/settings set news_channel:`.")
+        chosen_mode = mode or ("forum" if isinstance(target, discord.ForumChannel) else settings.default_mode)
+        if (chosen_mode == "forum") != isinstance(target, discord.ForumChannel):
+            raise UserFacingError(FORUM_MODE_MISMATCH)
+        await preview_import(self.services, interaction, file, target, chosen_mode)
+
+    @app_commands.command(name="export", description="The feeds followed here, as an OPML file")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(channel="Only the feeds of this channel")
+    async def export(self, interaction: discord.Interaction,
+                     channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
+        await export_feeds(self.services, interaction, channel)
 
     async def item_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
@@ -241,6 +285,18 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
 
 
+def _delivery_line(sub: Subscription) -> str:
+    """The subscription's filter rules and caps, for /feed list ("" when it has none)."""
+    parts = []
+    if sub.filter_rules:
+        parts.append(f"rules ({sub.filter_match}): `{truncate_words(sub.filter_rules, 150).replace('`', '')}`")
+    if sub.daily_cap:
+        parts.append(f"at most {plural(sub.daily_cap, 'post')} a day")
+    if sub.min_gap_minutes:
+        parts.append(f"{sub.min_gap_minutes} min between posts")
+    return ("\n  " + ", ".join(parts)) if parts else ""
+
+
 def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) -> str:
     """A warning when `role` would be shown but not pinged: Discord notifies a role only if it is
     mentionable or the poster may mention all roles."""
@@ -258,7 +314,7 @@ _WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: th
         "baseline": "not posted: it was already in the feed when this channel followed it",
         "filtered": "not posted: filtered out", "duplicate": "not posted: a duplicate",
         "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription",
-        "skipped": "not posted: Discord refused it"}
+        "skipped": "not posted: Discord refused it", "capped": "not posted: capped"}
 
 
 def _channel_name(bot: commands.Bot, channel_id: int) -> str:

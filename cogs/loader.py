@@ -34,7 +34,7 @@ def build_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) 
         ArticlesCog(services),
         CommentListener(bot, services),
         CommentsCog(services),
-        ModerationCog(bot, services),
+        ModerationCog(bot, services, publisher),
         DigestCog(bot, services),
     ]
 

@@ -16,6 +16,7 @@ from bot.posting.format import escape_mentions, fit_escaped, truncate_words
 from bot.summarize.articles import CannotSummarize
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
+from cogs.discussion import DiscussionButtons, discussion_button_type, send_discussion
 from cogs.support.article_picker import article_choices
 from cogs.support.embeds import NEWS_COLOUR
 from cogs.support.replies import UserFacingError
@@ -86,14 +87,18 @@ class SummarizeCog(commands.Cog):
         self.menu = app_commands.ContextMenu(name="Summarize", callback=self.summarize_message)
         self.menu.guild_only = True
         self.button = summarize_button_type(self.on_button)
+        self.discussion_button = discussion_button_type(self.on_discussion_button)
+        self.discussion_buttons = DiscussionButtons(bot, services.discussions)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
-        self.bot.add_dynamic_items(self.button)
+        self.bot.add_dynamic_items(self.button, self.discussion_button)
+        self.discussion_buttons.background.start(after=self.bot.wait_until_ready)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-        self.bot.remove_dynamic_items(self.button)
+        self.bot.remove_dynamic_items(self.button, self.discussion_button)
+        await self.discussion_buttons.background.stop()
 
     # --- producing a summary ---------------------------------------------------------------------
 
@@ -122,15 +127,19 @@ class SummarizeCog(commands.Cog):
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await article_choices(self.services, interaction.guild_id, current)
 
-    @app_commands.command(name="summarize", description="Summarize an article: this thread's, a posted one, or any link")
+    @app_commands.command(name="summarize", description="Summarize an article (this thread's, a posted one, any link) or what readers say in this thread")
     @app_commands.guild_only()
     @app_commands.describe(article="A posted article (defaults to this thread's)", url="Any article link",
                            length="How long", bullets="Bullet points instead of a paragraph",
-                           private="Only you see the summary")
+                           private="Only you see the summary",
+                           discussion="What readers are saying in this thread, instead of the article")
     @app_commands.autocomplete(article=article_autocomplete)
     async def summarize(self, interaction: discord.Interaction, article: str | None = None, url: str | None = None,
                         length: Literal["short", "medium", "long"] = "medium", bullets: bool = False,
-                        private: bool = False) -> None:
+                        private: bool = False, discussion: bool = False) -> None:
+        if discussion:
+            await self._discussion_here(interaction, private=private)
+            return
         try:
             options = SummaryOptions(length=length, style="bullets" if bullets else "paragraph")
         except ValueError as exc:
@@ -180,3 +189,24 @@ class SummarizeCog(commands.Cog):
             await interaction.followup.send(str(exc), ephemeral=True)
             return
         await interaction.followup.send(embed=summary_embed(result, title=text.title, url=text.url), ephemeral=True)
+
+    # --- "What readers are saying" (cogs/discussion.py) -----------------------------------------------
+
+    async def _discussion_here(self, interaction: discord.Interaction, *, private: bool) -> None:
+        post = await self.services.articles.post_in_thread(interaction.channel_id) if interaction.channel_id else None
+        if post is None or post.thread_id is None:
+            raise UserFacingError("Use `/summarize discussion:True` in an article's thread.")
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        await send_discussion(interaction, self.services.discussions, thread_id=post.thread_id,
+                              title=await self._title(post.article_id), ephemeral=private)
+
+    async def on_discussion_button(self, interaction: discord.Interaction, thread_id: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        post = await self.services.articles.post_in_thread(thread_id)
+        title = await self._title(post.article_id) if post is not None else None
+        await send_discussion(interaction, self.services.discussions, thread_id=thread_id, title=title,
+                              ephemeral=True)
+
+    async def _title(self, article_id: int) -> str | None:
+        article = await self.services.articles.get(article_id)
+        return article.title if article is not None else None

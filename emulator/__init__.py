@@ -4,7 +4,7 @@ Never imports discord: it is a server. See ARCHITECTURE.md ("Discord emulator") 
 """
 
 from emulator.errors import ApiError
-from emulator.interactions import InteractionRecord
+from emulator.interactions import InteractionRecord, Upload
 from emulator.model import Channel, Guild, Member, Message, Perm, Role, User
 from emulator.testkit import DiscordEmulator
 
@@ -18,5 +18,6 @@ __all__ = [
     "Message",
     "Perm",
     "Role",
+    "Upload",
     "User",
 ]

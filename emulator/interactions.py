@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from emulator.model import Channel, Member, Message, Role, User
 if TYPE_CHECKING:
     from emulator.messages import World
 
-__all__ = ["CommandRegistry", "InteractionRecord", "build_options"]
+__all__ = ["CommandRegistry", "InteractionRecord", "Upload", "build_options"]
 
 _VALUE_TYPES = {3: str, 4: int, 5: bool, 10: float}
 
@@ -70,6 +71,19 @@ class CommandRegistry:
                     return cmd
         synced = join_words(sorted(c["name"] for t in tables for c in t.values())) or "none"
         raise LookupError(f"no application command {name!r} (type {kind}) is synced; synced: {synced}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a test user attaches to an attachment option (type 11) of a slash command."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+# Stores an uploaded file where the emulator serves it; returns its attachment object.
+StoreUpload = Callable[[Upload], dict[str, Any]]
 
 
 _TYPE_NAMES = {3: "text", 4: "a whole number", 5: "true or false", 10: "a number"}
@@ -145,10 +159,23 @@ def _resolve(value: Any, opt_type: int, resolved: dict[str, dict[str, Any]], wor
     return str(target_id)
 
 
+def _attach(where: str, value: Any, resolved: dict[str, dict[str, Any]], store: StoreUpload | None) -> str:
+    if not isinstance(value, Upload):
+        raise ValueError(f"{where}: an attachment option takes an emulator Upload(filename, data), not {value!r}")
+    if store is None:
+        raise ValueError(f"{where}: this caller cannot store attachments")
+    attachment = store(value)
+    resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+    return str(attachment["id"])
+
+
 def build_options(command: dict[str, Any], path: list[str], options: dict[str, Any], world: World,
-                  guild_id: int | None, focused: str | None = None, *, validate: bool = True
-                  ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+                  guild_id: int | None, focused: str | None = None, *, validate: bool = True,
+                  store_upload: StoreUpload | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Nest `options` under the sub-command (group) named by `path`, typed as the command declares them.
+
+    An attachment option (type 11) takes an `Upload`: `store_upload` stores it (served like message
+    attachments) and it is sent as Discord does, its id as the value and the attachment in `resolved`.
 
     Values are checked against the registered command as Discord's client does (required, choices, types,
     min/max, length): a bad one raises ValueError and never reaches the bot. `validate=False` sends them
@@ -180,6 +207,9 @@ def build_options(command: dict[str, Any], path: list[str], options: dict[str, A
             value = checked_value(where, spec, value)
         elif validate and spec["type"] == 3:  # autocomplete: any text, within the length limits
             value = checked_value(where, {**spec, "choices": None}, value)
+        if spec["type"] == 11:
+            leaf.append({"name": key, "type": 11, "value": _attach(where, value, resolved, store_upload)})
+            continue
         leaf.append({"name": key, "type": spec["type"],
                      "value": _resolve(value, spec["type"], resolved, world, guild_id)})
     if focused is None and validate:

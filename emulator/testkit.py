@@ -206,15 +206,17 @@ class DiscordEmulator(EmulatorServer):
     async def run_slash_command(self, user: User, channel: Channel, command: str,
                                 options: Mapping[str, Any] | None = None, *, wait: bool = True,
                                 timeout: float = 10.0, validate: bool = True) -> InteractionRecord:
-        """Run `/name [group] [sub]` with `options` (values: str/int/float/bool, or User/Member/Channel/Role
-        objects or ids for those option types). Waits for the bot's first response unless `wait=False`.
+        """Run `/name [group] [sub]` with `options` (values: str/int/float/bool, User/Member/Channel/Role
+        objects or ids for those option types, an `Upload` for an attachment option). Waits for the bot's
+        first response unless `wait=False`.
 
         Option values are checked as Discord's client checks them (ValueError for a bad one);
         `validate=False` sends them anyway, as a client with an outdated copy of the command would."""
         name, *path = command.split()
         cmd = self._command(user, channel, name, 1)
-        opts, resolved = build_options(cmd, path, dict(options or {}), self.world, channel.guild_id,
-                                       validate=validate)
+        opts, resolved = build_options(
+            cmd, path, dict(options or {}), self.world, channel.guild_id, validate=validate,
+            store_upload=lambda up: self._attachment(channel.id, up.filename, up.data, up.content_type, None))
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts,
                                 "guild_id": str(channel.guild_id)}
         if resolved:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
 from bot.comments.retention import RetentionSweeper
@@ -33,6 +34,9 @@ from bot.guild_settings import GuildSettingsService
 from bot.health import write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
+from bot.moderation.bans import CommentBans
+from bot.moderation.featured import FeaturedComments
+from bot.moderation.member_export import MemberHistoryExport
 from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
@@ -40,10 +44,12 @@ from bot.posting.outbox import PostingOutbox
 from bot.services import Services, Stores
 from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
+from bot.storage.bans import BanRemovalStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
 from bot.storage.deliveries import DeliveryStore
 from bot.storage.exports import ExportStore
+from bot.storage.featured import FeaturedStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.insights import InsightStore
@@ -119,6 +125,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
                                                articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
+        featured = FeaturedComments(featured=FeaturedStore(db), comments=comments, moderation=moderation)
+        moderation.on_record(featured.on_record)  # a removed featured comment leaves its story's post
         yield Services(
             settings=settings, stores=stores,
             guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
@@ -136,6 +144,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
             retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
+            featured=featured,
+            bans=CommentBans(moderation=moderation, comments=comments, removals=BanRemovalStore(db)),
+            member_export=MemberHistoryExport(comments=comments, moderation=moderation, featured=featured),
+            discussions=DiscussionSummaries(comments=comments, reactions=reactions, posts=posts, summaries=summaries,
+                                            button_threshold=settings.discussion_button_comments),
         )
     finally:
         await writer.close()
@@ -161,7 +174,7 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
         outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
                              subscriptions=stores.subscriptions, deliveries=stores.deliveries),
         sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
-                           threads=threads),
+                           threads=threads, featured=services.featured),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
         subscriptions=stores.subscriptions, interval=pass_interval)
 

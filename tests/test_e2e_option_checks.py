@@ -21,7 +21,7 @@ __all__ = ["newsroom"]
     ("mod slowmode", {"seconds": "ten"}, "/mod slowmode seconds: 'ten' is not a whole number"),
     ("mod slowmode", {}, "/mod slowmode: seconds is required"),
     ("summarize", {"colour": "red"},
-     "/summarize colour: there is no such option; its options are article, url, length, bullets and private"),
+     "/summarize colour: there is no such option; its options are article, url, length, bullets, private and discussion"),
 ])
 async def test_the_emulator_refuses_what_discords_client_refuses(
         newsroom: Newsroom, command: str, options: dict[str, object], message: str) -> None:

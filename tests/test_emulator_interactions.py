@@ -6,7 +6,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from emulator import DiscordEmulator, Perm
+from emulator import DiscordEmulator, Perm, Upload
 from tests.emulator_fixtures import E2E_MARKS, BotRunner, make_bot
 
 pytestmark = E2E_MARKS
@@ -205,3 +205,24 @@ async def test_files_in_interaction_responses_and_followups(emulator: DiscordEmu
     first, second = rec.messages
     assert [a["filename"] for a in first.attachments] == ["x.csv"]
     assert emulator.files[int(second.attachments[0]["id"])][0] == b"log"
+
+
+async def test_attachment_options_arrive_resolved_and_readable(emulator: DiscordEmulator,
+                                                               bot_runner: BotRunner) -> None:
+    _guild, news, alice = _setup(emulator)
+    bot = make_bot()
+
+    @bot.tree.command(description="Read a file")
+    async def upload(interaction: discord.Interaction, file: discord.Attachment, note: str = "") -> None:
+        data = await file.read()
+        await interaction.response.send_message(
+            f"{file.filename} {file.content_type} {file.size} {data.decode()!r} {note}")
+
+    await bot_runner.start(bot, sync=True)
+    (command,) = emulator.commands.global_.values()
+    assert command["options"][0]["type"] == 11
+    rec = await emulator.run_slash_command(alice, news, "upload", {
+        "file": Upload("feeds.opml", b"<opml/>", "text/x-opml"), "note": "hi"})
+    assert rec.content == "feeds.opml text/x-opml 7 '<opml/>' hi"
+    with pytest.raises(ValueError, match="takes an emulator Upload"):
+        await emulator.run_slash_command(alice, news, "upload", {"file": "feeds.opml"})

@@ -172,7 +172,8 @@ async def test_a_reader_sees_no_server_and_every_guild_url_answers_403(site: Sit
         await site.login(client, site.server.alice)
         assert "None of your servers" in (await client.get(f"{site.url}/")).text
         for path in (f"/g/{gid}", f"/g/{gid}/modlog", f"/g/{gid}/articles/{site.article_id}",
-                     f"/g/{site.other_guild_id}", "/g/123", "/g/not-a-number"):
+                     f"/g/{site.other_guild_id}", "/g/123", "/g/not-a-number",
+                     f"/g/{gid}/members/{site.server.bob.id}/history.json"):
             answer = await client.get(f"{site.url}{path}")
             assert answer.status_code == 403, path
 
@@ -389,10 +390,25 @@ async def test_an_admin_follows_a_feed_after_a_preview_then_pauses_edits_and_rem
         edited = await site.services.feed_subscriptions.get(new.id)
         assert edited is not None and edited.exclude_filter == "weather" and edited.include_filter is None
         assert edited.summary
+        # Filter rules and caps: a backtracking regex is refused with its reason, and nothing changes.
+        refused = await client.post(f"{site.url}/g/{gid}/feeds/change", follow_redirects=True, data={
+            **change, "action": "edit", "exclude": "weather", "rules": "title: /(a+)+$/", "daily_cap": "5"})
+        assert "Not saved:" in refused.text and "backtracks" in refused.text
+        assert (await site.services.feed_subscriptions.get(new.id)).daily_cap is None  # type: ignore[union-attr]
+        await client.post(f"{site.url}/g/{gid}/feeds/change", data={
+            **change, "action": "edit", "rules": "title: council; -author: sponsor", "match": "any",
+            "daily_cap": "5", "min_gap_minutes": "30"})
+        ruled = await site.services.feed_subscriptions.get(new.id)
+        assert ruled is not None and (ruled.filter_rules, ruled.filter_match) == ("title: council; -author: sponsor",
+                                                                                  "any")
+        assert (ruled.daily_cap, ruled.min_gap_minutes, ruled.exclude_filter) == (5, 30, None)
+        listed = await client.get(f"{site.url}/g/{gid}/feeds")
+        assert "rules (any): title: council; -author: sponsor" in listed.text
+        assert "at most 5 a day" in listed.text and "at least 30 min apart" in listed.text
         await client.post(f"{site.url}/g/{gid}/feeds/change", data={**change, "action": "remove"})
         assert await site.services.feed_subscriptions.get(new.id) is None
         kinds = [a.action for a in await site.services.moderation.history(gid, limit=10)]
-        assert kinds[:5] == ["feed_remove", "feed_edit", "feed_resume", "feed_pause", "feed_add"]
+        assert kinds[:6] == ["feed_remove", "feed_edit", "feed_edit", "feed_resume", "feed_pause", "feed_add"]
 
 
 async def test_feed_forms_are_checked(site: Site) -> None:
@@ -610,5 +626,13 @@ async def test_moderators_leave_notes_on_a_members_page(site: Site) -> None:
         page = await client.get(f"{site.url}/g/{gid}/members/{bob}")
         assert "&lt;b&gt;warned&lt;/b&gt; once" in page.text and "Not added: A note needs some text." in page.text
         assert (await client.post(f"{site.url}/g/{gid}/members/{bob}/notes", data={"text": "x"})).status_code == 403
+        # The history downloads as JSON: ids as strings, times ISO 8601 UTC, the note included.
+        assert f"/members/{bob}/history.json" in page.text
+        download = await client.get(f"{site.url}/g/{gid}/members/{bob}/history.json")
+        assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+        exported = download.json()
+        assert exported["user_id"] == str(bob) and exported["notes"][0]["text"] == "<b>warned</b> once"
+        assert exported["notes"][0]["author_id"] == str(site.server.moderator.id)
+        assert exported["notes"][0]["created_at"].endswith("Z") and exported["comments"]
     notes = await site.services.moderation.notes(gid, bob)
     assert [(n.text, n.author_id) for n in notes] == [("<b>warned</b> once", site.server.moderator.id)]

@@ -252,6 +252,7 @@ def build_app(services: Services, config: WebConfig, http: httpx.AsyncClient,
     app.router.add_post("/g/{guild_id}/mutes", moderation.unmute)
     app.router.add_get("/g/{guild_id}/members/{user_id}", moderation.member)
     app.router.add_post("/g/{guild_id}/members/{user_id}/notes", moderation.add_note)
+    app.router.add_get("/g/{guild_id}/members/{user_id}/history.json", moderation.member_export)
     app.router.add_get("/g/{guild_id}/settings", settings.show)
     app.router.add_post("/g/{guild_id}/settings", settings.change)
     return app

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.feeds.subscriptions import MODES, FeedProblem, matches_filters
+from bot.feeds.rules import MATCHES, MAX_RULES_TEXT, RuleError, compiled_rules
+from bot.feeds.subscriptions import MODES, FeedProblem
 from bot.moderation import actions
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class FeedPages:
         access = await self.d.guild_access(request, manage=True)
         channels = await self._channels(access.guild_id)
         return self.d.page(request, "feeds.html", access=access, rows=await self._rows(access.guild_id, channels),
-                           channels=channels, modes=MODES, form={}, preview=None, error=None)
+                           channels=channels, modes=MODES, matches=MATCHES, form={}, preview=None, error=None)
 
     async def preview(self, request: web.Request) -> web.Response:
         """What following this feed would bring: the newest items its filters let through (nothing is saved)."""
@@ -51,15 +52,17 @@ class FeedPages:
         error, items, title = None, [], None
         try:
             _check(fields, channels)
+            rules = compiled_rules(fields["include"], fields["exclude"], fields["rules"], fields["match"])
+            if isinstance(rules, RuleError):
+                raise FeedProblem(str(rules))
             _, parsed = await self.services.feed_subscriptions.resolve(fields["url"])
             title = parsed.title
-            items = [i for i in parsed.items if matches_filters(fields["include"], fields["exclude"], i.title,
-                                                                 i.excerpt, " ".join(i.categories))][:5]
+            items = [i for i in parsed.items if rules.refusal(i) is None][:5]
         except FeedProblem as exc:
             error = str(exc)
         return self.d.page(request, "feeds.html", status=400 if error else 200, access=access,
                            rows=await self._rows(access.guild_id, channels),
-                           channels=channels, modes=MODES, form=fields, error=error,
+                           channels=channels, modes=MODES, matches=MATCHES, form=fields, error=error,
                            preview={"title": title, "items": items} if error is None else None)
 
     async def add(self, request: web.Request) -> web.Response:
@@ -72,7 +75,8 @@ class FeedPages:
             result = await self.services.feed_subscriptions.subscribe(
                 fields["url"], guild_id=access.guild_id, channel_id=int(fields["channel_id"]), mode=fields["mode"],
                 summary=fields["summary"], include=fields["include"], exclude=fields["exclude"],
-                created_by=session.user_id)
+                created_by=session.user_id, rules=fields["rules"], match=fields["match"],
+                daily_cap=fields["daily_cap"], min_gap_minutes=fields["min_gap_minutes"])
         except FeedProblem as exc:
             return await self._back(request, access.guild_id, f"Could not follow that feed: {exc}")
         self.services.scheduler.wake()
@@ -104,9 +108,14 @@ class FeedPages:
             await subs.remove(sub.id)
             logged, message = actions.FEED_REMOVE, "Stopped following that feed in that channel."
         elif action == "edit":
-            include, exclude = _filter(form.get("include")), _filter(form.get("exclude"))
-            await subs.edit(sub.id, summary=form.get("summary") == "on", include_filter=include,
-                            exclude_filter=exclude)
+            fields = _fields(form)  # the form holds every setting: an empty field clears it
+            try:
+                await subs.edit(sub.id, summary=fields["summary"], include_filter=fields["include"],
+                                exclude_filter=fields["exclude"], filter_rules=fields["rules"] or "",
+                                filter_match=fields["match"], daily_cap=fields["daily_cap"] or 0,
+                                min_gap_minutes=fields["min_gap_minutes"] or 0)
+            except FeedProblem as exc:
+                return await self._back(request, access.guild_id, f"Not saved: {exc}")
             logged, message = actions.FEED_EDIT, "Saved."
         else:
             raise web.HTTPBadRequest(text="Unknown action.")
@@ -143,10 +152,20 @@ def _filter(value: Any) -> str | None:
     return text or None
 
 
+def _count(value: Any) -> int | None:
+    """A cap or gap from the form: a whole number, else None (no cap); bounded like the slash options."""
+    text = str(value or "").strip()
+    return min(int(text), 10_000) if text.isdigit() and len(text) < 7 else None
+
+
 def _fields(form: Any) -> dict[str, Any]:
+    match = str(form.get("match", "all"))
     return {"url": str(form.get("url", "")).strip()[:2000], "channel_id": str(form.get("channel_id", "")),
             "mode": str(form.get("mode", "thread")), "summary": form.get("summary") == "on",
-            "include": _filter(form.get("include")), "exclude": _filter(form.get("exclude"))}
+            "include": _filter(form.get("include")), "exclude": _filter(form.get("exclude")),
+            "rules": str(form.get("rules") or "").strip()[:MAX_RULES_TEXT] or None,
+            "match": match if match in MATCHES else "all",
+            "daily_cap": _count(form.get("daily_cap")), "min_gap_minutes": _count(form.get("min_gap_minutes"))}
 
 
 def _check(fields: dict[str, Any], channels: list[tuple[int, str, str]]) -> None:

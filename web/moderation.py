@@ -146,6 +146,17 @@ class ModerationPages:
                            history=[a for a in history if a.target_user_id == user_id], mute=mute, now=time.time(),
                            notes=await self.moderation.notes(access.guild_id, user_id))
 
+    async def member_export(self, request: web.Request) -> web.Response:
+        """The member's history as a JSON download (what `/mod user export:true` attaches)."""
+        access = await self.d.guild_access(request, moderate=True)
+        raw = request.match_info["user_id"]
+        if not raw.isdigit() or len(raw) > 20:
+            raise web.HTTPNotFound(text="No such member.")
+        body = await self.d.services.member_export.export(access.guild_id, int(raw))
+        return web.Response(body=body, headers={
+            "Content-Type": "application/json",
+            "Content-Disposition": f'attachment; filename="member-{access.guild_id}-{raw}.json"'})
+
     async def add_note(self, request: web.Request) -> web.Response:
         access = await self.d.guild_access(request, moderate=True)
         form = await self.d.checked_form(request)

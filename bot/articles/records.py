@@ -49,6 +49,7 @@ class Article:
     language: str | None
     first_seen: datetime
     updated: datetime
+    categories: tuple[str, ...] = ()  # as the feed tags it (filter rules read them)
 
 
 @dataclass(frozen=True)

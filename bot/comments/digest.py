@@ -6,11 +6,13 @@ due while the bot was down (it is posted late instead; only the most recent miss
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from bot.comments.figures import ranked_line
 from bot.comments.stats import ArticleActivity
-from bot.posting.format import truncate_words
+from bot.posting.format import featured_line, truncate_words
+from bot.storage.featured import FeaturedComment
 
 __all__ = ["due_digest", "render_digest"]
 
@@ -32,9 +34,14 @@ def due_digest(now: datetime, digest_time: str, last_day: str | None) -> tuple[s
     return day, end - 86400, end
 
 
-def render_digest(day: str, ranked: list[ArticleActivity]) -> str:
+def render_digest(day: str, ranked: list[ArticleActivity], featured: Sequence[FeaturedComment] = ()) -> str:
+    """The digest's text; `featured`: the comments moderators featured that day, each quoted and linked."""
     if not ranked:
-        return f"**Daily digest — {day}**\nA quiet day: no article drew comments or reactions."
-    lines = [f"**Daily digest — {day}**: the most discussed stories"]
-    lines.extend(ranked_line(n, a) for n, a in enumerate(ranked, 1))
+        lines = [f"**Daily digest — {day}**\nA quiet day: no article drew comments or reactions."]
+    else:
+        lines = [f"**Daily digest — {day}**: the most discussed stories"]
+        lines.extend(ranked_line(n, a) for n, a in enumerate(ranked, 1))
+    if featured:
+        lines.append("**Featured comments**")
+        lines.extend(f"• {featured_line(f.author_name, f.content)} (<#{f.thread_id}>)" for f in featured)
     return truncate_words("\n".join(lines), 2000)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.patterns import PATTERN_TIMEOUT, too_slow
 from bot.storage.moderation import WordFilter
 
 __all__ = ["FILTER_TIMEOUT", "FilterHit", "check_filters", "too_slow"]
@@ -14,9 +15,7 @@ __all__ = ["FILTER_TIMEOUT", "FilterHit", "check_filters", "too_slow"]
 log = logging.getLogger(__name__)
 
 # A word filter runs on every comment, on the event loop: a regex that backtracks (`(a+)+$`) is stopped here.
-FILTER_TIMEOUT = 0.05
-# Comment-sized (Discord's 2,000-character limit) runs that make backtracking regexes explode.
-_SLOW_BAITS = tuple(unit * (2000 // len(unit)) + "!" for unit in ("a", "a ", "ab", " ", "1", "a1", "aA", ".", "x@"))
+FILTER_TIMEOUT = PATTERN_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,3 @@ def check_filters(text: str, filters: Iterable[tuple[WordFilter, Any]]) -> Filte
                 return FilterHit(word_filter.pattern, "remove")
             hit = hit or FilterHit(word_filter.pattern, "flag")
     return hit
-
-
-def too_slow(compiled: Any) -> bool:
-    """Whether a filter backtracks catastrophically on comment-sized text (checked when it is added)."""
-    for bait in _SLOW_BAITS:
-        try:
-            compiled.search(bait, timeout=FILTER_TIMEOUT)
-        except TimeoutError:
-            return True
-    return False

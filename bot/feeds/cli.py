@@ -1,4 +1,4 @@
-"""`newsdesk feed check URL [--json] [--full-text]` and `newsdesk feed discover URL`.
+"""`newsdesk feed check URL [--json] [--full-text]` and `newsdesk feed discover URL` (import|export: opml_cli.py).
 
 Both go through the same fetcher and SSRF guard as the bot, so what `check` reads is what the bot would
 read; errors are printed as the one-line messages the bot would show.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.articles.records import FeedItem
 from bot.config import Settings
 from bot.errors import CliError
+from bot.feeds import opml_cli
 from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import PAGE_ACCEPT, FeedFetcher
 from bot.feeds.models import FeedParseError
@@ -27,7 +28,7 @@ __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
-    feed = subparsers.add_parser("feed", help="check or discover news feeds (no Discord needed)")
+    feed = subparsers.add_parser("feed", help="check or discover news feeds, import or export OPML (no Discord needed)")
     feed_sub = feed.add_subparsers(dest="feed_command", metavar="ACTION")
     check = feed_sub.add_parser("check", help="fetch and parse a feed through every guard, print its items")
     check.add_argument("url", help="the feed's address")
@@ -38,6 +39,7 @@ def register(subparsers: Any) -> None:
     discover = feed_sub.add_parser("discover", help="find the feeds a web site offers")
     discover.add_argument("url", help="the site's address (or a page of it)")
     discover.set_defaults(handler=_discover)
+    opml_cli.register(feed_sub)
     feed.set_defaults(handler=None, help_parser=feed)
 
 

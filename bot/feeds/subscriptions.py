@@ -6,6 +6,7 @@ carries right now is marked seen (only the newest item is offered as a preview),
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Sequence
@@ -16,13 +17,16 @@ from bot.feeds.errors import FetchError, shown_url
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.finder import find_feeds
 from bot.feeds.models import FeedParseError, ParsedFeed
+from bot.feeds.opml import OpmlDocument, OpmlFeed, build_opml
 from bot.feeds.reader import FeedReader
+from bot.feeds.rules import FIELDS, MATCHES, RuleError, RuleSet, compiled_rules, legacy_rules, parse_rules
 from bot.storage.articles import ArticleStore
 from bot.storage.deliveries import Delivery, DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Feed, FeedStore, Subscription, SubscriptionExistsError, SubscriptionStore
 from bot.storage.posts import PostStore
 
-__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "filter_refusal", "matches_filters", "parse_keywords"]
+__all__ = ["FeedProblem", "FeedSubscriptions", "SubscribeResult", "filter_refusal", "matches_filters", "parse_keywords",
+           "rule_problem"]
 
 MODES = ("thread", "forum", "plain")
 
@@ -53,17 +57,46 @@ def matches_filters(include: str | None, exclude: str | None, *texts: str) -> bo
 
 
 def filter_refusal(include: str | None, exclude: str | None, *texts: str) -> str | None:
-    """Why the filters keep this item out (which rule), or None when they let it through."""
-    haystack = " ".join(t for t in texts if t).lower()
+    """Why the keyword filters keep this item out (which rule), or None when they let it through: the same
+    evaluation as the outbox's (`bot.feeds.rules`), over `texts`."""
+    haystack = " ".join(t for t in texts if t)
+    rules = RuleSet(required=legacy_rules(include, exclude))
+    return rules.refusal_in(dict.fromkeys((*FIELDS, "legacy"), haystack))
 
-    def found(keyword: str) -> bool:
-        return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", haystack) is not None
 
-    includes, excludes = parse_keywords(include), parse_keywords(exclude)
-    if includes and not any(found(k) for k in includes):
-        return f"none of the words it must have: {', '.join(includes)}"
-    hit = next((k for k in excludes if found(k)), None)
-    return f"has the excluded word '{hit}'" if hit else None
+def rule_problem(rules: str | None, match: str = "all") -> str | None:
+    """Why filter rules typed by someone cannot be saved (one sentence), or None when they can."""
+    if match not in MATCHES:
+        return f"match must be one of {', '.join(MATCHES)}"
+    try:
+        parse_rules(rules)
+    except RuleError as exc:
+        return str(exc)
+    return None
+
+
+_DELIVERY_KEYS = ("filter_rules", "filter_match", "daily_cap", "min_gap_minutes")
+
+
+def _delivery_changes(**given: object) -> dict[str, object]:
+    """The rule and cap columns to store, checked (raises FeedProblem). Empty rules and a cap or gap of 0 clear."""
+    changes: dict[str, object] = {}
+    rules, match = given.get("filter_rules"), given.get("filter_match")
+    if rules is not None or match is not None:
+        problem = rule_problem(str(rules) if rules is not None else None, str(match or "all"))
+        if problem:
+            raise FeedProblem(problem)
+    if rules is not None:
+        changes["filter_rules"] = str(rules).strip() or None
+    if match is not None:
+        changes["filter_match"] = match
+    for key in ("daily_cap", "min_gap_minutes"):
+        value = given.get(key)
+        if value is not None:
+            if not isinstance(value, int) or value < 0:
+                raise FeedProblem(f"{key.replace('_', ' ')} must be a whole number, 0 to turn it off")
+            changes[key] = value or None
+    return changes
 
 
 class FeedSubscriptions:
@@ -104,10 +137,15 @@ class FeedSubscriptions:
     async def subscribe(
         self, url: str, *, guild_id: int, channel_id: int, mode: str = "thread", summary: bool = False,
         mention_role_id: int | None = None, include: str | None = None, exclude: str | None = None,
-        created_by: int | None = None,
+        created_by: int | None = None, rules: str | None = None, match: str = "all", daily_cap: int | None = None,
+        min_gap_minutes: int | None = None,
     ) -> SubscribeResult:
+        """Follow `url` in a channel. `rules`/`match`: filter rules (bot.feeds.rules); `daily_cap`: at most that
+        many posts in 24 hours; `min_gap_minutes`: at least that long between posts. Raises FeedProblem."""
         if mode not in MODES:
             raise FeedProblem(f"mode must be one of {', '.join(MODES)}")
+        delivery = _delivery_changes(filter_rules=rules, filter_match=match, daily_cap=daily_cap,
+                                     min_gap_minutes=min_gap_minutes)
         feed_url, parsed = await self.resolve(url)
         feed = await self._feeds.get_or_create(feed_url)
         if feed.baseline_pending:
@@ -129,6 +167,8 @@ class FeedSubscriptions:
                 mention_role_id=mention_role_id, summary=summary, created_by=created_by)
         except SubscriptionExistsError:
             raise FeedProblem("This channel already follows that feed; use `/feed edit` to change it.") from None
+        if delivery:
+            sub = await self._subscriptions.update(sub.id, **delivery) or sub
         await self._baseline(sub.id, parsed.items, "already in the feed when this channel followed it")
         stored = await self._feeds.get(feed.id)
         assert stored is not None
@@ -157,9 +197,11 @@ class FeedSubscriptions:
         if feed is None:
             raise FeedProblem("That feed is gone.")
         _, parsed = await self.resolve(feed.url)
-        return [i for i in parsed.items
-                if matches_filters(subscription.include_filter, subscription.exclude_filter, i.title, i.excerpt,
-                                   " ".join(i.categories))]
+        rules = compiled_rules(subscription.include_filter, subscription.exclude_filter, subscription.filter_rules,
+                               subscription.filter_match)
+        if isinstance(rules, RuleError):
+            raise FeedProblem(f"Its filter rules cannot be used: {rules}")
+        return [i for i in parsed.items if rules.refusal(i) is None]
 
     # --- what /feed list, autocomplete and /settings read and change ------------------------------------
 
@@ -176,10 +218,12 @@ class FeedSubscriptions:
 
     async def edit(self, subscription_id: int, *, poll_interval_seconds: int | None = None,
                    **changes: object) -> None:
-        """Change a subscription (and its feed's poll interval); a failing one is tried again."""
+        """Change a subscription (and its feed's poll interval); a failing one is tried again. Filter rules
+        that cannot be used, a cap or gap below 1 (0 clears them) raise FeedProblem and change nothing."""
         sub = await self._subscriptions.get(subscription_id)
         if sub is None:
             return
+        changes.update(_delivery_changes(**{k: changes.pop(k) for k in _DELIVERY_KEYS if k in changes}))
         if changes:
             await self._subscriptions.update(subscription_id, **changes)
         if poll_interval_seconds is not None:
@@ -190,6 +234,49 @@ class FeedSubscriptions:
         """Every feed followed in the guild follows its new auto-summary setting."""
         for sub in await self._subscriptions.list_for_guild(guild_id):
             await self._subscriptions.update(sub.id, summary=summary)
+
+    # --- OPML (bot/feeds/opml.py) -------------------------------------------------------------------------
+
+    async def export_opml(self, guild_id: int, channel_id: int | None = None) -> tuple[bytes, int]:
+        """The guild's followed feeds (those of one channel) as an OPML file, and how many it lists."""
+        listed = [OpmlFeed(feed.url, feed.title or "", sub.channel_id, sub.mode)
+                  for sub, feed in await self.for_guild(guild_id)
+                  if feed is not None and (channel_id is None or sub.channel_id == channel_id)]
+        return build_opml(listed), len(listed)
+
+    async def import_plan(self, guild_id: int, document: OpmlDocument,
+                          channel_id: int | None = None) -> tuple[list[OpmlFeed], list[OpmlFeed]]:
+        """(to follow, already followed) of an imported file: each feed goes to `channel_id`, else to the channel
+        its outline names. Raises FeedProblem when a feed has no channel (nothing is followed then)."""
+        followed = {(sub.channel_id, feed.url) for sub, feed in await self.for_guild(guild_id) if feed is not None}
+        new: list[OpmlFeed] = []
+        already: list[OpmlFeed] = []
+        for entry in document.feeds:
+            target = channel_id or entry.channel_id
+            if target is None:
+                raise FeedProblem(f"{shown_url(entry.url)} names no channel: say which channel the feeds go to.")
+            placed = OpmlFeed(entry.url, entry.title, target, entry.mode)
+            (already if (target, entry.url) in followed else new).append(placed)
+        return new, already
+
+    async def import_feeds(self, guild_id: int, feeds: Sequence[OpmlFeed], *, mode: str | None = None,
+                           summary: bool = False, created_by: int | None = None) -> tuple[int, list[str]]:
+        """Follow each planned feed (`import_plan`), quietly like `subscribe`, four at a time. Returns how many
+        are followed now and one line per feed that could not be (the others carry on)."""
+        gate = asyncio.Semaphore(4)
+
+        async def follow(entry: OpmlFeed) -> str | None:
+            assert entry.channel_id is not None
+            async with gate:
+                try:
+                    await self.subscribe(entry.url, guild_id=guild_id, channel_id=entry.channel_id,
+                                         mode=mode or entry.mode or "thread", summary=summary, created_by=created_by)
+                except FeedProblem as exc:
+                    return f"{entry.title or shown_url(entry.url)}: {exc}"
+            return None
+
+        problems = [p for p in await asyncio.gather(*(follow(f) for f in feeds)) if p]
+        return len(feeds) - len(problems), problems
 
     # --- following, pausing, resuming ----------------------------------------------------------------
 

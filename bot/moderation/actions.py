@@ -19,14 +19,18 @@ from bot.posting.format import escape_mentions
 from bot.storage.moderation import ModerationAction
 
 __all__ = [
-    "APPROVE", "AUTO_HOLD", "BOT_NAME", "CLOSE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE", "FEED_REMOVE", "FEED_RESUME", "FILTER_ADD",
-    "FILTER_REMOVE", "HOLD", "HOLD_END", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN", "SETTINGS",
-    "SLOWMODE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
+    "APPROVE", "AUTO_HOLD", "BAN", "BOT_NAME", "CLOSE", "FEATURE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE",
+    "FEED_REMOVE", "FEED_RESUME", "FILTER_ADD", "FILTER_REMOVE", "HOLD", "HOLD_END", "LOCK", "MUTE", "PURGE",
+    "REMOVE", "REOPEN", "SETTINGS", "SLOWMODE", "UNBAN", "UNFEATURE", "UNLOCK", "UNMUTE", "actor_label", "describe",
+    "entry_text",
 ]
 
 LOCK, UNLOCK, CLOSE, REOPEN, SLOWMODE = "lock", "unlock", "close", "reopen", "slowmode"
 REMOVE, PURGE, APPROVE = "remove", "purge", "approve"
 MUTE, UNMUTE = "mute", "unmute"
+# A ban is a mute without an end (details {"remove_past": count queued}); a feature pins and lists a comment.
+BAN, UNBAN = "ban", "unban"
+FEATURE, UNFEATURE = "feature", "unfeature"
 # Pre-moderation (bot/moderation/review.py): a comment hidden by reports {"kind", "reports"}; a member put on
 # hold automatically {"rejected", "window", "limit", "hours"}, and the end of that hold.
 HOLD, AUTO_HOLD, HOLD_END = "hold", "auto_hold", "hold_end"
@@ -62,8 +66,9 @@ def describe(action: ModerationAction) -> str:
     if name == PURGE:
         count = d.get("count")
         scope = f" on article {d['article_id']}" if d.get("article_id") else ""
+        refused = f" ({int(d['refused'])} could not be removed)" if d.get("refused") else ""
         return ("**purged** " + (plural(int(count), "comment") if count is not None else "comments")
-                + (f" by {user}" if user else "") + scope)
+                + (f" by {user}" if user else "") + scope + refused)
     if name == MUTE:
         if action.expires_at is None:
             return f"**muted** {user or 'a user'}"
@@ -71,6 +76,13 @@ def describe(action: ModerationAction) -> str:
         return f"**muted** {user or 'a user'} for {length}, until <t:{int(action.expires_at)}:f>"
     if name == UNMUTE:
         return f"**unmuted** {user or 'a user'}"
+    if name in (BAN, UNBAN):
+        past = int(d.get("remove_past") or 0)
+        return (f"**{'banned' if name == BAN else 'unbanned'}** {user or 'a user'} from comments"
+                + (f" (removing {plural(past, 'earlier comment')})" if past else ""))
+    if name in (FEATURE, UNFEATURE):
+        return (f"**{'featured' if name == FEATURE else 'unfeatured'}** a comment"
+                + (f" by {user}" if user else "") + (f" in {thread}" if thread else ""))
     if name == HOLD:
         return "**held** a comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "") + " for review"
     if name == AUTO_HOLD:

@@ -151,7 +151,8 @@ class ModerationService:
     # --- mutes -----------------------------------------------------------------------------------
 
     async def mute(self, *, guild_id: int, user_id: int, moderator_id: int, seconds: int | None,
-                   reason: str | None) -> Mute:
+                   reason: str | None, action: str = actions.MUTE, details: dict[str, Any] | None = None) -> Mute:
+        """Mute a member (for `seconds`, or without an end: a ban, logged as `action`)."""
         expires_at = None if seconds is None else time.time() + seconds
         await self._moderation.mute(guild_id, user_id, muted_by=moderator_id, reason=reason, expires_at=expires_at)
         self._recorder.set_mute(guild_id, user_id, expires_at)
@@ -160,17 +161,18 @@ class ModerationService:
                                         key=f"mute:{guild_id}:{user_id}")
         mute = await self._moderation.active_mute(guild_id, user_id)
         assert mute is not None
-        await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.MUTE,
-                          target_user_id=user_id, reason=reason, expires_at=expires_at)
+        await self.record(guild_id=guild_id, moderator_id=moderator_id, action=action,
+                          target_user_id=user_id, reason=reason, expires_at=expires_at, details=details)
         return mute
 
-    async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int, reason: str | None) -> bool:
+    async def unmute(self, *, guild_id: int, user_id: int, moderator_id: int, reason: str | None,
+                     action: str = actions.UNMUTE) -> bool:
         """A moderator lifts a mute. False if the user was not muted."""
         existed = await self._moderation.unmute(guild_id, user_id)
         self._recorder.clear_mute(guild_id, user_id)
         await self._timers.cancel_key(f"mute:{guild_id}:{user_id}")
         if existed:
-            await self.record(guild_id=guild_id, moderator_id=moderator_id, action=actions.UNMUTE,
+            await self.record(guild_id=guild_id, moderator_id=moderator_id, action=action,
                               target_user_id=user_id, reason=reason)
         return existed
 

@@ -9,7 +9,7 @@ stops pings as well; this stops the rendering). Author and footer are shown lite
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ __all__ = [
     "build_story_post",
     "escape_mentions",
     "escape_text",
+    "featured_line",
     "fit_escaped",
     "thread_name_for",
     "truncate_words",
@@ -38,6 +39,8 @@ LIMITS = {
 }
 # Keep story excerpts readable rather than filling the 4096 allowed.
 EXCERPT_CHARS = 600
+FEATURED_QUOTE_CHARS = 200  # a featured comment's quote under a post or in the digest
+FEATURED_AUTHOR_CHARS = 80
 ZWSP = "\u200b"
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#])")
 _MENTION = re.compile(r"<(@[!&]?|#|/)")
@@ -98,9 +101,11 @@ class EmbedSpec:
     timestamp: datetime | None
     image_url: str | None
     footer: str
+    featured: str | None = None  # the "Featured" field: one line per featured comment (`featured_line`)
 
     def total_length(self) -> int:
-        return sum(len(x) for x in (self.title, self.description, self.author or "", self.footer))
+        return sum(len(x) for x in (self.title, self.description, self.author or "", self.footer,
+                                    "Featured" if self.featured else "", self.featured or ""))
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,13 @@ class StoryPost:
     embed: EmbedSpec
     thread_name: str
     mention_role_id: int | None
+
+
+def featured_line(author_name: str, content: str) -> str:
+    """“A short quote” — author: a featured comment as one line, markdown and mentions made inert."""
+    quote = fit_escaped(_clean(content) or "…", FEATURED_QUOTE_CHARS)
+    author = fit_escaped(_clean(author_name) or "someone", FEATURED_AUTHOR_CHARS)
+    return f"“{quote}” — {author}"
 
 
 def thread_name_for(title: str) -> str:
@@ -120,7 +132,9 @@ def thread_name_for(title: str) -> str:
 def build_story_post(
     *, title: str, url: str, source: str, excerpt: str | None = None, author: str | None = None,
     published: datetime | None = None, image_url: str | None = None, mention_role_id: int | None = None,
+    featured: Sequence[tuple[str, str]] = (),
 ) -> StoryPost:
+    """The post of one story; `featured`: (author name, comment text) of the comments moderators featured."""
     clean_title = _clean(title) or url
     description = fit_escaped(_clean(excerpt), EXCERPT_CHARS) if excerpt else ""
     embed = EmbedSpec(
@@ -132,6 +146,8 @@ def build_story_post(
         timestamp=published,
         image_url=image_url if image_url and image_url.startswith(("http://", "https://")) else None,
         footer=truncate_words(_clean(source) or "News", LIMITS["embed_footer"]),
+        featured="\n".join(featured_line(name, text) for name, text in featured)[:LIMITS["embed_field_value"]]
+        or None,
     )
     assert embed.total_length() <= LIMITS["embed_total"]
     content = f"<@&{mention_role_id}>" if mention_role_id else None

@@ -2,7 +2,8 @@
 
 1. Storing an article queues an announcement (a trigger, see migration 0006).
 2. `reserve_announced()` turns announcements into post reservations for every subscription that should
-   carry the article (filters, pauses and subscription age considered), then drops the announcement.
+   carry the article (pauses, subscription age, filter rules, then the daily cap and minimum gap considered),
+   then drops the announcement.
 3. `pending_posts()` / `pending_edits()` list, for the guilds this process serves, the reservations not yet
    sent and the posts showing an older version of their article.
 Every step is idempotent, so running it again after a crash at any point finishes the job exactly once.
@@ -10,11 +11,12 @@ Every step is idempotent, so running it again after a crash at any point finishe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.articles.records import Article
-from bot.feeds.subscriptions import filter_refusal
+from bot.feeds.rules import CapUsage, cap_refusal, compiled_rules
 from bot.storage.articles import ArticleStore
 from bot.storage.deliveries import DeliveryRecord, DeliveryStore
 from bot.storage.feeds import Subscription, SubscriptionStore
@@ -46,7 +48,7 @@ class PostingOutbox:
             if article is not None and kind == "new" and article.feed_id is not None:
                 fates = []
                 for sub in await self._subscriptions.for_feed(article.feed_id, active_only=False):
-                    fate, why = self.fate(sub, article)
+                    fate, why = self.fate(sub, article, await self._usage(sub))
                     fates.append(DeliveryRecord(sub.id, article.url, article.title, fate, why, article.id))
                     if fate != "queued":
                         continue
@@ -65,16 +67,29 @@ class PostingOutbox:
         if self._deliveries is not None and job.post.subscription_id is not None:
             await self._deliveries.skipped(job.post.subscription_id, job.article.url, reason)
 
+    async def _usage(self, sub: Subscription) -> CapUsage | None:
+        """What the caps need to know (None when the subscription has none: no query)."""
+        if sub.daily_cap is None and sub.min_gap_minutes is None:
+            return None
+        now = time.time()
+        last_day, last_at = await self._posts.recent_usage(sub.id, since=now - 86400)
+        return CapUsage(last_day, last_at, now)
+
     @staticmethod
-    def fate(sub: Subscription, article: Article) -> tuple[str, str | None]:
-        """Whether `sub`'s channel gets this new article ("queued") and, if not, why (a delivery fate)."""
+    def fate(sub: Subscription, article: Article, usage: CapUsage | None = None) -> tuple[str, str | None]:
+        """Whether `sub`'s channel gets this new article ("queued") and, if not, why (a delivery fate).
+        `usage` (what the subscription posted lately) is needed for its daily cap and minimum gap."""
         if sub.paused:
             return "paused", "the feed is paused in this channel"
         if sub.created_at > article.first_seen.timestamp() + 1:
             # First seen before this channel followed the feed: it is the past there.
             return "older", "seen before this channel followed the feed"
-        refusal = filter_refusal(sub.include_filter, sub.exclude_filter, article.title, article.excerpt or "")
-        return ("filtered", refusal) if refusal else ("queued", None)
+        rules = compiled_rules(sub.include_filter, sub.exclude_filter, sub.filter_rules, sub.filter_match)
+        refusal = f"its filter rules cannot be used: {rules}" if isinstance(rules, Exception) else rules.refusal(article)
+        if refusal:
+            return "filtered", refusal
+        capped = cap_refusal(sub.daily_cap, sub.min_gap_minutes, usage) if usage is not None else None
+        return ("capped", capped) if capped else ("queued", None)
 
     @classmethod
     def should_carry(cls, sub: Subscription, article: Article) -> bool:

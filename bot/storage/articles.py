@@ -36,7 +36,7 @@ _CHUNK = 400
 _WRITE_ATTEMPTS = 6  # SQLite's bound-parameter limit is far higher; this keeps statements small
 
 _COLUMNS = ("id, feed_id, guid, canonical_url, content_hash, title, title_key, author, published_at, image_url, "
-            "excerpt, text, language, first_seen_at, updated_at")
+            "excerpt, text, language, first_seen_at, updated_at, categories")
 
 
 def _dt(stamp: float | None) -> datetime | None:
@@ -54,7 +54,13 @@ def _article(row: sqlite3.Row) -> Article:
         published=_dt(row["published_at"]), image=row["image_url"], excerpt=row["excerpt"], text=row["text"],
         language=row["language"], first_seen=_dt(row["first_seen_at"]) or datetime.now(UTC),
         updated=_dt(row["updated_at"]) or datetime.now(UTC),
+        categories=tuple(c for c in (row["categories"] or "").split("\n") if c),
     )
+
+
+def _categories(item: FeedItem) -> str:
+    """The feed's categories, one a line (for filter rules), bounded like every stored feed field."""
+    return "\n".join(c.replace("\n", " ")[:100] for c in item.categories[:50])
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -159,11 +165,11 @@ class ArticleStore:
         now = time.time()
         rows = await self._write(
             "INSERT INTO articles (feed_id, guid, canonical_url, content_hash, title, title_key, author, "
-            "published_at, image_url, excerpt, language, first_seen_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+            "published_at, image_url, excerpt, language, first_seen_at, updated_at, categories) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
             f"RETURNING {_COLUMNS}",
             (feed_id, item.guid, item.url, item.content_hash, item.title, title_key(item.title), item.author,
-             _stamp(item.published), item.image, item.excerpt, item.language, now, now))
+             _stamp(item.published), item.image, item.excerpt, item.language, now, now, _categories(item)))
         return rows[0] if rows else None
 
     async def _existing(self, feed_id: int | None, item: FeedItem, row: sqlite3.Row, touched: set[int],
@@ -179,10 +185,10 @@ class ArticleStore:
         rows = await self._write(
             "UPDATE OR IGNORE articles SET content_hash = ?, title = ?, title_key = ?, author = COALESCE(?, author), "
             "published_at = COALESCE(published_at, ?), image_url = COALESCE(?, image_url), excerpt = ?, "
-            "language = COALESCE(?, language), updated_at = ? "
+            "language = COALESCE(?, language), updated_at = ?, categories = ? "
             f"WHERE id = ? RETURNING {_COLUMNS}",
             (item.content_hash, item.title, title_key(item.title), item.author, _stamp(item.published),
-             item.image, item.excerpt, item.language, time.time(), row["id"]))
+             item.image, item.excerpt, item.language, time.time(), _categories(item), row["id"]))
         updated = rows[0] if rows else row
         self._remember(updated, by_guid, by_url)
         return IngestOutcome("updated", _article(updated), item)

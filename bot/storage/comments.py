@@ -200,6 +200,18 @@ class CommentStore:
         )
         return [Comment.from_row(r) for r in rows]
 
+    async def last_message_id(self) -> int:
+        row = await self._db.fetchone("SELECT MAX(message_id) FROM comments")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def busy_threads(self, *, after_message_id: int, more_than: int) -> list[int]:
+        """Threads with a comment newer than `after_message_id` and more than `more_than` visible comments."""
+        rows = await self._db.fetchall(
+            "SELECT thread_id FROM comments WHERE status = 'visible' AND thread_id IN"
+            " (SELECT DISTINCT thread_id FROM comments WHERE message_id > ?)"
+            " GROUP BY thread_id HAVING COUNT(*) > ?", (after_message_id, more_than))
+        return [int(r[0]) for r in rows]
+
     async def for_article(self, article_id: int) -> list[Comment]:
         rows = await self._db.fetchall(
             "SELECT * FROM comments WHERE article_id = ? ORDER BY message_id", (article_id,)

@@ -1,6 +1,6 @@
 """The delivery record: what became of each feed item in each channel that follows its feed.
 
-Rows are written where the decision is made (the outbox for queued, filtered, paused and older items;
+Rows are written where the decision is made (the outbox for queued, filtered, capped, paused and older items;
 subscribing for the baseline; the poller for duplicates) and read joined with `posts`, so "queued" shows as
 posted (with its message), waiting (the channel cannot take posts) or skipped (Discord refused it).
 """
@@ -15,7 +15,7 @@ from bot.storage.database import Database
 
 __all__ = ["FATES", "KEEP_DAYS", "Delivery", "DeliveryRecord", "DeliveryStore"]
 
-FATES = ("queued", "baseline", "filtered", "duplicate", "paused", "older", "skipped")
+FATES = ("queued", "baseline", "filtered", "duplicate", "paused", "older", "skipped", "capped", "merged")
 KEEP_DAYS = 30
 
 

@@ -58,6 +58,10 @@ class Subscription:
     failing_announced: bool
     created_by: int | None
     created_at: float
+    filter_rules: str | None = None   # bot/feeds/rules.py text form
+    filter_match: str = "all"         # how filter_rules combine: "all" (AND) or "any" (OR)
+    daily_cap: int | None = None      # at most this many posts in 24 hours
+    min_gap_minutes: int | None = None  # at least this long between two posts
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,7 @@ class FeedStore:
 
 
 _UPDATABLE = frozenset({"channel_id", "mode", "include_filter", "exclude_filter", "mention_role_id", "summary",
-                        "paused"})
+                        "paused", "filter_rules", "filter_match", "daily_cap", "min_gap_minutes"})
 
 
 class SubscriptionStore:
@@ -294,7 +298,8 @@ class SubscriptionStore:
         return [_subscription(r) for r in rows]
 
     async def update(self, subscription_id: int, **changes: Any) -> Subscription | None:
-        """Change some of channel_id, mode, include_filter, exclude_filter, mention_role_id, summary, paused."""
+        """Change some of channel_id, mode, include_filter, exclude_filter, mention_role_id, summary, paused,
+        filter_rules, filter_match, daily_cap, min_gap_minutes."""
         unknown = set(changes) - _UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))} of a subscription")

@@ -124,6 +124,13 @@ class PostStore:
     async def drop_announcement(self, article_id: int, kind: str) -> None:
         await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?", (article_id, kind))
 
+    async def recent_usage(self, subscription_id: int, since: float) -> tuple[int, float | None]:
+        """How many posts were reserved for the subscription since `since`, and when its latest was (caps)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FILTER (WHERE created_at >= ?) AS n, MAX(created_at) AS last_at FROM posts "
+            "WHERE subscription_id = ?", (since, subscription_id))
+        return (int(row["n"]), row["last_at"]) if row is not None else (0, None)
+
     async def count_for_subscription(self, subscription_id: int) -> int:
         return int(await self._db.fetchval(
             "SELECT COUNT(*) FROM posts WHERE subscription_id = ? AND message_id IS NOT NULL", (subscription_id,)

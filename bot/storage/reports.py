@@ -1,4 +1,4 @@
-"""Reader reports, held comments and members on hold (migration 0013): the review side of the queue."""
+"""Reader reports, held comments and members on hold (migration 0015): the review side of the queue."""
 
 from __future__ import annotations
 

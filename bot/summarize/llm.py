@@ -107,18 +107,22 @@ class LLMSummarizer:
     ) -> list[str]:
         """Bullet points (without their markers) for `text`; raises `LLMError` on any failure, also when the
         whole call (retries included) takes longer than `deadline` seconds."""
+        return await self.complete(self.build_messages(text, title=title, sentences=sentences, words=words))
+
+    async def complete(self, messages: list[dict[str, str]]) -> list[str]:
+        """Bullet points answering `messages` (any prompt asking for '- ' bullets), with the same retries,
+        deadline and `LLMError` as `summarize`."""
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._summarize(text, title=title, sentences=sentences, words=words)
+                return await self._complete(messages)
         except TimeoutError:
             raise LLMError(f"the LLM endpoint took longer than {self.deadline:g} s in total; it is overloaded or "
                            "stalling (the summary was made without it)") from None
 
-    async def _summarize(self, text: str, *, title: str | None, sentences: int | None,
-                         words: int | None) -> list[str]:
+    async def _complete(self, messages: list[dict[str, str]]) -> list[str]:
         payload: dict[str, Any] = {
             "model": self.model,
-            "messages": self.build_messages(text, title=title, sentences=sentences, words=words),
+            "messages": messages,
             "temperature": 0.2,
             "max_tokens": self.max_output_tokens,
             "stream": False,

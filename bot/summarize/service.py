@@ -101,6 +101,24 @@ class SummaryService:
             language=extractive.language,
         )
 
+    async def ask_llm(self, messages: list[dict[str, str]], *, label: str) -> tuple[list[str] | None, str | None]:
+        """Bullets from the LLM for another kind of summary (a discussion), under the same rules as articles:
+        `(None, None)` when SUMMARIZER is not llm; `(None, reason)` while cooling down after a failure or when
+        this call fails (which starts the cooldown); `(bullets, None)` otherwise."""
+        if self._llm is None:
+            return None, None
+        if time.monotonic() < self._llm_down_until:
+            return None, f"{self._llm_error} (retrying the LLM after a short pause)"
+        try:
+            bullets = await self._llm.complete(messages)
+        except LLMError as exc:
+            log.warning("%s: LLM summary failed, using the extractive one: %s", label, exc)
+            self._llm_error = str(exc)
+            self._llm_down_until = time.monotonic() + self.llm_cooldown
+            return None, str(exc)
+        self._llm_down_until = 0.0
+        return bullets, None
+
     async def summarize_article(
         self,
         article_id: int,

@@ -3,6 +3,8 @@ across the server, paged (the dashboard's member page shows the same, and export
 
 from __future__ import annotations
 
+import io
+
 import discord
 from discord import app_commands
 
@@ -21,7 +23,15 @@ __all__ = ["MemberCommands"]
 class MemberCommands(ModerationBase):
     @app_commands.command(name="user", description="A member's comments, removals, mutes and moderators' notes")
     @has_server_permissions(manage_messages=True)
-    async def user(self, interaction: discord.Interaction, member: discord.User) -> None:
+    @app_commands.describe(export="Attach the whole history as a JSON file instead")
+    async def user(self, interaction: discord.Interaction, member: discord.User, export: bool = False) -> None:
+        if export:
+            assert interaction.guild_id is not None
+            data = await self.services.member_export.export(interaction.guild_id, member.id)
+            await interaction.response.send_message(
+                f"{member.mention}'s history in this server (ids as strings, times in UTC).", ephemeral=True,
+                file=discord.File(io.BytesIO(data), filename=f"member-{interaction.guild_id}-{member.id}.json"))
+            return
         await self.show_history(interaction, member)
 
     async def history_from_menu(self, interaction: discord.Interaction, member: discord.User) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.comments.recorder import CommentRecorder
+from bot.moderation.featured import FeaturedComments
 from bot.posting.format import StoryPost, build_story_post, escape_text
 from bot.posting.outbox import PostJob
 from bot.storage.feeds import FeedStore
@@ -35,12 +36,13 @@ T = TypeVar("T")
 
 class StorySender:
     def __init__(self, client: discord.Client, *, posts: PostStore, feeds: FeedStore, recorder: CommentRecorder,
-                 threads: StoryThreads) -> None:
+                 threads: StoryThreads, featured: FeaturedComments | None = None) -> None:
         self._client = client
         self._posts = posts
         self._feeds = feeds
         self._recorder = recorder
         self._threads = threads
+        self._featured = featured
         self._feed_titles: dict[int, str] = {}
 
     async def post(self, job: PostJob) -> None:
@@ -130,9 +132,11 @@ class StorySender:
     async def _story(self, job: PostJob) -> StoryPost:
         a = job.article
         feed_title = await self._feed_title(a.feed_id)
+        picks = await self._featured.for_post(job.post.guild_id, a.id) if self._featured else []
         return build_story_post(title=a.title, url=a.url, source=feed_title or _host(a.url), excerpt=a.excerpt,
                                 author=a.author, published=a.published, image_url=a.image,
-                                mention_role_id=job.subscription.mention_role_id if job.subscription else None)
+                                mention_role_id=job.subscription.mention_role_id if job.subscription else None,
+                                featured=[(f.author_name, f.content) for f in picks])
 
     async def _feed_title(self, feed_id: int | None) -> str | None:
         if feed_id is None:

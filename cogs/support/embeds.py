@@ -18,5 +18,7 @@ def story_embed(spec: EmbedSpec) -> discord.Embed:
         embed.set_author(name=spec.author)
     if spec.image_url:
         embed.set_image(url=spec.image_url)
+    if spec.featured:
+        embed.add_field(name="Featured", value=spec.featured, inline=False)
     embed.set_footer(text=spec.footer)
     return embed
