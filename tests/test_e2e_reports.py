@@ -107,8 +107,9 @@ async def test_new_commenters_are_held_and_reposted_on_approval(newsroom: Newsro
     later = emu.send(room.bob, thread, "bob's comments stood before: not held")
     await eventually(room, lambda: status(room, later.id), what="bob's comment recorded")
     assert not later.deleted
-    await eventually(room, lambda: db_rows(room, "SELECT 1 FROM comment_holds WHERE message_id = ?", (second.id,)),
-                     what="the second hold stored")
+    await eventually(room, lambda: db_rows(room, "SELECT COUNT(*) FROM comment_holds WHERE message_id IN (?, ?) "
+                                                 "HAVING COUNT(*) = 2", (first.id, second.id)),
+                     what="both holds stored")
     queue = await room.slash(room.moderator, "mod queue", channel=thread)
     assert "held: the author is new here" in queue.content and "my first comment here" in queue.content
     dms = [m.content for m in emu.messages(emu.dm_channel(room.alice))]
