@@ -19,10 +19,16 @@ import time
 from collections.abc import Callable
 
 from bot.articles.records import Article
-from bot.storage.stories import DEFAULT_WINDOW_HOURS, StoryMember, StorySettings, StoryStore
+from bot.storage.stories import (
+    DEFAULT_WINDOW_HOURS,
+    StoryMember,
+    StorySettings,
+    StorySettingsError,
+    StoryStore,
+)
 from bot.stories.index import MatchParams, StoryArticle, StoryIndex, StoryMatch
 
-__all__ = ["StoryService"]
+__all__ = ["StoryService", "StorySettingsError"]
 
 _DEFAULT = StorySettings(enabled=True, window_hours=DEFAULT_WINDOW_HOURS)
 
@@ -60,6 +66,16 @@ class StoryService:
     async def sources(self, channel_id: int, story_id: int) -> list[StoryMember]:
         """The story's articles in `channel_id`, opener first, with outlet, title and link: "Also reported by"."""
         return await self._store.members(channel_id, story_id)
+
+    async def settings(self, subscription_id: int) -> StorySettings | None:
+        """The subscription's story settings (None: no such subscription)."""
+        return await self._store.settings(subscription_id)
+
+    async def configure(self, subscription_id: int, *, enabled: bool | None = None,
+                        window_hours: float | None = None) -> StorySettings | None:
+        """Turn merging on or off for a subscription and set its window (hours). Raises StorySettingsError
+        for a window out of range; returns None when there is no such subscription."""
+        return await self._store.configure(subscription_id, enabled=enabled, window_hours=window_hours)
 
     def forget_channel(self, channel_id: int) -> None:
         """Drop a channel's index (a deleted channel, a subscription moved away); rebuilt on next use."""
