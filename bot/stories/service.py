@@ -10,7 +10,8 @@ is neither merged nor offered to others; window: how old a story it may join), a
 decision is stored once per (channel, article) and a second call returns it, so a retried pass after a crash
 between deciding and posting gets the same answer. A subscription id that no longer exists means "no
 clustering" (None). Calls for one channel must not overlap (the publisher's per-channel queue sees to it);
-calls for different channels may.
+calls for different channels may. An article never joins a story that already has an article of its own feed:
+"Also reported by" is for other outlets, and a feed's follow-up is not a copy (the feed store drops copies).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class StoryService:
         now = self._clock()
         index = await self._index(channel_id, window, now)
         match = index.assign(_story_article(article, now), window_seconds=window)
+        if match is not None and await self._same_outlet(channel_id, _article_id(match.story_id), article):
+            # One outlet's second article is its own story (a follow-up, another angle), never "also reported
+            # by" itself; the index took it into that story, so it is rebuilt from storage.
+            match = None
+            self._indexes.pop(channel_id, None)
         chosen = article.id if match is None else _article_id(match.story_id)
         story = await self._store.record(
             channel_id=channel_id, article_id=article.id, story_article_id=None if match is None else chosen,
@@ -95,6 +101,11 @@ class StoryService:
                 None if member.opened_story else member.story_article_id)
         self._indexes[channel_id] = index
         return index
+
+    async def _same_outlet(self, channel_id: int, story: int, article: Article) -> bool:
+        if article.feed_id is None:
+            return False
+        return any(m.feed_id == article.feed_id for m in await self._store.members(channel_id, story))
 
     async def _stored_match(self, channel_id: int, story: int) -> StoryMatch:
         members = await self._store.members(channel_id, story)
