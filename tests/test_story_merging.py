@@ -93,3 +93,15 @@ async def test_stories_off_posts_each_report_alone(newsroom: Newsroom) -> None:
     first_post, second_post = room.emu.bot_messages(room.news)
     assert second_post.embeds[0]["url"] == second
     assert also_reported(first_post.embeds[0]) is None and len(room.emu.threads(room.news)) == 2
+
+
+async def test_a_story_whose_post_was_deleted_does_not_swallow_a_report(newsroom: Newsroom) -> None:
+    room = newsroom
+    courier, evening, _ = await three_outlets(room)
+    courier.add("buses", *BUSES[0], published=1_764_000_000.0)
+    assert (await room.publish_pass())[0] == 1
+    room.emu.delete(room.admin, room.emu.bot_messages(room.news)[0])
+    second = evening.add("night-buses", *BUSES[1], published=1_764_000_600.0)
+    assert (await room.publish_pass())[0] == 1  # posted on its own: there is no post left to add it to
+    (post,) = room.emu.bot_messages(room.news)
+    assert post.embeds[0]["url"] == second and also_reported(post.embeds[0]) is None
