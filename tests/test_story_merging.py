@@ -4,8 +4,13 @@ gets its own post; /feed why says where a merged report went; a subscription wit
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
+import httpx
+
+from newsdesk.dashboard import serve_dashboard
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import FeedServer, Newsroom, newsroom
 
@@ -24,10 +29,14 @@ TRAM = ("Council rejects plan to extend the tram line to the airport",
         "The city council voted on Tuesday against extending the tram line to the airport.")
 
 
+DASHBOARD = {"WEB_SECRET_KEY": "merging-test-key"}
+
+
 async def three_outlets(room: Newsroom) -> list[FeedServer]:
     room.feeds.title = "Daily Courier"
     outlets = [room.feeds, await room.another_feed("Evening Post"), await room.another_feed("City Radio")]
-    await room.start()
+    await room.start(DISCORD_CLIENT_ID=str(room.emu.world.application_id),
+                     DISCORD_CLIENT_SECRET=room.emu.oauth.client_secret, **DASHBOARD)
     for outlet in outlets:
         await room.svc.feed_subscriptions.subscribe(outlet.feed_url, guild_id=room.guild.id, channel_id=room.news.id)
     return outlets
@@ -74,6 +83,26 @@ async def test_three_outlets_make_one_post_and_one_thread(newsroom: Newsroom) ->
     assert "merged into the story" in why.content and "Council approves five night bus routes" in why.content
     posted = await room.slash(room.admin, "feed why", {"url": first})
     assert "posted" in posted.content and "merged" not in posted.content
+    page = await delivery_page(room, radio)
+    assert "merged into the story" in page and "Council approves five night bus routes" in page
+
+
+async def delivery_page(room: Newsroom, outlet: FeedServer) -> str:
+    """The dashboard's delivery history of `outlet` in #news, as the admin sees it."""
+    subs = {feed.url: sub for sub, feed in await room.svc.feed_subscriptions.for_guild(room.guild.id) if feed}
+    settings = room.settings(DISCORD_CLIENT_ID=str(room.emu.world.application_id),
+                             DISCORD_CLIENT_SECRET=room.emu.oauth.client_secret, **DASHBOARD)
+    async with serve_dashboard(room.svc, settings, 0) as url, httpx.AsyncClient() as client:
+        start = await client.get(f"{url}/login",
+                                 params={"next": f"/g/{room.guild.id}/feeds/{subs[outlet.feed_url].id}"})
+        consent = await client.get(start.headers["location"])
+        href = re.search(rf'href="([^"]+)" data-user="{room.admin.id}"', consent.text)
+        assert href
+        back = await client.get(room.emu.base_url + html.unescape(href[1]))
+        landed = await client.get(back.headers["location"])
+        page = await client.get(f"{url}{landed.headers['location']}")
+    assert page.status_code == 200
+    return page.text
 
 
 async def test_stories_off_posts_each_report_alone(newsroom: Newsroom) -> None:
