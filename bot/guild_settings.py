@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.feeds.subscriptions import FeedSubscriptions
+from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.storage.guilds import GuildSettings, GuildSettingsStore
 
@@ -13,10 +14,11 @@ __all__ = ["GuildSettingsService"]
 
 class GuildSettingsService:
     def __init__(self, *, store: GuildSettingsStore, subscriptions: FeedSubscriptions,
-                 moderation: ModerationService) -> None:
+                 moderation: ModerationService, review: CommentReview) -> None:
         self._store = store
         self._subscriptions = subscriptions
         self._moderation = moderation
+        self._review = review
 
     async def get(self, guild_id: int) -> GuildSettings:
         return await self._store.get(guild_id)
@@ -31,6 +33,8 @@ class GuildSettingsService:
             await self._subscriptions.set_summary_for_guild(guild_id, settings.auto_summary)
         if "auto_close_days" in changes:
             await self._moderation.replan_auto_close(guild_id=guild_id, days=settings.auto_close_days)
+        if "premod_first" in changes:
+            await self._review.settings_changed(settings)
         return settings
 
     async def with_digest(self) -> list[GuildSettings]:

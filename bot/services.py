@@ -25,6 +25,7 @@ from bot.insights import ServerInsights
 from bot.moderation.bans import CommentBans
 from bot.moderation.featured import FeaturedComments
 from bot.moderation.member_export import MemberHistoryExport
+from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
@@ -83,6 +84,7 @@ class Services:
     recorder: CommentRecorder
     comments: CommentService
     moderation: ModerationService
+    review: CommentReview  # reports, pre-moderation and automatic holds (issue 16)
     stats: DiscussionStats
     insights: ServerInsights
     exporter: CommentExporter

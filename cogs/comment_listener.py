@@ -123,6 +123,9 @@ class CommentListener(commands.Cog):
         """Carry out what the recorder decided for a comment that must not stay up."""
         if decision.verdict is Verdict.FLAGGED:
             return  # held in /mod queue; it stays visible until a moderator decides
+        if decision.verdict is Verdict.HOLD:
+            await self._hold(message, decision.reason or "new_member")
+            return
         try:
             await message.delete()
         except discord.NotFound:
@@ -141,6 +144,26 @@ class CommentListener(commands.Cog):
                 f"{decision.to_author or reason}.")
         except discord.HTTPException:
             pass  # DMs closed: nothing more we can do quietly
+
+    async def _hold(self, message: discord.Message, kind: str) -> None:
+        """Pre-moderation: Discord cannot hide a message, so a held comment leaves the thread at once and
+        waits in /mod queue with its text; its author is told why by DM, once."""
+        assert message.guild is not None
+        try:
+            await message.delete()
+        except discord.NotFound:
+            pass
+        except discord.Forbidden:
+            log.warning("guild %s: cannot hold comment %s: missing Manage Messages", message.guild.id, message.id)
+            return
+        notice = await self.services.review.held(guild_id=message.guild.id, message_id=message.id, kind=kind)
+        if notice is not None:
+            try:
+                await message.author.send(
+                    f"Your comment in **{getattr(message.channel, 'name', 'a thread')}** is waiting for a moderator: "
+                    f"{notice}.")
+            except discord.HTTPException:
+                pass  # DMs closed
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -278,7 +301,7 @@ class CommentListener(commands.Cog):
                 if self.recorder.was_deleted(message.id):
                     continue  # deleted after this history page was read
                 decision = await self.recorder.on_message(incoming_from_message(message))
-                if decision.verdict in (Verdict.REMOVE_MUTED, Verdict.REMOVE_FILTERED):
+                if decision.verdict in (Verdict.REMOVE_MUTED, Verdict.REMOVE_FILTERED, Verdict.HOLD):
                     await self._enforce(message, decision)
             elif step is Step.EDIT:
                 edited_at = (message.edited_at or message.created_at).timestamp()

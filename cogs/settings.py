@@ -35,6 +35,12 @@ def render_settings(s: GuildSettings) -> str:
             f"{_channel(s.digest_channel_id)} at {s.digest_time} UTC" if s.digest_channel_id and s.digest_time
             else f"{_channel(s.digest_channel_id)}, no time set" if s.digest_channel_id
             else f"no channel set (time {s.digest_time} UTC)" if s.digest_time else "off"),
+        f"Reports that hide a comment: {s.report_threshold} (distinct members)",
+        "Pre-moderation of new commenters: " + (
+            f"their first {plural(s.premod_first, 'comment')} held" if s.premod_first else "off"),
+        "Automatic hold: " + (
+            f"more than {s.auto_hold_rejected} rejected of the last {plural(s.auto_hold_window, 'comment')} →"
+            f" held for {plural(s.auto_hold_hours, 'hour')}" if s.auto_hold_rejected else "off"),
     ])
 
 
@@ -61,6 +67,10 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
         admin_channel="Where feed problems are announced", modlog_channel="Where moderation actions are echoed",
         auto_close_days="Close article threads after this many days (0 = never)",
         digest_channel="Where the daily digest goes", digest_time="Digest time in UTC, HH:MM (or 'off')",
+        report_threshold="Distinct members whose reports hide a comment until a moderator decides",
+        premod_first="Hold each member's first N comments for review (0 = off)",
+        auto_hold_rejected="Hold a member whose comments were rejected more than this many times (0 = off)",
+        auto_hold_window="... of their last this many comments", auto_hold_hours="How long an automatic hold lasts",
     )
     async def set_(
         self, interaction: discord.Interaction,
@@ -72,6 +82,11 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
         auto_close_days: app_commands.Range[int, 0, 365] | None = None,
         digest_channel: discord.TextChannel | None = None,
         digest_time: str | None = None,
+        report_threshold: app_commands.Range[int, 1, 100] | None = None,
+        premod_first: app_commands.Range[int, 0, 100] | None = None,
+        auto_hold_rejected: app_commands.Range[int, 0, 100] | None = None,
+        auto_hold_window: app_commands.Range[int, 1, 200] | None = None,
+        auto_hold_hours: app_commands.Range[int, 1, 2160] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, Any] = {}
@@ -91,6 +106,13 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
             changes["digest_channel_id"] = digest_channel.id
         if digest_time is not None:
             changes["digest_time"] = None if digest_time.strip().lower() in {"off", "none", ""} else digest_time.strip()
+        for name, value in (("report_threshold", report_threshold), ("auto_hold_window", auto_hold_window),
+                            ("auto_hold_hours", auto_hold_hours)):
+            if value is not None:
+                changes[name] = value
+        for name, value in (("premod_first", premod_first), ("auto_hold_rejected", auto_hold_rejected)):
+            if value is not None:
+                changes[name] = value or None
         if not changes:
             raise UserFacingError("Nothing to change: pick at least one option, e.g. `/settings set news_channel:#news`.")
         # Re-planning every open thread's auto-close can take longer than Discord's 3 s to answer.

@@ -37,6 +37,7 @@ from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.bans import CommentBans
 from bot.moderation.featured import FeaturedComments
 from bot.moderation.member_export import MemberHistoryExport
+from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.posting.catalog import ArticleCatalog
 from bot.posting.outbox import PostingOutbox
@@ -56,6 +57,7 @@ from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.privacy import PrivacyStore
+from bot.storage.reports import ReviewStore
 from bot.storage.stories import StoryStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
@@ -121,6 +123,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             reactions=reactions, moderation=moderation_store, timers=timers, deliveries=deliveries)
         moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
                                        recorder=recorder, threads=threads)
+        review = CommentReview(store=ReviewStore(db), comments=comments, recorder=recorder, moderation=moderation,
+                               guild_settings=stores.guild_settings, timers=timers)
         feed_subscriptions = FeedSubscriptions(fetcher=fetcher, feeds=feeds, subscriptions=subscriptions,
                                                articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
@@ -130,11 +134,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         yield Services(
             settings=settings, stores=stores,
             guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
-                                                moderation=moderation),
+                                                moderation=moderation, review=review),
             articles=ArticleCatalog(articles=articles, posts=posts),
             timer_runner=TimerRunner(timers), recorder=recorder,
             comments=CommentService(comments=comments, recorder=recorder, privacy=PrivacyStore(db)),
-            moderation=moderation,
+            moderation=moderation, review=review,
             stats=DiscussionStats(ActivityStore(db)), insights=ServerInsights(InsightStore(db)),
             exporter=CommentExporter(ExportStore(db)), fetcher=fetcher,
             feed_subscriptions=feed_subscriptions,

@@ -25,6 +25,7 @@ from bot.storage.exports import ExportStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.privacy import PrivacyStore
+from bot.storage.reports import ReviewStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter
@@ -218,9 +219,12 @@ async def test_forget_me_leaves_no_row_of_the_user(env: Env) -> None:
     await env.recorder.on_reaction(added=True, guild_id=GUILD, channel_id=THREAD, message_id=1002, user_id=7,
                                    emoji="👍", at=3.0)
     await env.recorder.flush()
+    await ReviewStore(env.db).add_report(guild_id=GUILD, message_id=1002, reporter_id=7, reason="Spam",
+                                         details=None, at=4.0)
     deleted = await forget_user(PrivacyStore(env.db), user_id=7)
-    assert deleted == 3
-    for table, column in [("comments", "author_id"), ("reactions", "user_id"), ("privacy_requests", "user_id")]:
+    assert deleted == 4
+    for table, column in [("comments", "author_id"), ("reactions", "user_id"), ("privacy_requests", "user_id"),
+                          ("comment_reports", "reporter_id")]:
         assert await env.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {column} = 7") == 0
     assert await env.db.fetchval("SELECT COUNT(*) FROM comment_revisions") == 0
     assert await env.db.fetchval("SELECT COUNT(*) FROM privacy_requests") == 1

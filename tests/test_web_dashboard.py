@@ -483,6 +483,38 @@ async def test_moderators_approve_and_remove_flagged_comments_and_see_them_decid
     await emu.wait_for_message(site.server.modlog, lambda m: "approved" in m.content)
 
 
+async def test_a_held_reported_comment_shows_its_reports_and_is_reposted_when_approved(site: Site) -> None:
+    gid, emu, server = site.server.guild.id, site.emu, site.server
+    review = site.services.review
+    held = await flagged_comment(site, server.alice, "a comment some readers dislike")
+    await site.services.stores.comments.set_status(held, "visible")
+    carol = emu.create_user("carol")
+    emu.add_member(server.guild, carol)
+    await review.report(guild_id=gid, message_id=held, reporter_id=server.bob.id, reason="Off topic",
+                        details="not about the budget")
+    outcome = await review.report(guild_id=gid, message_id=held, reporter_id=carol.id, reason="Spam", details=None)
+    assert not outcome.hide  # the default threshold is 3
+    await site.services.guild_settings.change(gid, report_threshold=2)
+    outcome = await review.report(guild_id=gid, message_id=held, reporter_id=carol.id, reason="Spam", details=None)
+    assert outcome.hide and outcome.count == 2  # the same member reporting again counts once
+    emu.world.delete_message(server.editor, emu.world.message_index[held], check=False)  # as the bot does
+    await review.held(guild_id=gid, message_id=held, kind="reports")
+    async with httpx.AsyncClient() as client:
+        await site.login(client, server.moderator)
+        queue = await client.get(f"{site.url}/g/{gid}/queue")
+        assert "held: reported by members; reported by 2 members (Off topic: not about the budget; Spam)" in queue.text
+        waiting = queue.text.split("<h1>Review queue</h1>", 1)[1].split("Recently decided", 1)[0]
+        assert "carol" not in waiting and str(server.bob.id) not in waiting and "bob" not in waiting  # reporters unseen
+        csrf = csrf_of(queue.text)
+        await client.post(f"{site.url}/g/{gid}/queue", data={"csrf": csrf, "message": str(held), "action": "approve"})
+        assert "The review queue is empty." in (await client.get(f"{site.url}/g/{gid}/queue")).text
+    thread = emu.world.channel(emu.world.message_index[held].channel_id)
+    reposts = [m for m in emu.messages(thread) if m.content.startswith("**alice** wrote (held for review, approved")]
+    assert len(reposts) == 1 and "> a comment some readers dislike" in reposts[0].content
+    comment = await site.services.comments.get(held)
+    assert comment is not None and comment.status == "visible"
+
+
 async def test_filters_mutes_and_a_members_history(site: Site) -> None:
     gid = site.server.guild.id
     await site.services.moderation.mute(guild_id=gid, user_id=site.server.bob.id, moderator_id=site.server.moderator.id,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.moderation.review import QueueItem, repost_text
 from bot.moderation.service import ModerationError
 
 if TYPE_CHECKING:
@@ -27,10 +28,11 @@ class ModerationPages:
         self.d = dashboard
         self.moderation = dashboard.services.moderation
         self.comments = dashboard.services.comments
+        self.review = dashboard.services.review
 
     async def queue(self, request: web.Request) -> web.Response:
         access = await self.d.guild_access(request, moderate=True)
-        flagged = await self.moderation.queue(access.guild_id, limit=50)
+        flagged = await self.review.queue(access.guild_id, limit=50)
         decided = [a for a in await self.moderation.history(access.guild_id, limit=100) if a.action in DECIDED][:20]
         return self.d.page(request, "queue.html", access=access, flagged=flagged, decided=decided)
 
@@ -43,9 +45,11 @@ class ModerationPages:
         comment = await self.comments.get(int(raw)) if raw.isdigit() else None
         if comment is None or comment.guild_id != access.guild_id:
             raise web.HTTPNotFound(text="No such comment in this server.")
-        if form.get("action") == "approve":
-            done = await self.moderation.approve(guild_id=access.guild_id, message_id=comment.message_id,
-                                                 moderator_id=moderator)
+        item = await self.review.item(access.guild_id, comment.message_id)
+        if item is not None and item.held is not None:
+            message = await self._decide_held(item, approve=form.get("action") == "approve", moderator=moderator)
+        elif form.get("action") == "approve":
+            done = item is not None and await self.review.keep(item=item, moderator_id=moderator)
             message = ("Approved: the comment stays." if done else
                        "That comment is no longer waiting for review (removed, deleted or already approved).")
         elif form.get("action") == "remove":
@@ -57,12 +61,29 @@ class ModerationPages:
             else:
                 await self.moderation.removed(guild_id=access.guild_id, moderator_id=moderator,
                                               message_id=comment.message_id, reason=reason, thread_id=comment.thread_id)
+                await self.review.removed(comment.message_id)
                 message = "Removed."
         else:
             raise web.HTTPBadRequest(text="Unknown action.")
         self.d.flash(request, message)
         back = str(form.get("back", ""))  # only back to one of this server's pages
         raise web.HTTPSeeOther(back if back.startswith(f"/g/{access.guild_id}/") else f"/g/{access.guild_id}/queue")
+
+    async def _decide_held(self, item: QueueItem, *, approve: bool, moderator: int) -> str:
+        """A held comment is no longer on Discord: approving posts it again as the bot, rejecting keeps it off."""
+        if not approve:
+            done = await self.review.reject_held(item=item, moderator_id=moderator, reason="rejected after review")
+            return "Rejected: it stays off the thread." if done else "Someone else decided on it first."
+        if self.d.discord is None:
+            return "This dashboard has no bot token (DISCORD_TOKEN), so it cannot post the comment again."
+        if not await self.review.claim_approval(item):
+            return "Someone else decided on it first."
+        posted = await self.d.discord.post_message(item.comment.thread_id, repost_text(item.comment))
+        if isinstance(posted, str):
+            await self.review.approval_failed(item)
+            return f"Not approved: {posted}."
+        await self.review.approved_held(item=item, moderator_id=moderator, repost_id=posted)
+        return "Approved: the bot posted it again with the author's name."
 
     async def filters(self, request: web.Request) -> web.Response:
         access = await self.d.guild_access(request, moderate=True)

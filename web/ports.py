@@ -20,3 +20,7 @@ class DiscordPort(Protocol):
     async def delete_message(self, channel_id: int, message_id: int, reason: str) -> str | None:
         """None when the message is gone, else why Discord refused."""
         ...
+
+    async def post_message(self, channel_id: int, content: str) -> int | str:
+        """Post `content` as the bot (mentions never ping); the new message's id, else why Discord refused."""
+        ...

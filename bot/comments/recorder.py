@@ -36,6 +36,7 @@ class Verdict(Enum):
     REMOVE_MUTED = "remove_muted"    # recorded, then to be removed: the author is muted
     REMOVE_FILTERED = "remove_filtered"
     FLAGGED = "flagged"              # recorded and held for review in /mod queue
+    HOLD = "hold"                    # recorded, then taken down and held for review (pre-moderation)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ class CommentRecorder:
         self._recently_deleted: set[int] = set()
         self._mutes: dict[tuple[int, int], float | None] = {}
         self._filters: dict[int, _FilterList] = {}
+        # Pre-moderation (bot/moderation/review.py fills these): {guild: first N comments held}, the
+        # comments that stood per member in those guilds, and members on hold {(guild, user): until}.
+        self._premod: dict[int, int] = {}
+        self._standing: dict[tuple[int, int], int] = {}
+        self._held_members: dict[tuple[int, int], float | None] = {}
         # Forget-me requests, {(user fingerprint, guild id | None): when}: what was said before a request
         # must not be stored again when a backfill or an edit shows it to us once more.
         self._forgotten: dict[tuple[int, int | None], float] = {}
@@ -168,9 +174,47 @@ class CommentRecorder:
         self._mutes.pop((guild_id, user_id), None)
 
     def may_act_on(self, guild_id: int, user_id: int) -> bool:
-        """Whether a new comment might have to be removed or flagged (its author is muted, or the guild
-        has filters): then the caller needs the full Discord message to act on."""
-        return bool(self._filters.get(guild_id)) or (guild_id, user_id) in self._mutes
+        """Whether a new comment might have to be removed, flagged or held (its author is muted, new or on
+        hold, or the guild has filters): then the caller needs the full Discord message to act on."""
+        key = (guild_id, user_id)
+        if self._filters.get(guild_id) or key in self._mutes or key in self._held_members:
+            return True
+        first = self._premod.get(guild_id)
+        return first is not None and self._standing.get(key, 0) < first
+
+    def set_premod(self, guild_id: int, first: int | None, standing: dict[int, int]) -> None:
+        """Hold each member's comments until `first` of theirs stood (None: pre-moderation off)."""
+        for key in [k for k in self._standing if k[0] == guild_id]:
+            del self._standing[key]
+        if not first:
+            self._premod.pop(guild_id, None)
+            return
+        self._premod[guild_id] = first
+        self._standing.update({(guild_id, user): n for user, n in standing.items()})
+
+    def comment_stood(self, guild_id: int, user_id: int) -> None:
+        """A held comment was approved: it counts towards the member's first N."""
+        if guild_id in self._premod:
+            key = (guild_id, user_id)
+            self._standing[key] = self._standing.get(key, 0) + 1
+
+    def set_member_hold(self, guild_id: int, user_id: int, expires_at: float | None) -> None:
+        self._held_members[(guild_id, user_id)] = expires_at
+
+    def clear_member_hold(self, guild_id: int, user_id: int) -> None:
+        self._held_members.pop((guild_id, user_id), None)
+
+    def hold_reason(self, guild_id: int, user_id: int, now: float) -> str | None:
+        """Why a new comment by the member is held ("auto_hold", "new_member"), or None."""
+        key = (guild_id, user_id)
+        if key in self._held_members:
+            until = self._held_members[key]
+            if until is None or until > now:
+                return "auto_hold"
+        first = self._premod.get(guild_id)
+        if first is not None and self._standing.get(key, 0) < first:
+            return "new_member"
+        return None
 
     def is_muted(self, guild_id: int, user_id: int, now: float | None = None) -> bool:
         key = (guild_id, user_id)
@@ -203,9 +247,15 @@ class CommentRecorder:
                               m.content, m.reply_to_id, m.attachments, m.created_at, m.edited_at)
         if muted:
             return Decision(Verdict.REMOVE_MUTED, MUTED_REASON, article_id, MUTED_NOTICE)
+        if hit is not None and hit.action == "remove":
+            return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}", article_id)
+        if self._premod or self._held_members:
+            held = self.hold_reason(m.guild_id, m.author_id, m.created_at)
+            if held is not None:
+                return Decision(Verdict.HOLD, held, article_id)
+            if m.guild_id in self._premod:
+                self.comment_stood(m.guild_id, m.author_id)
         if hit is not None:
-            if hit.action == "remove":
-                return Decision(Verdict.REMOVE_FILTERED, f"matched the filter {hit.pattern!r}", article_id)
             self._comments.submit_status(m.message_id, "flagged")
             return Decision(Verdict.FLAGGED, f"matched the filter {hit.pattern!r}", article_id)
         return _RECORDED if article_id is None else Decision(Verdict.RECORDED, article_id=article_id)

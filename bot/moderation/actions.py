@@ -19,9 +19,10 @@ from bot.posting.format import escape_mentions
 from bot.storage.moderation import ModerationAction
 
 __all__ = [
-    "APPROVE", "BAN", "BOT_NAME", "CLOSE", "FEATURE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE", "FEED_REMOVE",
-    "FEED_RESUME", "FILTER_ADD", "FILTER_REMOVE", "LOCK", "MUTE", "PURGE", "REMOVE", "REOPEN", "SETTINGS",
-    "SLOWMODE", "UNBAN", "UNFEATURE", "UNLOCK", "UNMUTE", "actor_label", "describe", "entry_text",
+    "APPROVE", "AUTO_HOLD", "BAN", "BOT_NAME", "CLOSE", "FEATURE", "FEED_ADD", "FEED_EDIT", "FEED_PAUSE",
+    "FEED_REMOVE", "FEED_RESUME", "FILTER_ADD", "FILTER_REMOVE", "HOLD", "HOLD_END", "LOCK", "MUTE", "PURGE",
+    "REMOVE", "REOPEN", "SETTINGS", "SLOWMODE", "UNBAN", "UNFEATURE", "UNLOCK", "UNMUTE", "actor_label", "describe",
+    "entry_text",
 ]
 
 LOCK, UNLOCK, CLOSE, REOPEN, SLOWMODE = "lock", "unlock", "close", "reopen", "slowmode"
@@ -30,6 +31,9 @@ MUTE, UNMUTE = "mute", "unmute"
 # A ban is a mute without an end (details {"remove_past": count queued}); a feature pins and lists a comment.
 BAN, UNBAN = "ban", "unban"
 FEATURE, UNFEATURE = "feature", "unfeature"
+# Pre-moderation (bot/moderation/review.py): a comment hidden by reports {"kind", "reports"}; a member put on
+# hold automatically {"rejected", "window", "limit", "hours"}, and the end of that hold.
+HOLD, AUTO_HOLD, HOLD_END = "hold", "auto_hold", "hold_end"
 FILTER_ADD, FILTER_REMOVE = "filter_add", "filter_remove"
 # Feed changes made on the web dashboard (details {"feed", "channel_id"}): logged and echoed like the rest.
 FEED_ADD, FEED_EDIT, FEED_PAUSE, FEED_RESUME, FEED_REMOVE = (
@@ -79,6 +83,15 @@ def describe(action: ModerationAction) -> str:
     if name in (FEATURE, UNFEATURE):
         return (f"**{'featured' if name == FEATURE else 'unfeatured'}** a comment"
                 + (f" by {user}" if user else "") + (f" in {thread}" if thread else ""))
+    if name == HOLD:
+        return "**held** a comment" + (f" by {user}" if user else "") + (f" in {thread}" if thread else "") + " for review"
+    if name == AUTO_HOLD:
+        until = f", until <t:{int(action.expires_at)}:f>" if action.expires_at else ""
+        return (f"**put** {user or 'a user'} **on pre-moderation** for {plural(int(d.get('hours', 0)), 'hour')}"
+                f"{until} (rejected: {d.get('rejected', '?')} of their last {plural(int(d.get('window', 0)), 'comment')},"
+                f" more than {d.get('limit', '?')})")
+    if name == HOLD_END:
+        return f"**ended the pre-moderation hold** on {user or 'a user'}"
     if name == FILTER_ADD:
         return (f"**added the filter** `{d.get('pattern', '?')}` → {d.get('action', 'remove')}"
                 + (" (regex)" if d.get("regex") else ""))

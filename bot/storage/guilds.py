@@ -30,7 +30,20 @@ class GuildSettings:
     digest_channel_id: int | None = None
     digest_time: str | None = None  # "HH:MM", UTC
     digest_last_day: str | None = None
+    report_threshold: int = 3           # distinct reporters that hide a comment pending review
+    premod_first: int | None = None     # hold each member's first N comments for review (None: off)
+    auto_hold_rejected: int | None = None  # hold a member with more than X rejected ...
+    auto_hold_window: int = 10          # ... of their last Y comments ...
+    auto_hold_hours: int = 24           # ... for this long (None above: off)
 
+
+_COUNTS = {
+    "report_threshold": (1, 100, "distinct members whose reports hide a comment"),
+    "premod_first": (1, 100, "comments held while a member is new"),
+    "auto_hold_rejected": (1, 100, "rejected comments that put a member on hold"),
+    "auto_hold_window": (1, 200, "latest comments looked at"),
+    "auto_hold_hours": (1, 24 * 90, "hours an automatic hold lasts"),
+}
 
 EDITABLE = tuple(f.name for f in fields(GuildSettings) if f.name not in {"guild_id", "digest_last_day"})
 
@@ -40,7 +53,7 @@ def validate(name: str, value: Any) -> Any:
     if name not in EDITABLE and name != "digest_last_day":
         raise GuildSettingsError(f"unknown setting {name!r}; settings are: {', '.join(EDITABLE)}")
     if value is None:
-        if name in {"default_mode", "auto_summary"}:
+        if name in {"default_mode", "auto_summary", "report_threshold", "auto_hold_window", "auto_hold_hours"}:
             raise GuildSettingsError(f"{name} cannot be cleared")
         return None
     if name == "default_mode" and value not in {"thread", "forum", "plain"}:
@@ -49,6 +62,10 @@ def validate(name: str, value: Any) -> Any:
         raise GuildSettingsError("auto_close_days must be a whole number of days from 1 to 365")
     if name == "digest_time" and not (isinstance(value, str) and _TIME.match(value)):
         raise GuildSettingsError("digest_time must be HH:MM in UTC, for example 18:30")
+    if name in _COUNTS:
+        low, high, text = _COUNTS[name]
+        if not (isinstance(value, int) and low <= value <= high):
+            raise GuildSettingsError(f"{name} must be a whole number from {low} to {high} ({text})")
     if name == "auto_summary":
         return bool(value)
     return value

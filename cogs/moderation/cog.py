@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.moderation.review import HOLD_EXPIRED
 from bot.moderation.service import AUTO_CLOSE, MUTE_EXPIRED
 from cogs.moderation.bans import BanCommands, BanRemovals
 from cogs.moderation.featured import FeatureCommands
@@ -47,6 +48,9 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
         self.history_menu = app_commands.ContextMenu(name="Member history", callback=self.history_from_menu)
         self.history_menu.default_permissions = discord.Permissions(manage_messages=True)
         self.history_menu.guild_only = True
+        # For every member (no default permissions): readers report comments to the moderators.
+        self.report_menu = app_commands.ContextMenu(name="Report comment", callback=self.report_from_menu)
+        self.report_menu.guild_only = True
         self.feature_menu = app_commands.ContextMenu(name="Feature comment", callback=self.feature_from_menu)
         self.feature_menu.default_permissions = discord.Permissions(manage_messages=True)
         self.feature_menu.guild_only = True
@@ -55,13 +59,16 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.remove_menu)
         self.bot.tree.add_command(self.history_menu)
+        self.bot.tree.add_command(self.report_menu)
         self.bot.tree.add_command(self.feature_menu)
         self.modlog.start()
+        await self.services.review.load(bot_user_id=self.bot.user.id if self.bot.user else 0)
         self.removals.start(after=self.bot.wait_until_ready)
         self.services.moderation.on_record(self.modlog.post)
         runner = self.services.timer_runner
         runner.on(MUTE_EXPIRED, self.mute_expired)
         runner.on(AUTO_CLOSE, self.auto_close)
+        runner.on(HOLD_EXPIRED, self.hold_expired)
 
     async def cog_unload(self) -> None:
         self.services.moderation.forget_sink(self.modlog.post)
@@ -69,4 +76,5 @@ class ModerationCog(ThreadCommands, RemovalCommands, MuteCommands, ReviewCommand
         await self.modlog.stop()
         self.bot.tree.remove_command(self.remove_menu.name, type=self.remove_menu.type)
         self.bot.tree.remove_command(self.history_menu.name, type=self.history_menu.type)
+        self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
         self.bot.tree.remove_command(self.feature_menu.name, type=self.feature_menu.type)

@@ -7,10 +7,11 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from bot.formats import plural
 from bot.moderation.actions import entry_text
 from bot.moderation.service import ModerationError
 from bot.posting.format import escape_mentions, truncate_words
-from cogs.moderation.base import ModerationBase
+from cogs.moderation.reports import ReportCommands
 from cogs.moderation.views import ReviewView
 from cogs.support.checks import has_server_permissions
 from cogs.support.replies import UserFacingError
@@ -18,7 +19,7 @@ from cogs.support.replies import UserFacingError
 __all__ = ["ReviewCommands"]
 
 
-class ReviewCommands(ModerationBase):
+class ReviewCommands(ReportCommands):
     filter = app_commands.Group(name="filter", description="Word filters on comments")
 
     @filter.command(name="add", description="Remove or flag comments containing a word or matching a regex")
@@ -50,19 +51,21 @@ class ReviewCommands(ModerationBase):
         text = "\n".join(f"`{f.pattern}` {'(regex) ' if f.is_regex else ''}→ {f.action}" for f in filters)
         await interaction.response.send_message(text or "No filters yet: `/mod filter add`.", ephemeral=True)
 
-    @app_commands.command(name="queue", description="Comments flagged by filters, waiting for review")
+    @app_commands.command(name="queue", description="Comments flagged, reported or held, waiting for review")
     @has_server_permissions(manage_messages=True)
     async def queue(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        flagged = await self.services.moderation.queue(interaction.guild_id, limit=1)
-        if not flagged:
+        waiting = await self.services.review.queue(interaction.guild_id, limit=25)
+        if not waiting:
             await interaction.response.send_message("The review queue is empty.", ephemeral=True)
             return
-        c = flagged[0]
-        view = ReviewView(self, c.thread_id, c.message_id, interaction.user.id)
+        item = waiting[0]
+        c = item.comment
+        more = f"\n({plural(len(waiting) - 1, 'more comment')} waiting.)" if len(waiting) > 1 else ""
         await interaction.response.send_message(
-            f"Flagged comment by <@{c.author_id}> in <#{c.thread_id}>:\n> "
-            f"{escape_mentions(truncate_words(' '.join(c.content.split()), 1500))}", view=view, ephemeral=True)
+            f"Comment by <@{c.author_id}> in <#{c.thread_id}> — {escape_mentions(item.why)}:\n> "
+            f"{escape_mentions(truncate_words(' '.join(c.content.split()), 1500))}{more}",
+            view=ReviewView(self, item, interaction.user.id), ephemeral=True)
 
     @app_commands.command(name="log", description="Recent moderation actions")
     @has_server_permissions(manage_messages=True)

@@ -58,6 +58,19 @@ class DiscordRest:
             return f"Discord refused ({exc.status})"
         return None
 
+    async def post_message(self, channel_id: int, content: str) -> int | str:
+        """Post as the bot, mentions inert; the message id, or what Discord said."""
+        try:
+            sent = await self._client.get_partial_messageable(channel_id).send(
+                content, allowed_mentions=discord.AllowedMentions.none(), suppress_embeds=True)
+        except discord.NotFound:
+            return "that thread no longer exists"
+        except discord.Forbidden:
+            return "Newsdesk may not post there (it needs Send Messages in Threads in that channel)"
+        except discord.HTTPException as exc:
+            return f"Discord refused ({exc.status})"
+        return sent.id
+
 
 @contextlib.asynccontextmanager
 async def rest_only_client(settings: Settings) -> AsyncIterator[discord.Client]:
