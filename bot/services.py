@@ -40,6 +40,7 @@ from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
+from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
@@ -96,6 +97,7 @@ class Services:
     article_texts: ArticleTexts
     retention: RetentionSweeper
     featured: FeaturedComments
+    stories: StoryService
     bans: CommentBans
     member_export: MemberHistoryExport
     discussions: DiscussionSummaries

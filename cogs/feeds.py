@@ -15,6 +15,7 @@ from bot.feeds.subscriptions import FeedProblem
 from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
+from bot.stories.service import StorySettingsError
 from cogs.feed_opml import export_feeds, preview_import
 from cogs.support.embeds import story_embed
 from cogs.support.replies import UserFacingError
@@ -29,6 +30,8 @@ __all__ = ["FeedsCog"]
 log = logging.getLogger(__name__)
 Mode = Literal["thread", "forum", "plain"]
 Match = Literal["all", "any"]
+_STORY_HELP = {"stories": "Add this feed's reports of a story already posted here to that post (default on)",
+               "story_window_hours": "How old a story its reports may join, in hours (default 36)"}
 _RULE_HELP = {"rules": "Filter rules: title: ai, robots; -author: sponsor; link: /example\\.com/ (see README)",
               "match": "Rules must all pass (all) or one is enough (any)",
               "daily_cap": "At most this many posts in 24 hours (0: no cap)",
@@ -196,13 +199,15 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.autocomplete(feed=feed_autocomplete)
     @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role",
-                           **_RULE_HELP)
+                           **_RULE_HELP, **_STORY_HELP)
     async def edit(self, interaction: discord.Interaction, feed: str, mode: Mode | None = None,
                    summary: bool | None = None, mention: discord.Role | None = None, clear_mention: bool = False,
                    include: str | None = None, exclude: str | None = None,
                    interval_minutes: app_commands.Range[int, 5, 1440] | None = None, rules: str | None = None,
                    match: Match | None = None, daily_cap: app_commands.Range[int, 0, 1000] | None = None,
-                   min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None) -> None:
+                   min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None,
+                   stories: bool | None = None,
+                   story_window_hours: app_commands.Range[int, 1, 336] | None = None) -> None:
         sub = await self._own_subscription(interaction, feed)
         changes: dict[str, object] = {}
         if mode is not None:
@@ -221,8 +226,14 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         delivery = {"filter_rules": rules, "filter_match": match, "daily_cap": daily_cap,
                      "min_gap_minutes": min_gap_minutes}
         changes.update({k: v for k, v in delivery.items() if v is not None})
-        if not changes and interval_minutes is None:
+        story_change = stories is not None or story_window_hours is not None
+        if not changes and interval_minutes is None and not story_change:
             raise UserFacingError("Nothing to change: give at least one option.")
+        if story_change:
+            try:
+                await self.services.stories.configure(sub.id, enabled=stories, window_hours=story_window_hours)
+            except StorySettingsError as exc:
+                raise UserFacingError(f"Not saved: {exc}.") from None
         try:
             await self.services.feed_subscriptions.edit(
                 sub.id, poll_interval_seconds=interval_minutes * 60 if interval_minutes is not None else None,
@@ -310,7 +321,8 @@ def _mention_note(role: discord.Role | None, channel: discord.abc.GuildChannel) 
             "*Mention @everyone, @here and All Roles*.")
 
 # How each delivery outcome reads in `/feed why` (the dashboard's history says the same).
-_WHY = {"posted": "posted", "sending": "being sent now", "waiting": "waiting: the channel cannot take posts",
+_WHY = {"merged": "merged into the story",  # its detail names the story's title
+        "posted": "posted", "sending": "being sent now", "waiting": "waiting: the channel cannot take posts",
         "baseline": "not posted: it was already in the feed when this channel followed it",
         "filtered": "not posted: filtered out", "duplicate": "not posted: a duplicate",
         "paused": "not posted: the feed was paused here", "older": "not posted: older than this subscription",

@@ -58,15 +58,18 @@ from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.reports import ReviewStore
+from bot.storage.stories import StoryStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
+from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
 from bot.timer_runner import TimerRunner
 from cogs.client import NewsdeskBot, create_bot
 from cogs.publishing import AdminNotices, StoryPublisher
+from cogs.publishing.merge import StoryMerger
 from cogs.publishing.publisher import PASS_INTERVAL
 from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
@@ -126,6 +129,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                                articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
         featured = FeaturedComments(featured=FeaturedStore(db), comments=comments, moderation=moderation)
+        stories = StoryService(StoryStore(db))
         moderation.on_record(featured.on_record)  # a removed featured comment leaves its story's post
         yield Services(
             settings=settings, stores=stores,
@@ -145,6 +149,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
             retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
             featured=featured,
+            stories=stories,
             bans=CommentBans(moderation=moderation, comments=comments, removals=BanRemovalStore(db)),
             member_export=MemberHistoryExport(comments=comments, moderation=moderation, featured=featured),
             discussions=DiscussionSummaries(comments=comments, reactions=reactions, posts=posts, summaries=summaries,
@@ -169,12 +174,13 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
                            guilds=stores.guild_settings, moderation=services.moderation,
                            timer_runner=services.timer_runner,
                            summary_text=summary_text or services.article_summaries.thread_text)
+    outbox = PostingOutbox(articles=stores.articles, posts=stores.posts, subscriptions=stores.subscriptions,
+                           deliveries=stores.deliveries)
+    sender = StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
+                         threads=threads, featured=services.featured, stories=services.stories)
     return StoryPublisher(
-        client,
-        outbox=PostingOutbox(articles=stores.articles, posts=stores.posts,
-                             subscriptions=stores.subscriptions, deliveries=stores.deliveries),
-        sender=StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
-                           threads=threads, featured=services.featured),
+        client, outbox=outbox, sender=sender,
+        merger=StoryMerger(client, stories=services.stories, posts=stores.posts, outbox=outbox, sender=sender),
         notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
         subscriptions=stores.subscriptions, interval=pass_interval)
 

@@ -138,6 +138,7 @@ class Newsroom:
     services: Services | None = None
     _stack: AsyncExitStack | None = None
     errors: list[BaseException | str] = field(default_factory=list)
+    outlets: list[FeedServer] = field(default_factory=list)  # more loopback feeds, stopped with the room
 
     def __post_init__(self) -> None:
         server = build_news_server(self.emu, forum_tags=["Loopback News", "World"])
@@ -203,6 +204,14 @@ class Newsroom:
             await self.emu.wait_for(answered, timeout, what="a follow-up")
         return rec
 
+    async def another_feed(self, title: str) -> FeedServer:
+        """One more loopback feed (another outlet) named `title`, served until the test ends."""
+        server = FeedServer()
+        server.title = title
+        await server.start()
+        self.outlets.append(server)
+        return server
+
     async def publish_pass(self, publisher: StoryPublisher | None = None) -> tuple[int, int]:
         """Poll every feed now and publish (with the bot's publisher, or `publisher`), instead of waiting for
         timers. Returns (posts made, posts edited) by this pass or by the background publisher it woke
@@ -231,6 +240,8 @@ async def newsroom(tmp_path: Path) -> AsyncIterator[Newsroom]:
         yield room
     finally:
         await room.stop()
+        for outlet in room.outlets:
+            await outlet.stop()
         await feeds.stop()
         await emu.stop()
         await asyncio.sleep(0)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from bot.posting.format import (
     LIMITS,
     ZWSP,
+    also_reported_lines,
     build_story_post,
     escape_mentions,
     escape_text,
@@ -63,3 +64,16 @@ def test_thread_name_with_many_mentions_stays_within_100() -> None:
         name = thread_name_for(title)
         assert 1 <= len(name) <= LIMITS["thread_name"], (title, len(name))
         assert "@everyone" not in name and "<@123>" not in name and "@here" not in name
+
+
+def test_also_reported_links_each_outlet_within_the_field_limit() -> None:
+    lines = also_reported_lines([("The *Post* (evening)", "https://post.example/a b)c"),
+                                 ("Radio", "javascript:alert(1)")])
+    assert lines == "[The \\*Post\\* \\(evening\\)](https://post.example/a%20b%29c)\nRadio"
+    many = [(f"Outlet {n} " + "x" * 60, f"https://outlet{n}.example/" + "y" * 100) for n in range(40)]
+    listed = also_reported_lines(many)
+    assert len(listed) <= LIMITS["embed_field_value"] and listed.endswith(" more")
+    shown = listed.count("](")
+    assert listed.endswith(f"and {40 - shown} more")
+    post = build_story_post(title="T", url="https://a.example/", source="A", excerpt="e" * 600, also_reported=many)
+    assert post.embed.also_reported == listed and post.embed.total_length() <= LIMITS["embed_total"]

@@ -195,3 +195,21 @@ async def test_service_respects_subscription_off_and_window(db: Database) -> Non
     # Clustering off: posted as new and not recorded, so nothing can merge into it either.
     assert await service.assign(channel_id=3, subscription_id=off.id, article=await _article(db, ids[0])) is None
     assert await store.story_of(3, ids[0]) is None
+
+
+async def test_service_never_merges_an_outlet_into_its_own_story(db: Database) -> None:
+    feeds, articles = FeedStore(db), ArticleStore(db)
+    courier = await feeds.get_or_create("https://courier.example/feed")
+    radio = await feeds.get_or_create("https://radio.example/feed")
+    title = "Magnitude 7.1 earthquake strikes off coast of Japan, tsunami warning issued"
+    ids = []
+    for n, (feed, text) in enumerate([(courier, title), (courier, title + " as waves reach the coast"),
+                                       (radio, title + " overnight")]):
+        ids.append((await articles.ingest(feed.id, [_item(n, text)]))[0].article.id)
+    service = StoryService(StoryStore(db), clock=_Clock(0.0))
+    assert await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[0])) is None
+    # The courier's follow-up is its own story, not "also reported by" the courier.
+    assert await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[1])) is None
+    assert await StoryStore(db).story_of(2, ids[1]) == ids[1]
+    other = await service.assign(channel_id=2, subscription_id=None, article=await _article(db, ids[2]))
+    assert other is not None and other.story_id in (ids[0], ids[1])

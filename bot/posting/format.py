@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "ALSO_REPORTED",
     "LIMITS",
     "EmbedSpec",
     "StoryPost",
+    "also_reported_lines",
     "build_story_post",
     "escape_mentions",
     "escape_text",
@@ -41,6 +43,7 @@ LIMITS = {
 EXCERPT_CHARS = 600
 FEATURED_QUOTE_CHARS = 200  # a featured comment's quote under a post or in the digest
 FEATURED_AUTHOR_CHARS = 80
+OUTLET_CHARS = 80  # an outlet's name in "Also reported by"
 ZWSP = "\u200b"
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#])")
 _MENTION = re.compile(r"<(@[!&]?|#|/)")
@@ -102,10 +105,15 @@ class EmbedSpec:
     image_url: str | None
     footer: str
     featured: str | None = None  # the "Featured" field: one line per featured comment (`featured_line`)
+    also_reported: str | None = None  # the "Also reported by" field: one linked outlet a line
 
     def total_length(self) -> int:
         return sum(len(x) for x in (self.title, self.description, self.author or "", self.footer,
-                                    "Featured" if self.featured else "", self.featured or ""))
+                                    "Featured" if self.featured else "", self.featured or "",
+                                    ALSO_REPORTED if self.also_reported else "", self.also_reported or ""))
+
+
+ALSO_REPORTED = "Also reported by"
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,22 @@ def featured_line(author_name: str, content: str) -> str:
     return f"“{quote}” — {author}"
 
 
+def also_reported_lines(sources: Sequence[tuple[str, str]], limit: int = LIMITS["embed_field_value"]) -> str:
+    """One "[outlet](link)" line per (outlet, link), within `limit`; the sources that do not fit are counted."""
+    lines: list[str] = []
+    for n, (outlet, url) in enumerate(sources):
+        name = fit_escaped(_clean(outlet) or "News", OUTLET_CHARS)
+        # A masked link ends at the first ")" or space: encode them, and keep only web links.
+        link = url.replace(" ", "%20").replace(")", "%29").replace(">", "%3E")
+        line = f"[{name}]({link})" if link.startswith(("http://", "https://")) else name
+        more = len(sources) - n - 1
+        tail = f"\nand {more} more" if more else ""
+        if len("\n".join([*lines, line])) + len(tail) > limit:
+            return "\n".join([*lines, f"and {len(sources) - n} more"])
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def thread_name_for(title: str) -> str:
     """Thread names are shown as-is (no markdown) and capped at 100 characters."""
     name = _clean(title) or "Discussion"
@@ -132,9 +156,10 @@ def thread_name_for(title: str) -> str:
 def build_story_post(
     *, title: str, url: str, source: str, excerpt: str | None = None, author: str | None = None,
     published: datetime | None = None, image_url: str | None = None, mention_role_id: int | None = None,
-    featured: Sequence[tuple[str, str]] = (),
+    featured: Sequence[tuple[str, str]] = (), also_reported: Sequence[tuple[str, str]] = (),
 ) -> StoryPost:
-    """The post of one story; `featured`: (author name, comment text) of the comments moderators featured."""
+    """The post of one story; `featured`: (author name, comment text) of the comments moderators featured;
+    `also_reported`: (outlet, link) of the other articles merged into this story."""
     clean_title = _clean(title) or url
     description = fit_escaped(_clean(excerpt), EXCERPT_CHARS) if excerpt else ""
     embed = EmbedSpec(
@@ -148,6 +173,7 @@ def build_story_post(
         footer=truncate_words(_clean(source) or "News", LIMITS["embed_footer"]),
         featured="\n".join(featured_line(name, text) for name, text in featured)[:LIMITS["embed_field_value"]]
         or None,
+        also_reported=also_reported_lines(also_reported) or None,
     )
     assert embed.total_length() <= LIMITS["embed_total"]
     content = f"<@&{mention_role_id}>" if mention_role_id else None

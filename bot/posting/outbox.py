@@ -67,6 +67,16 @@ class PostingOutbox:
         if self._deliveries is not None and job.post.subscription_id is not None:
             await self._deliveries.skipped(job.post.subscription_id, job.article.url, reason)
 
+    async def merged(self, job: PostJob, *, into: PostJob) -> None:
+        """The article of `job` was added to the story post of `into`: finish the reservation and say so."""
+        await self._posts.mark_merged(job.post.id, into=into.post.id)
+        if self._deliveries is not None and job.post.subscription_id is not None:
+            await self._deliveries.merged(job.post.subscription_id, job.article.url, into.article.title)
+
+    async def job_for(self, post: Post) -> PostJob | None:
+        """The job of an existing post (a story's post, to show its added sources)."""
+        return await self._job(post)
+
     async def _usage(self, sub: Subscription) -> CapUsage | None:
         """What the caps need to know (None when the subscription has none: no query)."""
         if sub.daily_cap is None and sub.min_gap_minutes is None:

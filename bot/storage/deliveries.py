@@ -89,6 +89,11 @@ class DeliveryStore:
         await self._db.execute("UPDATE deliveries SET fate = 'skipped', detail = ? WHERE subscription_id = ? AND url = ?",
                                (reason[:300], subscription_id, url))
 
+    async def merged(self, subscription_id: int, url: str, story: str) -> None:
+        """A queued item added to the story post `story` (its title) instead of being posted."""
+        await self._db.execute("UPDATE deliveries SET fate = 'merged', detail = ? WHERE subscription_id = ? AND url = ?",
+                               (story[:300], subscription_id, url))
+
     async def for_subscription(self, subscription_id: int, *, limit: int = 100) -> list[Delivery]:
         rows = await self._db.fetchall(_SELECT + " WHERE d.subscription_id = ? ORDER BY d.created_at DESC, d.id DESC "
                                        "LIMIT ?", (subscription_id, limit))

@@ -33,6 +33,7 @@ class Post:
     posted_at: float | None
     edited_at: float | None
     created_at: float
+    merged_into: int | None = None  # the story post this article was added to instead of being posted
 
 
 def _post(row: sqlite3.Row) -> Post:
@@ -74,6 +75,18 @@ class PostStore:
             (content_hash, time.time() if at is None else at, post_id),
         )
 
+    async def mark_merged(self, post_id: int, *, into: int) -> None:
+        """Finish a reservation without a message: its article was added to the story post `into`."""
+        await self._db.execute("UPDATE posts SET merged_into = ? WHERE id = ? AND message_id IS NULL",
+                               (into, post_id))
+
+    async def sent_in_channel(self, article_id: int, channel_id: int) -> Post | None:
+        """The sent post of `article_id` in `channel_id` (a story's post), or None."""
+        row = await self._db.fetchone(
+            "SELECT * FROM posts WHERE article_id = ? AND channel_id = ? AND message_id IS NOT NULL",
+            (article_id, channel_id))
+        return None if row is None else _post(row)
+
     async def release(self, post_id: int) -> None:
         """Forget a reservation whose message was certainly never sent, so it can be retried."""
         await self._db.execute("DELETE FROM posts WHERE id = ? AND message_id IS NULL", (post_id,))
@@ -103,7 +116,8 @@ class PostStore:
 
     async def unfinished(self) -> list[Post]:
         """Reservations not finished: never sent, or sent but a crash or failure came before mark_posted."""
-        rows = await self._db.fetchall("SELECT * FROM posts WHERE message_id IS NULL ORDER BY id")
+        rows = await self._db.fetchall(
+            "SELECT * FROM posts WHERE message_id IS NULL AND merged_into IS NULL ORDER BY id")
         return [_post(r) for r in rows]
 
     async def behind_their_article(self) -> list[Post]:

@@ -39,6 +39,7 @@ class StoryMember:
     summary: str | None  # the article's excerpt
     language: str | None
     published_at: float | None
+    feed_id: int | None = None  # the outlet's feed
 
     @property
     def opened_story(self) -> bool:
@@ -53,7 +54,7 @@ class StorySettings:
 
 _MEMBER_SQL = (
     "SELECT m.article_id, m.story_article_id, m.score, m.assigned_at, a.title, a.canonical_url AS url,"
-    " f.title AS outlet, a.excerpt AS summary, a.language, a.published_at"
+    " f.title AS outlet, a.excerpt AS summary, a.language, a.published_at, a.feed_id"
     " FROM story_members m JOIN articles a ON a.id = m.article_id LEFT JOIN feeds f ON f.id = a.feed_id"
 )
 

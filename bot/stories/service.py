@@ -10,7 +10,8 @@ is neither merged nor offered to others; window: how old a story it may join), a
 decision is stored once per (channel, article) and a second call returns it, so a retried pass after a crash
 between deciding and posting gets the same answer. A subscription id that no longer exists means "no
 clustering" (None). Calls for one channel must not overlap (the publisher's per-channel queue sees to it);
-calls for different channels may.
+calls for different channels may. An article never joins a story that already has an article of its own feed:
+"Also reported by" is for other outlets, and a feed's follow-up is not a copy (the feed store drops copies).
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ import time
 from collections.abc import Callable
 
 from bot.articles.records import Article
-from bot.storage.stories import DEFAULT_WINDOW_HOURS, StoryMember, StorySettings, StoryStore
+from bot.storage.stories import (
+    DEFAULT_WINDOW_HOURS,
+    StoryMember,
+    StorySettings,
+    StorySettingsError,
+    StoryStore,
+)
 from bot.stories.index import MatchParams, StoryArticle, StoryIndex, StoryMatch
 
-__all__ = ["StoryService"]
+__all__ = ["StoryService", "StorySettingsError"]
 
 _DEFAULT = StorySettings(enabled=True, window_hours=DEFAULT_WINDOW_HOURS)
 
@@ -47,6 +54,11 @@ class StoryService:
         now = self._clock()
         index = await self._index(channel_id, window, now)
         match = index.assign(_story_article(article, now), window_seconds=window)
+        if match is not None and await self._same_outlet(channel_id, _article_id(match.story_id), article):
+            # One outlet's second article is its own story (a follow-up, another angle), never "also reported
+            # by" itself; the index took it into that story, so it is rebuilt from storage.
+            match = None
+            self._indexes.pop(channel_id, None)
         chosen = article.id if match is None else _article_id(match.story_id)
         story = await self._store.record(
             channel_id=channel_id, article_id=article.id, story_article_id=None if match is None else chosen,
@@ -60,6 +72,16 @@ class StoryService:
     async def sources(self, channel_id: int, story_id: int) -> list[StoryMember]:
         """The story's articles in `channel_id`, opener first, with outlet, title and link: "Also reported by"."""
         return await self._store.members(channel_id, story_id)
+
+    async def settings(self, subscription_id: int) -> StorySettings | None:
+        """The subscription's story settings (None: no such subscription)."""
+        return await self._store.settings(subscription_id)
+
+    async def configure(self, subscription_id: int, *, enabled: bool | None = None,
+                        window_hours: float | None = None) -> StorySettings | None:
+        """Turn merging on or off for a subscription and set its window (hours). Raises StorySettingsError
+        for a window out of range; returns None when there is no such subscription."""
+        return await self._store.configure(subscription_id, enabled=enabled, window_hours=window_hours)
 
     def forget_channel(self, channel_id: int) -> None:
         """Drop a channel's index (a deleted channel, a subscription moved away); rebuilt on next use."""
@@ -79,6 +101,11 @@ class StoryService:
                 None if member.opened_story else member.story_article_id)
         self._indexes[channel_id] = index
         return index
+
+    async def _same_outlet(self, channel_id: int, story: int, article: Article) -> bool:
+        if article.feed_id is None:
+            return False
+        return any(m.feed_id == article.feed_id for m in await self._store.members(channel_id, story))
 
     async def _stored_match(self, channel_id: int, story: int) -> StoryMatch:
         members = await self._store.members(channel_id, story)

@@ -19,6 +19,7 @@ from bot.background import BackgroundTask
 from bot.feeds.events import FeedEvent, NewArticle, UpdatedArticle
 from bot.posting.outbox import PostingOutbox, PostJob
 from bot.storage.feeds import SubscriptionStore
+from cogs.publishing.merge import StoryMerger
 from cogs.publishing.notices import AdminNotices
 from cogs.publishing.problems import PermissionProblem, RefusedStory
 from cogs.publishing.story import StorySender
@@ -32,10 +33,11 @@ PASS_INTERVAL = 30.0  # seconds between passes without a wake-up (another proces
 class StoryPublisher:
     def __init__(self, client: discord.Client, *, outbox: PostingOutbox, sender: StorySender,
                  notices: AdminNotices, subscriptions: SubscriptionStore,
-                 interval: float = PASS_INTERVAL) -> None:
+                 merger: StoryMerger | None = None, interval: float = PASS_INTERVAL) -> None:
         self._client = client
         self.outbox = outbox
         self._sender = sender
+        self._merger = merger
         self.notices = notices
         self._subscriptions = subscriptions
         self._background = BackgroundTask("newsdesk-publisher", self._step, every=interval)
@@ -83,7 +85,9 @@ class StoryPublisher:
         done = 0
         for job in jobs:
             try:
-                await self._sender.post(job)
+                # An article joining a story already posted here is added to that post instead.
+                if self._merger is None or not await self._merger.merge(job):
+                    await self._sender.post(job)
                 done += 1
             except PermissionProblem as exc:
                 await self._failing(job, str(exc))

@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 
 import discord
 
+from bot.articles.records import Article
 from bot.comments.recorder import CommentRecorder
 from bot.moderation.featured import FeaturedComments
 from bot.posting.format import StoryPost, build_story_post, escape_text
 from bot.posting.outbox import PostJob
 from bot.storage.feeds import FeedStore
 from bot.storage.posts import PostStore
+from bot.stories.service import StoryService
 from cogs.publishing.problems import PermissionProblem, RefusedStory
 from cogs.publishing.recovery import find_forum_post, find_sent_message
 from cogs.publishing.threads import StoryThreads
@@ -36,13 +38,15 @@ T = TypeVar("T")
 
 class StorySender:
     def __init__(self, client: discord.Client, *, posts: PostStore, feeds: FeedStore, recorder: CommentRecorder,
-                 threads: StoryThreads, featured: FeaturedComments | None = None) -> None:
+                 threads: StoryThreads, featured: FeaturedComments | None = None,
+                 stories: StoryService | None = None) -> None:
         self._client = client
         self._posts = posts
         self._feeds = feeds
         self._recorder = recorder
         self._threads = threads
         self._featured = featured
+        self._stories = stories
         self._feed_titles: dict[int, str] = {}
 
     async def post(self, job: PostJob) -> None:
@@ -107,6 +111,19 @@ class StorySender:
         """Show the article's current version in its post. Returns 1 when done (or the post is gone), 0 when
         it is to be retried at the next pass."""
         post = job.post
+        try:
+            await self.show_sources(job)
+        except discord.HTTPException as exc:
+            log.warning("guild %s: edit of post %s (article %s, channel %s, message %s) failed, will retry: %s",
+                        post.guild_id, post.id, job.article.id, post.channel_id, post.message_id, exc)
+            return 0
+        await self._posts.mark_edited(post.id, content_hash=job.article.content_hash)
+        return 1
+
+    async def show_sources(self, job: PostJob) -> bool:
+        """Edit the sent post of `job` to show its article and the story's sources as they are now. False when
+        the post was removed on Discord; raises Discord's other errors."""
+        post = job.post
         channel = self._client.get_channel(post.channel_id)
         story = await self._story(job)
         target: Any = None
@@ -118,25 +135,28 @@ class StorySender:
                 thread = channel.get_thread(post.thread_id) or await self._client.fetch_channel(post.thread_id)
                 if isinstance(thread, discord.Thread):
                     target = thread.get_partial_message(post.message_id or 0)
-            if target is not None:
-                await target.edit(embed=story_embed(story.embed))
+            if target is None:
+                return False
+            await target.edit(embed=story_embed(story.embed))
         except discord.NotFound:
-            pass  # removed on Discord: nothing to edit, stop trying
-        except discord.HTTPException as exc:
-            log.warning("guild %s: edit of post %s (article %s, channel %s, message %s) failed, will retry: %s",
-                        post.guild_id, post.id, job.article.id, post.channel_id, post.message_id, exc)
-            return 0
-        await self._posts.mark_edited(post.id, content_hash=job.article.content_hash)
-        return 1
+            return False  # removed on Discord: nothing to edit
+        return True
+
+    async def outlet(self, article: Article) -> str:
+        """The name shown for the article's outlet: its feed's title, else its site's host."""
+        return await self._feed_title(article.feed_id) or _host(article.url)
 
     async def _story(self, job: PostJob) -> StoryPost:
         a = job.article
         feed_title = await self._feed_title(a.feed_id)
         picks = await self._featured.for_post(job.post.guild_id, a.id) if self._featured else []
+        # The story's other outlets, kept by every later edit of the post (an updated article, a featured pick).
+        members = await self._stories.sources(job.post.channel_id, a.id) if self._stories else []
+        also = [(m.outlet or _host(m.url), m.url) for m in members if m.article_id != a.id]
         return build_story_post(title=a.title, url=a.url, source=feed_title or _host(a.url), excerpt=a.excerpt,
                                 author=a.author, published=a.published, image_url=a.image,
                                 mention_role_id=job.subscription.mention_role_id if job.subscription else None,
-                                featured=[(f.author_name, f.content) for f in picks])
+                                featured=[(f.author_name, f.content) for f in picks], also_reported=also)
 
     async def _feed_title(self, feed_id: int | None) -> str | None:
         if feed_id is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.posting.format import EmbedSpec
+from bot.posting.format import ALSO_REPORTED, EmbedSpec
 
 __all__ = ["NEWS_COLOUR", "story_embed"]
 
@@ -20,5 +20,7 @@ def story_embed(spec: EmbedSpec) -> discord.Embed:
         embed.set_image(url=spec.image_url)
     if spec.featured:
         embed.add_field(name="Featured", value=spec.featured, inline=False)
+    if spec.also_reported:
+        embed.add_field(name=ALSO_REPORTED, value=spec.also_reported, inline=False)
     embed.set_footer(text=spec.footer)
     return embed
