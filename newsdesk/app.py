@@ -151,7 +151,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             featured=featured,
             stories=stories,
             bans=CommentBans(moderation=moderation, comments=comments, removals=BanRemovalStore(db)),
-            member_export=MemberHistoryExport(comments=comments, moderation=moderation, featured=featured),
+            member_export=MemberHistoryExport(comments=comments, moderation=moderation, featured=featured,
+                                              review=review),
             discussions=DiscussionSummaries(comments=comments, reactions=reactions, posts=posts, summaries=summaries,
                                             button_threshold=settings.discussion_button_comments),
         )

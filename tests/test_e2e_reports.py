@@ -88,6 +88,12 @@ async def test_reports_hide_a_comment_at_the_threshold_and_the_queue_resolves_it
     assert await status(room, rude.id) == "visible"
     empty = await room.slash(room.moderator, "mod queue", channel=thread)
     assert "queue is empty" in empty.content
+    # The member's history shows the reports (how many, why; never who) and the hold with its outcome.
+    history = await room.slash(room.moderator, "mod user", {"member": room.alice}, channel=thread)
+    assert history.original is not None
+    assert "reported by 2 members (Harassment or abuse, Spam)" in history.original.content, history.original.content
+    assert f"comment {rude.id} held (reported), approved" in history.original.content
+    assert "bob" not in history.original.content and "carol" not in history.original.content
 
 
 async def test_new_commenters_are_held_and_reposted_on_approval(newsroom: Newsroom) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.moderation.review import QueueItem, repost_text
+from bot.moderation.review import HOLD_WORDS, QueueItem, repost_text
 from bot.moderation.service import ModerationError
 
 if TYPE_CHECKING:
@@ -144,7 +144,9 @@ class ModerationPages:
         name = comments[0].author_name if comments else str(user_id)
         return self.d.page(request, "member.html", access=access, user_id=user_id, name=name, comments=comments,
                            history=[a for a in history if a.target_user_id == user_id], mute=mute, now=time.time(),
-                           notes=await self.moderation.notes(access.guild_id, user_id))
+                           notes=await self.moderation.notes(access.guild_id, user_id),
+                           review=await self.d.services.review.about_member(access.guild_id, user_id),
+                           hold_words=HOLD_WORDS)
 
     async def member_export(self, request: web.Request) -> web.Response:
         """The member's history as a JSON download (what `/mod user export:true` attaches)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.formats import id_text, iso_utc
 from bot.moderation.featured import FeaturedComments
+from bot.moderation.review import CommentReview
 from bot.moderation.service import ModerationService
 from bot.storage.comments import CommentStore
 
@@ -21,7 +22,9 @@ LIMIT = 5000  # comments and actions per export: a member's whole history in any
 
 
 class MemberHistoryExport:
-    def __init__(self, *, comments: CommentStore, moderation: ModerationService, featured: FeaturedComments) -> None:
+    def __init__(self, *, comments: CommentStore, moderation: ModerationService, featured: FeaturedComments,
+                 review: CommentReview | None = None) -> None:
+        self._review = review
         self._comments = comments
         self._moderation = moderation
         self._featured = featured
@@ -33,6 +36,7 @@ class MemberHistoryExport:
         notes = await self._moderation.notes(guild_id, user_id)
         mute = await self._moderation.active_mute(guild_id, user_id)
         featured = await self._featured.by_author(guild_id, user_id)
+        review = await self._review.about_member(guild_id, user_id) if self._review is not None else None
         return {
             "guild_id": id_text(guild_id), "user_id": id_text(user_id),
             "mute": None if mute is None else {
@@ -45,6 +49,14 @@ class MemberHistoryExport:
                          "article_id": id_text(a.article_id), "reason": a.reason, "details": _portable_details(a.details),
                          "created_at": iso_utc(a.created_at), "expires_at": iso_utc(a.expires_at)}
                         for a in actions],
+            "reports": [] if review is None else [  # counts and reasons only: reporters are never exported
+                {"message_id": id_text(r.message_id), "count": r.count, "reasons": r.reasons} for r in review.reports],
+            "holds": [] if review is None else [
+                {"message_id": id_text(h.message_id), "kind": h.kind, "held_at": iso_utc(h.held_at),
+                 "decision": h.decision} for h in review.holds],
+            "member_hold": None if review is None or review.member_hold is None else {
+                "reason": review.member_hold.reason, "created_at": iso_utc(review.member_hold.created_at),
+                "expires_at": iso_utc(review.member_hold.expires_at)},
             "featured": [{"message_id": id_text(f.message_id), "featured_by": id_text(f.featured_by),
                           "featured_at": iso_utc(f.featured_at)} for f in featured],
             "comments": [{"message_id": id_text(c.message_id), "thread_id": id_text(c.thread_id),

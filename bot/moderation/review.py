@@ -27,7 +27,7 @@ from bot.posting.format import escape_mentions, truncate_words
 from bot.storage.comments import Comment, CommentStore
 from bot.storage.guilds import GuildSettings, GuildSettingsStore
 from bot.storage.moderation import ModerationAction
-from bot.storage.reports import Hold, ReportSummary, ReviewStore
+from bot.storage.reports import Hold, MemberReview, ReportSummary, ReviewStore
 from bot.storage.timers import TimerStore
 
 __all__ = ["HOLD_EXPIRED", "REPORT_REASONS", "CommentReview", "QueueItem", "ReportOutcome", "repost_text"]
@@ -81,6 +81,10 @@ def repost_text(comment: Comment) -> str:
     name = escape_mentions(comment.author_name)
     return (f"**{name}** wrote (held for review, approved; [original context]({context_url})):\n"
             f"{escape_mentions(quoted)}")
+
+
+# How each kind of hold reads for moderators (/mod user, the dashboard's member page).
+HOLD_WORDS = {"new_member": "new member", "auto_hold": "automatic hold", "reports": "reported"}
 
 
 class CommentReview:
@@ -154,6 +158,11 @@ class CommentReview:
         if comment is None or not await self._store.first_notice(guild_id, comment.author_id, now):
             return None
         return NOTICES[kind]
+
+    async def about_member(self, guild_id: int, user_id: int) -> MemberReview:
+        """Reports against a member's comments (counts and reasons, never the reporters), their held comments
+        and their own hold: part of the member's history for moderators."""
+        return await self._store.about_member(guild_id, user_id)
 
     async def queue(self, guild_id: int, limit: int = 25) -> list[QueueItem]:
         """Held, flagged and reported comments, oldest first."""

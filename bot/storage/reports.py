@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.storage.database import Database
 
-__all__ = ["Hold", "MemberHold", "ReportSummary", "ReviewStore"]
+__all__ = ["Hold", "MemberHold", "MemberReview", "ReportSummary", "ReviewStore"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,32 @@ class MemberHold:
     expires_at: float | None
 
 
+@dataclass(frozen=True)
+class MemberReview:
+    """What review says about one member: reports against their comments (counts and reasons, never who) and
+    their comments' holds, plus the member's own hold."""
+
+    reports: list[ReportSummary]  # every report received, resolved or not
+    holds: list[Hold]
+    member_hold: MemberHold | None
+
+
 class ReviewStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def about_member(self, guild_id: int, user_id: int, limit: int = 200) -> MemberReview:
+        rows = await self._db.fetchall(
+            "SELECT r.message_id, COUNT(*) AS n, GROUP_CONCAT(r.reason, '\x1f') AS reasons FROM comment_reports r "
+            "JOIN comments c ON c.message_id = r.message_id WHERE r.guild_id = ? AND c.author_id = ? "
+            "GROUP BY r.message_id ORDER BY r.message_id DESC LIMIT ?", (guild_id, user_id, limit))
+        reports = [ReportSummary(r["message_id"], r["n"], sorted(set((r["reasons"] or "").split("\x1f")) - {""}))
+                   for r in rows]
+        held = await self._db.fetchall(
+            "SELECT h.message_id, h.guild_id, h.kind, h.held_at, h.decision, h.repost_id FROM comment_holds h "
+            "JOIN comments c ON c.message_id = h.message_id WHERE h.guild_id = ? AND c.author_id = ? "
+            "ORDER BY h.held_at DESC LIMIT ?", (guild_id, user_id, limit))
+        return MemberReview(reports, [Hold(**dict(r)) for r in held], await self.member_hold(guild_id, user_id))
 
     # --- reports ---------------------------------------------------------------------------------
 

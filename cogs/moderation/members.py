@@ -1,4 +1,4 @@
-"""/mod user and the "Member history" user menu: a member's comments, removals, mutes and moderators' notes
+"""/mod user and the "Member history" user menu: a member's comments, removals, reports, holds, mutes and notes
 across the server, paged (the dashboard's member page shows the same, and exports it)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from discord import app_commands
 from bot.comments.tree import paginate
 from bot.formats import plural
 from bot.moderation.actions import entry_text
+from bot.moderation.review import HOLD_WORDS
 from bot.posting.format import escape_mentions, truncate_words
 from cogs.moderation.base import ModerationBase
 from cogs.support.checks import has_server_permissions
@@ -49,10 +50,18 @@ class MemberCommands(ModerationBase):
                    if a.target_user_id == member.id]
         notes = await moderation.notes(guild_id, member.id)
         mute = await moderation.active_mute(guild_id, member.id)
+        review = await self.services.review.about_member(guild_id, member.id)
         removed = sum(1 for c in comments if c.status == "removed")
+        hold = review.member_hold
         lines = [f"{plural(len(comments), 'comment')} ({removed} removed)"
                  + (f"; muted until <t:{int(mute.expires_at)}:f>" if mute and mute.expires_at else
-                    "; muted" if mute else "")]
+                    "; muted" if mute else "")
+                 + (f"; comments held for review until <t:{int(hold.expires_at)}:f>" if hold and hold.expires_at
+                    else "; comments held for review" if hold else "")]
+        lines += [f"🚩 reported by {plural(r.count, 'member')} ({', '.join(r.reasons)}): comment {r.message_id}"
+                  for r in review.reports]
+        lines += [f"⏸️ <t:{int(h.held_at)}:d> comment {h.message_id} held ({HOLD_WORDS.get(h.kind, h.kind)})"
+                  + (f", {h.decision}" if h.decision else ", waiting in /mod queue") for h in review.holds]
         lines += [f"📝 <t:{int(n.created_at)}:d> <@{n.author_id}>: {escape_mentions(truncate_words(n.text, 300))}"
                   for n in notes]
         lines += [f"⚖️ <t:{int(a.created_at)}:d> {entry_text(a, bot_user_id=self.bot_user_id)}" for a in actions]
