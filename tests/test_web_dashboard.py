@@ -561,9 +561,18 @@ async def test_settings_change_through_the_same_rules_as_slash_settings(site: Si
         await client.post(f"{site.url}/g/{gid}/settings", data={**form, "digest_time": "25:99"})
         assert "Not saved:" in (await client.get(f"{site.url}/g/{gid}/settings")).text
         assert (await site.services.guild_settings.get(gid)).digest_time == "07:30"
-        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "auto_close_days": "", "digest_time": ""})
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "premod_first": "2", "report_threshold": "4",
+                                                                "auto_hold_rejected": "3", "auto_hold_hours": "12"})
+        review = await site.services.guild_settings.get(gid)
+        assert (review.premod_first, review.report_threshold, review.auto_hold_rejected, review.auto_hold_hours) == (
+            2, 4, 3, 12)
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "report_threshold": "many"})
+        assert "Not saved: reports that hold a comment must be a whole number" in (
+            await client.get(f"{site.url}/g/{gid}/settings")).text
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "auto_close_days": "", "digest_time": "",
+                                                                "premod_first": "0"})
         cleared = await site.services.guild_settings.get(gid)
-        assert cleared.auto_close_days is None and cleared.digest_time is None
+        assert cleared.auto_close_days is None and cleared.digest_time is None and cleared.premod_first is None
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)  # Manage Messages only
         assert (await client.get(f"{site.url}/g/{gid}/settings")).status_code == 403

@@ -17,7 +17,10 @@ __all__ = ["SettingsPage"]
 CHANNELS = ("news_channel_id", "admin_channel_id", "modlog_channel_id", "digest_channel_id")
 LABELS = {"news_channel_id": "default channel", "default_mode": "default mode", "auto_summary": "auto-summary",
           "admin_channel_id": "admin channel", "modlog_channel_id": "mod-log channel",
-          "auto_close_days": "auto-close", "digest_channel_id": "digest channel", "digest_time": "digest time"}
+          "auto_close_days": "auto-close", "digest_channel_id": "digest channel", "digest_time": "digest time",
+          "report_threshold": "reports that hold a comment", "premod_first": "pre-moderation of new members",
+          "auto_hold_rejected": "automatic holds", "auto_hold_window": "automatic hold window",
+          "auto_hold_hours": "automatic hold length"}
 
 
 class SettingsPage:
@@ -65,4 +68,13 @@ def _changes(form: Any) -> dict[str, Any]:
     changes["auto_close_days"] = int(days) or None if days else None
     time_ = str(form.get("digest_time", "")).strip()
     changes["digest_time"] = time_ or None
+    # Review (reports, pre-moderation, automatic holds): numbers; 0 or empty turns the optional ones off.
+    for name in ("report_threshold", "premod_first", "auto_hold_rejected", "auto_hold_window", "auto_hold_hours"):
+        raw = str(form.get(name, "")).strip()
+        if raw and not raw.isdigit():
+            raise GuildSettingsError(f"{LABELS[name]} must be a whole number")
+        if name in ("premod_first", "auto_hold_rejected"):
+            changes[name] = int(raw) or None if raw else None
+        elif raw:
+            changes[name] = int(raw)
     return changes
