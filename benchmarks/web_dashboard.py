@@ -15,7 +15,6 @@ import gzip
 import json
 import os
 import random
-import re
 import sqlite3
 import statistics
 import sys
@@ -25,7 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import html
 
 import httpx
 
@@ -134,12 +132,7 @@ async def measure(args: argparse.Namespace) -> None:
     conn.close()
     async with open_services(settings) as services, serve_dashboard(services, settings, 0) as url, \
             httpx.AsyncClient(timeout=60) as client:
-        start = await client.get(f"{url}/login")
-        consent = await client.get(start.headers["location"])
-        href = re.search(rf'href="([^"]+)" data-user="{server.moderator.id}"', consent.text)
-        assert href, "no consent link"
-        back = await client.get(emu.base_url + html.unescape(href[1]))
-        await client.get(back.headers["location"])
+        await emu.log_in(client, f"{url}/login", server.moderator)
         pages = {
             "overview": f"/g/{guild_id}",
             "article_hot": f"/g/{guild_id}/articles/{hot}",

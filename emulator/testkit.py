@@ -7,9 +7,12 @@ User actions go through the same rules as Discord's (permissions, limits, locked
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 from emulator import payloads
@@ -245,6 +248,24 @@ class DiscordEmulator(EmulatorServer):
                 "resolved": {"messages": {str(message.id): self.world.message_payload(message)}}}
         rec = self._interaction(user, channel, 2, data)
         return await rec.wait(timeout) if wait else rec
+
+    async def consent(self, client: httpx.AsyncClient, authorize_url: str, user: User) -> str:
+        """Open the emulated consent page at `authorize_url` and click "Authorize as <user>"; returns the
+        address Discord sends the browser back to (the application's redirect with `code` and `state`)."""
+        page = await client.get(authorize_url)
+        link = re.search(rf'href="([^"]+)" data-user="{user.id}"', page.text)
+        if link is None:
+            raise AssertionError(f"no 'Authorize as {user.username}' on the consent page: {page.text[:300]}")
+        back = await client.get(self.base_url + html.unescape(link[1]))
+        if back.status_code != 302:
+            raise AssertionError(f"the consent was refused ({back.status_code}): {back.text[:300]}")
+        return back.headers["location"]
+
+    async def log_in(self, client: httpx.AsyncClient, login_url: str, user: User) -> httpx.Response:
+        """"Log in with Discord" on an application (the web dashboard) as `user`: follows its login URL to the
+        consent page and back; returns the application's answer to the callback (a redirect to its pages)."""
+        start = await client.get(login_url)
+        return await client.get(await self.consent(client, start.headers["location"], user))
 
     async def use_user_command(self, user: User, target: User, channel: Channel, name: str, *,
                                wait: bool = True, timeout: float = 10.0) -> InteractionRecord:

@@ -4,9 +4,6 @@ paused), and the dashboard's delivery history page."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import httpx
 
 from newsdesk.dashboard import serve_dashboard
@@ -60,12 +57,7 @@ async def test_every_item_has_a_recorded_fate_and_the_dashboard_shows_why(newsro
     message = room.emu.bot_messages(room.news)[-1]
     settings = room.settings(**overrides)
     async with serve_dashboard(services, settings, 0) as url, httpx.AsyncClient() as client:
-        start = await client.get(f"{url}/login", params={"next": f"/g/{room.guild.id}/feeds/{sub.id}"})
-        consent = await client.get(start.headers["location"])
-        href = re.search(rf'href="([^"]+)" data-user="{room.admin.id}"', consent.text)
-        assert href
-        back = await client.get(room.emu.base_url + html.unescape(href[1]))
-        landed = await client.get(back.headers["location"])
+        landed = await room.emu.log_in(client, f"{url}/login?next=/g/{room.guild.id}/feeds/{sub.id}", room.admin)
         page = await client.get(f"{url}{landed.headers['location']}")
     assert page.status_code == 200
     assert f"/channels/{room.guild.id}/{room.news.id}/{message.id}" in page.text  # the post, linked

@@ -4,9 +4,6 @@ without changing anything)."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import httpx
 
 from newsdesk.dashboard import serve_dashboard
@@ -40,12 +37,7 @@ async def test_a_capped_item_is_recorded_and_feed_why_says_why(newsroom: Newsroo
     assert room.services is not None
     (sub, _), = await room.services.feed_subscriptions.for_guild(room.guild.id)
     async with serve_dashboard(room.services, room.settings(**overrides), 0) as url, httpx.AsyncClient() as client:
-        start = await client.get(f"{url}/login", params={"next": f"/g/{room.guild.id}/feeds/{sub.id}"})
-        consent = await client.get(start.headers["location"])
-        href = re.search(rf'href="([^"]+)" data-user="{room.admin.id}"', consent.text)
-        assert href
-        back = await client.get(room.emu.base_url + html.unescape(href[1]))
-        landed = await client.get(back.headers["location"])
+        landed = await room.emu.log_in(client, f"{url}/login?next=/g/{room.guild.id}/feeds/{sub.id}", room.admin)
         page = await client.get(f"{url}{landed.headers['location']}")
     assert page.status_code == 200
     assert "not posted: capped" in page.text and "the daily cap of 1 post in 24 hours was reached" in page.text

@@ -4,8 +4,6 @@ gets its own post; /feed why says where a merged report went; a subscription wit
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 import httpx
@@ -93,13 +91,8 @@ async def delivery_page(room: Newsroom, outlet: FeedServer) -> str:
     settings = room.settings(DISCORD_CLIENT_ID=str(room.emu.world.application_id),
                              DISCORD_CLIENT_SECRET=room.emu.oauth.client_secret, **DASHBOARD)
     async with serve_dashboard(room.svc, settings, 0) as url, httpx.AsyncClient() as client:
-        start = await client.get(f"{url}/login",
-                                 params={"next": f"/g/{room.guild.id}/feeds/{subs[outlet.feed_url].id}"})
-        consent = await client.get(start.headers["location"])
-        href = re.search(rf'href="([^"]+)" data-user="{room.admin.id}"', consent.text)
-        assert href
-        back = await client.get(room.emu.base_url + html.unescape(href[1]))
-        landed = await client.get(back.headers["location"])
+        landed = await room.emu.log_in(
+            client, f"{url}/login?next=/g/{room.guild.id}/feeds/{subs[outlet.feed_url].id}", room.admin)
         page = await client.get(f"{url}{landed.headers['location']}")
     assert page.status_code == 200
     return page.text

@@ -53,12 +53,9 @@ class Site:
         """Click "Log in with Discord", then "Authorize as <user>" on the emulated consent page."""
         start = await client.get(f"{self.url}/login", params={"next": next_path})
         assert start.status_code == 302 and start.headers["location"].startswith(self.emu.base_url)
-        consent = await client.get(start.headers["location"])
-        href = re.search(rf'href="([^"]+)" data-user="{user.id}"', consent.text)
-        assert href, consent.text
-        back = await client.get(self.emu.base_url + html.unescape(href[1]))
-        assert back.status_code == 302 and back.headers["location"].startswith(f"{self.url}/callback?")
-        return await client.get(back.headers["location"])
+        back = await self.emu.consent(client, start.headers["location"], user)
+        assert back.startswith(f"{self.url}/callback?")
+        return await client.get(back)
 
 
 async def seed(services: Services, server: NewsServer) -> int:
@@ -226,11 +223,8 @@ async def test_the_emulated_token_endpoint_checks_pkce_and_uses_codes_once(site:
     emu = site.emu
     async with httpx.AsyncClient() as client:
         start = await client.get(f"{site.url}/login")
-        consent = await client.get(start.headers["location"])
-        href = re.search(rf'href="([^"]+)" data-user="{site.server.bob.id}"', consent.text)
-        assert href
-        back = await client.get(emu.base_url + html.unescape(href[1]))
-        code = httpx.URL(back.headers["location"]).params["code"]
+        back = await emu.consent(client, start.headers["location"], site.server.bob)
+        code = httpx.URL(back).params["code"]
         redirect = f"{site.url}/callback"
         auth = (str(emu.world.application_id), emu.oauth.client_secret)
         wrong = await client.post(f"{emu.api_base}/oauth2/token", auth=auth, data={
