@@ -21,6 +21,7 @@ from bot.formats import plural
 from bot.moderation.bans import PendingRemoval, removal_batches
 from cogs.moderation.base import ModerationBase
 from cogs.support.checks import has_server_permissions
+from cogs.support.deleting import delete_messages
 from cogs.support.replies import UserFacingError
 from cogs.support.views import ConfirmView
 
@@ -68,7 +69,7 @@ class BanRemovals:
             for batch in removal_batches(ids):
                 if channel is not None:  # else the thread is gone, and its messages with it
                     try:
-                        await _delete(channel, batch.message_ids, bulk=batch.bulk)
+                        await delete_messages(channel, batch.message_ids, reason="ban from comments", bulk=batch.bulk)
                     except discord.HTTPException as exc:
                         if exc.status >= 500 or exc.status == 429:
                             raise  # outlasted discord.py's retries: the next step tries again
@@ -93,25 +94,6 @@ async def _tell(progress: Progress, done: int, refused: int, total: int, finishe
         await progress(done, refused, total, finished)
     except discord.HTTPException as exc:  # the reply's token expired (15 minutes): the work goes on
         log.info("cannot show removal progress: %s", exc)
-
-
-async def _delete(channel: discord.Thread, ids: tuple[int, ...], *, bulk: bool) -> None:
-    if bulk:
-        try:
-            await channel.delete_messages([discord.Object(i) for i in ids], reason="ban from comments")
-            return
-        except discord.NotFound:
-            return
-        except discord.HTTPException as exc:
-            if exc.status != 400:
-                raise
-            # one of them turned 14 days old since the plan, say: one by one instead
-            log.info("bulk delete in %s refused (%s); deleting one by one", channel.id, exc)
-    for message_id in ids:
-        try:
-            await channel.get_partial_message(message_id).delete()
-        except discord.NotFound:
-            pass
 
 
 class BanCommands(ModerationBase):

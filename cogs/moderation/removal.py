@@ -15,6 +15,7 @@ from bot.storage.comments import Comment
 from cogs.moderation.base import MESSAGE_LINK, ModerationBase
 from cogs.moderation.views import ReasonModal
 from cogs.support.checks import has_server_permissions
+from cogs.support.deleting import delete_messages
 from cogs.support.replies import UserFacingError
 from cogs.support.views import ConfirmView
 
@@ -107,7 +108,7 @@ class RemovalCommands(ModerationBase):
                     ids = [c.message_id for c in comments]
                     try:
                         for start in range(0, len(ids), 100):
-                            await _delete_many(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
+                            await delete_messages(channel, ids[start:start + 100], reason=f"purge by {confirm.user}")
                     except discord.Forbidden:
                         refused += len(ids)  # still on Discord: not recorded as removed
                         continue
@@ -123,19 +124,3 @@ class RemovalCommands(ModerationBase):
         await interaction.response.send_message(
             f"Remove **{plural(plan.count, 'comment')}** by {user.mention}? This cannot be undone on Discord.",
             view=ConfirmView(interaction.user.id, confirmed, confirm_label=f"Remove {plan.count}"), ephemeral=True)
-
-
-async def _delete_many(channel: discord.Thread, ids: list[int], *, reason: str) -> None:
-    """Bulk delete; Discord refuses bulk deletes of messages older than 14 days, so fall back to one by one."""
-    try:
-        await channel.delete_messages([discord.Object(i) for i in ids], reason=reason)
-        return
-    except discord.NotFound:
-        return
-    except discord.HTTPException as exc:
-        log.info("bulk delete in %s refused (%s); deleting one by one", channel.id, exc)
-    for message_id in ids:
-        try:
-            await channel.get_partial_message(message_id).delete()
-        except discord.NotFound:
-            pass
