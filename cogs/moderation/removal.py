@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import replace
 
@@ -21,7 +20,6 @@ from cogs.support.views import ConfirmView
 
 __all__ = ["RemovalCommands"]
 
-log = logging.getLogger(__name__)
 
 
 class RemovalCommands(ModerationBase):
