@@ -8,8 +8,6 @@ Replies are sent with no allowed mentions, on top of the quotes' own neutralisin
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -20,7 +18,7 @@ from bot.formats import plural
 from bot.posting.format import escape_text, fit_escaped, truncate_words
 from bot.storage.posts import Post
 from cogs.support.embeds import NEWS_COLOUR
-from cogs.support.views import story_view
+from cogs.support.views import ButtonHandler, IdButtonType, id_button_type, story_view
 
 __all__ = ["DISCUSSION_TEMPLATE", "DiscussionButtons", "discussion_button", "discussion_button_type",
            "discussion_embed", "send_discussion"]
@@ -68,26 +66,9 @@ async def send_discussion(interaction: discord.Interaction, discussions: Discuss
         ephemeral=ephemeral, allowed_mentions=discord.AllowedMentions.none())
 
 
-ButtonHandler = Callable[[discord.Interaction, int], Awaitable[None]]
-
-
-def discussion_button_type(handler: ButtonHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
-    """The Summarize discussion button as a DynamicItem answering with `handler(interaction, thread_id)`."""
-
-    class DiscussionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DISCUSSION_TEMPLATE):
-        def __init__(self, thread_id: int) -> None:
-            super().__init__(discussion_button(thread_id))
-            self.thread_id = thread_id
-
-        @classmethod
-        async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                                 match: re.Match[str], /) -> DiscussionButton:
-            return cls(int(match["id"]))
-
-        async def callback(self, interaction: discord.Interaction) -> None:
-            await handler(interaction, self.thread_id)
-
-    return DiscussionButton
+def discussion_button_type(handler: ButtonHandler) -> IdButtonType:
+    """The Summarize discussion button, answered with `handler(interaction, thread_id)`."""
+    return id_button_type(DISCUSSION_TEMPLATE, discussion_button, handler)
 
 
 class DiscussionButtons:

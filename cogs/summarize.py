@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -20,7 +19,13 @@ from cogs.discussion import DiscussionButtons, discussion_button_type, send_disc
 from cogs.support.article_picker import article_choices
 from cogs.support.embeds import NEWS_COLOUR
 from cogs.support.replies import UserFacingError
-from cogs.support.views import SUMMARIZE_TEMPLATE, summarize_button
+from cogs.support.views import (
+    SUMMARIZE_TEMPLATE,
+    ButtonHandler,
+    IdButtonType,
+    id_button_type,
+    summarize_button,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -54,30 +59,10 @@ def summary_embed(result: SummaryResult, *, title: str | None, url: str) -> disc
     return embed
 
 
-ButtonHandler = Callable[[discord.Interaction, int], Awaitable[None]]
-
-
-def summarize_button_type(handler: ButtonHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
-    """The Summarize button on story posts as a DynamicItem answering with `handler(interaction, article_id)`.
-
-    Its custom_id carries the article id, so the button works on every story ever posted, across restarts,
-    without the bot remembering any view.
-    """
-
-    class SummarizeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SUMMARIZE_TEMPLATE):
-        def __init__(self, article_id: int) -> None:
-            super().__init__(summarize_button(article_id))
-            self.article_id = article_id
-
-        @classmethod
-        async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                                 match: re.Match[str], /) -> SummarizeButton:
-            return cls(int(match["id"]))
-
-        async def callback(self, interaction: discord.Interaction) -> None:
-            await handler(interaction, self.article_id)
-
-    return SummarizeButton
+def summarize_button_type(handler: ButtonHandler) -> IdButtonType:
+    """The Summarize button on story posts, answered with `handler(interaction, article_id)`: its custom_id
+    carries the article id, so it works on every story ever posted, across restarts."""
+    return id_button_type(SUMMARIZE_TEMPLATE, summarize_button, handler)
 
 
 class SummarizeCog(commands.Cog):

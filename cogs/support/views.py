@@ -6,12 +6,14 @@ bot remembering any view: `cogs/summarize.py` registers the `DynamicItem` that h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
-__all__ = ["SUMMARIZE_TEMPLATE", "ConfirmView", "PagerView", "story_view", "summarize_button"]
+__all__ = ["SUMMARIZE_TEMPLATE", "ButtonHandler", "ConfirmView", "IdButtonType", "PagerView", "id_button_type",
+           "story_view", "summarize_button"]
 
 SUMMARIZE_ID = "newsdesk:summarize:{article_id}"
 # The custom_id pattern of the Summarize button; the summarize cog registers the DynamicItem that answers it.
@@ -21,6 +23,33 @@ SUMMARIZE_TEMPLATE = r"newsdesk:summarize:(?P<id>\d+)"
 def summarize_button(article_id: int) -> discord.ui.Button[Any]:
     return discord.ui.Button(label="Summarize", style=discord.ButtonStyle.secondary, emoji="📝",
                              custom_id=SUMMARIZE_ID.format(article_id=article_id))
+
+
+# What a click on an id-carrying button does: (interaction, the id from its custom_id) -> the answer.
+ButtonHandler = Callable[[discord.Interaction, int], Awaitable[None]]
+IdButtonType = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
+
+
+def id_button_type(template: str, button: Callable[[int], discord.ui.Button[Any]],
+                   handler: ButtonHandler) -> IdButtonType:
+    """A persistent button whose custom_id carries an id (`template` has an `id` group), as a DynamicItem that
+    answers every such button ever sent, across restarts, with `handler(interaction, id)`; the owning cog
+    registers it with `bot.add_dynamic_items`."""
+
+    class IdButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=template):
+        def __init__(self, item_id: int) -> None:
+            super().__init__(button(item_id))
+            self.item_id = item_id
+
+        @classmethod
+        async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                                 match: re.Match[str], /) -> IdButton:
+            return cls(int(match["id"]))
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await handler(interaction, self.item_id)
+
+    return IdButton
 
 
 def story_view(article_id: int) -> discord.ui.View:
