@@ -129,7 +129,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                                articles=articles, posts=posts, deliveries=deliveries, reader=reader,
                                                poll_interval=settings.poll_interval_seconds)
         featured = FeaturedComments(featured=FeaturedStore(db), comments=comments, moderation=moderation)
-        stories = StoryService(StoryStore(db))
+        story_store = StoryStore(db)
+        stories = StoryService(story_store)
         moderation.on_record(featured.on_record)  # a removed featured comment leaves its story's post
         yield Services(
             settings=settings, stores=stores,
@@ -147,7 +148,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             summaries=summaries,
             article_texts=article_texts,
             article_summaries=ArticleSummaries(articles, article_texts, summaries),
-            retention=RetentionSweeper(comments, settings.comment_retention_days, deliveries=deliveries),
+            retention=RetentionSweeper(comments, settings.comment_retention_days,
+                                       records=(deliveries.prune, story_store.forget_before)),
             featured=featured,
             stories=stories,
             bans=CommentBans(moderation=moderation, comments=comments, removals=BanRemovalStore(db)),

@@ -51,3 +51,19 @@ async def test_zero_days_blanks_at_the_next_sweep(tmp_path: Path) -> None:
         assert await RetentionSweeper(comments, 0, clock=lambda: NOW).sweep() == 1
     finally:
         await db.close()
+
+
+async def test_sweep_prunes_bookkeeping_records_older_than_thirty_days(tmp_path: Path) -> None:
+    """Delivery records and story decisions are handed the same cutoff, RECORD_DAYS before the sweep."""
+    db = await Database.open(tmp_path / "r.db")
+    try:
+        asked: list[float] = []
+
+        async def prune(older_than: float) -> int:
+            asked.append(older_than)
+            return 0
+
+        await RetentionSweeper(CommentStore(db), 30, records=(prune, prune), clock=lambda: NOW).sweep()
+        assert asked == [NOW - 30 * DAY, NOW - 30 * DAY]
+    finally:
+        await db.close()

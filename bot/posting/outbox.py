@@ -101,10 +101,6 @@ class PostingOutbox:
         capped = cap_refusal(sub.daily_cap, sub.min_gap_minutes, usage) if usage is not None else None
         return ("capped", capped) if capped else ("queued", None)
 
-    @classmethod
-    def should_carry(cls, sub: Subscription, article: Article) -> bool:
-        return cls.fate(sub, article)[0] == "queued"
-
     async def pending_posts(self, guild_ids: Collection[int] | None = None) -> list[PostJob]:
         """Reserved posts not yet sent, oldest first, skipping subscriptions marked failing (they wait) and
         releasing those of removed or paused subscriptions."""

@@ -83,10 +83,6 @@ class StoryService:
         for a window out of range; returns None when there is no such subscription."""
         return await self._store.configure(subscription_id, enabled=enabled, window_hours=window_hours)
 
-    def forget_channel(self, channel_id: int) -> None:
-        """Drop a channel's index (a deleted channel, a subscription moved away); rebuilt on next use."""
-        self._indexes.pop(channel_id, None)
-
     async def _index(self, channel_id: int, window: float, now: float) -> StoryIndex:
         index = self._indexes.get(channel_id)
         if index is not None and index.window >= window:
