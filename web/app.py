@@ -123,12 +123,13 @@ class Dashboard:
             self.sessions.save(response, request[SESSION])
 
     async def bot_guilds(self) -> set[int]:
-        """Servers this dashboard can show: those the bot is in (asked of Discord at most once a minute), and
-        any Newsdesk holds data for (the bot may have been removed since; its history stays readable)."""
+        """Servers this dashboard can show: those the bot is in, and any Newsdesk holds data for (the bot may
+        have been removed since; its history stays readable). Asked at most once a minute, not per request."""
         now = time.monotonic()
-        if self.discord is not None and now - self._bot_guilds[0] > 60:
-            self._bot_guilds = (now, await self.discord.guild_ids())
-        return self._bot_guilds[1] | await self.insights.known_guilds()
+        if now - self._bot_guilds[0] > 60:
+            in_discord = await self.discord.guild_ids() if self.discord is not None else set()
+            self._bot_guilds = (now, in_discord | await self.insights.known_guilds())
+        return self._bot_guilds[1]
 
     async def guild_access(self, request: web.Request, *, moderate: bool = False, manage: bool = False
                            ) -> GuildAccess:
