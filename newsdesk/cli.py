@@ -47,13 +47,17 @@ NO_TOKEN_MESSAGE = (
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.discord_token is None:
+    from newsdesk.app import FEEDS_ROLE, role_problem, run_bot  # imported late: it pulls in discord.py
+
+    problem = role_problem(settings, args.role)
+    if problem is not None:
+        raise CliError(problem)
+    if settings.discord_token is None and args.role != FEEDS_ROLE:
         raise CliError(NO_TOKEN_MESSAGE)
     from cogs.client import explain_startup_error
-    from newsdesk.app import run_bot  # imported late: it pulls in discord.py
 
     try:
-        await run_bot(settings)
+        await run_bot(settings, role=args.role)
     except Exception as exc:
         message = explain_startup_error(exc)
         if message is None:
@@ -130,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
+    run.add_argument("--role", choices=("all", "feeds", "gateway"), default="all",
+                     help="all (default): everything in one process; on a shared PostgreSQL database, feeds: only "
+                          "fetch and store feeds (no Discord token needed), gateway: only the Discord side for "
+                          "SHARD_IDS of SHARD_COUNT (commands, posting, comments)")
     run.set_defaults(handler=_run)
 
     health = sub.add_parser("health", help="exit 0 if `newsdesk run` is connected to Discord (for HEALTHCHECK)")
