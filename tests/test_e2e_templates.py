@@ -141,3 +141,25 @@ async def test_a_bad_template_gets_one_clear_line_and_nothing_is_saved(newsroom:
     assert answered.original is not None
     assert "there is no field `headline`" in answered.original.content and not answered.original.components
     assert await _stored(room) == (None, "embed")
+
+
+async def test_a_compact_card_in_a_forum_with_the_role_mention_first(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    readers = room.emu.create_role(room.guild, "Readers")
+    rec = await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.forum,
+                                                    "mention": readers})
+    assert "forum mode" in rec.content
+    choices = await room.emu.autocomplete(room.admin, room.news, "feed template", {"feed": ""}, "feed")
+    saved = await room.slash(room.admin, "feed template", {"feed": choices[0]["value"], "style": "compact"})
+    assert saved.modal is not None
+    answered = await room.emu.submit_modal(room.admin, saved, {"template": "**{title}**\n{excerpt:60}"})
+    await room.emu.press_button(room.admin, answered.original, label="Save")  # type: ignore[arg-type]
+    room.feeds.add("f", "A forum story told as a card")
+    assert (await room.publish_pass())[0] == 1
+    [post] = room.emu.threads(room.forum)
+    assert post.name == "A forum story told as a card"
+    [starter] = room.emu.bot_messages(post)
+    assert starter.flags & IS_COMPONENTS_V2 and starter.content == ""
+    assert starter.components[0] == {"type": 10, "content": f"<@&{readers.id}>", "id": 1}
+    assert _texts(starter).endswith("**A forum story told as a card**\nA forum story told as a card. More details follow.")

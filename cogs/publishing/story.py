@@ -138,12 +138,23 @@ class StorySender:
             if target is None:
                 return False
             # A post keeps the style it was sent in (a Components V2 message can never carry an embed again).
-            fields = edit_fields(story, await target.fetch(), job.article.id)
+            fields = edit_fields(story, await self._sent(target), job.article.id)
             if fields is not None:
                 await target.edit(**fields)
         except discord.NotFound:
             return False  # removed on Discord: nothing to edit
         return True
+
+    async def _sent(self, target: discord.PartialMessage) -> discord.Message | None:
+        """The posted message as Discord has it (to tell its style): from the client's cache, else fetched;
+        None when it cannot be read (then the subscription's current style is used)."""
+        for message in reversed(self._client.cached_messages):
+            if message.id == target.id:
+                return message
+        try:
+            return await target.fetch()
+        except discord.Forbidden:
+            return None
 
     async def outlet(self, article: Article) -> str:
         """The name shown for the article's outlet: its feed's title, else its site's host."""

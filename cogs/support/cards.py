@@ -71,12 +71,14 @@ def send_fields(story: StoryPost, article_id: int) -> dict[str, Any]:
     return {"content": story.content, "embed": story_embed(story.embed), "view": story_view(article_id)}
 
 
-def edit_fields(story: StoryPost, message: discord.Message, article_id: int) -> dict[str, Any] | None:
-    """What to edit in `message` (a story post) to show `story`, in the style the post was sent in; None when
-    nothing can be shown in that style (a plain post of a subscription now posting embeds or cards)."""
-    if message.flags.components_v2:
+def edit_fields(story: StoryPost, message: discord.Message | None, article_id: int) -> dict[str, Any] | None:
+    """What to edit in `message` (a story post) to show `story`, in the style the post was sent in (the
+    story's own style when `message` is unknown); None when nothing can be shown in that style (a plain post
+    of a subscription now posting embeds or cards)."""
+    v2 = message.flags.components_v2 if message is not None else story.style in ("card", "compact")
+    if v2:
         return {"view": story_card(_card(story), article_id)}
-    if message.embeds:
+    if message.embeds if message is not None else story.style == "embed":
         return {"embed": story_embed(story.embed)}
     if story.style == "text" and story.content:
         return {"content": story.content}
