@@ -76,13 +76,15 @@ async def edit_template(services: Services, interaction: discord.Interaction, su
 async def _preview(services: Services, interaction: discord.Interaction, sub: Subscription, *, style: str,
                    template: str | None) -> None:
     try:
-        preview = await services.story_templates.preview(sub, style=style, template=template)
+        services.story_templates.check(template, style)  # a mistake is told at once, before any slow work
     except TemplateError as exc:
-        message = f"Not saved: {exc}"
-        if interaction.type is discord.InteractionType.modal_submit:
-            await interaction.response.send_message(message, ephemeral=True)
+        if interaction.type is discord.InteractionType.modal_submit:  # a form's answer does not reach the tree
+            await interaction.response.send_message(f"Not saved: {exc}", ephemeral=True)
             return
-        raise UserFacingError(message) from None
+        raise UserFacingError(f"Not saved: {exc}") from None
+    # `{summary}` may summarize the latest story first: longer than Discord's 3 seconds to answer.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    preview = await services.story_templates.preview(sub, style=style, template=template)
 
     async def save(confirm: discord.Interaction) -> None:
         try:
@@ -97,9 +99,9 @@ async def _preview(services: Services, interaction: discord.Interaction, sub: Su
 
     view = ConfirmView(interaction.user.id, save, confirm_label="Save")
     view.confirm.style = discord.ButtonStyle.success
-    await interaction.response.send_message(_question(preview), view=view, ephemeral=True)
-    await interaction.followup.send(ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
-                                    **_post_fields(preview))
+    quiet = discord.AllowedMentions.none()
+    await interaction.followup.send(_question(preview), view=view, ephemeral=True, allowed_mentions=quiet)
+    await interaction.followup.send(ephemeral=True, allowed_mentions=quiet, **_post_fields(preview))
 
 
 def _question(preview: Preview) -> str:

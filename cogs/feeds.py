@@ -17,6 +17,7 @@ from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from bot.stories.service import StorySettingsError
+from bot.templates.styled import STYLE_NAMES
 from cogs.feed_opml import export_feeds, preview_import
 from cogs.feed_templates import edit_template
 from cogs.support.embeds import story_embed
@@ -320,6 +321,9 @@ def _delivery_line(sub: Subscription) -> str:
         parts.append(f"at most {plural(sub.daily_cap, 'post')} a day")
     if sub.min_gap_minutes:
         parts.append(f"{sub.min_gap_minutes} min between posts")
+    if sub.card_style != "embed" or sub.template:
+        parts.append(f"posted as {STYLE_NAMES.get(sub.card_style, sub.card_style).split(' (')[0]}"
+                     + (" with a template" if sub.template else ""))
     return ("\n  " + ", ".join(parts)) if parts else ""
 
 

@@ -154,6 +154,7 @@ async def test_a_compact_card_in_a_forum_with_the_role_mention_first(newsroom: N
     saved = await room.slash(room.admin, "feed template", {"feed": choices[0]["value"], "style": "compact"})
     assert saved.modal is not None
     answered = await room.emu.submit_modal(room.admin, saved, {"template": "**{title}**\n{excerpt:60}"})
+    await room.emu.wait_for(lambda: answered.followups, what="the preview")
     await room.emu.press_button(room.admin, answered.original, label="Save")  # type: ignore[arg-type]
     room.feeds.add("f", "A forum story told as a card")
     assert (await room.publish_pass())[0] == 1
@@ -163,3 +164,20 @@ async def test_a_compact_card_in_a_forum_with_the_role_mention_first(newsroom: N
     assert starter.flags & IS_COMPONENTS_V2 and starter.content == ""
     assert starter.components[0] == {"type": 10, "content": f"<@&{readers.id}>", "id": 1}
     assert _texts(starter).endswith("**A forum story told as a card**\nA forum story told as a card. More details follow.")
+
+
+async def test_summary_is_newsdesks_summary_of_the_article(newsroom: Newsroom) -> None:
+    room = newsroom
+    text = ("The harbour bridge reopened to traffic on Saturday after a year of repairs. The city said the work "
+            "came in under budget. Ferries that replaced the crossing will stop running next week. Cyclists get "
+            "a separate lane for the first time. The mayor cut the ribbon at dawn.")
+    room.feeds.add("bridge", "Harbour bridge reopens", text)
+    await room.start()
+    feed = await _follow(room)
+    rec = await room.slash(room.admin, "feed template",
+                           {"feed": feed, "style": "text", "template": "{summary|\"no summary\"}"})
+    await room.emu.wait_for(lambda: rec.followups, what="the preview")
+    summary = rec.followups[0].content
+    # Whole sentences of the article, fewer than it has: a summary, not the teaser.
+    assert summary.startswith("The harbour bridge reopened to traffic on Saturday"), summary
+    assert summary != text and all(sentence in text for sentence in summary.split(". ")), summary
