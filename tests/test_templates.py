@@ -192,6 +192,12 @@ def test_a_text_post_is_the_content_with_the_role_mention_first_and_the_extras_w
     assert "**Featured**" in post.content
 
 
+def test_an_outlet_too_long_to_list_in_a_plain_post_is_counted() -> None:
+    base = _base(also_reported=[("Other", "https://o.example/" + "x" * 1000)])
+    post = styled_post(base, style="text", template=parse("{title}"), values=VALUES)  # type: ignore[arg-type]
+    assert post.content == f"{SAMPLE_ARTICLE.title}\n**Also reported by**\nand 1 more"
+
+
 def test_a_card_carries_text_image_extras_and_mention_within_4000() -> None:
     base = _base(mention_role_id=5, also_reported=[("Other", "https://o.example/a")])
     for style, compact in (("card", False), ("compact", True)):

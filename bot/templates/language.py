@@ -26,7 +26,7 @@ FIELDS: dict[str, str] = {
     "title": "the headline",
     "link": "the article's link",
     "url": "the article's link (same as link)",
-    "summary": "Newsdesk's summary of the article (empty when it cannot make one)",
+    "summary": "Newsdesk's two-sentence summary of the article (empty when it cannot make one)",
     "excerpt": "the feed's own teaser of the article",
     "author": "the byline, when the feed gives one",
     "outlet": "the feed's name, else the site's host",
@@ -100,12 +100,13 @@ def _plain(value: object) -> str:
 
 
 def _shown(name: str, value: str, limit: int | None) -> str:
+    if name == "published_relative":
+        return value if value.startswith("<t:") else ""
     if name in RAW_FIELDS:
         # A link is never cut (a cut link leads nowhere), only kept inert: no spaces, no markdown closers.
-        if not value.startswith(("http://", "https://", "<t:")):
+        if not value.startswith(("http://", "https://")):
             return ""
-        return value.replace(" ", "%20").replace(")", "%29").replace(">", "%3E") if name != "published_relative" \
-            else value
+        return value.replace(" ", "%20").replace(")", "%29").replace(">", "%3E")
     escape: Callable[[str], str] = escape_text
     return fit_escaped(value, limit, escape) if limit else escape(value)
 

@@ -75,7 +75,8 @@ def styled_post(base: StoryPost, *, style: str, template: Template | None,
         embed = dataclasses.replace(base.embed, description=template.render(values, budget))
         return dataclasses.replace(base, embed=embed)
     if style == "text":
-        tail = "\n".join(f"**{name}**\n{_within(text, _EXTRAS_CHARS // max(1, len(extras)))}" for name, text in extras)
+        kept = [(name, _within(text, _EXTRAS_CHARS // max(1, len(extras)))) for name, text in extras]
+        tail = "\n".join(f"**{name}**\n{text}" for name, text in kept if text)
         budget = LIMITS["content"] - len(mention) - len(tail) - 4
         body = template.render(values, max(_MIN_TEXT, budget))
         content = "\n".join(p for p in (mention, body, tail) if p)[:LIMITS["content"]]
