@@ -181,3 +181,26 @@ async def test_summary_is_newsdesks_summary_of_the_article(newsroom: Newsroom) -
     # Whole sentences of the article, fewer than it has: a summary, not the teaser.
     assert summary.startswith("The harbour bridge reopened to traffic on Saturday"), summary
     assert summary != text and all(sentence in text for sentence in summary.split(". ")), summary
+
+
+async def test_plain_and_card_posts_sent_before_a_crash_are_found_again_not_repeated(newsroom: Newsroom) -> None:
+    room, emu = newsroom, newsroom.emu
+    await room.start()
+    feed = await _follow(room)
+    thread_route = "POST /channels/{channel_id}/messages/{message_id}/threads"
+    for n, (style, template) in enumerate((("text", "{title}\\n{link}"), ("card", "[{title}]({link})"))):
+        rec = await room.slash(room.admin, "feed template", {"feed": feed, "style": style, "template": template})
+        await emu.press_button(room.admin, rec.original, label="Save")  # type: ignore[arg-type]
+        # Sent, then the thread refused: the reservation stays pending. Long enough ago that Discord's nonce
+        # check no longer covers a retry, only the channel's history can tell that the story was sent.
+        emu.faults.fail(thread_route, status=403, times=1)
+        room.feeds.add(f"s{n}", f"A {style} story sent before a crash")
+        await room.publish_pass()
+        sent = emu.bot_messages(room.news)[-1]
+        assert len(emu.bot_messages(room.news)) == n + 1 and sent.thread_id is None
+        sent.nonce = None  # Discord's nonce window has passed
+        await room.svc.stores.db.execute("UPDATE posts SET created_at = created_at - 600")
+        await room.slash(room.admin, "feed resume", {"feed": feed})
+        await room.publish_pass()
+        assert len(emu.bot_messages(room.news)) == n + 1, f"the {style} story was posted twice"
+        assert sent.thread_id is not None
