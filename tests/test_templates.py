@@ -1,12 +1,11 @@
 """The story template language (bot/templates/language.py), the styles (styled.py), the values of an article
-(values.py), the server's times (bot/times.py) and StoryTemplates on a real SQLite file."""
+(values.py), the server's times (bot/times.py) and StoryTemplates on a real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,7 @@ from bot.articles.records import FeedItem
 from bot.posting.format import LIMITS, build_story_post
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.guilds import GuildSettingsError, GuildSettingsStore
 from bot.templates.language import MAX_PLACEHOLDERS, TemplateError, parse
@@ -253,8 +253,8 @@ def test_keywords_skip_stop_words_and_keep_the_titles_spelling() -> None:
 # --- on a real database -----------------------------------------------------------------------------------------
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "templates.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)  # each test runs on SQLite and on PostgreSQL
     yield database
     await database.close()
 
