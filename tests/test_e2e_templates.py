@@ -204,3 +204,41 @@ async def test_plain_and_card_posts_sent_before_a_crash_are_found_again_not_repe
         await room.publish_pass()
         assert len(emu.bot_messages(room.news)) == n + 1, f"the {style} story was posted twice"
         assert sent.thread_id is not None
+
+
+async def test_a_card_story_lists_the_other_outlets_that_report_it(newsroom: Newsroom) -> None:
+    room = newsroom
+    room.feeds.title = "Daily Courier"
+    evening = await room.another_feed("Evening Post")
+    await room.start()
+    for outlet in (room.feeds, evening):
+        await room.svc.feed_subscriptions.subscribe(outlet.feed_url, guild_id=room.guild.id, channel_id=room.news.id)
+    for sub, _ in await room.svc.feed_subscriptions.for_guild(room.guild.id):
+        await room.svc.story_templates.save(sub.id, style="card", template="**{title}**")
+    room.feeds.add("buses", "Council approves five night bus routes for the city centre",
+                   "The city council approved five night bus routes on Tuesday; the buses start running in March.",
+                   published=1_764_000_000.0)
+    assert (await room.publish_pass())[0] == 1
+    second = evening.add("night-buses", "City council backs five new night bus routes from March",
+                         "Five night bus routes will run from March after the city council approved them on Tuesday.",
+                         published=1_764_000_600.0)
+    await room.publish_pass()
+    [story] = room.emu.bot_messages(room.news)  # one post: the second report joined it
+    assert story.flags & IS_COMPONENTS_V2
+    assert _texts(story).endswith(f"**Also reported by**\n[Evening Post]({second})")
+
+
+async def test_every_placeholder_in_a_preview_of_the_sample_story(newsroom: Newsroom) -> None:
+    room = newsroom
+    await room.start()
+    feed = await _follow(room)  # the feed has no stored story yet: the preview uses the sample
+    await room.slash(room.admin, "settings set", {"time_zone": "Asia/Tokyo"})
+    every = ("{title}|{link}|{url}|{summary|\"-\"}|{excerpt:30}|{author}|{outlet}|{published}|{published_relative}|"
+             "{image}|{tags}|{keywords}")
+    rec = await room.slash(room.admin, "feed template", {"feed": feed, "style": "text", "template": every})
+    await room.emu.wait_for(lambda: rec.followups, what="the preview")
+    assert rec.followups[0].content == (
+        "Harbour bridge reopens after a year of repairs|https://news.example/2026/12/06/harbour-bridge-reopens|"
+        "https://news.example/2026/12/06/harbour-bridge-reopens|-|The bridge carries its first…|Sam Reporter|"
+        "Loopback News|06 Dec 2026, 18:30 JST|<t:1796549400:R>|https://news.example/images/bridge.jpg|"
+        "Local, Transport|bridge, repairs, Harbour, reopens, carries")
