@@ -163,3 +163,52 @@ async def test_without_manage_webhooks_it_posts_as_itself_and_says_so(newsroom: 
     assert len(webhook_posts(room, room.news)) == 1
     listing = await room.slash(room.admin, "feed list")
     assert "posting as Newsdesk itself" not in listing.content
+
+
+async def test_a_retried_webhook_post_is_found_not_sent_twice(newsroom: Newsroom) -> None:
+    """A webhook takes no nonce: when the story's message went out but its thread failed, the retry (seconds
+    later, well inside the nonce window) finds the webhook's message in the channel instead of posting again."""
+    room = newsroom
+    emu = room.emu
+    await room.start()
+    await follow(room, room.news)
+    emu.faults.fail("POST /channels/{channel_id}/messages/{message_id}/threads", status=403, times=1)
+    room.feeds.add("t1", "A story whose thread failed once")
+    await room.publish_pass()
+    [sent] = webhook_posts(room, room.news)
+    assert emu.threads(room.news) == []
+    choices = await emu.autocomplete(room.admin, room.news, "feed resume", {"feed": ""}, "feed")
+    await room.slash(room.admin, "feed resume", {"feed": choices[0]["value"]})
+    await room.publish_pass()
+    assert webhook_posts(room, room.news) == [sent]  # the same message, adopted
+    [thread] = emu.threads(room.news)
+    post = await room.svc.stores.posts.by_message(sent.id)
+    assert thread.id == sent.id and post is not None and post.thread_id == thread.id
+    assert post.webhook_id == sent.webhook_id
+
+
+def _labels(message: Message) -> list[str]:
+    return [c.get("label", "") for row in message.components for c in row.get("components", [])]
+
+
+async def test_the_discussion_button_is_added_through_the_webhook(newsroom: Newsroom) -> None:
+    room = newsroom
+    emu = room.emu
+    await room.start(DISCUSSION_BUTTON_COMMENTS="1")
+    loop = room.client.get_cog("SummarizeCog").discussion_buttons.background  # type: ignore[union-attr]
+    await emu.wait_for(lambda: loop.steps >= 1, 10, what="the first pass (it only takes its mark)")
+    await follow(room, room.news)
+    room.feeds.add("transit", "Council approves transit plan", "The city council approved a transit plan.")
+    assert (await room.publish_pass())[0] == 1
+    [post] = webhook_posts(room, room.news)
+    [thread] = emu.threads(room.news)
+    emu.send(room.alice, thread, "The airport tram is the best part of this transit plan.")
+    last = emu.send(room.bob, thread, "Bus drivers are missing from the transit budget.")
+    await eventually(room, lambda: db_rows(room, "SELECT 1 FROM comments WHERE message_id = ?", (last.id,)),
+                     what="two comments recorded")
+    loop.wake()
+    await emu.wait_for(lambda: "Summarize discussion" in _labels(post), 10, what="the discussion button")
+    assert post.webhook_id is not None and "Summarize" in _labels(post)  # edited by its webhook, view kept
+    rec = await emu.press_button(room.alice, post, label="Summarize discussion")
+    await room.settled(rec)
+    assert rec.ephemeral and rec.messages[-1].embeds
