@@ -66,14 +66,14 @@ def add_webhook_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: s
         emu.authorize(request)
         channel = world.channel(snowflake(request, "channel_id"))
         world.require(bot.id, channel, Perm.MANAGE_WEBHOOKS)
-        return json_response([world.webhook_payload(w, with_token=w.application_id == world.application_id)
+        return json_response([world.webhook_payload(w, with_token=w.type == 1)
                               for w in world.channel_webhooks(channel)])
 
     async def get(request: web.Request) -> web.Response:
         emu.authorize(request)
         hook = world.webhook(snowflake(request, "webhook_id"))
         world.manageable(bot, hook)
-        return json_response(world.webhook_payload(hook, with_token=hook.application_id == world.application_id))
+        return json_response(world.webhook_payload(hook, with_token=hook.type == 1))
 
     async def delete(request: web.Request) -> web.Response:
         emu.authorize(request)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from emulator import Channel, Message, Perm
+from newsdesk.dashboard import serve_dashboard
 from tests.comments_support import db_rows, eventually
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
-from tests.test_story_merging import BUSES, also_reported
+from tests.test_story_merging import BUSES, DASHBOARD, also_reported
 
 pytestmark = E2E_MARKS
 __all__ = ["newsroom"]
@@ -27,6 +30,22 @@ async def follow(room: Newsroom, channel: Channel, **edit: Any) -> str:
     edited = await room.slash(room.admin, "feed edit", {"feed": choices[0]["value"], "webhook": True, **edit})
     assert edited.content.startswith("Saved."), edited.content
     return edited.content
+
+
+async def sub_id(room: Newsroom) -> int:
+    [(sub, _)] = await room.svc.feed_subscriptions.for_guild(room.guild.id)
+    return sub.id
+
+
+async def dashboard_page(room: Newsroom, path: str) -> str:
+    """A dashboard page of the guild (`feeds`, `feeds/ID` the delivery history), as the admin sees it."""
+    settings = room.settings(DISCORD_CLIENT_ID=str(room.emu.world.application_id),
+                             DISCORD_CLIENT_SECRET=room.emu.oauth.client_secret, **DASHBOARD)
+    async with serve_dashboard(room.svc, settings, 0) as url, httpx.AsyncClient() as client:
+        landed = await room.emu.log_in(client, f"{url}/login?next=/g/{room.guild.id}/{path}", room.admin)
+        page = await client.get(f"{url}{landed.headers['location']}")
+    assert page.status_code == 200
+    return page.text
 
 
 def webhook_posts(room: Newsroom, channel: Channel) -> list[Message]:
@@ -134,11 +153,22 @@ async def test_a_deleted_webhook_is_made_again(newsroom: Newsroom) -> None:
     assert (await room.publish_pass())[1] == 1
     assert emu.world.message_index[first.id].embeds[0]["title"] == "The first story of the day"
 
+    # Deleted again, and Manage Webhooks taken away meanwhile: the story goes out as the bot, with a note.
+    emu.delete_webhook(room.admin, new)
+    emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.MANAGE_WEBHOOKS))})
+    room.feeds.add("three", "The third story of the day")
+    assert (await room.publish_pass())[0] == 1
+    [as_itself] = emu.bot_messages(room.news)
+    assert as_itself.embeds[0]["title"] == "The third story of the day" and emu.webhooks(room.news) == []
+    listing = await room.slash(room.admin, "feed list")
+    assert "posting as Newsdesk itself" in listing.content
+
 
 async def test_without_manage_webhooks_it_posts_as_itself_and_says_so(newsroom: Newsroom) -> None:
     room = newsroom
     emu = room.emu
-    await room.start()
+    await room.start(DISCORD_CLIENT_ID=str(emu.world.application_id), DISCORD_CLIENT_SECRET=emu.oauth.client_secret,
+                     **DASHBOARD)
     await room.slash(room.admin, "settings set", {"admin_channel": room.admin_channel})
     emu.set_overwrites(room.news, {emu.bot_role(room.guild): (0, int(Perm.MANAGE_WEBHOOKS))})
     reply = await follow(room, room.news)
@@ -155,6 +185,9 @@ async def test_without_manage_webhooks_it_posts_as_itself_and_says_so(newsroom: 
     assert "posting as Newsdesk itself" in listing.content and "Manage Webhooks" in listing.content
     why = await room.slash(room.admin, "feed why", {"url": url})
     assert "posted" in why.content and "as Newsdesk itself" in why.content and "Manage Webhooks" in why.content
+    for page in (await dashboard_page(room, "feeds"), await dashboard_page(room, f"feeds/{await sub_id(room)}")):
+        assert "posting as Newsdesk itself" in page or "as Newsdesk itself, not through the webhook" in page
+        assert "Manage Webhooks" in page
 
     # Given the permission, the next story goes through the webhook and the note goes away.
     emu.set_overwrites(room.news, {})

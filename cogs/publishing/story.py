@@ -90,20 +90,21 @@ class StorySender:
         _check_permissions(channel, thread=with_thread)
         hook = await self._webhook_for(job, channel)
         found = await find_sent_message(channel, job)
+        sent = None if found is not None or hook is None else await self._through_webhook(
+            job, channel, hook, story, lambda h, s, who: h.send(
+                s.content or MISSING, wait=True, username=who.username, avatar_url=who.avatar_url or MISSING,
+                embed=story_embed(s.embed), view=story_view(job.article.id), allowed_mentions=_mentions(s)))
         message: discord.Message | discord.PartialMessage
         if found is not None:
             message, webhook_id = found, found.webhook_id
-        elif hook is None:
+        elif sent is not None:
+            message, webhook_id = channel.get_partial_message(sent.id), sent.webhook_id  # the bot opens the thread
+        else:
             # A retry of a send whose answer was lost gets the same message back (the nonce is enforced).
             message = await _refusable(story, lambda s: channel.send(
                 content=s.content, embed=story_embed(s.embed), view=story_view(job.article.id),
                 nonce=post.nonce, allowed_mentions=_mentions(s)))
             webhook_id = None
-        else:
-            sent = await self._through_webhook(job, channel, hook, story, lambda h, s, who: h.send(
-                s.content or MISSING, wait=True, username=who.username, avatar_url=who.avatar_url or MISSING,
-                embed=story_embed(s.embed), view=story_view(job.article.id), allowed_mentions=_mentions(s)))
-            message, webhook_id = channel.get_partial_message(sent.id), sent.webhook_id  # the bot opens the thread
         thread = await self._threads.open(message, story) if with_thread else None
         if thread is not None:
             await self._threads.register(job, thread)
@@ -135,12 +136,12 @@ class StorySender:
                 f"(\"{escape_text(feed_title) or 'the feed has no title'}\"). Add a tag with that name, "
                 "or turn off Require Tags for the forum.")
         hook = await self._webhook_for(job, forum)
-        if hook is not None:
-            # The webhook creates the forum post itself (thread_name); its first message is the story.
-            sent = await self._through_webhook(job, forum, hook, story, lambda h, s, who: h.send(
-                s.content or MISSING, wait=True, thread_name=s.thread_name, applied_tags=tags,
-                username=who.username, avatar_url=who.avatar_url or MISSING, embed=story_embed(s.embed),
-                view=story_view(job.article.id), allowed_mentions=_mentions(s)))
+        # The webhook creates the forum post itself (thread_name); its first message is the story.
+        sent = None if hook is None else await self._through_webhook(job, forum, hook, story, lambda h, s, who: h.send(
+            s.content or MISSING, wait=True, thread_name=s.thread_name, applied_tags=tags,
+            username=who.username, avatar_url=who.avatar_url or MISSING, embed=story_embed(s.embed),
+            view=story_view(job.article.id), allowed_mentions=_mentions(s)))
+        if sent is not None:
             thread = await self._threads.forum_post(forum, sent.channel.id)
             message_id, webhook_id = sent.id, sent.webhook_id
         else:
@@ -178,10 +179,11 @@ class StorySender:
                 await self._notices.webhook_unavailable(sub, problem)
 
     async def _through_webhook(self, job: PostJob, channel: Postable, hook: discord.Webhook, story: StoryPost,
-                               send: Callable[[discord.Webhook, StoryPost, Identity], Awaitable[T]]) -> T:
+                               send: Callable[[discord.Webhook, StoryPost, Identity], Awaitable[T]]) -> T | None:
         """`send` the story through `hook` under the outlet's name and icon; a webhook deleted on Discord
-        (10015) is made again and the send retried once. The post records the webhook before each send: a
-        webhook takes no nonce, so a retry after a lost answer looks for that webhook's message instead."""
+        (10015) is made again and the send retried once. None: it was deleted and no new one may be made (the
+        story goes out as the bot). The post records the webhook before each send: a webhook takes no nonce,
+        so a retry after a lost answer looks for that webhook's message instead."""
         who = await self._identity(job.article)
 
         async def attempt(h: discord.Webhook) -> T:
@@ -196,7 +198,8 @@ class StorySender:
         try:
             fresh = await self._webhooks.recreate(channel, hook)
         except WebhookUnavailable as exc:
-            raise PermissionProblem(str(exc)) from None  # the webhook is gone and no new one may be made
+            await self._webhook_problem(job, str(exc))
+            return None
         return await attempt(fresh)
 
     async def _identity(self, article: Article) -> Identity:
