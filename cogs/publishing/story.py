@@ -92,8 +92,8 @@ class StorySender:
         found = await find_sent_message(channel, job)
         sent = None if found is not None or hook is None else await self._through_webhook(
             job, channel, hook, story, lambda h, s, who: h.send(
-                s.content or MISSING, wait=True, username=who.username, avatar_url=who.avatar_url or MISSING,
-                embed=story_embed(s.embed), view=story_view(job.article.id), allowed_mentions=_mentions(s)))
+                wait=True, username=who.username, avatar_url=who.avatar_url or MISSING,
+                allowed_mentions=_mentions(s), **_fields(s, job.article.id)))
         message: discord.Message | discord.PartialMessage
         if found is not None:
             message, webhook_id = found, found.webhook_id
@@ -102,8 +102,7 @@ class StorySender:
         else:
             # A retry of a send whose answer was lost gets the same message back (the nonce is enforced).
             message = await _refusable(story, lambda s: channel.send(
-                content=s.content, embed=story_embed(s.embed), view=story_view(job.article.id),
-                nonce=post.nonce, allowed_mentions=_mentions(s)))
+                **_fields(s, job.article.id), nonce=post.nonce, allowed_mentions=_mentions(s)))
             webhook_id = None
         thread = await self._threads.open(message, story) if with_thread else None
         if thread is not None:
@@ -138,16 +137,14 @@ class StorySender:
         hook = await self._webhook_for(job, forum)
         # The webhook creates the forum post itself (thread_name); its first message is the story.
         sent = None if hook is None else await self._through_webhook(job, forum, hook, story, lambda h, s, who: h.send(
-            s.content or MISSING, wait=True, thread_name=s.thread_name, applied_tags=tags,
-            username=who.username, avatar_url=who.avatar_url or MISSING, embed=story_embed(s.embed),
-            view=story_view(job.article.id), allowed_mentions=_mentions(s)))
+            wait=True, thread_name=s.thread_name, applied_tags=tags, username=who.username,
+            avatar_url=who.avatar_url or MISSING, allowed_mentions=_mentions(s), **_fields(s, job.article.id)))
         if sent is not None:
             thread = await self._threads.forum_post(forum, sent.channel.id)
             message_id, webhook_id = sent.id, sent.webhook_id
         else:
             created = await _refusable(story, lambda s: forum.create_thread(
-                name=s.thread_name, content=s.content, embed=story_embed(s.embed),
-                view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(s)))
+                name=s.thread_name, **_fields(s, job.article.id), applied_tags=tags, allowed_mentions=_mentions(s)))
             thread, message_id, webhook_id = created.thread, created.message.id, None
         await self._threads.register(job, thread)
         await self._posts.mark_posted(job.post.id, message_id=message_id, thread_id=thread.id,
@@ -279,6 +276,12 @@ class StorySender:
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or "News"
+
+
+def _fields(story: StoryPost, article_id: int) -> dict[str, Any]:
+    """What a story message carries (text, embed, the Summarize button), however it is sent: by the bot, by a
+    webhook, as a forum post."""
+    return {"content": story.content, "embed": story_embed(story.embed), "view": story_view(article_id)}
 
 
 def _mentions(story: StoryPost) -> discord.AllowedMentions:
