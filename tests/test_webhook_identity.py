@@ -11,7 +11,7 @@ import pytest
 from bot.feeds.parser import parse_feed
 from bot.logs import RedactingFormatter, redact
 from bot.posting.identity import WEBHOOK_USERNAME_MAX, webhook_avatar_url, webhook_username
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.webhooks import ChannelWebhook, WebhookStore
 from emulator.errors import ApiError
@@ -56,7 +56,7 @@ def test_the_feeds_icon_is_the_avatar_when_discord_can_fetch_it() -> None:
 
 
 async def test_stored_webhooks_and_the_webhook_problem(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "n.db")
+    db = await open_database(tmp_path / "n.db")
     try:
         store = WebhookStore(db)
         await store.save(ChannelWebhook(channel_id=10, guild_id=1, webhook_id=100, token="first-secret-token"))
