@@ -4,15 +4,16 @@ Discord, the feed's icon, the stored webhook (a real SQLite file) and the log sc
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
 from bot.feeds.parser import parse_feed
 from bot.logs import RedactingFormatter, redact
 from bot.posting.identity import WEBHOOK_USERNAME_MAX, webhook_avatar_url, webhook_username
+from bot.storage.deliveries import DeliveryRecord, DeliveryStore
 from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
+from bot.storage.posts import PostStore
 from bot.storage.webhooks import ChannelWebhook, WebhookStore
 from emulator.errors import ApiError
 from emulator.webhooks import check_webhook_name
@@ -55,28 +56,54 @@ def test_the_feeds_icon_is_the_avatar_when_discord_can_fetch_it() -> None:
     assert webhook_avatar_url(None) is None and webhook_avatar_url("ftp://ex.org/i.png") is None
 
 
-async def test_stored_webhooks_and_the_webhook_problem(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "n.db")
+async def test_stored_webhooks_the_webhook_problem_and_the_delivery_note(database_url: str) -> None:
+    db = await open_database(database_url)  # on both engines (tests/conftest.py)
     try:
         store = WebhookStore(db)
-        await store.save(ChannelWebhook(channel_id=10, guild_id=1, webhook_id=100, token="first-secret-token"))
-        await store.save(ChannelWebhook(channel_id=10, guild_id=1, webhook_id=101, token="second-secret-token"))
-        hook = await store.get(10)
+        channel = 1_234_567_890_123_456_789  # Discord ids are 64-bit
+        await store.save(ChannelWebhook(channel_id=channel, guild_id=1, webhook_id=100, token="first-secret-token"))
+        await store.save(ChannelWebhook(channel_id=channel, guild_id=1, webhook_id=101, token="second-secret-token"))
+        hook = await store.get(channel)
         assert hook is not None and hook.webhook_id == 101 and await store.by_id(100) is None
         assert "second-secret-token" not in repr(hook)  # never in a log line through a repr
+        assert await store.tokens() == ["second-secret-token"]
         await store.forget(101)
-        assert await store.get(10) is None and await store.tokens() == []
+        assert await store.get(channel) is None and await store.tokens() == []
 
-        feed = await FeedStore(db).get_or_create("https://ex.org/feed")
+        feeds = FeedStore(db)
+        feed = await feeds.get_or_create("https://ex.org/feed")
+        await feeds.record_success(feed.id, now=1.0, next_poll_at=2.0, etag=None, last_modified=None,
+                                   icon_url="https://ex.org/i.png", baseline_done=True)
+        await feeds.record_success(feed.id, now=3.0, next_poll_at=4.0, etag=None, last_modified=None)  # a 304
+        polled = await feeds.get(feed.id)
+        assert polled is not None and polled.icon_url == "https://ex.org/i.png" and not polled.baseline_pending
         subs = SubscriptionStore(db)
-        sub = await subs.add(feed.id, 1, 10)
+        sub = await subs.add(feed.id, 1, channel)
         assert not sub.webhook and sub.webhook_problem is None
         await subs.update(sub.id, webhook=True)
         assert await subs.set_webhook_problem(sub.id, "no Manage Webhooks") is True
         assert await subs.set_webhook_problem(sub.id, "no Manage Webhooks") is False  # told once
         changed = await subs.get(sub.id)
         assert changed is not None and changed.webhook and changed.webhook_problem == "no Manage Webhooks"
+
+        # A story sent as the bot although the feed wants its webhook: the delivery record says why.
+        article = await db.fetchval(
+            "INSERT INTO articles (feed_id, guid, canonical_url, content_hash, first_seen_at, updated_at) "
+            "VALUES (?, 'g', 'https://ex.org/a', 'h', 1, 1) RETURNING id", (feed.id,))
+        posts = PostStore(db)
+        post = await posts.reserve(article_id=article, subscription_id=sub.id, guild_id=1, channel_id=channel)
+        assert post is not None
+        await posts.sending_through(post.id, 101)  # tried through the webhook first
+        tried = await posts.get(post.id)
+        assert tried is not None and tried.webhook_id == 101
+        await posts.mark_posted(post.id, message_id=5, thread_id=5, content_hash="h", webhook_id=None)
+        deliveries = DeliveryStore(db)
+        await deliveries.record([DeliveryRecord(sub.id, "https://ex.org/a", "A", "queued", None, article)])
+        [delivery] = await deliveries.for_url(1, "https://ex.org/a")
+        assert delivery.outcome == "posted" and delivery.webhook_note == "no Manage Webhooks"
         assert await subs.set_webhook_problem(sub.id, None) is True
+        [delivery] = await deliveries.for_url(1, "https://ex.org/a")
+        assert delivery.webhook_note == ""  # still posted as the bot; the reason has passed since
     finally:
         await db.close()
 
