@@ -46,6 +46,9 @@ BOT_PERMISSIONS: tuple[BotPermission, ...] = (
                   "Remove comments: `/mod remove`, `/mod purge`, word filters and muted users' comments."),
     BotPermission("Manage Threads", 1 << 34,
                   "Lock, close, reopen and set slowmode on article threads, and auto-close old ones."),
+    BotPermission("Manage Webhooks", 1 << 29,
+                  "Optional: make the channel webhook that posts stories under the outlet's name and icon "
+                  "(`/feed edit webhook:True`); without it those stories are posted as Newsdesk itself."),
 )
 
 

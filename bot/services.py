@@ -39,6 +39,7 @@ from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
+from bot.storage.webhooks import WebhookStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
@@ -71,6 +72,7 @@ class Stores:
     moderation: ModerationStore
     timers: TimerStore
     deliveries: DeliveryStore
+    webhooks: WebhookStore  # the channel webhooks Newsdesk made (their tokens are secrets)
 
 
 @dataclass

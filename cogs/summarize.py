@@ -16,6 +16,7 @@ from bot.summarize.articles import CannotSummarize
 from bot.summarize.clean import InputError
 from bot.summarize.result import SummaryOptions, SummaryResult
 from cogs.discussion import DiscussionButtons, discussion_button_type, send_discussion
+from cogs.publishing.webhooks import PostEditor
 from cogs.support.article_picker import article_choices
 from cogs.support.embeds import NEWS_COLOUR
 from cogs.support.replies import UserFacingError
@@ -66,14 +67,14 @@ def summarize_button_type(handler: ButtonHandler) -> IdButtonType:
 
 
 class SummarizeCog(commands.Cog):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: commands.Bot, services: Services, editor: PostEditor) -> None:
         self.bot = bot
         self.services = services
         self.menu = app_commands.ContextMenu(name="Summarize", callback=self.summarize_message)
         self.menu.guild_only = True
         self.button = summarize_button_type(self.on_button)
         self.discussion_button = discussion_button_type(self.on_discussion_button)
-        self.discussion_buttons = DiscussionButtons(bot, services.discussions)
+        self.discussion_buttons = DiscussionButtons(bot, services.discussions, editor=editor)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)

@@ -22,7 +22,7 @@ from aiohttp import WSMsgType, web
 from emulator import payloads
 
 if TYPE_CHECKING:
-    from emulator.messages import World
+    from emulator.webhooks import World
     from emulator.world import Hidden
 
 __all__ = ["Gateway", "Intents", "Session"]

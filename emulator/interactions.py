@@ -16,7 +16,7 @@ from emulator.errors import join_words
 from emulator.model import Channel, Member, Message, Role, User
 
 if TYPE_CHECKING:
-    from emulator.messages import World
+    from emulator.webhooks import World
 
 __all__ = ["CommandRegistry", "InteractionRecord", "Upload", "build_options"]
 

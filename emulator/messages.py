@@ -124,6 +124,7 @@ class World(WorldBase):
                      attachments: list[dict[str, Any]] | None = None, reply_to: int | None = None,
                      nonce: str | int | None = None, enforce_nonce: bool = False, flags: int = 0,
                      msg_type: int | None = None, webhook_id: int | None = None,
+                     application_id: int | None = None, avatar_url: str | None = None,
                      interaction: dict[str, Any] | None = None, ephemeral_to: int | None = None,
                      tts: bool = False, check: bool = True, dispatch: bool = True,
                      allow_empty: bool = False) -> Message:
@@ -153,7 +154,8 @@ class World(WorldBase):
             content=content,
             embeds=embeds, components=components or [], attachments=attachments, flags=flags, nonce=nonce, tts=tts,
             type=msg_type if msg_type is not None else (19 if reply_to is not None else 0),
-            reference_id=reply_to, webhook_id=webhook_id, interaction=interaction, ephemeral_to=ephemeral_to,
+            reference_id=reply_to, webhook_id=webhook_id, application_id=application_id, avatar_url=avatar_url,
+            interaction=interaction, ephemeral_to=ephemeral_to,
         )
         self.message_index[message.id] = message
         if ephemeral_to is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "Role",
     "Snowflakes",
     "User",
+    "Webhook",
     "iso",
     "snowflake_time",
 ]
@@ -229,6 +230,8 @@ class Message:
     edited_at: float | None = None
     reference_id: int | None = None  # the message this one replies to
     webhook_id: int | None = None
+    application_id: int | None = None  # the application owning the webhook that sent it (channel webhooks)
+    avatar_url: str | None = None  # a webhook execution's avatar_url override, as asked (for tests to read)
     interaction: dict[str, Any] | None = None  # interaction_metadata
     # emoji key -> user ids in the order they reacted (dict keeps insertion order)
     reactions: dict[str, list[int]] = field(default_factory=dict)
@@ -243,6 +246,21 @@ class Message:
     @property
     def is_ephemeral(self) -> bool:
         return self.ephemeral_to is not None
+
+
+@dataclass(eq=False)
+class Webhook:
+    """A channel's incoming webhook (type 1): executed with its token, no bot permission needed."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    name: str
+    token: str
+    creator_id: int
+    application_id: int | None = None  # set when an application (the bot) created it
+    avatar: str | None = None
+    type: int = 1
 
 
 @dataclass(eq=False)

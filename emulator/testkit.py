@@ -29,6 +29,7 @@ from emulator.model import (
     Overwrite,
     Role,
     User,
+    Webhook,
     permission_names,
 )
 from emulator.server import EmulatorServer
@@ -346,6 +347,19 @@ class DiscordEmulator(EmulatorServer):
         rec = self._interaction(user, channel, 5, data, opened.message)
         rec.opener = opened
         return await rec.wait(timeout) if wait else rec
+
+    # ---- webhooks ---------------------------------------------------------------------------------------------
+    def create_webhook(self, user: User, channel: Channel, name: str = "Captain Hook") -> Webhook:
+        """`user` makes a webhook in `channel` (Manage Webhooks needed, as in the Discord client)."""
+        return self.world.create_webhook(user, channel, name)
+
+    def delete_webhook(self, user: User, hook: Webhook) -> None:
+        """`user` deletes `hook` (Server Settings > Integrations > Webhooks): executing it now answers 10015."""
+        self.world.manageable(user, hook)
+        self.world.delete_webhook(hook)
+
+    def webhooks(self, channel: Channel) -> list[Webhook]:
+        return self.world.channel_webhooks(channel)
 
     # ---- inspecting -----------------------------------------------------------------------------------------
     def messages(self, channel: Channel) -> list[Message]:

@@ -2,7 +2,8 @@
 
 `World` owns every entity; changes go through its methods so each one emits the gateway event Discord
 would send (through `emit`, wired to the gateway by the server). Message, reaction and thread rules live in
-`emulator.messages` (a mixin of this class) to keep each module readable.
+`emulator.messages`, channel webhooks in `emulator.webhooks` (the `World` the server uses: each subclasses
+the one before), to keep each module readable.
 """
 
 from __future__ import annotations
