@@ -57,8 +57,9 @@ def anywhere(command: T) -> T:
 
 
 def newsdesk_server(interaction: discord.Interaction) -> bool:
-    """Whether the interaction comes from a server the bot is in (so its database may know the channel)."""
-    return interaction.guild is not None
+    """Whether the interaction comes from a server that installed Newsdesk (so its database may know the
+    channel): Discord says so in `authorizing_integration_owners`; a user install alone does not count."""
+    return interaction.is_guild_integration()
 
 
 def first_link(message: discord.Message) -> str | None:
