@@ -94,10 +94,11 @@ def role(r: Role) -> dict[str, Any]:
 
 def channel(c: Channel, recipient: User | None = None, recipients: list[User] | None = None) -> dict[str, Any]:
     if c.is_private:
-        data = {"id": str(c.id), "type": c.type, "name": c.name or None,
+        group = c.type == ChannelKind.GROUP_DM
+        data = {"id": str(c.id), "type": c.type, "name": (c.name or None) if group else "",
                 "last_message_id": str(c.last_message_id) if c.last_message_id else None,
                 "recipients": [user(u) for u in recipients or []], "flags": 0}
-        if c.type == ChannelKind.GROUP_DM:
+        if group:
             data.update(owner_id=str(c.owner_user_id), icon=None)
         return data
     if c.type == ChannelKind.DM:
