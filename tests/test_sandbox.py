@@ -55,6 +55,7 @@ SCRIPT = [
     "reply 20 Agreed, my sister works nights at the hospital.",
     "react 20 ❤️",
     "/summarize article length:short bullets:true",
+    "/summarize discussion",
     "/mod lock",                             # bob is not a moderator
     "as mod",
     "/mod remove message:[21] reason:Off topic",
@@ -149,6 +150,8 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     assert "[21] bob, replying to [20]: Agreed, my sister works nights" in session
     assert "bob › reacts ❤️ to [20]" in session
     assert "— Reduced by" in session
+    assert "┃ What readers are saying: Riverside council" in session
+    assert "┃ • > Night buses are great news for nurses." in session  # /summarize discussion quotes alice
     assert "Discord refused: bob may not use /mod" in session  # /mod is hidden from non-moderators
     assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
     assert "• alice: Night buses are great news for nurses." in session
