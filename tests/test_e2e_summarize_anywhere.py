@@ -3,11 +3,15 @@ in (Discord's installation and interaction contexts, enforced by the emulator) â
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
+import httpx
 import pytest
 
-from emulator import Channel, Guild, Perm
+from bot.permissions import user_install_url
+from emulator import Channel, DiscordEmulator, Guild, Perm
 from emulator.contexts import RESPONSE_PERMISSIONS
 from emulator.model import DEFAULT_EVERYONE_PERMISSIONS
 from tests.comments_support import db_rows
@@ -142,3 +146,21 @@ async def test_only_summarize_is_offered_outside_newsdesk_servers(newsroom: News
     with pytest.raises(PermissionError, match="not offered to bob here: the app is not installed here or to the user"):
         await emu.run_slash_command(room.bob, general, "summarize article", {"url": "https://example.com/"})
 
+
+
+async def test_the_user_install_link_newsdesk_prints_adds_the_app_to_that_person() -> None:
+    async with DiscordEmulator() as emu, httpx.AsyncClient(base_url=emu.base_url) as client:
+        alice = emu.create_user("alice")
+        link = user_install_url(emu.world.application_id).replace("https://discord.com", "")
+        page = await client.get(link)
+        href = re.search(rf'href="([^"]+)" data-user="{alice.id}">Add to My Apps as alice', page.text)
+        assert href is not None, page.text[:300]
+        assert (await client.get(html.unescape(href[1]))).status_code == 200
+        assert emu.world.user_installs == {alice.id}
+        # The server invite's scopes are not a user install; nor is any install with the portal's box off.
+        assert (await client.get(link.replace("applications.commands", "bot+applications.commands"))).status_code == 400
+        emu.world.user_install_enabled = False
+        refused = await client.get(link + f"&login_as={alice.id}")
+        assert refused.status_code == 400 and "cannot be installed to a user" in refused.text
+        with pytest.raises(PermissionError, match="turn on Installation > Installation Contexts > User Install"):
+            emu.install_app(emu.create_user("bob"))
