@@ -1,4 +1,4 @@
-""""What readers are saying" on Discord: the reply to `/summarize discussion:` and the Summarize discussion button.
+""""What readers are saying" on Discord: the reply to `/summarize discussion` and the Summarize discussion button.
 
 The summarize cog owns both (it registers the button's DynamicItem, whose custom_id carries the thread id, so
 the button works across restarts); this module turns a `DiscussionResult` into an embed and answers.

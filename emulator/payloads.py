@@ -123,7 +123,15 @@ def role(r: Role) -> dict[str, Any]:
     return data
 
 
-def channel(c: Channel, recipient: User | None = None) -> dict[str, Any]:
+def channel(c: Channel, recipient: User | None = None, recipients: list[User] | None = None) -> dict[str, Any]:
+    if c.is_private:
+        group = c.type == ChannelKind.GROUP_DM
+        data = {"id": str(c.id), "type": c.type, "name": (c.name or None) if group else "",
+                "last_message_id": str(c.last_message_id) if c.last_message_id else None,
+                "recipients": [user(u) for u in recipients or []], "flags": 0}
+        if group:
+            data.update(owner_id=str(c.owner_user_id), icon=None)
+        return data
     if c.type == ChannelKind.DM:
         return {"id": str(c.id), "type": 1, "name": "", "last_message_id": str(c.last_message_id) if c.last_message_id else None,
                 "recipients": [user(recipient)] if recipient else [], "flags": 0}
@@ -358,5 +366,5 @@ def application(app_id: int, bot_user: User, owner: User) -> dict[str, Any]:
         "redirect_uris": [],
         "interactions_endpoint_url": None,
         "tags": [],
-        "integration_types_config": {"0": {}},
+        "integration_types_config": {"0": {}, "1": {}},
     }

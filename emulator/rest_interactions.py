@@ -49,7 +49,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
     def metadata(rec: InteractionRecord) -> dict[str, Any]:
         data: dict[str, Any] = {"id": str(rec.id), "type": rec.type if rec.type != 4 else 2,
                                 "user": payloads.user(rec.user),
-                                "authorizing_integration_owners": {"0": str(rec.guild_id or 0)}}
+                                "authorizing_integration_owners": dict(rec.owners)}
         if rec.type == 2:
             data["name"] = rec.data.get("name", "")
             data["command_type"] = rec.data.get("type", 1)
@@ -63,7 +63,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
 
     def new_message(rec: InteractionRecord, fields: dict[str, Any], *, allow_empty: bool = False) -> Message:
         channel = world.channel(rec.channel_id)
-        flags = int(fields.pop("flags", 0) or 0)
+        flags = int(fields.pop("flags", 0) or 0) | (EPHEMERAL if rec.forced_ephemeral else 0)
         msg_type = {1: 20, 3: 23}.get(rec.data.get("type", 0), 0) if rec.type == 2 else 0
         if allow_empty and not any(fields.get(k) for k in ("content", "embeds", "components", "attachments")):
             fields["content"] = ""
@@ -98,7 +98,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
         if rtype == 4:
             rec.original = new_message(rec, message_fields(emu, rec.channel_id, _with(body, data)))
         elif rtype == 5:
-            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
+            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL) | (EPHEMERAL if rec.forced_ephemeral else 0)
             rec.original = new_message(rec, {"flags": flags}, allow_empty=True)
         elif rtype in (6, 7):
             if rec.message is None:

@@ -158,6 +158,9 @@ class EmulatorServer:
         return att
 
     def _emit(self, event: str, payload: dict[str, Any], guild_id: int | None, hidden: Hidden) -> None:
+        if not self.world.reaches_bot(event, payload, guild_id):
+            self._changed.set()
+            return
         self.gateway.dispatch(event, payload, guild_id, hidden)
         if "__guild__" in payload:  # the gateway renders GUILD_CREATE per session; log the guild id
             payload = {"id": str(payload["__guild__"])}
@@ -165,7 +168,8 @@ class EmulatorServer:
         self._changed.set()
 
     def _emit_json(self, event: str, guild_id: int | None, full_json: str, hidden_json: str | None) -> None:
-        self.gateway.dispatch_json(event, guild_id, full_json, hidden_json)
+        if guild_id is None or self.world.bot_in(guild_id):  # the fast path posts in guild channels only
+            self.gateway.dispatch_json(event, guild_id, full_json, hidden_json)
         self._changed.set()
 
     def notify(self) -> None:

@@ -123,6 +123,12 @@ async def _scenario(emulator: DiscordEmulator, bot: Any) -> None:
         original = await interaction.original_response()
         await interaction.edit_original_response(content=f"{original.content} done")
 
+    @bot.tree.command(description="anywhere")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def anywhere(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"{interaction.is_user_integration()} {interaction.guild_id}")
+
     @bot.tree.context_menu(name="Ask")
     async def ask(interaction: discord.Interaction, msg: discord.Message) -> None:
         await interaction.response.send_modal(Ask())
@@ -212,6 +218,17 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     await emulator.select(alice, buttons, ["x"], custom_id="pick")
     opened = await emulator.use_message_command(alice, starter_message(emulator, news), "Ask")
     await emulator.submit_modal(alice, opened, {"text": "hi"})
+    # a user-installed command in the bot's DM, a DM between users and a server the bot is not in
+    emulator.install_app(alice)
+    outside = emulator.create_foreign_guild("Outside")
+    emulator.add_member(outside, alice)
+    lounge = emulator.create_channel(outside, "lounge")
+    carol, dave = emulator.create_user("carol"), emulator.create_user("dave")
+    group = emulator.private_channel(alice, carol, dave, name="plans")
+    for where, guild_id in ((emulator.dm_channel(alice), None), (emulator.private_channel(alice, carol), None),
+                            (group, None), (lounge, outside.id)):
+        rec = await emulator.run_slash_command(alice, where, "anywhere")
+        assert rec.content == f"True {guild_id}"
     # resume
     await emulator.disconnect(resumable=True)
     emulator.send(alice, news, "after resume")
