@@ -46,8 +46,9 @@ from bot.storage.activity import ActivityStore
 from bot.storage.articles import ArticleStore
 from bot.storage.bans import BanRemovalStore
 from bot.storage.comments import CommentStore, ReactionStore
-from bot.storage.database import Database
 from bot.storage.deliveries import DeliveryStore
+from bot.storage.dialect import SQLITE
+from bot.storage.engines import open_database
 from bot.storage.exports import ExportStore
 from bot.storage.featured import FeaturedStore
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionStore
@@ -93,11 +94,12 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                    settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
-    db = await Database.open(settings.database_path)
-    # Comments, reactions and thread state are written behind, by a thread with its own connection
-    # (an in-memory database cannot be shared with a second connection: the loop's batcher then).
+    db = await open_database(settings.database)
+    # Comments, reactions and thread state are written behind. On an SQLite file, by a thread with its own
+    # connection; in memory (which a second connection cannot share) and on PostgreSQL (a pool, so the loop is
+    # never blocked), by the loop's batcher, which commits each batch in one transaction.
     writer: ThreadedBatchWriter | BatchWriter = (
-        BatchWriter(db) if str(db.path) == ":memory:" else ThreadedBatchWriter(db.path))
+        ThreadedBatchWriter(db.location) if db.dialect == SQLITE and db.location != ":memory:" else BatchWriter(db))
     writer.attach(db)  # every read sees the writes queued before it: no store or command flushes by hand
     fetcher = FeedFetcher(settings)
     extractor = ArticleExtractor()  # worker processes start at the first page, not here

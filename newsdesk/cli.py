@@ -63,9 +63,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.database import UNUSED_MIGRATION_VERSIONS, Database, load_migrations, migration_gaps
+    from bot.storage.database import UNUSED_MIGRATION_VERSIONS, load_migrations, migration_gaps
+    from bot.storage.engines import open_database
 
-    db = await Database.open(settings.database_path, migrate=False)
+    db = await open_database(settings.database, migrate=False)
     try:
         await db.check_integrity()
         applied = await db.migrate()
@@ -77,9 +78,9 @@ async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
         note = "".join(f" (there is no migration {n}: {UNUSED_MIGRATION_VERSIONS.get(n, 'unused number')})"
                        for n in gaps)
         print(f"applied migrations {', '.join(map(str, applied))}{note}; schema version {version} at "
-              f"{settings.database_path}")
+              f"{db.location}")
     else:
-        print(f"schema is up to date (version {version}) at {settings.database_path}")
+        print(f"schema is up to date (version {version}) at {db.location}")
     return 0
 
 
@@ -99,13 +100,13 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _health(args: argparse.Namespace, settings: Settings) -> int:
     from bot.health import judge, read_heartbeat
-    from bot.storage.database import Database
+    from bot.storage.engines import open_database
     from bot.storage.meta import MetaStore
 
-    if not Path(settings.database_path).exists():
+    if not settings.shared_database and not Path(settings.database_path).exists():
         raise CliError(f"unhealthy: no database at {settings.database_path} (DATABASE_PATH)", code=1)
     try:
-        db = await Database.open(settings.database_path, read_only=True)  # a probe never changes the file
+        db = await open_database(settings.database, read_only=True)  # a probe never changes the file
     except (DatabaseUnusable, StorageUnavailable) as exc:
         raise CliError(f"unhealthy: {exc}", code=1) from None
     try:

@@ -9,6 +9,7 @@ import pytest
 import regex
 
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.guilds import GuildSettingsError, GuildSettingsStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.timers import TimerStore
@@ -16,7 +17,7 @@ from bot.storage.timers import TimerStore
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "r.db")
+    database = await open_database(tmp_path / "r.db")
     yield database
     await database.close()
 

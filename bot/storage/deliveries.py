@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.dialect import case_insensitive_like
 
 __all__ = ["FATES", "KEEP_DAYS", "Delivery", "DeliveryRecord", "DeliveryStore"]
 
@@ -107,11 +108,12 @@ class DeliveryStore:
 
     async def recent_urls(self, guild_id: int, query: str = "", *, limit: int = 25) -> list[tuple[str, str]]:
         """(url, title) of the guild's latest items whose title or URL contains `query` (autocomplete)."""
-        like = f"%{query.replace('%', '').replace('_', '')}%"
+        pattern = f"%{query.replace('%', '').replace('_', '')}%"
+        like = case_insensitive_like(self._db.dialect)
         rows = await self._db.fetchall(
             "SELECT d.url, MAX(d.title) AS title FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-            "WHERE s.guild_id = ? AND (d.title LIKE ? OR d.url LIKE ?) GROUP BY d.url "
-            "ORDER BY MAX(d.created_at) DESC LIMIT ?", (guild_id, like, like, limit))
+            f"WHERE s.guild_id = ? AND (d.title {like} ? OR d.url {like} ?) GROUP BY d.url "
+            "ORDER BY MAX(d.created_at) DESC LIMIT ?", (guild_id, pattern, pattern, limit))
         return [(r["url"], r["title"]) for r in rows]
 
     async def prune(self, older_than: float) -> int:

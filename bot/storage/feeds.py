@@ -8,14 +8,15 @@ filters, a channel that stopped accepting posts) on the subscription.
 from __future__ import annotations
 
 import builtins
-import sqlite3
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from bot.formats import plural
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
+from bot.storage.dialect import least
+from bot.storage.errors import ConstraintViolation
 
 __all__ = ["Feed", "FeedStore", "ShardFilter", "Subscription", "SubscriptionExistsError", "SubscriptionStore"]
 
@@ -79,14 +80,14 @@ class SubscriptionExistsError(ValueError):
     """This channel already follows this feed."""
 
 
-def _feed(row: sqlite3.Row) -> Feed:
+def _feed(row: Row) -> Feed:
     values = dict(row)
     values["paused"] = bool(values["paused"])
     values["baseline_pending"] = bool(values["baseline_pending"])
     return Feed(**values)
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     values = dict(row)
     for key in ("summary", "paused", "failing_announced"):
         values[key] = bool(values[key])
@@ -234,7 +235,8 @@ class FeedStore:
     async def poll_soon(self, feed_id: int, *, now: float | None = None) -> None:
         """Make the feed due now (e.g. a moderator asked for a refresh)."""
         now = time.time() if now is None else now
-        await self._db.execute("UPDATE feeds SET next_poll_at = MIN(next_poll_at, ?) WHERE id = ?", (now, feed_id))
+        await self._db.execute(f"UPDATE feeds SET next_poll_at = {least(self._db.dialect)}(next_poll_at, ?) WHERE id = ?",
+                               (now, feed_id))
 
     async def delete_unfollowed(self) -> int:
         """Delete feeds nobody subscribes to any more; returns how many (their articles stay)."""
@@ -266,13 +268,13 @@ class SubscriptionStore:
     ) -> Subscription:
         now = time.time() if now is None else now
         try:
-            sub_id = await self._db.execute(
+            sub_id = await self._db.insert(
                 "INSERT INTO subscriptions (feed_id, guild_id, channel_id, mode, include_filter, exclude_filter, "
                 "mention_role_id, summary, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (feed_id, guild_id, channel_id, mode, include_filter, exclude_filter, mention_role_id, int(summary),
                  created_by, now))
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
+        except ConstraintViolation as exc:
+            if exc.kind == "unique":
                 raise SubscriptionExistsError(
                     f"channel {channel_id} already follows this feed") from None
             raise

@@ -10,11 +10,11 @@ already sent, later the channel's recent history is searched for the story, inst
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
+from bot.storage.errors import ConstraintViolation
 
 __all__ = ["Post", "PostStore"]
 
@@ -36,7 +36,7 @@ class Post:
     merged_into: int | None = None  # the story post this article was added to instead of being posted
 
 
-def _post(row: sqlite3.Row) -> Post:
+def _post(row: Row) -> Post:
     return Post(**dict(row))
 
 
@@ -55,7 +55,7 @@ class PostStore:
                 " VALUES (?,?,?,?,?,?)",
                 (article_id, subscription_id, guild_id, channel_id, nonce, time.time()),
             )
-        except sqlite3.IntegrityError:
+        except ConstraintViolation:
             return None
         return await self.by_nonce(nonce)
 
