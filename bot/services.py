@@ -43,6 +43,7 @@ from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
+from bot.templates.service import StoryTemplates
 from bot.timer_runner import TimerRunner
 
 __all__ = ["Services", "Stores"]
@@ -101,3 +102,4 @@ class Services:
     bans: CommentBans
     member_export: MemberHistoryExport
     discussions: DiscussionSummaries
+    story_templates: StoryTemplates  # per-subscription message templates and post styles (issue 15)

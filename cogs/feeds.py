@@ -1,4 +1,5 @@
-"""/feed add|list|remove|pause|resume|test|edit|why|import|export (OPML: cogs/feed_opml.py)."""
+"""/feed add|list|remove|pause|resume|test|edit|template|why|import|export (OPML: cogs/feed_opml.py; templates:
+cogs/feed_templates.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from bot.stories.service import StorySettingsError
+from bot.templates.styled import STYLE_NAMES
 from cogs.feed_opml import export_feeds, preview_import
+from cogs.feed_templates import edit_template
 from cogs.support.embeds import story_embed
 from cogs.support.replies import UserFacingError
 from cogs.support.views import PagerView
@@ -30,6 +33,7 @@ __all__ = ["FeedsCog"]
 log = logging.getLogger(__name__)
 Mode = Literal["thread", "forum", "plain"]
 Match = Literal["all", "any"]
+Style = Literal["embed", "text", "card", "compact"]
 _STORY_HELP = {"stories": "Add this feed's reports of a story already posted here to that post (default on)",
                "story_window_hours": "How old a story its reports may join, in hours (default 36)"}
 _RULE_HELP = {"rules": "Filter rules: title: ai, robots; -author: sponsor; link: /example\\.com/ (see README)",
@@ -246,6 +250,18 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         await interaction.response.send_message("Saved." + note, ephemeral=True)
 
 
+    @app_commands.command(name="template", description="How a feed's stories look: a template and a style, "
+                                                       "previewed before saving")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    @app_commands.describe(style="embed (today's look), text (plain), card or compact (Components V2 cards)",
+                           template="The template on one line (\\n breaks a line); leave out to write it in a form",
+                           reset="Back to today's embed, without a template")
+    async def template(self, interaction: discord.Interaction, feed: str, style: Style | None = None,
+                       template: app_commands.Range[str, 1, 2000] | None = None, reset: bool = False) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        await edit_template(self.services, interaction, sub, style=style, template=template, reset=reset)
+
     @app_commands.command(name="import", description="Follow the feeds an OPML file lists (a preview first)")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(file="The .opml file your feed reader exported", channel="Where stories go",
@@ -305,6 +321,9 @@ def _delivery_line(sub: Subscription) -> str:
         parts.append(f"at most {plural(sub.daily_cap, 'post')} a day")
     if sub.min_gap_minutes:
         parts.append(f"{sub.min_gap_minutes} min between posts")
+    if sub.card_style != "embed" or sub.template:
+        parts.append(f"posted as {STYLE_NAMES.get(sub.card_style, sub.card_style).split(' (')[0]}"
+                     + (" with a template" if sub.template else ""))
     return ("\n  " + ", ".join(parts)) if parts else ""
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from emulator import payloads
+from emulator.components import IS_COMPONENTS_V2, check_legacy_fields, validate_components
 from emulator.errors import ApiError, form_error
 from emulator.model import Channel, ChannelKind, Message, Perm, User, iso
 from emulator.world import WorldBase
@@ -131,8 +132,9 @@ class World(WorldBase):
         if len(content) > 2000:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
         validate_embeds(embeds)
-        if components and len(components) > 5 and not flags & (1 << 15):
-            raise form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+        check_legacy_fields(flags, content=content, embeds=embeds)
+        if components:
+            validate_components(components, flags)
         if not (content or embeds or attachments or components or allow_empty):
             raise ApiError(400, 50006, "Cannot send an empty message")
         if check:
@@ -244,6 +246,15 @@ class World(WorldBase):
             raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
         if changes.get("embeds") is not None:
             validate_embeds(changes["embeds"])
+        if changes.get("flags") is not None:
+            # The IS_COMPONENTS_V2 flag cannot be taken off a message that has it.
+            changes["flags"] = int(changes["flags"]) | (message.flags & IS_COMPONENTS_V2)
+        flags = changes["flags"] if changes.get("flags") is not None else message.flags
+        content, embeds = changes.get("content"), changes.get("embeds")
+        check_legacy_fields(flags, content=message.content if content is None else content,
+                            embeds=message.embeds if embeds is None else embeds)
+        if changes.get("components"):
+            validate_components(changes["components"], flags)
         for key, value in changes.items():
             if value is not None:
                 setattr(message, key, value)

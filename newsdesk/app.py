@@ -67,6 +67,7 @@ from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
+from bot.templates.service import StoryTemplates
 from bot.timer_runner import TimerRunner
 from cogs.client import NewsdeskBot, create_bot
 from cogs.publishing import AdminNotices, StoryPublisher
@@ -134,6 +135,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         story_store = StoryStore(db)
         stories = StoryService(story_store)
         moderation.on_record(featured.on_record)  # a removed featured comment leaves its story's post
+        article_summaries = ArticleSummaries(articles, article_texts, summaries)
         yield Services(
             settings=settings, stores=stores,
             guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
@@ -149,7 +151,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             feed_events=relay,
             summaries=summaries,
             article_texts=article_texts,
-            article_summaries=ArticleSummaries(articles, article_texts, summaries),
+            article_summaries=article_summaries,
+            story_templates=StoryTemplates(subscriptions=subscriptions, feeds=feeds, articles=articles,
+                                           guilds=stores.guild_settings, summary=article_summaries.template_text),
             retention=RetentionSweeper(comments, settings.comment_retention_days,
                                        records=(deliveries.prune, story_store.forget_before)),
             featured=featured,
@@ -182,7 +186,8 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
     outbox = PostingOutbox(articles=stores.articles, posts=stores.posts, subscriptions=stores.subscriptions,
                            deliveries=stores.deliveries)
     sender = StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
-                         threads=threads, featured=services.featured, stories=services.stories)
+                         threads=threads, featured=services.featured, stories=services.stories,
+                         templates=services.story_templates)
     return StoryPublisher(
         client, outbox=outbox, sender=sender,
         merger=StoryMerger(client, stories=services.stories, posts=stores.posts, outbox=outbox, sender=sender),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import regex
@@ -16,8 +15,8 @@ from bot.storage.timers import TimerStore
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "r.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
     yield database
     await database.close()
 

@@ -63,6 +63,8 @@ class Subscription:
     filter_match: str = "all"         # how filter_rules combine: "all" (AND) or "any" (OR)
     daily_cap: int | None = None      # at most this many posts in 24 hours
     min_gap_minutes: int | None = None  # at least this long between two posts
+    template: str | None = None       # bot/templates/language.py; None: the style's default
+    card_style: str = "embed"         # embed (today's), text, card, compact (bot/posting/format.STYLES)
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,8 @@ class FeedStore:
 
 
 _UPDATABLE = frozenset({"channel_id", "mode", "include_filter", "exclude_filter", "mention_role_id", "summary",
-                        "paused", "filter_rules", "filter_match", "daily_cap", "min_gap_minutes"})
+                        "paused", "filter_rules", "filter_match", "daily_cap", "min_gap_minutes", "template",
+                        "card_style"})
 
 
 class SubscriptionStore:
@@ -301,7 +304,7 @@ class SubscriptionStore:
 
     async def update(self, subscription_id: int, **changes: Any) -> Subscription | None:
         """Change some of channel_id, mode, include_filter, exclude_filter, mention_role_id, summary, paused,
-        filter_rules, filter_match, daily_cap, min_gap_minutes."""
+        filter_rules, filter_match, daily_cap, min_gap_minutes, template, card_style."""
         unknown = set(changes) - _UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))} of a subscription")

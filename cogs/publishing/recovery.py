@@ -15,6 +15,7 @@ from bot.posting.format import StoryPost
 from bot.posting.outbox import PostJob
 from bot.storage.posts import PostStore
 from cogs.publishing.problems import PermissionProblem
+from cogs.support.cards import carries_link
 
 __all__ = ["NONCE_WINDOW", "adopt_thread", "find_forum_post", "find_sent_message"]
 
@@ -32,7 +33,7 @@ async def find_sent_message(channel: discord.TextChannel, job: PostJob) -> disco
         raise PermissionProblem(f"I am missing Read Message History in <#{channel.id}>, which I need to "
                                 "check whether a story was already posted before a restart.")
     async for message in channel.history(limit=HISTORY_DEPTH):
-        if message.author.id == me.id and any(e.url == job.article.url for e in message.embeds):
+        if message.author.id == me.id and carries_link(message, job.article.url):
             return message
     return None
 

@@ -24,11 +24,11 @@ from bot.posting.outbox import PostJob
 from bot.storage.feeds import FeedStore
 from bot.storage.posts import PostStore
 from bot.stories.service import StoryService
+from bot.templates.service import StoryTemplates
 from cogs.publishing.problems import PermissionProblem, RefusedStory
 from cogs.publishing.recovery import find_forum_post, find_sent_message
 from cogs.publishing.threads import StoryThreads
-from cogs.support.embeds import story_embed
-from cogs.support.views import story_view
+from cogs.support.cards import edit_fields, send_fields
 
 __all__ = ["StorySender"]
 
@@ -39,7 +39,7 @@ T = TypeVar("T")
 class StorySender:
     def __init__(self, client: discord.Client, *, posts: PostStore, feeds: FeedStore, recorder: CommentRecorder,
                  threads: StoryThreads, featured: FeaturedComments | None = None,
-                 stories: StoryService | None = None) -> None:
+                 stories: StoryService | None = None, templates: StoryTemplates | None = None) -> None:
         self._client = client
         self._posts = posts
         self._feeds = feeds
@@ -47,6 +47,7 @@ class StorySender:
         self._threads = threads
         self._featured = featured
         self._stories = stories
+        self._templates = templates
         self._feed_titles: dict[int, str] = {}
 
     async def post(self, job: PostJob) -> None:
@@ -67,8 +68,7 @@ class StorySender:
         if message is None:
             # A retry of a send whose answer was lost gets the same message back (the nonce is enforced).
             message = await _refusable(story, lambda s: channel.send(
-                content=s.content, embed=story_embed(s.embed), view=story_view(job.article.id),
-                nonce=post.nonce, allowed_mentions=_mentions(s)))
+                **send_fields(s, job.article.id), nonce=post.nonce, allowed_mentions=_mentions(s)))
         thread = await self._threads.open(message, story) if with_thread else None
         if thread is not None:
             await self._threads.register(job, thread)
@@ -99,8 +99,8 @@ class StorySender:
                 f"(\"{escape_text(feed_title) or 'the feed has no title'}\"). Add a tag with that name, "
                 "or turn off Require Tags for the forum.")
         created = await _refusable(story, lambda s: forum.create_thread(
-            name=s.thread_name, content=s.content, embed=story_embed(s.embed),
-            view=story_view(job.article.id), applied_tags=tags, allowed_mentions=_mentions(s)))
+            name=s.thread_name, **send_fields(s, job.article.id), applied_tags=tags,
+            allowed_mentions=_mentions(s)))
         await self._threads.register(job, created.thread)
         await self._posts.mark_posted(job.post.id, message_id=created.message.id, thread_id=created.thread.id,
                                       content_hash=job.article.content_hash)
@@ -137,10 +137,24 @@ class StorySender:
                     target = thread.get_partial_message(post.message_id or 0)
             if target is None:
                 return False
-            await target.edit(embed=story_embed(story.embed))
+            # A post keeps the style it was sent in (a Components V2 message can never carry an embed again).
+            fields = edit_fields(story, await self._sent(target), job.article.id)
+            if fields is not None:
+                await target.edit(**fields)
         except discord.NotFound:
             return False  # removed on Discord: nothing to edit
         return True
+
+    async def _sent(self, target: discord.PartialMessage) -> discord.Message | None:
+        """The posted message as Discord has it (to tell its style): from the client's cache, else fetched;
+        None when it cannot be read (then the subscription's current style is used)."""
+        for message in reversed(self._client.cached_messages):
+            if message.id == target.id:
+                return message
+        try:
+            return await target.fetch()
+        except discord.Forbidden:
+            return None
 
     async def outlet(self, article: Article) -> str:
         """The name shown for the article's outlet: its feed's title, else its site's host."""
@@ -153,10 +167,14 @@ class StorySender:
         # The story's other outlets, kept by every later edit of the post (an updated article, a featured pick).
         members = await self._stories.sources(job.post.channel_id, a.id) if self._stories else []
         also = [(m.outlet or _host(m.url), m.url) for m in members if m.article_id != a.id]
-        return build_story_post(title=a.title, url=a.url, source=feed_title or _host(a.url), excerpt=a.excerpt,
+        outlet = feed_title or _host(a.url)
+        base = build_story_post(title=a.title, url=a.url, source=outlet, excerpt=a.excerpt,
                                 author=a.author, published=a.published, image_url=a.image,
                                 mention_role_id=job.subscription.mention_role_id if job.subscription else None,
                                 featured=[(f.author_name, f.content) for f in picks], also_reported=also)
+        if self._templates is None:
+            return base
+        return await self._templates.present(base, a, job.subscription, outlet)
 
     async def _feed_title(self, feed_id: int | None) -> str | None:
         if feed_id is None:
@@ -198,7 +216,8 @@ async def _refusable(story: StoryPost, send: Callable[[StoryPost], Awaitable[T]]
         if exc.status != 400:
             raise
         log.warning("Discord refused a story post (%s); trying it without image and author", exc)
-    bare = dataclasses.replace(story, embed=dataclasses.replace(story.embed, image_url=None, author=None))
+    bare = dataclasses.replace(story, embed=dataclasses.replace(story.embed, image_url=None, author=None),
+                               card=dataclasses.replace(story.card, image_url=None) if story.card else None)
     try:
         return await send(bare)
     except discord.HTTPException as exc:
