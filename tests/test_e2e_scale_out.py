@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from bot.storage.database import Database
@@ -43,8 +42,8 @@ def body(name: str, n: int) -> str:
                     for k in range(20))
 
 
-async def until(check: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+async def until(check: Callable[[], object], what: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
     while True:
         result = check()
         if asyncio.iscoroutine(result):
@@ -178,7 +177,7 @@ async def test_two_gateways_and_two_feed_workers_on_postgresql(tmp_path: Path) -
 
             # The baseline: each feed fetched once by one of the two workers, nothing posted.
             await until(lambda: len(site.requests) == FEEDS_COUNT, "the baseline polls")
-            await until(lambda: live_shards(emu) == {0, 1, 2, 3}, "4 shards connected", timeout=40)
+            await until(lambda: live_shards(emu) == {0, 1, 2, 3}, "4 shards connected", seconds=40)
             signals = ClusterSignals(db)
 
             async def cycle() -> None:
@@ -261,17 +260,17 @@ async def test_two_gateways_and_two_feed_workers_on_postgresql(tmp_path: Path) -
             await asyncio.sleep(0.3)
             await victim.start()
             await gateways[0].start()
-            await until(lambda: live_shards(emu) == {0, 1, 2, 3}, "gateway 0 back", timeout=40)
+            await until(lambda: live_shards(emu) == {0, 1, 2, 3}, "gateway 0 back", seconds=40)
             await asyncio.sleep(0.5)
             stop_stream.set()
             await streaming
-            await until(all_posted, f"every cycle-2 story in every channel after the restarts\n{logs()}", timeout=40)
+            await until(all_posted, f"every cycle-2 story in every channel after the restarts\n{logs()}", seconds=40)
             assert all(len(posted(news[g.id])) == len(set(posted(news[g.id]))) for g in guilds)
             # The dead worker's feeds were taken over once its leases lapsed: those it was fetching were fetched
             # again, the others once, as every feed of the other worker.
             assert cut_off and all(site.requests[name] == 2 for name in cut_off), (cut_off, site.requests)
             assert all(site.requests[name] == 1 for name in site.items if name not in cut_off), site.requests
-            await until(lambda: recorded(commented), f"all {len(commented)} comments recorded", timeout=30)
+            await until(lambda: recorded(commented), f"all {len(commented)} comments recorded", seconds=30)
             rows = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
             assert rows == sum(len(expected(g)) for g in guilds)
 
