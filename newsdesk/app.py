@@ -11,7 +11,7 @@ import contextlib
 import functools
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from bot.comments.service import CommentService
 from bot.comments.stats import DiscussionStats
 from bot.config import Settings
 from bot.feeds.article_text import ArticleTexts
-from bot.feeds.events import FeedEvent, NewArticle, UpdatedArticle
+from bot.feeds.events import FeedEvent, NewArticle, UpdatedArticle, notice_from_text, notice_text
 from bot.feeds.extract_pool import ArticleExtractor
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
@@ -60,7 +60,7 @@ from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.reports import ReviewStore
-from bot.storage.signals import FEEDS, STORIES, ClusterSignals
+from bot.storage.signals import FEEDS, NOTICES, STORIES, ClusterSignals
 from bot.storage.stories import StoryStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
@@ -150,7 +150,7 @@ async def open_services(settings: Settings, *, role: str = ALL) -> AsyncIterator
                                   wake_others=functools.partial(signals.signal, FEEDS))
         if signals.shared and role != GATEWAY:
             await signals.listen(FEEDS, scheduler.wake_here)
-            relay.listen(functools.partial(_signal_stories, signals))
+            relay.listen(functools.partial(_signal_stories, signals, notices=role == FEEDS_ROLE))
         article_texts = ArticleTexts(fetcher, extractor, articles)
         stores = Stores(
             db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
@@ -209,10 +209,27 @@ async def open_services(settings: Settings, *, role: str = ALL) -> AsyncIterator
         await db.close()
 
 
-async def _signal_stories(signals: ClusterSignals, event: FeedEvent) -> None:
-    """Stories were stored: wake the publishers of every process (the in-process one hears the relay too)."""
+async def _signal_stories(signals: ClusterSignals, event: FeedEvent, *, notices: bool) -> None:
+    """Stories were stored: wake the publishers of every process (the in-process one hears the relay too).
+    With `notices` (a feed worker, which has no publisher), feed-health events go to the gateways too."""
     if isinstance(event, NewArticle | UpdatedArticle):
         signals.signal(STORIES)
+    elif notices and (text := notice_text(event)) is not None:
+        signals.send(NOTICES, text)
+
+
+def _notice_listener(publisher: StoryPublisher) -> Callable[[str], None]:
+    """A gateway's handler of the feed workers' feed-health events: its admin notices, for its own guilds."""
+    pending: set[asyncio.Task[None]] = set()
+
+    def received(text: str) -> None:
+        event = notice_from_text(text)
+        if event is not None:
+            task = asyncio.create_task(publisher.notices.on_feed_event(event), name="newsdesk-feed-notice")
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+    return received
 
 
 def build_publisher(client: discord.Client, services: Services, *, summary_text: SummaryText | None = None,
@@ -274,6 +291,8 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, 
             bot = build_bot(services, role=role, **client_options)
             # Stories stored by any process (a feed worker) wake this publisher within the second.
             await services.signals.listen(STORIES, bot.publisher.wake)
+            if role == GATEWAY:  # feed workers' failing or paused feeds, told in this process's guilds
+                await services.signals.listen_text(NOTICES, _notice_listener(bot.publisher))
             status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
                       if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")

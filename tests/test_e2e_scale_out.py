@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.storage.database import Database
 from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
+from bot.storage.guilds import GuildSettingsStore
 from bot.storage.signals import FEEDS, ClusterSignals
 from emulator import Channel, DiscordEmulator, Guild, User
 from emulator.model import DISCORD_EPOCH_MS
@@ -64,6 +65,7 @@ class Feeds:
         self.in_flight: set[str] = set()
         self.hold = asyncio.Event()
         self.hold.set()
+        self.gone: set[str] = set()  # feeds answering 410 Gone (the feed is paused, admins are told)
 
     def setup(self, app: web.Application) -> None:
         async def feed(request: web.Request) -> web.Response:
@@ -74,6 +76,8 @@ class Feeds:
                 await self.hold.wait()
             finally:
                 self.in_flight.discard(name)
+            if name in self.gone:
+                return web.Response(status=410)
             entries = "".join(
                 f"<item><guid>{name}-{n}</guid><link>https://news.example.com/{name}/{n}</link>"
                 f"<title>{name}headline{n}</title><description>{body(name, n)}</description></item>"
@@ -85,8 +89,9 @@ class Feeds:
         app.router.add_get("/{name}.xml", feed)
 
     def publish(self) -> None:
-        for items in self.items.values():
-            items.append(items[-1] + 1)
+        for name, items in self.items.items():
+            if name not in self.gone:
+                items.append(items[-1] + 1)
 
     def urls(self, name: str) -> set[str]:
         return {f"https://news.example.com/{name}/{n}" for n in self.items[name][1:]}  # item 1: the baseline
@@ -274,10 +279,21 @@ async def test_two_gateways_and_two_feed_workers_on_postgresql(tmp_path: Path) -
             rows = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
             assert rows == sum(len(expected(g)) for g in guilds)
 
-            # Cycle 3, everyone back: fetched exactly once each again.
+            # Cycle 3, everyone back: fetched exactly once each again. One feed is gone: the worker pauses it
+            # and the gateways tell the admin channel of each server following it, once.
+            admin: dict[int, Channel] = {}
+            for guild in followers["f9"]:
+                admin[guild.id] = emu.create_channel(guild, "admin")
+                await GuildSettingsStore(db).update(guild.id, admin_channel_id=admin[guild.id].id)
+            site.gone.add("f9")
             await cycle()
             await until(all_posted, f"cycle 3 posted\n{logs()}")
             assert set(site.requests.values()) == {1} and len(site.requests) == FEEDS_COUNT, site.requests
+            await until(lambda: all(emu.bot_messages(c) for c in admin.values()), f"paused-feed notices\n{logs()}")
+            assert {(g.id >> 22) % SHARDS for g in followers["f9"]} & {0, 1} and \
+                {(g.id >> 22) % SHARDS for g in followers["f9"]} & {2, 3}  # both gateways told theirs
+            assert all(len(emu.bot_messages(c)) == 1 and "was paused" in emu.bot_messages(c)[0].content
+                       for c in admin.values())
             await signals.aclose()
     finally:
         for process in processes:

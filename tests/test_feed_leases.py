@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.feeds.events import FeedFailing, FeedPaused, notice_from_text, notice_text
 from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.scheduler import FeedLeases, FeedScheduler
@@ -159,3 +160,14 @@ async def test_signals_wake_listeners_in_other_processes_on_postgresql_only(tmp_
         await local.aclose()
     finally:
         await sqlite.close()
+
+
+def test_feed_health_events_cross_processes_as_text() -> None:
+    paused = FeedPaused(3, "https://a.example/rss", "410 Gone " + "x" * 9000)
+    text = notice_text(paused)
+    assert text is not None and len(text.encode()) < 8000
+    back = notice_from_text(text)
+    assert isinstance(back, FeedPaused) and back.feed_id == 3 and back.reason.startswith("410 Gone")
+    failing = FeedFailing(4, "https://b.example/rss", "timeout", 3, 1.5)
+    assert notice_from_text(notice_text(failing) or "") == failing
+    assert notice_from_text('{"kind": "new"}') is None and notice_from_text("not json") is None

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from bot.storage.database import Database
 from bot.storage.postgres import PostgresDatabase
 
-__all__ = ["FEEDS", "STORIES", "ClusterSignals"]
+__all__ = ["FEEDS", "NOTICES", "STORIES", "ClusterSignals"]
 
 log = logging.getLogger(__name__)
 STORIES = "newsdesk_stories"  # stories were stored: publishers, look at the outbox
 FEEDS = "newsdesk_feeds"      # a feed was added or resumed: feed workers, run a cycle
+NOTICES = "newsdesk_notices"  # a feed worker's feed-health event (JSON) for the gateways' admin notices
 
 
 class ClusterSignals:
@@ -29,6 +30,7 @@ class ClusterSignals:
         self._db = db if isinstance(db, PostgresDatabase) else None  # None: SQLite, one process
         self._sending: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
+        self._texts: set[asyncio.Task[None]] = set()
 
     @property
     def shared(self) -> bool:
@@ -39,6 +41,26 @@ class ClusterSignals:
         """Call `callback()` whenever any process signals `channel` (nothing on SQLite)."""
         if self._db is not None:
             await self._db.listen(channel, lambda _payload: callback())
+
+    async def listen_text(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Call `callback(payload)` for every message sent on `channel` (nothing on SQLite)."""
+        if self._db is not None:
+            await self._db.listen(channel, callback)
+
+    def send(self, channel: str, payload: str) -> None:
+        """Send `payload` to the listeners of `channel` in every process, soon, not coalesced. Never raises;
+        nothing on SQLite."""
+        if self._db is not None:
+            task = asyncio.create_task(self._send_text(channel, payload), name=f"newsdesk-notify-{channel}")
+            self._texts.add(task)
+            task.add_done_callback(self._texts.discard)
+
+    async def _send_text(self, channel: str, payload: str) -> None:
+        try:
+            assert self._db is not None
+            await self._db.notify(channel, payload)
+        except Exception as exc:
+            log.warning("could not send a %s message: %s", channel, exc)
 
     def signal(self, channel: str) -> None:
         """Tell the listeners of `channel` in every process, soon (coalesced: a burst of signals while one
@@ -64,7 +86,7 @@ class ClusterSignals:
 
     async def aclose(self) -> None:
         """Let the signals being sent finish (call before closing the database)."""
-        for task in list(self._sending.values()):
+        for task in [*self._sending.values(), *self._texts]:
             with contextlib.suppress(Exception):
                 await task
         self._sending.clear()

@@ -39,6 +39,11 @@ class GuildChannels:
         self._bot = bot
         self._guild_settings = guild_settings
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether this process speaks for the guild: it is on one of our shards (a REST-only client, without a
+        gateway, speaks for every guild)."""
+        return self._bot.ws is None or self._bot.get_guild(guild_id) is not None
+
     async def post(self, guild_id: int, role: ChannelRole, text: str, *,
                    settings: GuildSettings | None = None) -> discord.Message | None:
         """Send `text` to the guild's `role` channel. None when it is not set, not found or refuses us.
