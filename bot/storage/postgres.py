@@ -270,7 +270,9 @@ _INSERT_VALUES = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)
 def _bulk_insert(sql: str) -> _BulkInsert | None:
     """An `INSERT INTO t (cols) VALUES (?, ...) [ON CONFLICT ...]` that can take many rows by COPY, or None."""
     match = _INSERT_VALUES.match(sql.strip())
-    if match is None or "RETURNING" in match.group(4).upper():
+    # DO UPDATE would fail on two rows of one key in one statement ("cannot affect row a second time"), where
+    # row-by-row statements each update in turn: those stay on executemany.
+    if match is None or any(word in match.group(4).upper() for word in ("RETURNING", "DO UPDATE")):
         return None
     columns = tuple(c.strip() for c in match.group(2).split(","))
     if match.group(3).count("?") != len(columns):
