@@ -31,7 +31,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
-from bot.health import write_heartbeat
+from bot.health import heartbeat_key, write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.bans import CommentBans
@@ -232,7 +232,8 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, 
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = build_bot(services, **client_options)
-            status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
+            status = (ConnectionStatus(bot, functools.partial(
+                write_heartbeat, services.stores.meta, key=heartbeat_key(settings.shard_ids)))
                       if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:
