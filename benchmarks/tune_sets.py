@@ -25,6 +25,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -91,11 +92,23 @@ def held_out_gain(weights: np.ndarray, data: list[Rows], total: int) -> tuple[fl
     return gain / total * 100, swapped / total
 
 
+def with_set_weights(current: dict[str, Any], weights: np.ndarray) -> Model:
+    """The weights file `current` with its set weights replaced by `weights` (sentence part, then set part)."""
+    split = len(FEATURE_NAMES)
+    return Model.from_dict(current | {
+        "set_sentence": dict(zip(FEATURE_NAMES, (round(float(w), 6) for w in weights[:split]), strict=True)),
+        "set_summary": dict(zip(SET_FEATURE_NAMES, (round(float(w), 6) for w in weights[split:]), strict=True)),
+    })
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder written by benchmarks/summarize_data.py")
     parser.add_argument("--write", action="store_true", help="store the weights in bot/summarize/weights.json")
+    parser.add_argument("--save-folds", type=Path, help="write each fold's weights to DIR/without_<set>.json "
+                        "(for benchmarks/summarize.py --weights: the product measured on the set left out)")
     args = parser.parse_args()
+    current = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
     summarizer = ExtractiveSummarizer()
     fast = FastRouge()
     names = [name for name in available(args.data) if style(name) == "cnndm"]
@@ -111,18 +124,17 @@ def main() -> None:
         weights = fit([rows for name in names if name != held for rows in data[name]])
         gain, swapped = held_out_gain(weights, data[held], sizes[held])
         print(f"  {held}: {gain:+.2f} (swapped {swapped:.0%})")
+        if args.save_folds:
+            args.save_folds.mkdir(parents=True, exist_ok=True)
+            fold = with_set_weights(current, weights)
+            (args.save_folds / f"without_{held}.json").write_text(json.dumps(fold.as_dict(), indent=1) + "\n")
     shipped_from = [name for name in names if ROLES[name] == "train"]
     weights = fit([rows for name in shipped_from for rows in data[name]])
     print(f"\nshipped weights fit on {', '.join(shipped_from)}")
     for name in names:
         gain, swapped = held_out_gain(weights, data[name], sizes[name])
         print(f"  {name}{' (fitted)' if name in shipped_from else ''}: {gain:+.2f} (swapped {swapped:.0%})")
-    split = len(FEATURE_NAMES)
-    current = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
-    model = Model.from_dict(current | {
-        "set_sentence": dict(zip(FEATURE_NAMES, (round(float(w), 6) for w in weights[:split]), strict=True)),
-        "set_summary": dict(zip(SET_FEATURE_NAMES, (round(float(w), 6) for w in weights[split:]), strict=True)),
-    })
+    model = with_set_weights(current, weights)
     print(json.dumps({key: model.as_dict()[key] for key in ("set_sentence", "set_summary")}))
     if args.write:
         WEIGHTS_PATH.write_text(json.dumps(model.as_dict(), indent=1) + "\n", encoding="utf-8")

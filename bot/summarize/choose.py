@@ -6,7 +6,7 @@ The candidates are every coherent set of k sentences that opens with the lede an
 first `WINDOW` sentences (ten sets for k = 3): a dependent sentence ("But…", "It…", a quotation's second half)
 only together with the sentence before it. Each set is scored by a linear model learned from public CNN/DM
 data (`benchmarks/tune_summarize.py --sets`): the sum of its sentences' scores, plus features of the set as a
-whole (how well it covers the article's TF-IDF centroid, its length in words, redundancy, how far it reaches)
+whole (its cosine with the article's TF-IDF centroid, its length in words, redundancy, how far it reaches)
 and, per sentence swapped out of the lead, features of the article's lead (so the model can learn that long,
 dense leads are hard to beat). The highest-scoring set wins; ties go to the lead. Tens of microseconds a set.
 """
