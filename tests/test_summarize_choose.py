@@ -84,3 +84,15 @@ def test_shipped_set_weights_round_trip_and_an_older_file_still_loads() -> None:
     ranker = ExtractiveRanker(legacy)
     ranked = ranker.rank(ARTICLE, Language.for_text(" ".join(ARTICLE), "en").stops, max_sentences=3)
     assert len(ranked.chosen) == 3 and ranked.chosen[0] == 0
+
+
+def test_an_article_opening_with_a_pronoun_is_summarized_from_its_first_standing_sentence() -> None:
+    opening = "She has lived in New York for a year now, and Princess Eugenie seems at home in the city."
+    text = "\n".join([opening, *ARTICLE])
+    _, stats = _stats([opening, *ARTICLE])
+    assert stats.dependent[0] and stats.standing_start() == 1
+    shifted = stats.starting_at(1)
+    assert list(shifted.words) == list(stats.words[1:]) and shifted.idf is stats.idf
+    result = ExtractiveSummarizer().summarize(text, SummaryOptions(sentences=3), language="en")
+    assert len(result.sentences) == 3 and opening not in result.sentences
+    assert result.sentences[0] == ARTICLE[0]

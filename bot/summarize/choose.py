@@ -3,7 +3,8 @@
 A news article's first sentences are a strong summary (LEAD-3 is the baseline every method is measured
 against), so the set chooser starts from the lead and only swaps sentences in when its model predicts a gain.
 The candidates are every coherent set of k sentences that opens with the lede and takes the rest from the
-first `WINDOW` sentences (ten sets for k = 3): a dependent sentence ("But…", "It…", a quotation's second half)
+first `WINDOW` sentences (ten sets for k = 3; when the first sentence opens with a pronoun or connective,
+the article is taken from its first sentence that stands alone): a dependent sentence ("But…", "It…", a quotation's second half)
 only together with the sentence before it. Each set is scored by a linear model learned from public CNN/DM
 data (`benchmarks/tune_summarize.py --sets`): the sum of its sentences' scores, plus features of the set as a
 whole (its cosine with the article's TF-IDF centroid, its length in words, redundancy, how far it reaches)
@@ -17,7 +18,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["SET_FEATURE_NAMES", "WINDOW", "ArticleStats", "candidate_sets", "choose_set", "set_features"]
 
@@ -44,6 +45,19 @@ class ArticleStats:
     idf: dict[str, float]
     centroid: dict[str, float]
     centroid_norm: float
+
+    def standing_start(self) -> int | None:
+        """The first sentence that can open a summary: 0 unless the article opens with one that leans on
+        something ("She's been living in New York for a year now, and … Princess Eugenie…" names her after
+        the pronoun, but a summary must not open with "She"). None when no sentence stands alone."""
+        return next((i for i, flag in enumerate(self.dependent) if not flag), None)
+
+    def starting_at(self, start: int) -> ArticleStats:
+        """The same article from sentence `start` on (the IDF and centroid stay the whole article's)."""
+        if not start:
+            return self
+        return replace(self, bags=self.bags[start:], words=self.words[start:],
+                       centrality=self.centrality[start:], dependent=self.dependent[start:])
 
 
 def candidate_sets(dependent: Sequence[bool], k: int) -> list[tuple[int, ...]]:

@@ -230,9 +230,11 @@ class ExtractiveRanker:
         one = max_sentences == 1 or (max_sentences is None and max_words is not None and max_words <= 40)
         if not one and max_words is None and max_sentences is not None:
             scores = self.score(self.model.set_sentence, rows)
-            chosen = choose_set(stats, scores, self.model.set_summary, max_sentences)
-            if chosen is not None:
-                return Ranked(chosen, scores)
+            start = stats.standing_start()
+            if start is not None:
+                chosen = choose_set(stats.starting_at(start), scores[start:], self.model.set_summary, max_sentences)
+                if chosen is not None:
+                    return Ranked([start + i for i in chosen], scores)
         weights = self.model.one if one else self.model.many
         redundancy = self.model.redundancy_one if one else self.model.redundancy_many
         scores = self.score(weights, rows)
