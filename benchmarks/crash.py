@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.threads import ThreadStore
 from emulator import Channel, DiscordEmulator, Message, User
 
@@ -219,7 +219,7 @@ async def run_rounds(rounds: int, *, seed: int, workdir: Path, rate: float = 400
     try:
         world = World(emu, rng)
         db_path = workdir / "crash.db"
-        db = await Database.open(db_path)
+        db = await open_database(db_path)
         threads = ThreadStore(db)
         for thread in world.threads:  # what the publisher records when it opens a story's thread
             await threads.register(thread_id=thread.id, guild_id=world.guild.id, parent_channel_id=world.news.id,

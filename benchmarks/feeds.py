@@ -36,7 +36,7 @@ from bot.feeds.fetcher import FeedFetcher
 from bot.feeds.poller import FeedPoller
 from bot.feeds.scheduler import FeedScheduler
 from bot.storage.articles import ArticleStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
 
 CONCURRENCY = 32
@@ -132,7 +132,7 @@ async def main() -> None:
                                       "HTTP_PER_HOST_CONCURRENCY": str(CONCURRENCY)}, env_file=None)
     clock = {"now": time.time()}
     with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(Path(tmp) / "bench.db")
+        db = await open_database(Path(tmp) / "bench.db")
         feeds, subs = FeedStore(db), SubscriptionStore(db)
         for i in range(args.feeds):
             feed = await feeds.get_or_create(f"{base}/feed/{i}.xml", now=clock["now"])

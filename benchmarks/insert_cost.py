@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 
 SHARED = Path(os.environ.get("NEWSDESK_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 INSERT = ("INSERT INTO comments (message_id, guild_id, thread_id, article_id, author_id, author_name, content, "
@@ -45,7 +45,7 @@ def texts() -> list[str]:
 
 
 async def migrated(path: Path) -> None:
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.close()
 
 

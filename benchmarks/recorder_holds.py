@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.comments.recorder import CommentRecorder, IncomingMessage
 from bot.storage.comments import CommentStore, ReactionStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.moderation import ModerationStore
 from bot.storage.threads import ThreadStore
 from bot.storage.writer import BatchWriter
@@ -31,12 +31,12 @@ PLAIN, PREMOD = 1, 2
 
 async def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(Path(tmp) / "b.db")
+        db = await open_database(Path(tmp) / "b.db")
         writer = BatchWriter(db, interval=3600)  # nothing written while the clock runs
         threads = ThreadStore(db)
         recorder = CommentRecorder(threads=threads, comments=CommentStore(db, writer),
                                    reactions=ReactionStore(db, writer), moderation=ModerationStore(db))
-        article_id = await db.execute(
+        article_id = await db.insert(
             "INSERT INTO articles (canonical_url, content_hash, title, first_seen_at, updated_at)"
             " VALUES ('https://n.example/a', 'h', 'Big story', 0, 0)")
         recorder.track_thread(10, article_id)

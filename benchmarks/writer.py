@@ -21,11 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 HERE = Path(__file__).resolve().parents[1]
 
 
-Version = tuple[ModuleType, ModuleType, ModuleType, Path]
+Version = tuple[ModuleType, Any, ModuleType, Path]
 
 
 def load(root: Path) -> Version:
@@ -38,15 +39,20 @@ def load(root: Path) -> Version:
         import bot.storage.comments as comments
         import bot.storage.database as database
         import bot.storage.writer as writer
+        try:  # checkouts from before bot.storage.engines opened through Database.open
+            import bot.storage.engines as engines
+            opener = engines.open_database
+        except ImportError:
+            opener = database.Database.open
     finally:
         sys.path.remove(str(root))
-    return writer, database, comments, root / "bot" / "storage" / "migrations"
+    return writer, opener, comments, root / "bot" / "storage" / "migrations"
 
 
 async def one_round(version: Version, n: int) -> tuple[float, float]:
-    writer_mod, database_mod, comments_mod, migrations = version
+    writer_mod, opener, comments_mod, migrations = version
     with tempfile.TemporaryDirectory() as tmp:
-        db = await database_mod.Database.open(Path(tmp) / "bench.db", migrations_dir=migrations)
+        db = await opener(Path(tmp) / "bench.db", migrations_dir=migrations)
         writer = writer_mod.ThreadedBatchWriter(db.path)
         store = comments_mod.CommentStore(db, writer)
         text = "a comment of a usual length, about eighty characters, on the story of the day"

@@ -9,6 +9,7 @@ expected form, which the CLI prints instead of a traceback.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -165,11 +166,26 @@ class Option:
     secret: bool = False
 
 
+def _database_url(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(raw)
+    return raw
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("DISCORD_TOKEN", "discord_token", _secret_or_none, "", "a bot token from the Discord developer portal",
            "Bot token. Empty: `newsdesk run` refuses to start; use `newsdesk sandbox` to try it locally.", secret=True),
     Option("DATABASE_PATH", "database_path", lambda raw: Path(raw.strip()), "data/newsdesk.db", "a file path",
            "SQLite database file (created with its folder if missing)."),
+    Option("DATABASE_URL", "database_url", _database_url, "",
+           "sqlite:///path/to/file.db, postgresql://user@host:port/database, or empty",
+           "Where the data lives. Empty: the SQLite file DATABASE_PATH. A postgresql:// URL lets several "
+           "processes (feed workers, gateway shards, on any machines) share one database (README: Scaling out).",
+           secret=True),
     Option("DEV_GUILD_ID", "dev_guild_id", _snowflake_or_none, "", "a guild id (positive integer) or empty",
            "Sync slash commands to this one guild while developing (instant) instead of globally."),
     Option("LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error"), "warning",
@@ -238,6 +254,7 @@ OPTIONS: tuple[Option, ...] = (
 class Settings:
     discord_token: Secret | None
     database_path: Path
+    database_url: str | None
     dev_guild_id: int | None
     log_level: str
     log_level_libraries: str
@@ -267,6 +284,27 @@ class Settings:
     discord_client_id: int | None
     discord_client_secret: Secret | None
     web_secret_key: Secret | None
+
+    @property
+    def database(self) -> str:
+        """What `Database.open` takes: DATABASE_URL when set, else the SQLite file DATABASE_PATH."""
+        return self.database_url or str(self.database_path)
+
+    @property
+    def database_label(self) -> str:
+        """Where the data is, for people: the SQLite file's full path, or the URL without its password."""
+        if not self.database_url or not self.shared_database:
+            return str(self.database_path.resolve()) if not self.database_url else self.database_url
+        parts = urllib.parse.urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        host = f"{parts.hostname}:{parts.port}" if parts.port else f"{parts.hostname}"
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+    @property
+    def shared_database(self) -> bool:
+        """True when other processes can share the database (PostgreSQL), which roles and shards need."""
+        return (self.database_url or "").split(":", 1)[0].lower() in ("postgresql", "postgres")
 
     def replace(self, **changes: Any) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

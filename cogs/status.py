@@ -36,7 +36,7 @@ def ready_line(bot: NewsdeskBot) -> str:
     commands = ("commands unchanged, not synced" if synced is None or not synced else
                 f"commands synced to server {bot.dev_guild_id}" if bot.dev_guild_id else
                 "commands synced globally (Discord can take up to an hour to show changes)")
-    database = bot.services.settings.database_path.resolve()
+    database = bot.services.settings.database_label
     return (f"ready: logged in as {who}, {plural(len(bot.guilds), 'server')}, {shards}, "
             f"database {database}, {commands}")
 

@@ -22,7 +22,7 @@ import sys
 import time
 
 from bot.storage.comments import CommentStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.errors import StorageUnavailable
 from bot.storage.writer import ThreadedBatchWriter
 
@@ -37,7 +37,7 @@ async def wait_for(condition: object, seconds: float = 20.0) -> bool:
 
 
 async def stream(path: str) -> None:
-    db = await Database.open(path)
+    db = await open_database(path)
     writer = ThreadedBatchWriter(path, interval=0.005)
     writer.attach(db)
     store = CommentStore(db, writer)
@@ -55,7 +55,7 @@ async def stream(path: str) -> None:
 async def main(path: str, mode: str, count: int) -> None:
     if mode == "stream":
         return await stream(path)
-    db = await Database.open(path)
+    db = await open_database(path)
     writer = ThreadedBatchWriter(path, interval=0.005, retry_interval=0.05, max_pending=count // 2)
     writer.attach(db)
     recovered = asyncio.Event()

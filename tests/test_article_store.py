@@ -15,6 +15,7 @@ from bot.feeds.normalize import content_hash
 from bot.feeds.parser import parse_feed
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 BASE = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -31,11 +32,11 @@ def item(n: int, *, title: str | None = None, text: str | None = None, guid: str
 
 
 async def open_db(path: Path) -> Database:
-    return await Database.open(path)
+    return await open_database(path)
 
 
 async def add_feed(db: Database, url: str) -> int:
-    return await db.execute("INSERT INTO feeds (url, created_at) VALUES (?, ?)", (url, time.time()))
+    return await db.insert("INSERT INTO feeds (url, created_at) VALUES (?, ?)", (url, time.time()))
 
 
 @pytest.fixture

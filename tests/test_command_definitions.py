@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.posting.catalog import ArticleCatalog
 from bot.storage.articles import ArticleStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.posts import PostStore
 from cogs.articles import ArticlesCog
 from cogs.comments import CommentsCog
@@ -51,7 +51,7 @@ def test_default_permissions_are_set_on_top_level_commands_only() -> None:
 
 
 async def test_an_article_option_is_an_id_or_a_known_link(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "news.db")
+    db = await open_database(tmp_path / "news.db")
     try:
         store = ArticleStore(db)
         [outcome] = await store.ingest(await add_feed(db, "https://example.com/feed"), [item(1)])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.comments.recorder import CommentRecorder, IncomingMessage
 from bot.storage.comments import Attachment, CommentStore, ReactionStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.moderation import ModerationStore
 from bot.storage.threads import ThreadStore
 
@@ -26,8 +26,8 @@ def newsdesk(db: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 async def filled(path: Path) -> int:
-    db = await Database.open(path)
-    article = await db.execute("INSERT INTO articles (canonical_url, content_hash, title, first_seen_at, updated_at)"
+    db = await open_database(path)
+    article = await db.insert("INSERT INTO articles (canonical_url, content_hash, title, first_seen_at, updated_at)"
                                " VALUES ('https://n.example/a', 'h', 'Rail strike, \"day two\"', 0, 0)")
     threads = ThreadStore(db)
     await threads.register(thread_id=THREAD, guild_id=GUILD, parent_channel_id=1, article_id=article, name="t")

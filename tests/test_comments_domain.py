@@ -21,6 +21,7 @@ from bot.privacy import forget_user
 from bot.storage.activity import ActivityStore
 from bot.storage.comments import CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.exports import ExportStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
@@ -47,10 +48,10 @@ class Env:
 
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    db = await Database.open(tmp_path / "d.db")
+    db = await open_database(tmp_path / "d.db")
     writer = BatchWriter(db, interval=0.005)
     writer.attach(db)
-    article_id = await db.execute(
+    article_id = await db.insert(
         "INSERT INTO articles (canonical_url, content_hash, title, first_seen_at, updated_at)"
         " VALUES ('https://n.example/a', 'h', 'Big story', 0, 0)")
     posts = PostStore(db)

@@ -12,6 +12,7 @@ from bot.comments.discussion_service import DiscussionSummaries
 from bot.config import Settings, load_settings
 from bot.storage.comments import CommentRecord, CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.posts import PostStore
 from bot.summarize.llm import LLMSummarizer
 from bot.summarize.service import SummaryService
@@ -30,7 +31,7 @@ TEXTS = [
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "newsdesk.db")
+    database = await open_database(tmp_path / "newsdesk.db")
     comments = CommentStore(database)
     for n, text in enumerate(TEXTS, 1):
         await comments.record(CommentRecord(message_id=1000 + n, guild_id=1, thread_id=THREAD, author_id=n,

@@ -19,6 +19,7 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.scheduler import FeedScheduler
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, ShardFilter, SubscriptionExistsError, SubscriptionStore
 from tests.feeds_net_support import make_settings, serve
 
@@ -114,7 +115,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     site = FeedSite()
-    db = await Database.open(tmp_path / "feeds.db")
+    db = await open_database(tmp_path / "feeds.db")
     async with serve(site.setup) as base, FeedFetcher(make_settings()) as fetcher:
         yield World(db, base, site, fetcher)
     await db.close()

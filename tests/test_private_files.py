@@ -14,7 +14,8 @@ import pytest
 
 from bot.config import OPTIONS
 from bot.storage.backup import backup_database
-from bot.storage.database import UNUSED_MIGRATION_VERSIONS, Database, load_migrations, migration_gaps
+from bot.storage.database import UNUSED_MIGRATION_VERSIONS, load_migrations, migration_gaps
+from bot.storage.engines import open_database
 from newsdesk.cli import main
 from tests.test_comments_cli import GUILD, filled
 
@@ -37,7 +38,7 @@ async def test_database_backup_and_folders_are_private(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)
     path = shared / "new" / "data" / "newsdesk.db"
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     assert mode(path) == 0o600 and mode(path.with_name("newsdesk.db-wal")) == 0o600
     assert mode(path.with_name("newsdesk.db-shm")) == 0o600

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.comments.retention import RetentionSweeper
 from bot.storage.comments import Attachment, CommentRecord, CommentStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 
 DAY = 86400.0
 NOW = 1_800_000_000.0
@@ -18,7 +18,7 @@ def comment(mid: int, text: str) -> CommentRecord:
 
 
 async def test_sweep_blanks_only_deleted_comments_older_than_the_window(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "r.db")
+    db = await open_database(tmp_path / "r.db")
     try:
         comments = CommentStore(db)
         for mid, text in ((1, "still here"), (2, "deleted long ago"), (3, "deleted yesterday"), (4, "removed")):
@@ -43,7 +43,7 @@ async def test_sweep_blanks_only_deleted_comments_older_than_the_window(tmp_path
 
 
 async def test_zero_days_blanks_at_the_next_sweep(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "r.db")
+    db = await open_database(tmp_path / "r.db")
     try:
         comments = CommentStore(db)
         await comments.record(comment(1, "gone"))
@@ -55,7 +55,7 @@ async def test_zero_days_blanks_at_the_next_sweep(tmp_path: Path) -> None:
 
 async def test_sweep_prunes_bookkeeping_records_older_than_thirty_days(tmp_path: Path) -> None:
     """Delivery records and story decisions are handed the same cutoff, RECORD_DAYS before the sweep."""
-    db = await Database.open(tmp_path / "r.db")
+    db = await open_database(tmp_path / "r.db")
     try:
         asked: list[float] = []
 

@@ -14,7 +14,7 @@ import pytest
 from bot.config import load_settings
 from bot.health import Heartbeat, judge, read_heartbeat, write_heartbeat
 from bot.logs import OWN_LOGGERS, STATUS_LOGGER, configure_logging
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.meta import MetaStore
 from emulator import DiscordEmulator
 from newsdesk.app import launch_bot
@@ -85,7 +85,7 @@ async def test_run_says_ready_once_and_reports_a_lost_and_regained_gateway(
             await emu.wait_for(lambda: len(status()) >= 5, 10, what="lost and new-session lines")
             assert status()[4].startswith("reconnected to Discord's gateway (new session")
         assert len(status()) == 5  # closing the bot is not a lost connection
-        db = await Database.open(tmp_path / "n.db")
+        db = await open_database(tmp_path / "n.db")
         beat = await read_heartbeat(MetaStore(db))
         await db.close()
         assert beat is not None and beat.stopped and not beat.connected
@@ -114,7 +114,7 @@ def test_health_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert capsys.readouterr().err.strip() == f"newsdesk: unhealthy: no database at {path} (DATABASE_PATH)"
 
     async def beat(connected: bool) -> None:
-        db = await Database.open(path)
+        db = await open_database(path)
         await write_heartbeat(MetaStore(db), Heartbeat(time.time(), connected, 3))
         await db.close()
 

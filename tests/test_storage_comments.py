@@ -9,13 +9,14 @@ import pytest
 
 from bot.storage.comments import Attachment, CommentRecord, CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.threads import ThreadStore
 from bot.storage.writer import BatchWriter, DirectWriter, ThreadedBatchWriter, Writer
 
 
 @pytest.fixture(params=["direct", "batch", "threaded"])
 async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Database, Writer]]:
-    db = await Database.open(tmp_path / "c.db")
+    db = await open_database(tmp_path / "c.db")
     writer: Writer
     if request.param == "direct":
         writer = DirectWriter(db)
@@ -129,7 +130,7 @@ async def test_deleting_a_comment_ends_the_reactions_on_it(env: tuple[Database, 
 
 
 async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "t.db")
+    db = await open_database(tmp_path / "t.db")
     try:
         threads = ThreadStore(db)
         await threads.register(thread_id=10, guild_id=1, parent_channel_id=5, article_id=None, name="Story")
@@ -145,7 +146,7 @@ async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["batch", "threaded"])
 async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path, kind: str) -> None:
-    db = await Database.open(tmp_path / "b.db")
+    db = await open_database(tmp_path / "b.db")
     writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
     try:
         store = CommentStore(db, writer)
@@ -160,7 +161,7 @@ async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path, kind: str) -> No
 
 
 async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "t.db")
+    db = await open_database(tmp_path / "t.db")
     writer = ThreadedBatchWriter(db.path, interval=0.5)  # a long interval: flush must not wait for it
     store = CommentStore(db, writer)
     try:
@@ -186,7 +187,7 @@ async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) ->
 async def test_writer_survives_a_batch_that_fails_at_commit(tmp_path: Path, kind: str) -> None:
     # A deferred constraint is checked at COMMIT, and a failed COMMIT leaves the transaction open: the
     # writer must roll it back, or every later BEGIN fails ("within a transaction") and all writes are lost.
-    db = await Database.open(tmp_path / "c.db")
+    db = await open_database(tmp_path / "c.db")
     await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
     await db.execute("CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
     writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
@@ -210,7 +211,7 @@ async def test_writer_survives_a_batch_that_fails_at_commit(tmp_path: Path, kind
 async def test_a_value_sqlite_cannot_bind_sinks_only_its_own_write(tmp_path: Path, kind: str) -> None:
     # sqlite3 raises OverflowError (not a sqlite3.Error) for an int beyond 64 bits: the writer must drop that
     # one unit like any other bad record, not die and lose every comment after it.
-    db = await Database.open(tmp_path / "o.db")
+    db = await open_database(tmp_path / "o.db")
     writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
     store = CommentStore(db, writer)
     try:

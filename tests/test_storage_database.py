@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage.backup import backup_database
-from bot.storage.database import Database, MigrationError, load_migrations
+from bot.storage.database import MigrationError, load_migrations
+from bot.storage.engines import open_database
 
 EXPECTED_TABLES = {
     "guild_settings", "feeds", "subscriptions", "articles", "posts", "threads", "thread_events", "comments",
@@ -21,7 +22,7 @@ EXPECTED_TABLES = {
 
 async def test_migrate_empty_file_creates_whole_schema(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "news.db"
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
         assert EXPECTED_TABLES <= tables
@@ -39,12 +40,12 @@ async def test_migrate_file_left_at_older_version(tmp_path: Path) -> None:
     migrations.mkdir()
     src = Path(__file__).resolve().parent.parent / "bot" / "storage" / "migrations"
     shutil.copy(src / "0001_initial.sql", migrations)
-    db = await Database.open(tmp_path / "old.db", migrations_dir=migrations)
+    db = await open_database(tmp_path / "old.db", migrations_dir=migrations)
     await db.execute("INSERT INTO feeds (url, created_at) VALUES ('https://example.com/feed', 0)")
     await db.close()
 
     (migrations / "0002_add_note.sql").write_text("ALTER TABLE feeds ADD COLUMN note TEXT;\n-- trailing comment\n")
-    db = await Database.open(tmp_path / "old.db", migrate=False, migrations_dir=migrations)
+    db = await open_database(tmp_path / "old.db", migrate=False, migrations_dir=migrations)
     try:
         assert await db.schema_version() == 1
         assert await db.migrate() == [2]
@@ -59,11 +60,11 @@ async def test_edited_applied_migration_is_refused(tmp_path: Path) -> None:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);\n")
-    db = await Database.open(tmp_path / "x.db", migrations_dir=migrations)
+    db = await open_database(tmp_path / "x.db", migrations_dir=migrations)
     await db.close()
     (migrations / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER, y TEXT);\n")
     with pytest.raises(MigrationError, match="edited after it was applied"):
-        await Database.open(tmp_path / "x.db", migrations_dir=migrations)
+        await open_database(tmp_path / "x.db", migrations_dir=migrations)
 
 
 async def test_failed_migration_rolls_back(tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ async def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     migrations.mkdir()
     (migrations / "0001_bad.sql").write_text("CREATE TABLE a (x INTEGER);\nINSERT INTO nope VALUES (1);\n")
     with pytest.raises(sqlite3.OperationalError):
-        await Database.open(tmp_path / "x.db", migrations_dir=migrations)
+        await open_database(tmp_path / "x.db", migrations_dir=migrations)
     conn = sqlite3.connect(tmp_path / "x.db")
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'a'").fetchone() is None
     conn.close()
@@ -84,7 +85,7 @@ def test_badly_named_migration_is_refused(tmp_path: Path) -> None:
 
 
 async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "live.db")
+    db = await open_database(tmp_path / "live.db")
     stop = asyncio.Event()
 
     async def writer() -> int:
@@ -119,9 +120,9 @@ async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> No
 
 
 async def test_article_update_drops_cached_summaries_and_stale_text(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "a.db")
+    db = await open_database(tmp_path / "a.db")
     try:
-        aid = await db.execute(
+        aid = await db.insert(
             "INSERT INTO articles (canonical_url, content_hash, title, text, first_seen_at, updated_at)"
             " VALUES ('https://n.example/a', 'v1', 'T', 'old full text', 0, 0)")
         await db.execute("INSERT INTO summaries (article_id, method, length, style, result, created_at)"

@@ -19,7 +19,7 @@ import pytest
 
 from bot.storage.backup import backup_database
 from bot.storage.comments import CommentStore
-from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.errors import DatabaseUnusable, StorageUnavailable
 from bot.storage.writer import ThreadedBatchWriter
 
@@ -29,7 +29,7 @@ COUNT = 4000
 
 def fresh_database(path: Path) -> Path:
     async def make() -> None:
-        db = await Database.open(path)
+        db = await open_database(path)
         await db.close()
     asyncio.run(make())
     return path
@@ -132,7 +132,7 @@ async def test_writer_gives_up_at_close_after_its_grace_instead_of_hanging(tmp_p
 
 
 async def test_reads_see_queued_writes_without_a_flush(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "r.db")
+    db = await open_database(tmp_path / "r.db")
     writer = ThreadedBatchWriter(db.path, interval=30)  # would commit only much later on its own
     writer.attach(db)
     store = CommentStore(db, writer)
@@ -223,7 +223,7 @@ def test_deleted_wal_with_export_and_backup_meanwhile_loses_nothing(tmp_path: Pa
 async def test_a_refused_write_on_the_bots_connection_is_storage_unavailable_said_once(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # What /feed and the other commands that write directly meet on a read-only or full database.
-    db = await Database.open(tmp_path / "q.db")
+    db = await open_database(tmp_path / "q.db")
     try:
         await db.execute("PRAGMA query_only = ON")  # SQLite refuses every write: SQLITE_READONLY
         for _ in range(3):

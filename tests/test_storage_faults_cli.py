@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.database import Database, load_migrations
+from bot.storage.database import load_migrations
+from bot.storage.engines import open_database
 from newsdesk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,14 +56,14 @@ def make_db(path: Path, *, upto: int | None = None, comments: int = 3) -> Path:
     async def build() -> None:
         src = ROOT / "bot" / "storage" / "migrations"
         if upto is None:
-            db = await Database.open(path)
+            db = await open_database(path)
         else:
             migrations = path.parent / f"migrations-{upto}"
             migrations.mkdir(exist_ok=True)
             for f in src.glob("*.sql"):
                 if int(f.name[:4]) <= upto:
                     shutil.copy(f, migrations)
-            db = await Database.open(path, migrations_dir=migrations)
+            db = await open_database(path, migrations_dir=migrations)
         for i in range(comments):
             await db.execute("INSERT INTO comments (message_id, guild_id, thread_id, author_id, author_name,"
                              " content, created_at) VALUES (?, 1, 2, 3, 'ana', 'hi', 0)", (i + 1,))
@@ -141,7 +142,7 @@ def test_future_schema_is_refused_by_every_command(
 
 def test_run_refuses_a_future_schema_before_connecting(tmp_path: Path) -> None:
     async def opening() -> None:
-        await Database.open(path)
+        await open_database(path)
     path = make_db(tmp_path / "future.db")
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 999")

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import regex
 
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.guilds import GuildSettingsError, GuildSettingsStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.timers import TimerStore
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "r.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
     yield database
     await database.close()
 

@@ -11,6 +11,7 @@ import pytest
 from bot.articles.records import Article, FeedItem
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.stories import StorySettingsError, StoryStore
 from bot.stories import StoryArticle, StoryIndex
@@ -19,7 +20,7 @@ from bot.stories.service import StoryService
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "stories.db")
+    database = await open_database(tmp_path / "stories.db")
     yield database
     await database.close()
 
@@ -59,7 +60,7 @@ async def test_record_members_and_first_decision_wins(db: Database) -> None:
 
 async def test_recent_replays_into_an_index_after_restart(tmp_path: Path) -> None:
     path = tmp_path / "restart.db"
-    db = await Database.open(path)
+    db = await open_database(path)
     store = StoryStore(db)
     old, a, b = await _articles(db, ["Wildfire near Los Angeles forces evacuations",
                                      "Parliament passes new climate law after long debate",
@@ -69,7 +70,7 @@ async def test_recent_replays_into_an_index_after_restart(tmp_path: Path) -> Non
     await store.record(channel_id=1, article_id=b, story_article_id=a, score=0.7, at=1100.0)
     await db.close()
 
-    db = await Database.open(path)  # a restart: the index is rebuilt from the file
+    db = await open_database(path)  # a restart: the index is rebuilt from the file
     try:
         recent = await StoryStore(db).recent(1, since=500.0)
         assert [(m.article_id, m.story_article_id) for m in recent] == [(a, a), (b, a)]
@@ -137,7 +138,7 @@ async def _article(db: Database, article_id: int) -> Article:
 
 async def test_service_merges_across_outlets_and_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "service.db"
-    db = await Database.open(path)
+    db = await open_database(path)
     clock = _Clock(1_000_000.0)
     try:
         feed = await FeedStore(db).get_or_create("https://outlet.example/feed")
@@ -161,7 +162,7 @@ async def test_service_merges_across_outlets_and_survives_a_restart(tmp_path: Pa
     finally:
         await db.close()
 
-    db = await Database.open(path)  # restart: a new service rebuilds the channel's index from the file
+    db = await open_database(path)  # restart: a new service rebuilds the channel's index from the file
     try:
         clock.now += 600
         service = StoryService(StoryStore(db), clock=clock)

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.summaries import SummaryStore
 from bot.summarize.clean import InputError
 from bot.summarize.extractive import ExtractiveSummarizer
@@ -42,7 +43,7 @@ class CountingSummarizer(ExtractiveSummarizer):
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "newsdesk.db")
+    database = await open_database(tmp_path / "newsdesk.db")
     now = time.time()
     for article_id in (1, 2):
         await database.execute(
@@ -98,7 +99,7 @@ async def test_article_summary_is_cached_per_key_in_the_database(db: Database, t
     assert SummaryResult.from_dict(json.loads(rows[0]["result"])) == first
 
     # The cache is in the file: a second connection (as after a restart) and a new service find it.
-    other = await Database.open(tmp_path / "newsdesk.db")
+    other = await open_database(tmp_path / "newsdesk.db")
     try:
         fresh = CountingSummarizer()
         cached = await SummaryService(_settings(), SummaryStore(other), extractive=fresh).summarize_article(

@@ -6,13 +6,14 @@ import asyncio
 from pathlib import Path
 
 from bot.storage.database import Database
+from bot.storage.engines import open_database
 from bot.storage.timers import Timer, TimerStore
 from bot.timer_runner import TimerRunner
 
 
 async def test_two_processes_fire_a_due_timer_once(tmp_path: Path) -> None:
-    first = await Database.open(tmp_path / "t.db")
-    second = await Database.open(tmp_path / "t.db")  # another process's connection to the same file
+    first = await open_database(tmp_path / "t.db")
+    second = await open_database(tmp_path / "t.db")  # another process's connection to the same file
     fired: list[str] = []
 
     def runner(db: Database, name: str) -> TimerRunner:

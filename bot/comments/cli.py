@@ -21,15 +21,15 @@ __all__ = ["register", "run_export"]
 
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.database import Database
+    from bot.storage.engines import open_database
     from bot.storage.exports import ExportStore
 
-    path = Path(args.db) if args.db else settings.database_path
-    if not Path(path).exists():
+    path = args.db or settings.database
+    if (args.db or not settings.shared_database) and not Path(path).exists():
         raise CliError(f"no database at {path} ({'--db' if args.db else 'set DATABASE_PATH, or give --db FILE'})")
     # Read-only: the export never changes the file (no migration, no WAL set-up), and refuses a schema it
     # was not written for.
-    db = await Database.open(path, read_only=True)
+    db = await open_database(path, read_only=True)
     try:
         store = ExportStore(db)
         if args.list_guilds or args.guild is None:

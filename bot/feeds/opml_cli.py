@@ -90,15 +90,15 @@ async def _subscriptions(args: argparse.Namespace, settings: Settings) -> AsyncI
     from bot.feeds.fetcher import FeedFetcher
     from bot.feeds.subscriptions import FeedSubscriptions
     from bot.storage.articles import ArticleStore
-    from bot.storage.database import Database
     from bot.storage.deliveries import DeliveryStore
+    from bot.storage.engines import open_database
     from bot.storage.feeds import FeedStore, SubscriptionStore
     from bot.storage.posts import PostStore
 
     path = Path(args.db) if args.db else Path(settings.database_path)
     if not path.parent.is_dir():
         raise CliError(f"no folder for the database {path}; give --db FILE or set DATABASE_PATH")
-    db = await Database.open(path)
+    db = await open_database(path)
     fetcher = FeedFetcher(settings)
     try:
         yield FeedSubscriptions(fetcher=fetcher, feeds=FeedStore(db), subscriptions=SubscriptionStore(db),

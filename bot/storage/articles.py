@@ -23,7 +23,8 @@ from typing import Any
 
 from bot.articles.identity import canonical_url, text_similarity, title_key
 from bot.articles.records import Article, FeedItem, IngestOutcome
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
+from bot.storage.dialect import case_insensitive_like
 
 __all__ = ["NEAR_DUPLICATE_SIMILARITY", "ArticleStore"]
 
@@ -47,7 +48,7 @@ def _stamp(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
-def _article(row: sqlite3.Row) -> Article:
+def _article(row: Row) -> Article:
     return Article(
         id=row["id"], feed_id=row["feed_id"], guid=row["guid"], url=row["canonical_url"],
         content_hash=row["content_hash"], title=row["title"], author=row["author"],
@@ -114,9 +115,9 @@ class ArticleStore:
         return newest.article
 
     async def _known(self, feed_id: int | None, items: Sequence[FeedItem]
-                     ) -> tuple[dict[str, sqlite3.Row], dict[str, sqlite3.Row]]:
-        by_guid: dict[str, sqlite3.Row] = {}
-        by_url: dict[str, sqlite3.Row] = {}
+                     ) -> tuple[dict[str, Row], dict[str, Row]]:
+        by_guid: dict[str, Row] = {}
+        by_url: dict[str, Row] = {}
         if feed_id is not None:
             for chunk in _chunks(list({i.guid for i in items})):
                 marks = ",".join("?" * len(chunk))
@@ -131,12 +132,12 @@ class ArticleStore:
         return by_guid, by_url
 
     @staticmethod
-    def _remember(row: sqlite3.Row, by_guid: dict[str, sqlite3.Row], by_url: dict[str, sqlite3.Row]) -> None:
+    def _remember(row: Row, by_guid: dict[str, Row], by_url: dict[str, Row]) -> None:
         if row["guid"] is not None:
             by_guid[row["guid"]] = row
         by_url[row["canonical_url"]] = row
 
-    async def _find(self, feed_id: int | None, item: FeedItem) -> sqlite3.Row | None:
+    async def _find(self, feed_id: int | None, item: FeedItem) -> Row | None:
         if feed_id is not None:
             row = await self._db.fetchone(
                 f"SELECT {_COLUMNS} FROM articles WHERE feed_id = ? AND guid = ?", (feed_id, item.guid))
@@ -144,7 +145,7 @@ class ArticleStore:
                 return row
         return await self._db.fetchone(f"SELECT {_COLUMNS} FROM articles WHERE canonical_url = ?", (item.url,))
 
-    async def _near_duplicate(self, feed_id: int | None, item: FeedItem) -> sqlite3.Row | None:
+    async def _near_duplicate(self, feed_id: int | None, item: FeedItem) -> Row | None:
         key = title_key(item.title)
         text = item.content_text or item.excerpt
         if feed_id is None or len(key) < _MIN_TITLE_KEY or not text:
@@ -161,7 +162,7 @@ class ArticleStore:
                 return row
         return None
 
-    async def _insert(self, feed_id: int | None, item: FeedItem) -> sqlite3.Row | None:
+    async def _insert(self, feed_id: int | None, item: FeedItem) -> Row | None:
         now = time.time()
         rows = await self._write(
             "INSERT INTO articles (feed_id, guid, canonical_url, content_hash, title, title_key, author, "
@@ -172,8 +173,8 @@ class ArticleStore:
              _stamp(item.published), item.image, item.excerpt, item.language, now, now, _categories(item)))
         return rows[0] if rows else None
 
-    async def _existing(self, feed_id: int | None, item: FeedItem, row: sqlite3.Row, touched: set[int],
-                        by_guid: dict[str, sqlite3.Row], by_url: dict[str, sqlite3.Row]) -> IngestOutcome:
+    async def _existing(self, feed_id: int | None, item: FeedItem, row: Row, touched: set[int],
+                        by_guid: dict[str, Row], by_url: dict[str, Row]) -> IngestOutcome:
         owned = row["feed_id"] == feed_id
         if row["id"] in touched or not owned or row["content_hash"] == item.content_hash:
             # Unchanged; a feed that re-keyed its guid gets the new one recorded (so the next poll is a hit).
@@ -193,7 +194,7 @@ class ArticleStore:
         self._remember(updated, by_guid, by_url)
         return IngestOutcome("updated", _article(updated), item)
 
-    async def _write(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    async def _write(self, sql: str, params: Sequence[Any]) -> list[Row]:
         """One write statement; retried briefly when SQLite reports the database busy without waiting (another
         connection committed while a read of ours was open: SQLITE_BUSY_SNAPSHOT skips the busy timeout)."""
         for attempt in range(_WRITE_ATTEMPTS):
@@ -228,7 +229,8 @@ class ArticleStore:
         params: list[Any] = []
         if query.strip():
             pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(title LIKE ? ESCAPE '\\' OR canonical_url LIKE ? ESCAPE '\\')")
+            like = case_insensitive_like(self._db.dialect)
+            where.append(f"(title {like} ? ESCAPE '\\' OR canonical_url {like} ? ESCAPE '\\')")
             params += [pattern, pattern]
         if guild_id is not None:
             where.append("(feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?) "

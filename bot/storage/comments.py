@@ -9,12 +9,12 @@ Writes go through a `Writer`, so a write-behind batcher can replace direct commi
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
+from bot.storage.dialect import in_ids
 from bot.storage.writer import DirectWriter, Statement, Writer
 
 __all__ = ["Attachment", "Comment", "CommentRecord", "CommentStore", "Reaction", "ReactionStore"]
@@ -64,7 +64,7 @@ class Comment:
     removed_reason: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Comment:
+    def from_row(cls, row: Row) -> Comment:
         return cls(
             message_id=row["message_id"], guild_id=row["guild_id"], thread_id=row["thread_id"],
             article_id=row["article_id"], author_id=row["author_id"], author_name=row["author_name"],
@@ -84,12 +84,12 @@ _INSERT_COMMENT = (
 # than the stored text: replaying the same edit (live event, then backfill) adds no second revision, and a
 # backfill that read an older version cannot overwrite a newer live edit.
 _INSERT_REVISION = (
-    "INSERT OR IGNORE INTO comment_revisions (message_id, old_content, new_content, edited_at)"
-    " SELECT message_id, content, ?, ? FROM comments WHERE message_id = ? AND content IS NOT ?"
-    " AND COALESCE(edited_at, 0) <= ?"
+    "INSERT INTO comment_revisions (message_id, old_content, new_content, edited_at)"
+    " SELECT message_id, content, CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM comments"
+    " WHERE message_id = ? AND content IS DISTINCT FROM ? AND COALESCE(edited_at, 0) <= ? ON CONFLICT DO NOTHING"
 )
 _APPLY_EDIT = (
-    "UPDATE comments SET content = ?, edited_at = ? WHERE message_id = ? AND content IS NOT ?"
+    "UPDATE comments SET content = ?, edited_at = ? WHERE message_id = ? AND content IS DISTINCT FROM ?"
     " AND COALESCE(edited_at, 0) <= ?"
 )
 _NO_ATTACHMENTS = "[]"
@@ -247,10 +247,11 @@ class CommentStore:
 
     async def mark_removed_many(self, message_ids: Sequence[int], moderator_id: int, reason: str, at: float) -> None:
         """`mark_removed` for many comments at once, in one statement (a purge)."""
+        chosen, ids = in_ids(self._db.dialect, "message_id", message_ids)
         await self._writer.write([(
             "UPDATE comments SET status = 'removed', removed_by = ?, removed_reason = ?,"
-            " deleted_at = COALESCE(deleted_at, ?) WHERE message_id IN (SELECT value FROM json_each(?))",
-            (moderator_id, reason, at, json.dumps(list(message_ids))),
+            f" deleted_at = COALESCE(deleted_at, ?) WHERE {chosen}",
+            (moderator_id, reason, at, ids),
         )])
 
     async def revisions(self, message_id: int) -> list[dict[str, Any]]:

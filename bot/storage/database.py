@@ -1,40 +1,35 @@
-"""The SQLite database: connection set-up, numbered migrations and online backup.
+"""The database every store talks to, whichever engine is under it, and the numbered migrations.
 
-One aiosqlite connection serves the whole process (SQLite allows one writer at a time anyway); WAL lets
-readers such as `db backup` or an export work while the bot writes. Migrations are the numbered files in
-`migrations/`; each one's checksum is recorded when applied, and a changed applied file stops start-up,
-because an edited migration means two databases with the same version and different schemas.
+`Database` is the interface the stores use: statements in SQLite's SQL with `?` placeholders, one transaction
+per call (or per `run_batch`), rows readable by column name or position. Two engines implement it:
+`bot.storage.sqlite.SqliteDatabase` (the embedded default: one file, no server) and
+`bot.storage.postgres.PostgresDatabase` (asyncpg; several processes on several machines share one database).
+`bot.storage.engines.open_database(target)` picks the engine from `target`: a path or `sqlite:///path`, or
+a `postgresql://` URL.
+
+Migrations are the numbered files in `migrations/`; each one's checksum is recorded when applied, and a
+changed applied file stops start-up, because an edited migration means two databases with the same version
+and different schemas. A migration whose SQL differs on PostgreSQL has a twin of the same name in
+`migrations/postgresql/` (see `bot.storage.dialect`).
 """
 
 from __future__ import annotations
 
-import asyncio
+import abc
 import hashlib
-import logging
 import re
-import sqlite3
-import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Protocol
 
-import aiosqlite
+from bot.storage.dialect import POSTGRESQL, SQLITE, postgres_ddl
+from bot.storage.errors import DatabaseUnusable, MigrationError, StorageUnavailable
 
-from bot.files import create_private, private_folder
-from bot.storage.errors import (
-    DatabaseUnusable,
-    MigrationError,
-    StorageUnavailable,
-    classify,
-    describe_sqlite_error,
-)
-from bot.storage.wal import CHECKPOINT, WalWatch
-
-__all__ = ["UNUSED_MIGRATION_VERSIONS", "Database", "DatabaseUnusable", "Migration", "MigrationError",
-           "StorageUnavailable", "load_migrations", "migration_gaps", "schema_problem"]
+__all__ = ["UNUSED_MIGRATION_VERSIONS", "Database", "DatabaseUnusable", "Migration", "MigrationError", "Row",
+           "StorageUnavailable", "database_target", "load_migrations", "migration_gaps", "schema_problem"]
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Numbers with no migration, and why. Applied migrations are never renumbered (each database records the
@@ -43,10 +38,18 @@ UNUSED_MIGRATION_VERSIONS = {
     4: "the number was skipped when parallel branches were merged (no 0004 file ever existed), so no "
        "database has one, and renumbering the later ones would clash with the numbers databases recorded",
 }
-BUSY_TIMEOUT_MS = 5000
-LOCK_RETRIES = 50
-T = TypeVar("T")
-log = logging.getLogger(__name__)
+ReadBarrier = Callable[[], Awaitable[None]]
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Row(Protocol):
+    """A result row: `sqlite3.Row` or `asyncpg.Record`, both readable by column name or position."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -54,25 +57,39 @@ class Migration:
     version: int
     name: str
     sql: str
+    postgres_sql: str | None = None  # hand-written twin for PostgreSQL; None: `sql` translated
+
+    def sql_for(self, dialect: str) -> str:
+        if dialect == POSTGRESQL:
+            return self.postgres_sql if self.postgres_sql is not None else postgres_ddl(self.sql)
+        return self.sql
+
+    def checksum_for(self, dialect: str) -> str:
+        return hashlib.sha256(self.sql_for(dialect).encode()).hexdigest()
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()
+        return self.checksum_for(SQLITE)
 
 
 def load_migrations(directory: Path | None = None) -> list[Migration]:
     """The migrations in `directory` (default: the packaged ones), in version order."""
     if directory is None:
-        entries = [(p.name, p.read_text(encoding="utf-8")) for p in resources.files(__package__).joinpath(
-            "migrations").iterdir() if p.name.endswith(".sql")]
+        root = resources.files(__package__).joinpath("migrations")
+        entries = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".sql")]
+        twins_root = root.joinpath(POSTGRESQL)
+        twins = {p.name: p.read_text(encoding="utf-8") for p in twins_root.iterdir() if p.name.endswith(".sql")}
     else:
         entries = [(p.name, p.read_text(encoding="utf-8")) for p in directory.glob("*.sql")]
+        twins = {p.name: p.read_text(encoding="utf-8") for p in (directory / POSTGRESQL).glob("*.sql")}
     migrations = []
     for filename, sql in entries:
         match = _MIGRATION_NAME.match(filename)
         if not match:
             raise MigrationError(f"migration file {filename!r} is not named NNNN_name.sql")
-        migrations.append(Migration(int(match.group(1)), match.group(2), sql))
+        migrations.append(Migration(int(match.group(1)), match.group(2), sql, twins.pop(filename, None)))
+    if twins:
+        raise MigrationError(f"PostgreSQL migration {sorted(twins)[0]!r} has no SQLite migration of that name")
     migrations.sort(key=lambda m: m.version)
     versions = [m.version for m in migrations]
     shared = sorted({v for v in versions if versions.count(v) > 1})
@@ -86,347 +103,100 @@ def migration_gaps(versions: list[int]) -> list[int]:
     return sorted(set(range(1, max(versions, default=0) + 1)) - set(versions))
 
 
-def schema_problem(path: Path | str, newest: int, known: int) -> str | None:
+def schema_problem(where: Path | str, newest: int, known: int) -> str | None:
     """Why a database at schema `newest` cannot be used by code that knows migrations up to `known`."""
     if newest > known:
-        return (f"{path} has schema version {newest}, newer than this Newsdesk knows ({known}): upgrade "
-                "Newsdesk, or point DATABASE_PATH at a database made by this version")
+        return (f"{where} has schema version {newest}, newer than this Newsdesk knows ({known}): upgrade "
+                "Newsdesk, or point DATABASE_URL at a database made by this version")
     return None
 
 
-def _unusable(path: Path, exc: BaseException) -> BaseException:
-    """The error to raise for an SQLite error met while opening or checking `path`."""
-    kind = classify(exc)
-    if kind == "environment":
-        return StorageUnavailable(f"cannot use the database at {path}: {describe_sqlite_error(exc)}")
-    if kind == "damage":
-        return DatabaseUnusable(f"cannot use the database at {path}: {describe_sqlite_error(exc)}")
-    return exc
+def database_target(target: str | Path) -> tuple[str, str]:
+    """(dialect, location) for a path, `sqlite:///path`, `sqlite:///:memory:` or `postgresql://...` URL."""
+    text = str(target)
+    scheme = text.split(":", 1)[0].lower() if "://" in text else ""
+    if scheme in ("postgresql", "postgres"):
+        return POSTGRESQL, text
+    if scheme == "sqlite":
+        path = urllib.parse.unquote(text.split("://", 1)[1])
+        if path.startswith("/") and path[1:] == ":memory:":
+            path = ":memory:"
+        elif path.startswith("/"):
+            path = path[1:]  # sqlite:///relative/path; sqlite:////absolute/path
+        if not path:
+            raise DatabaseUnusable(f"{text!r} names no file: use sqlite:///path/to/newsdesk.db")
+        return SQLITE, path
+    if scheme:
+        raise DatabaseUnusable(f"unknown database URL scheme {scheme!r} in DATABASE_URL: use sqlite:///path "
+                               "or postgresql://user@host:port/database")
+    return SQLITE, text
 
 
-ReadBarrier = Callable[[], Awaitable[None]]
+def redact(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-class Database:
-    """An open database. Use `await Database.open(path)`; close with `await db.close()`."""
+class Database(abc.ABC):
+    """An open database. Use `await open_database(target)` (`bot.storage.engines`); close with `await db.close()`."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path, migrations_dir: Path | None = None, *,
-                 read_only: bool = False) -> None:
-        self._conn = conn
-        self.path = path
-        self.read_only = read_only
-        self._migrations_dir = migrations_dir
-        # One connection: two tasks' run_batch must not interleave their BEGIN ... COMMIT.
-        self._batch_lock = asyncio.Lock()
-        self._read_barrier: ReadBarrier | None = None
-        self._wal = WalWatch(str(path))
-        self._watch_wal = not read_only and str(path) != ":memory:"
-        self._failing = False  # the last write on this connection failed for a reason outside the data
+    dialect: str
+    #: where the data is, for messages: the file's path, or the URL without its password
+    location: str
+    read_only: bool = False
 
-    @classmethod
-    async def open(
-        cls, path: str | Path, *, migrate: bool = True, migrations_dir: Path | None = None,
-        read_only: bool = False,
-    ) -> Database:
-        """Open (and, unless `migrate=False` or `read_only`, migrate) the database at `path`.
+    @abc.abstractmethod
+    async def close(self) -> None: ...
 
-        Raises `DatabaseUnusable` for a file that is not a database, is damaged, or has a schema newer than
-        this code (or, `read_only`, any schema other than the current one), and `StorageUnavailable` when
-        the file cannot be opened or written for a reason outside it. No thread is left behind on failure.
-        """
-        path = Path(path)
-        memory = str(path) == ":memory:"
-        if read_only:
-            if memory or not path.is_file():
-                raise DatabaseUnusable(f"no database at {path} (set DATABASE_PATH)")
-            # mode=ro: a command that only reads can never change the file, whatever it runs.
-            target, uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro", True
-        else:
-            if not memory:
-                # Comments are personal data: owner-only file (SQLite gives -wal/-shm the same mode).
-                private_folder(path.parent)
-                create_private(path)
-            target, uri = str(path), False
-        try:
-            conn = await aiosqlite.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=uri)
-        except sqlite3.Error as exc:
-            raise _unusable(path, exc) from None
-        try:
-            conn.row_factory = aiosqlite.Row
-            if not read_only:
-                await conn.execute("PRAGMA journal_mode=WAL")
-                # WAL + NORMAL is durable across application crashes (only power loss can drop the last commits).
-                await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            db = cls(conn, path, migrations_dir, read_only=read_only)
-            await db.check_schema(exact=read_only)
-            if migrate and not read_only:
-                await db.migrate()
-        except BaseException as exc:
-            await conn.close()  # its thread would otherwise keep the process alive
-            if isinstance(exc, sqlite3.Error) and not isinstance(exc, StorageUnavailable):
-                raise _unusable(path, exc) from None
-            raise
-        return db
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        return self._conn
-
-    async def close(self) -> None:
-        await self._conn.close()
-
+    @abc.abstractmethod
     def set_read_barrier(self, barrier: ReadBarrier | None) -> None:
-        """Run `barrier()` before every statement on this connection: the write-behind writer's `settle`, so
-        that every read (and every write that reads) sees what was written before it, without callers
-        flushing by hand."""
-        self._read_barrier = barrier
+        """Run `barrier()` before every statement: the write-behind writer's `settle`, so that every read (and
+        every write that reads) sees what was written before it, without callers flushing by hand."""
 
-    # --- queries -------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> None:
+        """Run one statement in its own transaction."""
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]], *, writing: bool = False) -> T:
-        """Run one autocommit statement, retrying when another connection (another shard's process, or a
-        test's second connection) got in between: in WAL mode a statement that read before it wrote can fail
-        with "database is locked" at once, without waiting for the busy timeout. Errors of the disk or the
-        file (full, read-only, I/O) become `StorageUnavailable`."""
-        for attempt in range(LOCK_RETRIES):
-            started = time.monotonic()
-            try:
-                return await call()
-            except sqlite3.OperationalError as exc:
-                quick = time.monotonic() - started < BUSY_TIMEOUT_MS / 2000  # not a whole busy timeout again
-                if ("locked" in str(exc) and quick and not self._conn.in_transaction
-                        and attempt < LOCK_RETRIES - 1):
-                    await asyncio.sleep(0.005 * (attempt + 1))
-                    continue
-                self._raise_converted(exc, writing=writing)
-            except sqlite3.DatabaseError as exc:
-                self._raise_converted(exc, writing=writing)
-        raise AssertionError("unreachable")
+    @abc.abstractmethod
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT into a table with an `id` column in its own transaction; return the new row's id."""
 
-    def _raise_converted(self, exc: sqlite3.Error, *, writing: bool) -> NoReturn:
-        converted = _unusable(self.path, exc)
-        if converted is exc:
-            raise exc
-        if writing and isinstance(converted, StorageUnavailable) and not self._failing:
-            self._failing = True  # said once per outage: commands tell their users, the log tells the admin
-            log.error("%s; commands that save answer that the bot cannot save until it works again", converted)
-        raise converted from exc
+    @abc.abstractmethod
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        """Run one statement in its own transaction; return how many rows it changed."""
 
-    async def _after_write(self) -> None:
-        """See `bot.storage.wal`: while the -wal file is deleted, every commit is checkpointed at once."""
-        if self._failing:
-            self._failing = False
-            log.warning("the database at %s accepts writes again", self.path)
-        if self._watch_wal and self._wal.check():
-            try:  # best effort: the write itself succeeded
-                async with self._conn.execute(CHECKPOINT) as cursor:
-                    await cursor.fetchall()
-            except sqlite3.Error as exc:
-                log.warning("checkpoint after a deleted -wal file failed (%s); retried after the next write", exc)
-
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one statement in its own transaction; return the last row id (for INSERTs)."""
-        if self._read_barrier is not None:
-            await self._read_barrier()
-
-        async def run() -> int:
-            cursor = await self._conn.execute(sql, params)
-            rowid = cursor.lastrowid or 0
-            await cursor.close()
-            return rowid
-
-        rowid = await self._retrying(run, writing=True)
-        await self._after_write()
-        return rowid
-
-    async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        if self._read_barrier is not None:
-            await self._read_barrier()
-
-        async def run() -> int:
-            cursor = await self._conn.execute(sql, params)
-            count = cursor.rowcount
-            await cursor.close()
-            return count
-
-        count = await self._retrying(run, writing=True)
-        await self._after_write()
-        return count
-
+    @abc.abstractmethod
     async def run_batch(self, statements: Iterable[tuple[str, Sequence[Any]]], *, barrier: bool = True) -> None:
         """Run statements in order in one transaction: all of them or none. `barrier=False` is for the
         writer that is itself the barrier."""
-        if barrier and self._read_barrier is not None:
-            await self._read_barrier()
-        async with self._batch_lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for sql, params in statements:
-                        await self._conn.execute(sql, params)
-                    await self._conn.execute("COMMIT")  # inside: a COMMIT can fail too (deferred constraints, busy)
-                except BaseException:
-                    if self._conn.in_transaction:  # left open by a failed COMMIT, unless SQLite rolled back
-                        await self._conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.DatabaseError as exc:
-                self._raise_converted(exc, writing=True)
-            await self._after_write()
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        if self._read_barrier is not None:
-            await self._read_barrier()
+    @abc.abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-        async def run() -> sqlite3.Row | None:
-            async with self._conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
-        return await self._retrying(run)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        if self._read_barrier is not None:
-            await self._read_barrier()
-
-        async def run() -> list[sqlite3.Row]:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
-
-        return await self._retrying(run)
-
-    async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    # --- checks --------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def schema_version(self) -> int: ...
 
-    async def _raw_value(self, sql: str) -> Any:
-        async with self._conn.execute(sql) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else row[0]
-
-    async def _applied_versions(self) -> list[int]:
-        if not await self._raw_value("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"):
-            return []
-        async with self._conn.execute("SELECT version FROM schema_migrations") as cursor:
-            return [int(r[0]) for r in await cursor.fetchall()]
-
+    @abc.abstractmethod
     async def check_schema(self, *, exact: bool = False) -> int:
-        """Refuse a schema newer than this code (`user_version` or the migrations table); with `exact`, also
-        one that is older or missing (a command that only reads needs the schema it was written for).
-        Returns the schema version."""
-        known = max((m.version for m in load_migrations(self._migrations_dir)), default=0)
-        applied = await self._applied_versions()
-        version = max(applied, default=0)
-        newest = max(version, int(await self._raw_value("PRAGMA user_version") or 0))
-        problem = schema_problem(self.path, newest, known)
-        if problem is None and exact and version != known:
-            problem = (f"{self.path} is not a Newsdesk database (no schema)" if version == 0 else
-                       f"{self.path} has schema version {version}, this Newsdesk needs {known}: "
-                       "run `newsdesk db migrate` first")
-        if problem is not None:
-            raise DatabaseUnusable(problem)
-        return version
+        """Refuse a schema newer than this code; with `exact`, also one that is older or missing (a command that
+        only reads needs the schema it was written for). Returns the schema version."""
 
+    @abc.abstractmethod
     async def check_integrity(self) -> None:
-        """`PRAGMA quick_check`: raise `DatabaseUnusable` saying what is damaged."""
-        try:
-            async with self._conn.execute("PRAGMA quick_check(5)") as cursor:
-                problems = [str(r[0]) for r in await cursor.fetchall()]
-        except sqlite3.DatabaseError as exc:
-            raise _unusable(self.path, exc) from None
-        if problems != ["ok"]:
-            raise DatabaseUnusable(
-                f"{self.path} is damaged ({'; '.join(problems)[:300]}): restore a backup (README: backup and restore)")
+        """Raise `DatabaseUnusable` saying what is damaged."""
 
-    # --- migrations ----------------------------------------------------------------------------------
-
-    async def schema_version(self) -> int:
-        return max(await self._applied_versions(), default=0)
-
+    @abc.abstractmethod
     async def migrate(self) -> list[int]:
-        """Apply pending migrations in order, each in its own transaction. Returns the versions applied.
-
-        Each step takes the write lock (BEGIN IMMEDIATE) *before* reading which migrations are applied, so
-        processes starting together apply each migration once. The file is `quick_check`ed before the
-        first change.
-        """
-        if self.read_only:
-            raise DatabaseUnusable(f"{self.path} is open read-only; cannot migrate")
-        migrations = load_migrations(self._migrations_dir)
-        done: list[int] = []
-        async with self._batch_lock:
-            while True:
-                migration = await self._apply_next(migrations, check=not done)
-                if migration is None:
-                    return done
-                done.append(migration)
-
-    async def _apply_next(self, migrations: list[Migration], *, check: bool) -> int | None:
-        try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.DatabaseError as exc:
-            raise _unusable(self.path, exc) from None
-        try:
-            await self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at REAL NOT NULL)"
-            )
-            async with self._conn.execute("SELECT version, checksum FROM schema_migrations") as cursor:
-                applied = {int(r[0]): r[1] for r in await cursor.fetchall()}
-            known = max((m.version for m in migrations), default=0)
-            newest = max(max(applied, default=0), int(await self._raw_value("PRAGMA user_version") or 0))
-            problem = schema_problem(self.path, newest, known)
-            if problem is not None:
-                raise DatabaseUnusable(problem)
-            pending = None
-            for migration in migrations:
-                checksum = applied.get(migration.version)
-                if checksum is None:
-                    pending = pending or migration
-                elif checksum != migration.checksum:
-                    raise MigrationError(
-                        f"migration {migration.version:04d}_{migration.name} was edited after it was applied to "
-                        f"{self.path}; add a new migration instead of changing an applied one"
-                    )
-            if pending is None:
-                await self._conn.execute("COMMIT")
-                return None
-            if check:
-                await self.check_integrity()
-            # executescript would commit on its own; split statements so the version row and the schema
-            # change land in one transaction.
-            for statement in _split_sql(pending.sql):
-                await self._conn.execute(statement)
-            await self._conn.execute(
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                (pending.version, pending.name, pending.checksum, time.time()),
-            )
-            await self._conn.execute(f"PRAGMA user_version = {int(pending.version)}")
-            await self._conn.execute("COMMIT")
-            return pending.version
-        except BaseException as exc:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.DatabaseError) and classify(exc) != "data":
-                raise _unusable(self.path, exc) from None
-            raise
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, using sqlite3's own notion of a complete statement."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statement = buffer.strip()
-            if statement and not all(
-                part.strip().startswith("--") or not part.strip() for part in statement.splitlines()
-            ):
-                statements.append(statement)
-            buffer = ""
-    if buffer.strip() and not all(p.strip().startswith("--") or not p.strip() for p in buffer.splitlines()):
-        raise MigrationError(f"incomplete SQL statement at the end of a migration: {buffer.strip()[:80]!r}")
-    return statements
+        """Apply pending migrations in order, each in its own transaction, safely when any number of processes
+        start at once (each step takes the lock, then reads what is applied). Returns the versions applied."""

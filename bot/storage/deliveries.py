@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.dialect import case_insensitive_like
 
 __all__ = ["FATES", "KEEP_DAYS", "Delivery", "DeliveryRecord", "DeliveryStore"]
 
@@ -42,6 +43,8 @@ class Delivery:
     created_at: float
     message_id: int | None  # the post, when it was sent
     failing_reason: str | None  # the subscription's, while its channel refuses posts
+    # A webhook subscription's story sent as the bot itself: why ("" when the reason has passed since).
+    webhook_note: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -107,11 +110,12 @@ class DeliveryStore:
 
     async def recent_urls(self, guild_id: int, query: str = "", *, limit: int = 25) -> list[tuple[str, str]]:
         """(url, title) of the guild's latest items whose title or URL contains `query` (autocomplete)."""
-        like = f"%{query.replace('%', '').replace('_', '')}%"
+        pattern = f"%{query.replace('%', '').replace('_', '')}%"
+        like = case_insensitive_like(self._db.dialect)
         rows = await self._db.fetchall(
             "SELECT d.url, MAX(d.title) AS title FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-            "WHERE s.guild_id = ? AND (d.title LIKE ? OR d.url LIKE ?) GROUP BY d.url "
-            "ORDER BY MAX(d.created_at) DESC LIMIT ?", (guild_id, like, like, limit))
+            f"WHERE s.guild_id = ? AND (d.title {like} ? OR d.url {like} ?) GROUP BY d.url "
+            "ORDER BY MAX(d.created_at) DESC LIMIT ?", (guild_id, pattern, pattern, limit))
         return [(r["url"], r["title"]) for r in rows]
 
     async def prune(self, older_than: float) -> int:
@@ -119,6 +123,8 @@ class DeliveryStore:
 
 
 _SELECT = ("SELECT d.subscription_id, s.guild_id, s.channel_id, d.article_id, d.url, d.title, d.fate, d.detail, "
-           "d.created_at, p.message_id, s.failing_reason "
+           "d.created_at, p.message_id, s.failing_reason, "
+           "CASE WHEN s.webhook = 1 AND p.message_id IS NOT NULL AND p.webhook_id IS NULL "
+           "THEN COALESCE(s.webhook_problem, '') END AS webhook_note "
            "FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
            "LEFT JOIN posts p ON p.article_id = d.article_id AND p.channel_id = s.channel_id")

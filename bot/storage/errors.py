@@ -5,6 +5,8 @@
 - `StorageUnavailable`: writing fails right now (full disk, read-only file, I/O error, busy for too long).
   Writes are retried; commands tell the user the bot cannot save. A subclass of `sqlite3.OperationalError`,
   so code that already catches SQLite's errors keeps working.
+- `ConstraintViolation`: a write broke a constraint (a duplicate, a missing parent row); `kind` says which, the
+  same on both engines.
 - `MigrationError`: the migrations themselves are wrong (an edited applied migration, a bad file name).
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["DatabaseUnusable", "MigrationError", "StorageUnavailable", "classify", "describe_sqlite_error"]
+__all__ = ["ConstraintViolation", "DatabaseUnusable", "MigrationError", "StorageUnavailable", "classify", "describe_sqlite_error"]
 
 
 class MigrationError(RuntimeError):
@@ -21,6 +23,14 @@ class MigrationError(RuntimeError):
 
 class DatabaseUnusable(RuntimeError):
     """The database file cannot be used; the message says what is wrong and what to do (one line)."""
+
+
+class ConstraintViolation(sqlite3.IntegrityError):
+    """A write broke a constraint. `kind`: 'unique', 'foreign_key', 'not_null', 'check' or 'other'."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class StorageUnavailable(sqlite3.OperationalError):

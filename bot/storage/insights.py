@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.dialect import POSTGRESQL, least
 
 __all__ = ["MARK_END", "MARK_START", "FeedHealth", "HourCount", "InsightStore", "SearchHit", "StoryRow", "fts_query"]
 
@@ -152,7 +153,7 @@ class InsightStore:
         """Median minutes from a story's publication (else first sight) to its post, per feed."""
         rows = await self._db.fetchall(
             "SELECT f.id, COALESCE(f.title, f.url) AS name, "
-            "       p.posted_at - COALESCE(MIN(a.published_at, p.posted_at), a.first_seen_at) AS delay "
+            f"       p.posted_at - COALESCE({least(self._db.dialect)}(a.published_at, p.posted_at), a.first_seen_at) AS delay "
             "FROM posts p JOIN articles a ON a.id = p.article_id JOIN subscriptions s ON s.id = p.subscription_id "
             "JOIN feeds f ON f.id = s.feed_id WHERE p.guild_id = ? AND p.posted_at >= ? ORDER BY f.id",
             (guild_id, since))
@@ -230,18 +231,40 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+def tsquery(text: str) -> str | None:
+    """`fts_query` for PostgreSQL: every word a quoted lexeme (so no operator is ever read), ANDed; the last one
+    a prefix under the same rule."""
+    words = [w for w in text.split() if w.strip("'\\:&|!<>()*")][:20]
+    if not words:
+        return None
+    quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
+    if len(words[-1]) >= PREFIX_MIN:
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
 async def _search(db: Database, guild_id: int, text: str, *, article_id: int | None = None,
                           author: str | None = None, since: float | None = None, include_removed: bool = True,
                           limit: int = 50) -> list[SearchHit]:
-    query = fts_query(text)
+    postgres = db.dialect == POSTGRESQL
+    query = tsquery(text) if postgres else fts_query(text)
     if query is None:
         return []
-    sql = ("SELECT c.message_id, c.article_id, a.title AS article_title, c.thread_id, c.author_id, c.author_name, "
-           "c.status, c.created_at, snippet(comments_fts, 0, ?, ?, '…', 24) AS snippet "
-           "FROM comments_fts JOIN comments c ON c.message_id = comments_fts.rowid "
-           "LEFT JOIN articles a ON a.id = c.article_id "
-           "WHERE comments_fts MATCH ? AND c.guild_id = ?")
-    params: list[object] = [MARK_START, MARK_END, query, guild_id]
+    columns = ("SELECT c.message_id, c.article_id, a.title AS article_title, c.thread_id, c.author_id, "
+               "c.author_name, c.status, c.created_at, ")
+    params: list[object]
+    if postgres:  # the expression of the GIN index `comments_search` (migrations/postgresql/0009)
+        sql = columns + ("ts_headline('simple', COALESCE(c.content, ''), to_tsquery('simple', ?), ?) AS snippet "
+                         "FROM comments c LEFT JOIN articles a ON a.id = c.article_id WHERE to_tsvector('simple', "
+                         "COALESCE(c.content, '') || ' ' || COALESCE(c.author_name, '')) @@ to_tsquery('simple', ?) "
+                         "AND c.guild_id = ?")
+        params = [query, f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords=24, MinWords=8', query, guild_id]
+    else:
+        sql = columns + ("snippet(comments_fts, 0, ?, ?, '…', 24) AS snippet "
+                         "FROM comments_fts JOIN comments c ON c.message_id = comments_fts.rowid "
+                         "LEFT JOIN articles a ON a.id = c.article_id "
+                         "WHERE comments_fts MATCH ? AND c.guild_id = ?")
+        params = [MARK_START, MARK_END, query, guild_id]
     if article_id is not None:
         sql += " AND c.article_id = ?"
         params.append(article_id)
@@ -250,7 +273,7 @@ async def _search(db: Database, guild_id: int, text: str, *, article_id: int | N
             sql += " AND c.author_id = ?"
             params.append(int(author))
         else:
-            sql += " AND c.author_name = ? COLLATE NOCASE"
+            sql += " AND lower(c.author_name) = lower(?)"
             params.append(author)
     if since is not None:
         sql += " AND c.created_at >= ?"
@@ -258,7 +281,7 @@ async def _search(db: Database, guild_id: int, text: str, *, article_id: int | N
     if not include_removed:
         sql += " AND c.status IN ('visible', 'flagged')"
     # rowid order is FTS5's own order: newest first costs no sort, however common the word.
-    sql += " ORDER BY comments_fts.rowid DESC LIMIT ?"
+    sql += " ORDER BY c.message_id DESC LIMIT ?" if postgres else " ORDER BY comments_fts.rowid DESC LIMIT ?"
     params.append(limit)
     rows = await db.fetchall(sql, params)
     return [SearchHit(**dict(r)) for r in rows]

@@ -80,7 +80,7 @@ class ModerationStore:
         """Store one entry of the action log; returns it as stored."""
         created_at = time.time() if at is None else at
         details = details or {}
-        row_id = await self._db.execute(
+        row_id = await self._db.insert(
             "INSERT INTO moderation_actions (guild_id, moderator_id, action, target_user_id, target_message_id,"
             " target_thread_id, article_id, reason, details, created_at, expires_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -141,7 +141,7 @@ class ModerationStore:
         return None if row is None else Mute(**dict(row))
 
     async def add_note(self, guild_id: int, user_id: int, author_id: int, text: str, at: float) -> MemberNote:
-        note_id = await self._db.execute(
+        note_id = await self._db.insert(
             "INSERT INTO member_notes (guild_id, user_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
             (guild_id, user_id, author_id, text, at))
         return MemberNote(note_id, guild_id, user_id, author_id, text, at)

@@ -10,11 +10,11 @@ already sent, later the channel's recent history is searched for the story, inst
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
+from bot.storage.errors import ConstraintViolation
 
 __all__ = ["Post", "PostStore"]
 
@@ -34,9 +34,10 @@ class Post:
     edited_at: float | None
     created_at: float
     merged_into: int | None = None  # the story post this article was added to instead of being posted
+    webhook_id: int | None = None   # the channel webhook that sent it (or is sending it); None: the bot itself
 
 
-def _post(row: sqlite3.Row) -> Post:
+def _post(row: Row) -> Post:
     return Post(**dict(row))
 
 
@@ -55,19 +56,26 @@ class PostStore:
                 " VALUES (?,?,?,?,?,?)",
                 (article_id, subscription_id, guild_id, channel_id, nonce, time.time()),
             )
-        except sqlite3.IntegrityError:
+        except ConstraintViolation:
             return None
         return await self.by_nonce(nonce)
 
     async def mark_posted(
         self, post_id: int, *, message_id: int, thread_id: int | None, content_hash: str | None,
-        at: float | None = None,
+        at: float | None = None, webhook_id: int | None = None,
     ) -> None:
+        """The post is on Discord: its message (and thread), sent by the bot or by the webhook `webhook_id`."""
         await self._db.execute(
             "UPDATE posts SET message_id = ?, thread_id = COALESCE(?, thread_id), content_hash = ?,"
-            " posted_at = ? WHERE id = ?",
-            (message_id, thread_id, content_hash, time.time() if at is None else at, post_id),
+            " posted_at = ?, webhook_id = ? WHERE id = ?",
+            (message_id, thread_id, content_hash, time.time() if at is None else at, webhook_id, post_id),
         )
+
+    async def sending_through(self, post_id: int, webhook_id: int | None) -> None:
+        """Before a webhook send: a webhook takes no nonce, so a retry of this reservation looks for a message of
+        this webhook in the channel instead of trusting Discord to deduplicate it."""
+        await self._db.execute("UPDATE posts SET webhook_id = ? WHERE id = ? AND message_id IS NULL",
+                               (webhook_id, post_id))
 
     async def mark_edited(self, post_id: int, *, content_hash: str, at: float | None = None) -> None:
         await self._db.execute(
@@ -124,7 +132,7 @@ class PostStore:
         """Sent posts showing an older version of their article (its content hash moved on), oldest first."""
         rows = await self._db.fetchall(
             "SELECT p.* FROM posts p JOIN articles a ON a.id = p.article_id"
-            " WHERE p.message_id IS NOT NULL AND p.content_hash IS NOT a.content_hash ORDER BY p.id")
+            " WHERE p.message_id IS NOT NULL AND p.content_hash IS DISTINCT FROM a.content_hash ORDER BY p.id")
         return [_post(r) for r in rows]
 
     # --- announcements: articles stored since the outbox last looked (queued by a trigger, migration 0006) ---

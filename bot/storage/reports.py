@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.dialect import in_ids, joined
 
 __all__ = ["Hold", "MemberHold", "MemberReview", "ReportSummary", "ReviewStore"]
 
@@ -53,7 +54,8 @@ class ReviewStore:
 
     async def about_member(self, guild_id: int, user_id: int, limit: int = 200) -> MemberReview:
         rows = await self._db.fetchall(
-            "SELECT r.message_id, COUNT(*) AS n, GROUP_CONCAT(r.reason, '\x1f') AS reasons FROM comment_reports r "
+            f"SELECT r.message_id, COUNT(*) AS n, {joined(self._db.dialect, 'r.reason', chr(31))} AS reasons "
+            "FROM comment_reports r "
             "JOIN comments c ON c.message_id = r.message_id WHERE r.guild_id = ? AND c.author_id = ? "
             "GROUP BY r.message_id ORDER BY r.message_id DESC LIMIT ?", (guild_id, user_id, limit))
         reports = [ReportSummary(r["message_id"], r["n"], sorted(set((r["reasons"] or "").split("\x1f")) - {""}))
@@ -84,8 +86,9 @@ class ReviewStore:
         sql = ("SELECT message_id, reason, details FROM comment_reports WHERE guild_id = ? AND resolved_at IS NULL")
         params: list[object] = [guild_id]
         if message_ids is not None:
-            sql += " AND message_id IN (SELECT value FROM json_each(?))"
-            params.append("[" + ",".join(str(m) for m in message_ids) + "]")
+            chosen, ids = in_ids(self._db.dialect, "message_id", message_ids)
+            sql += f" AND {chosen}"
+            params.append(ids)
         out: dict[int, tuple[int, list[str]]] = {}
         for r in await self._db.fetchall(sql + " ORDER BY created_at", params):
             count, reasons = out.get(r["message_id"], (0, []))

@@ -9,11 +9,10 @@ returns what is stored, so two passes deciding the same article at once agree on
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.formats import plural
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 
 __all__ = ["DEFAULT_WINDOW_HOURS", "StoryMember", "StorySettings", "StorySettingsError", "StoryStore"]
 
@@ -59,7 +58,7 @@ _MEMBER_SQL = (
 )
 
 
-def _member(row: sqlite3.Row) -> StoryMember:
+def _member(row: Row) -> StoryMember:
     return StoryMember(**dict(row))
 
 

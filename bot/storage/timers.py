@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.dialect import SQLITE
 
 __all__ = ["Timer", "TimerStore"]
 
@@ -27,7 +28,7 @@ class TimerStore:
 
     async def schedule(self, event: str, due_at: float, payload: dict[str, Any], key: str | None = None) -> int:
         """Create a timer. With `key`, an existing timer of that key is replaced (one live timer per key)."""
-        return await self._db.execute(
+        return await self._db.insert(
             "INSERT INTO timers (event, due_at, payload, key, created_at) VALUES (?,?,?,?,?)"
             " ON CONFLICT (key) DO UPDATE SET event = excluded.event, due_at = excluded.due_at,"
             " payload = excluded.payload, created_at = excluded.created_at",
@@ -63,8 +64,10 @@ class TimerStore:
 
     async def cancel_event_for_guild(self, event: str, guild_id: int) -> int:
         """Delete every timer of `event` whose payload names `guild_id`. Returns how many."""
+        field = ("json_extract(payload, '$.guild_id')" if self._db.dialect == SQLITE
+                 else "(payload::jsonb ->> 'guild_id')::bigint")
         return await self._db.execute_rowcount(
-            "DELETE FROM timers WHERE event = ? AND json_extract(payload, '$.guild_id') = ?", (event, guild_id))
+            f"DELETE FROM timers WHERE event = ? AND {field} = ?", (event, guild_id))
 
     async def due(self, now: float, limit: int = 100) -> list[Timer]:
         rows = await self._db.fetchall(

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.storage.database import BUSY_TIMEOUT_MS, Database
+from bot.storage.database import Database
 from bot.storage.errors import StorageUnavailable, classify, describe_sqlite_error
+from bot.storage.sqlite import BUSY_TIMEOUT_MS
 from bot.storage.wal import CHECKPOINT, WalWatch
 
 __all__ = ["Statement", "ThreadedBatchWriter"]
