@@ -14,9 +14,9 @@ Sets, and what they are used for (benchmarks/tune_summarize.py fits only on the 
 |---|---|---|---|
 | cnndm_train | 208 | CNN/DM 3.0.0 train: Kaggle sample (EileenFeng) + first 200 (DesixMimi), de-duplicated | train |
 | xsum_train | 1,432 | XSum test, two public samples (DavidFanzz, dangnguyen271), de-duplicated | train |
-| cnndm_poc | 1,23x | CNN/DM test (97% CNN) of ucfnlp/points-of-correspondence: article + highlights per page | train (sets) |
+| cnndm_poc | 1,232 | CNN/DM test (97% CNN) of ucfnlp/points-of-correspondence: article + highlights per page | train (sets) |
 | cnndm_summeval | 100 | CNN/DM test (87% Daily Mail) of SummEval, as neulab/BARTScore ships it (tokenized) | train (sets) |
-| cnndm_realsumm | 100 | CNN/DM test (Daily Mail) of REALSumm, as neulab/BARTScore ships it (tokenized, lower case) | train (sets) |
+| cnndm_realsumm | 98 | CNN/DM test (Daily Mail) of REALSumm, as neulab/BARTScore ships it (tokenized, lower case) | train (sets) |
 | cnndm_test_frank | 250 | CNN/DM test articles of the FRANK benchmark (artidoro/frank), its reference | report |
 | xsum_test_frank | 250 | XSum test articles of FRANK (30 also in the XSum samples: dropped from xsum_train) | report |
 | newsroom_bartscore | 60 | Newsroom test pages and references as neulab/BARTScore ships them (one-sentence style) | report |
