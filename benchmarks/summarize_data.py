@@ -8,7 +8,8 @@ the commit pinned in `SOURCES`, so the sets are the same for everyone. Each set 
 `<name>.jsonl`, one object a line: `id`, `article` (raw text), `reference` (one summary sentence a line),
 the shape of the shared `summarization/cnndm_validation_1000.jsonl`. Nothing here is committed to the project.
 
-Sets, and what they are used for (benchmarks/tune_summarize.py fits only on the `train` role):
+Sets, and what they are used for (benchmarks/tune_summarize.py fits `one`/`many` on cnndm_train and xsum_train;
+benchmarks/tune_sets.py fits the set chooser on the CNN/DM-style `train` sets):
 
 | set | pairs | source | role |
 |---|---|---|---|
@@ -21,7 +22,7 @@ Sets, and what they are used for (benchmarks/tune_summarize.py fits only on the 
 | xsum_test_frank | 250 | XSum test articles of FRANK (30 also in the XSum samples: dropped from xsum_train) | report |
 | newsroom_bartscore | 60 | Newsroom test pages and references as neulab/BARTScore ships them (one-sentence style) | report |
 
-"train (sets)": fit only by the set chooser (`tune_summarize.py --sets`), which cross-validates by leaving
+"train (sets)": fit only by the set chooser (`tune_sets.py`), which cross-validates by leaving
 each CNN/DM-style set out in turn (FRANK's included). The shared CNN/DM validation sample is report-only:
 no weight is fit on it. An article found in two sets is kept only in the first (report sets come first).
 BARTScore's `data.pkl` files are read with an unpickler that refuses every class (plain dicts, lists and
