@@ -32,7 +32,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedLeases, FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
-from bot.health import write_heartbeat
+from bot.health import heartbeat_key, write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.bans import CommentBans
@@ -293,7 +293,8 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, 
             await services.signals.listen(STORIES, bot.publisher.wake)
             if role == GATEWAY:  # feed workers' failing or paused feeds, told in this process's guilds
                 await services.signals.listen_text(NOTICES, _notice_listener(bot.publisher))
-            status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
+            status = (ConnectionStatus(bot, functools.partial(
+                write_heartbeat, services.stores.meta, key=heartbeat_key(settings.shard_ids)))
                       if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:

@@ -140,7 +140,7 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _health(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.health import judge, read_heartbeat
+    from bot.health import heartbeat_key, judge, read_heartbeat
     from bot.storage.engines import open_database
     from bot.storage.meta import MetaStore
 
@@ -151,7 +151,7 @@ async def _health(args: argparse.Namespace, settings: Settings) -> int:
     except (DatabaseUnusable, StorageUnavailable) as exc:
         raise CliError(f"unhealthy: {exc}", code=1) from None
     try:
-        beat = await read_heartbeat(MetaStore(db))
+        beat = await read_heartbeat(MetaStore(db), key=heartbeat_key(settings.shard_ids))
     finally:
         await db.close()
     healthy, line = judge(beat, max_age=args.max_age)

@@ -147,10 +147,11 @@ class PostStore:
         await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?", (article_id, kind))
 
     async def recent_usage(self, subscription_id: int, since: float) -> tuple[int, float | None]:
-        """How many posts were reserved for the subscription since `since`, and when its latest was (caps)."""
+        """How many posts were reserved for the subscription since `since`, and when its latest was (caps).
+        A report merged into a story already posted took no post of its own, so it uses up no cap."""
         row = await self._db.fetchone(
             "SELECT COUNT(*) FILTER (WHERE created_at >= ?) AS n, MAX(created_at) AS last_at FROM posts "
-            "WHERE subscription_id = ?", (since, subscription_id))
+            "WHERE subscription_id = ? AND merged_into IS NULL", (since, subscription_id))
         return (int(row["n"]), row["last_at"]) if row is not None else (0, None)
 
     async def count_for_subscription(self, subscription_id: int) -> int:
