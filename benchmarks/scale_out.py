@@ -116,7 +116,7 @@ async def engine_cycles(target: str, base: str, feeds_count: int, rounds: int, *
     """Best 5%-changed cycle on the database at `target`."""
     settings = fetch_settings()
     clock = {"now": time.time()}
-    db = await open_database(target)
+    db = await open_database(target, asynchronous_commit=leases)  # as `newsdesk run --role feeds` opens it
     try:
         await add_feeds(db, base, feeds_count, clock["now"])
         feeds = FeedStore(db)
@@ -173,7 +173,7 @@ async def bench_engines(admin_url: str, feeds_count: int, rounds: int) -> None:
 def worker_process(url: str, ready: Any, go: Any, results: Any) -> None:
     async def run() -> None:
         settings = fetch_settings()
-        db = await open_database(url)
+        db = await open_database(url, asynchronous_commit=True)  # as `newsdesk run --role feeds` opens it
         try:
             async with FeedFetcher(settings) as fetcher:
                 feeds = FeedStore(db)

@@ -118,7 +118,8 @@ async def open_services(settings: Settings, *, role: str = ALL) -> AsyncIterator
                    settings.web_secret_key):
         if secret:
             register_secret(secret.reveal())
-    db = await open_database(settings.database)
+    # A feed worker's writes are all redone by polling again: it need not wait for each commit's disk flush.
+    db = await open_database(settings.database, asynchronous_commit=role == FEEDS_ROLE)
     # Comments, reactions and thread state are written behind. On an SQLite file, by a thread with its own
     # connection; in memory (which a second connection cannot share) and on PostgreSQL (a pool, so the loop is
     # never blocked), by the loop's batcher, which commits each batch in one transaction.
@@ -232,6 +233,12 @@ def _notice_listener(publisher: StoryPublisher) -> Callable[[str], None]:
     return received
 
 
+async def _catch_up_thread(client: discord.Client, thread_id: int) -> None:
+    listener = client.comment_listener if isinstance(client, NewsdeskBot) else None
+    if listener is not None:
+        await listener.catch_up(thread_id)
+
+
 def build_publisher(client: discord.Client, services: Services, *, summary_text: SummaryText | None = None,
                     pass_interval: float = PASS_INTERVAL) -> StoryPublisher:
     """The story publisher posting through `client`, each of its parts given what it uses.
@@ -242,7 +249,8 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
     threads = StoryThreads(client, threads=stores.threads, recorder=services.recorder,
                            guilds=stores.guild_settings, moderation=services.moderation,
                            timer_runner=services.timer_runner,
-                           summary_text=summary_text or services.article_summaries.thread_text)
+                           summary_text=summary_text or services.article_summaries.thread_text,
+                           catch_up=functools.partial(_catch_up_thread, client))
     outbox = PostingOutbox(articles=stores.articles, posts=stores.posts, subscriptions=stores.subscriptions,
                            deliveries=stores.deliveries)
     notices = AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions)

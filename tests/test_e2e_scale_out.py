@@ -275,7 +275,14 @@ async def test_two_gateways_and_two_feed_workers_on_postgresql(tmp_path: Path) -
             # again, the others once, as every feed of the other worker.
             assert cut_off and all(site.requests[name] == 2 for name in cut_off), (cut_off, site.requests)
             assert all(site.requests[name] == 1 for name in site.items if name not in cut_off), site.requests
-            await until(lambda: recorded(commented), f"all {len(commented)} comments recorded", seconds=30)
+            try:
+                await until(lambda: recorded(commented), "all comments recorded", seconds=30)
+            except AssertionError:
+                have = {r[0] for r in await db.fetchall("SELECT message_id FROM comments")}
+                missing = [m for m in commented if m not in have]
+                where = collections.Counter(emu.world.message_index[m].channel_id for m in missing)
+                raise AssertionError(f"{len(missing)} of {len(commented)} comments not recorded, by thread {where}"
+                                     f"\n{logs()}") from None
             rows = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
             assert rows == sum(len(expected(g)) for g in guilds)
 
@@ -292,8 +299,8 @@ async def test_two_gateways_and_two_feed_workers_on_postgresql(tmp_path: Path) -
             await until(lambda: all(emu.bot_messages(c) for c in admin.values()), f"paused-feed notices\n{logs()}")
             assert {(g.id >> 22) % SHARDS for g in followers["f9"]} & {0, 1} and \
                 {(g.id >> 22) % SHARDS for g in followers["f9"]} & {2, 3}  # both gateways told theirs
-            assert all(len(emu.bot_messages(c)) == 1 and "was paused" in emu.bot_messages(c)[0].content
-                       for c in admin.values())
+            told = {cid: [m.content[:90] for m in emu.bot_messages(c)] for cid, c in admin.items()}
+            assert all(len(texts) == 1 and "was paused" in texts[0] for texts in told.values()), told
             await signals.aclose()
     finally:
         for process in processes:

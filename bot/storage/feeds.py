@@ -239,7 +239,7 @@ class FeedStore:
     ) -> None:
         """A poll worked (200 or 304): reset failures, keep the validators and the next poll time.
         `title`/`site_url`/`body_hash`/`icon_url` of None keep the stored values (a 304 carries none)."""
-        statement = (
+        await self._db.execute(
             "UPDATE feeds SET etag = ?, last_modified = ?, next_poll_at = ?, min_interval_seconds = ?, "
             "last_polled_at = ?, last_success_at = ?, consecutive_failures = 0, last_error = NULL, "
             "title = COALESCE(?, title), site_url = COALESCE(?, site_url), body_hash = COALESCE(?, body_hash), "
@@ -247,12 +247,6 @@ class FeedStore:
             "baseline_pending = CASE WHEN ? = 1 THEN 0 ELSE baseline_pending END WHERE id = ?",
             (etag, last_modified, next_poll_at, min_interval, now, now, title, site_url, body_hash, icon_url,
              int(baseline_done), feed_id))
-        if self._db.dialect == POSTGRESQL:
-            # Poll bookkeeping is not worth a disk flush per feed (most polls are 304s): losing the last few
-            # of these in a server crash costs one more poll of those feeds; the articles stay durable.
-            await self._db.run_batch([("SET LOCAL synchronous_commit TO OFF", ()), statement])
-        else:
-            await self._db.execute(*statement)
 
     async def record_failure(
         self, feed_id: int, *, now: float, error: str, next_poll_at: float, max_failures: int

@@ -68,15 +68,17 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, migrations_dir: Path | None = None,
-                      read_only: bool = False, pool_size: int = 8) -> PostgresDatabase:
+                      read_only: bool = False, pool_size: int = 8,
+                      asynchronous_commit: bool = False) -> PostgresDatabase:
         try:
             import asyncpg
         except ImportError:
             raise DatabaseUnusable("DATABASE_URL is a PostgreSQL URL but asyncpg is not installed: "
                                    "pip install 'newsdesk[postgresql]'") from None
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size, init=_prepare_connection,
-                                             command_timeout=60)
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=pool_size, init=_prepare_connection, command_timeout=60,
+                server_settings={"synchronous_commit": "off"} if asynchronous_commit else None)
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageUnavailable(f"cannot reach PostgreSQL at {redact(url)}: {exc or type(exc).__name__} "
                                      "(check DATABASE_URL and that the server is running)") from None

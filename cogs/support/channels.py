@@ -39,10 +39,14 @@ class GuildChannels:
         self._bot = bot
         self._guild_settings = guild_settings
 
+    def _rest_only(self) -> bool:
+        """A client without a gateway (the dashboard's own process); a sharded client's gateways are its shards'."""
+        return self._bot.ws is None and not isinstance(self._bot, discord.AutoShardedClient)
+
     def serves(self, guild_id: int) -> bool:
         """Whether this process speaks for the guild: it is on one of our shards (a REST-only client, without a
         gateway, speaks for every guild)."""
-        return self._bot.ws is None or self._bot.get_guild(guild_id) is not None
+        return self._rest_only() or self._bot.get_guild(guild_id) is not None
 
     async def post(self, guild_id: int, role: ChannelRole, text: str, *,
                    settings: GuildSettings | None = None) -> discord.Message | None:
@@ -57,7 +61,7 @@ class GuildChannels:
                 log.warning("guild %s: no admin channel for: %s", guild_id, text)
             return None
         channel: object = self._bot.get_channel(channel_id)
-        if channel is None and self._bot.ws is None:
+        if channel is None and self._rest_only():
             # A REST-only client (the dashboard's own process) has no channel cache: send by id.
             channel = self._bot.get_partial_messageable(channel_id, guild_id=guild_id)
         if not isinstance(channel, discord.abc.Messageable):
