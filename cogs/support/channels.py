@@ -61,8 +61,10 @@ class GuildChannels:
                 log.warning("guild %s: no admin channel for: %s", guild_id, text)
             return None
         channel: object = self._bot.get_channel(channel_id)
-        if channel is None and self._rest_only():
-            # A REST-only client (the dashboard's own process) has no channel cache: send by id.
+        if channel is None and self._bot.ws is None:
+            # A REST-only client (the dashboard's own process) has no channel cache: send by id. So does a
+            # sharded client (its gateways are its shards') for a guild on another process's shards: a timer
+            # fired here (a mute's end) still gets its mod-log line.
             channel = self._bot.get_partial_messageable(channel_id, guild_id=guild_id)
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("guild %s: %s channel %s not found", guild_id, _NAME[role], channel_id)
