@@ -13,7 +13,7 @@ import asyncio
 import gc
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from pathlib import Path
@@ -139,6 +139,7 @@ class Newsroom:
     _stack: AsyncExitStack | None = None
     errors: list[BaseException | str] = field(default_factory=list)
     outlets: list[FeedServer] = field(default_factory=list)  # more loopback feeds, stopped with the room
+    database_url: str | None = None  # a PostgreSQL database instead of the SQLite file at db_path
 
     def __post_init__(self) -> None:
         server = build_news_server(self.emu, forum_tags=["Loopback News", "World"])
@@ -163,7 +164,8 @@ class Newsroom:
             "DATABASE_PATH": str(self.db_path), "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true",
             "DISCORD_TOKEN": self.emu.token, "DISCORD_API_BASE": self.emu.api_base,
             "DISCORD_GATEWAY_URL": self.emu.gateway_url, "HTTP_TOTAL_TIMEOUT": "10", "POLL_INTERVAL_SECONDS": "60",
-            "DEV_GUILD_ID": str(self.guild.id), **overrides,
+            "DEV_GUILD_ID": str(self.guild.id), **({"DATABASE_URL": self.database_url} if self.database_url else {}),
+            **overrides,
         }
         return load_settings(env, env_file=None)
 
@@ -231,11 +233,24 @@ class Newsroom:
 
 @pytest.fixture
 async def newsroom(tmp_path: Path) -> AsyncIterator[Newsroom]:
+    async with open_newsroom(tmp_path / "newsdesk.db") as room:
+        yield room
+
+
+@pytest.fixture
+async def newsroom_on_each_engine(backend: str, database_url: str, tmp_path: Path) -> AsyncIterator[Newsroom]:
+    """A newsroom on a SQLite file, then on a PostgreSQL database (`database_url`)."""
+    async with open_newsroom(tmp_path / "newsdesk.db", database_url if backend == "postgresql" else None) as room:
+        yield room
+
+
+@asynccontextmanager
+async def open_newsroom(db_path: Path, database_url: str | None = None) -> AsyncIterator[Newsroom]:
     emu = DiscordEmulator(interaction_response_timeout=30.0)
     await emu.start()
     feeds = FeedServer()
     await feeds.start()
-    room = Newsroom(emu, feeds, tmp_path / "newsdesk.db")
+    room = Newsroom(emu, feeds, db_path, database_url=database_url)
     try:
         yield room
     finally:

@@ -53,7 +53,7 @@ class FeaturedStore:
         """An article's featured comments still up (one guild's, when given), oldest pick first."""
         rows = await self._db.fetchall(
             f"SELECT f.* FROM featured_comments f {_STILL_UP} WHERE f.article_id = ?"
-            " AND (? IS NULL OR f.guild_id = ?) ORDER BY f.featured_at, f.message_id", (article_id, guild_id, guild_id))
+            " AND (CAST(? AS BIGINT) IS NULL OR f.guild_id = ?) ORDER BY f.featured_at, f.message_id", (article_id, guild_id, guild_id))
         return [FeaturedComment(**dict(r)) for r in rows]
 
     async def in_window(self, guild_id: int, since: float, until: float, limit: int) -> list[FeaturedComment]:

@@ -195,7 +195,7 @@ class FeedStore:
             "UPDATE feeds SET etag = ?, last_modified = ?, next_poll_at = ?, min_interval_seconds = ?, "
             "last_polled_at = ?, last_success_at = ?, consecutive_failures = 0, last_error = NULL, "
             "title = COALESCE(?, title), site_url = COALESCE(?, site_url), body_hash = COALESCE(?, body_hash), "
-            "baseline_pending = CASE WHEN ? THEN 0 ELSE baseline_pending END WHERE id = ?",
+            "baseline_pending = CASE WHEN ? = 1 THEN 0 ELSE baseline_pending END WHERE id = ?",
             (etag, last_modified, next_poll_at, min_interval, now, now, title, site_url, body_hash,
              int(baseline_done), feed_id))
 

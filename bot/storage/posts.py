@@ -124,7 +124,7 @@ class PostStore:
         """Sent posts showing an older version of their article (its content hash moved on), oldest first."""
         rows = await self._db.fetchall(
             "SELECT p.* FROM posts p JOIN articles a ON a.id = p.article_id"
-            " WHERE p.message_id IS NOT NULL AND p.content_hash IS NOT a.content_hash ORDER BY p.id")
+            " WHERE p.message_id IS NOT NULL AND p.content_hash IS DISTINCT FROM a.content_hash ORDER BY p.id")
         return [_post(r) for r in rows]
 
     # --- announcements: articles stored since the outbox last looked (queued by a trigger, migration 0006) ---

@@ -149,12 +149,12 @@ class ReviewStore:
         """How many of the member's last `window` decided comments moderators rejected: removed (but not
         for `not_reason`, a mute), held comments counted once decided."""
         row = await self._db.fetchone(
-            "SELECT COALESCE(SUM(rejected), 0) FROM (SELECT c.status = 'removed' AS rejected FROM comments c"
+            "SELECT COALESCE(SUM(rejected), 0) FROM (SELECT CASE WHEN c.status = 'removed' THEN 1 ELSE 0 END AS rejected FROM comments c"
             " LEFT JOIN comment_holds h ON h.message_id = c.message_id"
             " WHERE c.guild_id = ? AND c.author_id = ? AND c.status IN ('visible', 'flagged', 'removed')"
             " AND (c.removed_reason IS NULL OR c.removed_reason != ?)"
             " AND NOT (h.message_id IS NOT NULL AND h.decision IS NULL)"
-            " ORDER BY c.message_id DESC LIMIT ?)", (guild_id, user_id, not_reason, window))
+            " ORDER BY c.message_id DESC LIMIT ?) AS last_decided", (guild_id, user_id, not_reason, window))
         return int(row[0]) if row else 0
 
     # --- members on hold -------------------------------------------------------------------------

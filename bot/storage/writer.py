@@ -46,11 +46,14 @@ class Writer(Protocol):
 
 
 class DirectWriter:
-    """Commits each write in its own transaction before returning."""
+    """Commits each write in its own transaction before returning. Writes are committed one at a time in the
+    order they were submitted: on PostgreSQL each would otherwise take its own pooled connection, and an edit
+    could land before the comment it changes."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._inflight: set[asyncio.Task[None]] = set()
+        self._order = asyncio.Lock()  # fair: waiters get it in the order they asked
 
     def submit(self, statements: Sequence[Statement]) -> None:
         task = asyncio.get_running_loop().create_task(self.write(statements))
@@ -58,7 +61,8 @@ class DirectWriter:
         task.add_done_callback(self._inflight.discard)
 
     async def write(self, statements: Sequence[Statement]) -> None:
-        await self._db.run_batch(statements, barrier=False)
+        async with self._order:
+            await self._db.run_batch(statements, barrier=False)
 
     async def flush(self) -> None:
         while self._inflight:
