@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
-from pathlib import Path
-
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -95,7 +94,7 @@ async def test_failed_migration_rolls_back(tmp_path: Path, empty_url: str) -> No
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_bad.sql").write_text("CREATE TABLE a (x INTEGER);\nINSERT INTO nope VALUES (1);\n")
-    with pytest.raises(Exception, match="nope") as failed:  # noqa: PT011 - each engine has its own error type
+    with pytest.raises(Exception, match="nope") as failed:  # each engine has its own error type
         await open_database(empty_url, migrations_dir=migrations)
     assert type(failed.value).__name__ in ("OperationalError", "UndefinedTableError")
     db = await open_database(empty_url, migrate=False, migrations_dir=migrations)
