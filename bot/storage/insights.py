@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
-from bot.storage.dialect import POSTGRESQL, least
+from bot.storage.dialect import POSTGRESQL, least, whole
 
 __all__ = ["MARK_END", "MARK_START", "FeedHealth", "HourCount", "InsightStore", "SearchHit", "StoryRow", "fts_query"]
 
@@ -138,13 +138,13 @@ class InsightStore:
 
     async def reactions_per_day(self, guild_id: int, *, since: float) -> list[DayCount]:
         rows = await self._db.fetchall(
-            "SELECT CAST(added_at / 86400 AS INTEGER) * 86400 AS day, COUNT(*) AS n FROM reactions "
+            f"SELECT {whole(self._db.dialect, 'added_at / 86400')} * 86400 AS day, COUNT(*) AS n FROM reactions "
             "WHERE guild_id = ? AND added_at >= ? GROUP BY day ORDER BY day", (guild_id, since))
         return [DayCount(float(r["day"]), "reactions", r["n"]) for r in rows]
 
     async def moderation_per_day(self, guild_id: int, *, since: float) -> list[DayCount]:
         rows = await self._db.fetchall(
-            "SELECT CAST(created_at / 86400 AS INTEGER) * 86400 AS day, action, COUNT(*) AS n "
+            f"SELECT {whole(self._db.dialect, 'created_at / 86400')} * 86400 AS day, action, COUNT(*) AS n "
             "FROM moderation_actions WHERE guild_id = ? AND created_at >= ? GROUP BY day, action ORDER BY day",
             (guild_id, since))
         return [DayCount(float(r["day"]), r["action"], r["n"]) for r in rows]
