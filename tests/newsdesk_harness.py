@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -30,6 +31,7 @@ from emulator import Channel, DiscordEmulator, Guild, InteractionRecord, User
 from emulator.newsroom import build_news_server
 from newsdesk.app import launch_bot
 from tests.loopback import serve
+from tests.postgres_server import clean_database
 
 __all__ = ["FeedServer", "Newsroom", "newsroom"]
 
@@ -231,9 +233,17 @@ class Newsroom:
         return after - before, edited
 
 
+async def e2e_database_url() -> str | None:
+    """With NEWSDESK_E2E_BACKEND=postgresql, the end-to-end tests run on a PostgreSQL database (emptied first)
+    instead of a SQLite file: the whole bot on the other engine, without doubling every run."""
+    if os.environ.get("NEWSDESK_E2E_BACKEND", "sqlite") == "postgresql":
+        return await clean_database()
+    return None
+
+
 @pytest.fixture
 async def newsroom(tmp_path: Path) -> AsyncIterator[Newsroom]:
-    async with open_newsroom(tmp_path / "newsdesk.db") as room:
+    async with open_newsroom(tmp_path / "newsdesk.db", await e2e_database_url()) as room:
         yield room
 
 

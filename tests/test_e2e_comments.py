@@ -204,12 +204,18 @@ async def _attachment(room: Newsroom, rec: object) -> bytes:
 async def _rows_mentioning(room: Newsroom, user_id: int) -> list[tuple[str, str]]:
     """Every (table, column) holding `user_id` in any INTEGER column, across the whole database."""
     found = []
-    for t in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for col in await db_rows(room, f"PRAGMA table_info({t['name']})"):
-            if "INT" in (col["type"] or "").upper():
-                hit = await db_rows(room, f"SELECT 1 FROM {t['name']} WHERE {col['name']} = ?", (user_id,))
-                if hit:
-                    found.append((t["name"], col["name"]))
+    if room.svc.stores.db.dialect == "postgresql":
+        columns = [(c["table_name"], c["column_name"]) for c in await db_rows(
+            room, "SELECT table_name, column_name FROM information_schema.columns"
+                  " WHERE table_schema = current_schema() AND data_type = 'bigint'")]
+    else:
+        columns = [(t["name"], col["name"])
+                   for t in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table'")
+                   for col in await db_rows(room, f"PRAGMA table_info({t['name']})")
+                   if "INT" in (col["type"] or "").upper()]
+    for table, column in columns:
+        if await db_rows(room, f"SELECT 1 FROM {table} WHERE {column} = ?", (user_id,)):
+            found.append((table, column))
     return found
 
 

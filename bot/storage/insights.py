@@ -126,7 +126,7 @@ class InsightStore:
         rows = await self._db.fetchall(
             "SELECT c.article_id, a.title, COUNT(*) AS n FROM comments c JOIN articles a ON a.id = c.article_id "
             "WHERE c.guild_id = ? AND c.created_at >= ? AND c.status IN ('visible', 'flagged') "
-            "GROUP BY c.article_id ORDER BY n DESC LIMIT ?", (guild_id, since, limit))
+            "GROUP BY c.article_id, a.title ORDER BY n DESC LIMIT ?", (guild_id, since, limit))
         return [Ranked(r["title"] or f"story {r['article_id']}", r["n"], r["article_id"]) for r in rows]
 
     async def active_commenters(self, guild_id: int, *, since: float, limit: int = 10) -> list[Ranked]:
