@@ -141,6 +141,11 @@ async def test_tree_pages_mine_export_and_forget_me(newsroom: Newsroom) -> None:
     emu.react(room.alice, post, "🎉")
     await eventually(room, lambda: comment(room, previous.id), what="the chain")
 
+    async def edited() -> bool:
+        row = await comment(room, root.id)
+        return row is not None and row["content"] == "Root comment, edited"
+
+    await eventually(room, edited, what="the edit")  # handled beside the chain, not necessarily before its end
     rec = await room.slash(room.alice, "comments tree", channel=thread)
     assert rec.ephemeral and "page 1/2" in rec.content and "25 comments" in rec.content
     assert "• **alice** (edited): Root comment, edited" in rec.content
