@@ -15,7 +15,7 @@ COPY pyproject.toml ./
 RUN pip install --upgrade pip \
  && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
       > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
+ && echo "asyncpg>=0.29" >> /tmp/requirements.txt && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
 # Then the code: every package of [tool.setuptools.packages.find] (tests/test_docker.py checks the list).
 COPY README.md ./

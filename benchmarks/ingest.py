@@ -8,6 +8,7 @@ all cogs, write-behind writer) against fresh article threads; "ours" is timed un
 handled *and* committed. Afterwards the rows are counted (and their parent ids checked).
 
     /work/venv/bin/python benchmarks/ingest.py --messages 60000 --rounds 2
+    ... --database-url postgresql://postgres@127.0.0.1:5432/DB   (the same on PostgreSQL: an empty database)
 Last line: RESULT bare_eps=… ours_eps=… ratio=… recorded=… sent=… lost=…
 """
 
@@ -160,7 +161,7 @@ async def run_bare(emu: Emulator, user_id: str, threads: list[str], chunks: list
 
 
 async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list[Chunk], total: int,
-                   db_path: Path, tap: bool = True) -> tuple[float, float, int, int]:
+                   db_path: Path, tap: bool = True, database_url: str | None = None) -> tuple[float, float, int, int]:
     """(seconds to handle, seconds to handle and commit, rows recorded, replies with a parent id)."""
     from bot.config import load_settings
     from cogs.support.endpoints import discord_endpoints
@@ -169,6 +170,8 @@ async def run_ours(emu: Emulator, user_id: str, threads: list[str], chunks: list
     env = {"DATABASE_PATH": str(db_path), "DISCORD_TOKEN": emu.info["token"],
            "DISCORD_API_BASE": emu.info["api_base"], "DISCORD_GATEWAY_URL": emu.info["gateway_url"],
            "DEV_GUILD_ID": emu.info["guild_id"], "LOG_LEVEL": "WARNING"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     settings = load_settings(env, env_file=None)
     guild_id = int(emu.info["guild_id"])
     with discord_endpoints(emu.info["api_base"], emu.info["gateway_url"]):
@@ -219,6 +222,8 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-tap", action="store_true",
                         help="ours without the MESSAGE_CREATE tap (discord.Message + on_message hook)")
+    parser.add_argument("--database-url", help="record into this database (e.g. postgresql://...) instead of a "
+                        "new SQLite file")
     args = parser.parse_args()
     data = Path(os.environ.get("NEWSDESK_SHARED_DATA", "../shared/data")) / "comments" / "reddit_praw_cassettes.jsonl"
     if not data.exists():
@@ -244,7 +249,8 @@ async def main() -> None:
                                                            emu.info["news_channel_id"], "name": f"r{round_no} o{n}"}))["id"]
                                for n in range(THREADS)]
                     handled, committed, recorded, replies = await run_ours(
-                        emu, user["id"], threads, chunks, args.messages, Path(tmp) / "ingest.db", tap=not args.no_tap)
+                        emu, user["id"], threads, chunks, args.messages, Path(tmp) / "ingest.db", tap=not args.no_tap,
+                        database_url=args.database_url)
                     bare_rates.append(args.messages / bare)
                     ours_rates.append(args.messages / committed)
                     handled_rates.append(args.messages / handled)

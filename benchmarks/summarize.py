@@ -1,6 +1,7 @@
 """Summarization benchmark: ROUGE and speed of ours, LEAD-k and sumy LexRank/TextRank on every data set found.
 
     NEWSDESK_SHARED_DATA=../shared/data python benchmarks/summarize.py [--data DIR] [--limit N] [--no-sumy]
+        [--only shared,cnndm_test_frank,...]
 
 Sets: the shared `summarization/cnndm_validation_1000.jsonl`, and every set that benchmarks/summarize_data.py
 wrote to `--data` (default: env NEWSDESK_SUMMARIZATION_DATA). CNN/DM-style sets (3-4 highlights) are
@@ -144,18 +145,26 @@ def main() -> None:
                         help="folder of fetched sets (benchmarks/summarize_data.py --out)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N pairs of each set")
     parser.add_argument("--no-sumy", action="store_true", help="skip sumy (a quicker run)")
+    parser.add_argument("--only", help="comma-separated set names to run ('shared' for the shared sample)")
     parser.add_argument("--weights", type=Path, help="a weights.json to use instead of the shipped one "
                         "(cross-validation: the JSON printed by benchmarks/tune_summarize.py --fold report)")
     args = parser.parse_args()
     model = Model.from_dict(json.loads(args.weights.read_text(encoding="utf-8"))) if args.weights else None
-    sets: dict[str, list[dict[str, str]]] = {"cnndm_validation_1000 (shared)": load_pairs(args.limit)}
+    only = set(args.only.split(",")) if args.only else None
+    sets: dict[str, list[dict[str, str]]] = {}
+    if only is None or "shared" in only:
+        sets["cnndm_validation_1000 (shared)"] = load_pairs(args.limit)
     data = Path(args.data) if args.data else None
     for name in available(data):
         assert data is not None
+        if only is not None and name not in only:
+            continue
         label = f"{name} (fitted)" if ROLES[name] == "train" else name
         sets[label] = load(data, name)[: args.limit] if args.limit else load(data, name)
-    if len(sets) == 1:
+    if not data:
         print("(no fetched sets: give --data, see benchmarks/summarize_data.py)")
+    if not sets:
+        raise SystemExit("no set to run (see --only)")
     summary_lines = []
     for label, pairs in sets.items():
         k = SENTENCES[style(label)]

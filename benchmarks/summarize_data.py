@@ -8,29 +8,41 @@ the commit pinned in `SOURCES`, so the sets are the same for everyone. Each set 
 `<name>.jsonl`, one object a line: `id`, `article` (raw text), `reference` (one summary sentence a line),
 the shape of the shared `summarization/cnndm_validation_1000.jsonl`. Nothing here is committed to the project.
 
-Sets, and what they are used for (benchmarks/tune_summarize.py fits only on the `train` role):
+Sets, and what they are used for (benchmarks/tune_summarize.py fits `one`/`many` on cnndm_train and xsum_train;
+benchmarks/tune_sets.py fits the set chooser on the CNN/DM-style `train` sets):
 
 | set | pairs | source | role |
 |---|---|---|---|
 | cnndm_train | 208 | CNN/DM 3.0.0 train: Kaggle sample (EileenFeng) + first 200 (DesixMimi), de-duplicated | train |
 | xsum_train | 1,432 | XSum test, two public samples (DavidFanzz, dangnguyen271), de-duplicated | train |
+| cnndm_poc | 1,232 | CNN/DM test (97% CNN) of ucfnlp/points-of-correspondence: article + highlights per page | train (sets) |
+| cnndm_summeval | 100 | CNN/DM test (87% Daily Mail) of SummEval, as neulab/BARTScore ships it (tokenized) | train (sets) |
+| cnndm_realsumm | 98 | CNN/DM test (Daily Mail) of REALSumm, as neulab/BARTScore ships it (tokenized, lower case) | train (sets) |
 | cnndm_test_frank | 250 | CNN/DM test articles of the FRANK benchmark (artidoro/frank), its reference | report |
 | xsum_test_frank | 250 | XSum test articles of FRANK (30 also in the XSum samples: dropped from xsum_train) | report |
+| newsroom_bartscore | 60 | Newsroom test pages and references as neulab/BARTScore ships them (one-sentence style) | report |
 
-The shared CNN/DM validation sample is report-only too: no weight is fit on it.
+"train (sets)": fit only by the set chooser (`tune_sets.py`), which cross-validates by leaving
+each CNN/DM-style set out in turn (FRANK's included). The shared CNN/DM validation sample is report-only:
+no weight is fit on it. An article found in two sets is kept only in the first (report sets come first).
+BARTScore's `data.pkl` files are read with an unpickler that refuses every class (plain dicts, lists and
+strings only), so no code in them can run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import html
 import io
 import json
+import pickle
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 Pair = dict[str, str]
 
@@ -43,8 +55,12 @@ SOURCES = {
     "llm_xsum": ("DavidFanzz/llm_decoding", "bdb025d9bdb2e9b20e18edaa5dc5b0db9e3ee046", "data/xsum/test.jsonl"),
     "dang_xsum": ("dangnguyen271/NLP_FinalProject", "d263acf8bb6a6878350d93acc54688dcce98eba6", "data/xsum.csv"),
     "frank": ("artidoro/frank", FRANK_COMMIT, "data/articles-wbertscore-json"),
+    "poc": ("ucfnlp/points-of-correspondence", "aafc4bebf8fe753cb603c4dc9c75bc64c3c430b1", "PoC_visualizations"),
+    "bartscore": ("neulab/BARTScore", "248f511cb34ae3753fc81f7d7a945de5bfe33458", "SUM"),
 }
-ROLES = {"cnndm_train": "train", "xsum_train": "train", "cnndm_test_frank": "report", "xsum_test_frank": "report"}
+ROLES = {"cnndm_train": "train", "xsum_train": "train", "cnndm_poc": "train", "cnndm_summeval": "train",
+         "cnndm_realsumm": "train", "cnndm_test_frank": "report", "xsum_test_frank": "report",
+         "newsroom_bartscore": "report"}
 # XSum references are one sentence; the CNN/DM ones are 3-4 highlights. How many sentences each style asks for.
 SENTENCES = {"cnndm": 3, "xsum": 1}
 
@@ -52,8 +68,8 @@ csv.field_size_limit(1 << 30)
 
 
 def style(name: str) -> str:
-    """"cnndm" or "xsum": the kind of summary a set's references are."""
-    return "xsum" if "xsum" in name else "cnndm"
+    """"cnndm" or "xsum": the kind of summary a set's references are (Newsroom's are one sentence too)."""
+    return "xsum" if "xsum" in name or "newsroom" in name else "cnndm"
 
 
 def _git(mirrors: Path, key: str, path: str | None = None) -> bytes:
@@ -132,6 +148,48 @@ def _frank(mirrors: Path, want: str) -> Iterator[Pair]:
             yield {"id": row.get("hash") or row["id"], "article": row["article"], "reference": reference}
 
 
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads only built-in containers and scalars: any class or function reference is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refused {module}.{name}: only plain data is read")
+
+
+def _lines(text: str) -> str:
+    """Tokenized references ("He won . She lost .") as one sentence a line."""
+    return "\n".join(s.strip() for s in text.split(" . ") if s.strip())
+
+
+def _bartscore(mirrors: Path, name: str) -> Iterator[Pair]:
+    data = _PlainUnpickler(io.BytesIO(_git(mirrors, "bartscore", f"SUM/{name}/data.pkl"))).load()
+    for key, row in data.items():
+        yield {"id": str(key), "article": row["src"], "reference": _lines(row["ref_summ"])}
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _page_text(fragment: str, separator: str) -> list[str]:
+    text = html.unescape(_TAG.sub("", re.sub(separator, "\n", fragment)))
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def _poc(mirrors: Path) -> Iterator[Pair]:
+    """Each page shows one CNN/DM test article (a sentence a <p>) and its highlights (split by <br>); an
+    article appears on several pages (one per fused summary sentence)."""
+    for path in _git_ls(mirrors, "poc"):
+        page = _git(mirrors, "poc", path).decode("utf-8")
+        if ">Summary</h1>" not in page:
+            continue
+        summary, _, article = page.split(">Summary</h1>", 1)[1].partition(">Article</h1>")
+        summary = summary.rsplit("<h1", 1)[0]
+        sentences = _page_text("".join(re.findall(r"<p[^>]*>.*?</p>", article, re.DOTALL)), r"</p>")
+        highlights = _page_text(summary, r"<br\s*/?>")
+        if sentences and highlights:
+            yield {"id": path.rsplit("/", 1)[-1].split("_")[0], "article": "\n".join(sentences),
+                   "reference": "\n".join(highlights)}
+
+
 def build(mirrors: Path) -> dict[str, list[Pair]]:
     sets: dict[str, list[Pair]] = {}
     seen: set[str] = set()
@@ -139,8 +197,12 @@ def build(mirrors: Path) -> dict[str, list[Pair]]:
     for name, rows in (
         ("cnndm_test_frank", _frank(mirrors, "cnndm")),
         ("xsum_test_frank", _frank(mirrors, "xsum")),
+        ("newsroom_bartscore", _bartscore(mirrors, "Newsroom")),
         ("cnndm_train", _cnndm_train(mirrors)),
         ("xsum_train", _xsum_train(mirrors)),
+        ("cnndm_summeval", _bartscore(mirrors, "SummEval")),
+        ("cnndm_realsumm", _bartscore(mirrors, "REALSumm")),
+        ("cnndm_poc", _poc(mirrors)),
     ):
         kept = []
         for row in rows:

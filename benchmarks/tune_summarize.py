@@ -3,9 +3,11 @@
     python benchmarks/summarize_data.py --mirrors MIRRORS --out DATA      # once: the fetched sets
     python benchmarks/tune_summarize.py --data DATA [--fold train|report] [--write]
 
-Two weight sets are learned (see `bot/summarize/rank.py`):
+Two weight sets are learned here (see `bot/summarize/rank.py`):
 - `one`, for one-sentence summaries: on XSum (one-sentence references) and CNN/DM at one sentence;
-- `many`, for longer summaries: on CNN/DM at three sentences, with the redundancy penalty.
+- `many`, for the greedy selection within a word budget: on CNN/DM at three sentences, with the redundancy
+  penalty.
+The set chooser's weights (summaries of k sentences) come from `benchmarks/tune_sets.py`.
 Each starts from a ridge regression of every candidate sentence's own ROUGE-1 + ROUGE-2 F against the
 reference, then coordinate ascent on ROUGE-1 + ROUGE-2 of the summaries actually selected (with the product's
 selection, coherence rule included), averaged over the sets so the big XSum sample does not drown CNN/DM.
@@ -67,7 +69,8 @@ class Article:
 
     def __init__(self, summarizer: ExtractiveSummarizer, fast: FastRouge, pair: dict[str, str]) -> None:
         sentences, language, _ = summarizer.prepare(pair["article"], "en")
-        rows, self.bags, self.dependent = summarizer.ranker.features(sentences, language.stops)
+        rows, stats = summarizer.ranker.features(sentences, language.stops)
+        self.bags, self.dependent = stats.bags, stats.dependent
         self.rows = np.array(rows) if rows else np.zeros((0, len(FEATURE_NAMES)))
         self.words = [len(s.split()) for s in sentences[: len(rows)]]
         self.grams = [fast.grams(s) for s in sentences[: len(rows)]]
@@ -194,7 +197,9 @@ def main() -> None:
     print(f"fold {args.fold}: one {best_one:.2f} (R1+R2), many {best_many:.2f}")
     print(json.dumps(model.as_dict()))
     if args.write:
-        WEIGHTS_PATH.write_text(json.dumps(model.as_dict(), indent=1) + "\n", encoding="utf-8")
+        shipped_sets = shipped.as_dict()
+        data = model.as_dict() | {key: shipped_sets[key] for key in ("set_sentence", "set_summary")}
+        WEIGHTS_PATH.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {WEIGHTS_PATH}")
 
 

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 from bot.formats import plural
 from bot.storage.meta import MetaStore
 
-__all__ = ["HEARTBEAT_EVERY", "HEARTBEAT_KEY", "Heartbeat", "judge", "read_heartbeat", "write_heartbeat"]
+__all__ = ["HEARTBEAT_EVERY", "HEARTBEAT_KEY", "Heartbeat", "heartbeat_key", "judge", "read_heartbeat",
+           "write_heartbeat"]
 
 HEARTBEAT_KEY = "heartbeat"
 HEARTBEAT_EVERY = 30.0  # seconds between two beats of `newsdesk run`
@@ -24,12 +25,18 @@ class Heartbeat:
     stopped: bool = False  # written once by a clean shutdown
 
 
-async def write_heartbeat(meta: MetaStore, beat: Heartbeat) -> None:
-    await meta.set(HEARTBEAT_KEY, json.dumps(asdict(beat)))
+def heartbeat_key(shard_ids: tuple[int, ...] | None = None) -> str:
+    """Each gateway process on a shared database beats under its own shards (`newsdesk health` with the same
+    SHARD_IDS reads its own); one process running every shard uses the plain key."""
+    return HEARTBEAT_KEY if not shard_ids else f"{HEARTBEAT_KEY}:shards={','.join(map(str, shard_ids))}"
 
 
-async def read_heartbeat(meta: MetaStore) -> Heartbeat | None:
-    raw = await meta.get(HEARTBEAT_KEY)
+async def write_heartbeat(meta: MetaStore, beat: Heartbeat, *, key: str = HEARTBEAT_KEY) -> None:
+    await meta.set(key, json.dumps(asdict(beat)))
+
+
+async def read_heartbeat(meta: MetaStore, *, key: str = HEARTBEAT_KEY) -> Heartbeat | None:
+    raw = await meta.get(key)
     if raw is None:
         return None
     try:

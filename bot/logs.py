@@ -10,6 +10,8 @@ __all__ = ["OWN_LOGGERS", "STATUS_LOGGER", "RedactingFormatter", "configure_logg
 _SECRETS: set[str] = set()
 # Discord bot tokens have a recognisable shape; scrub them even if nobody registered them.
 _TOKEN_SHAPE = re.compile(r"[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,40}")
+# A webhook's token travels in its URL (discord.py logs those URLs at debug level): scrub any such URL's token.
+_WEBHOOK_URL = re.compile(r"(/webhooks/\d{1,20}/)[A-Za-z\d_-]{8,100}")
 
 
 def register_secret(value: str | None) -> None:
@@ -21,7 +23,7 @@ def register_secret(value: str | None) -> None:
 def redact(text: str) -> str:
     for secret in _SECRETS:
         text = text.replace(secret, "********")
-    return _TOKEN_SHAPE.sub("********", text)
+    return _WEBHOOK_URL.sub(r"\1********", _TOKEN_SHAPE.sub("********", text))
 
 
 class RedactingFormatter(logging.Formatter):

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 from bot.config import Settings
 from bot.errors import CliError
 
-__all__ = ["BOT_PERMISSIONS", "OAUTH_SCOPES", "BotPermission", "client_id_from_token", "invite_url",
-           "permissions_integer", "register"]
+__all__ = ["BOT_PERMISSIONS", "OAUTH_SCOPES", "USER_INSTALL_STEPS", "BotPermission", "client_id_from_token",
+           "invite_url", "permissions_integer", "register", "user_install_url"]
 
 AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
 # `bot` adds the bot user; `applications.commands` lets it register slash commands in the server.
@@ -46,6 +46,9 @@ BOT_PERMISSIONS: tuple[BotPermission, ...] = (
                   "Remove comments: `/mod remove`, `/mod purge`, word filters and muted users' comments."),
     BotPermission("Manage Threads", 1 << 34,
                   "Lock, close, reopen and set slowmode on article threads, and auto-close old ones."),
+    BotPermission("Manage Webhooks", 1 << 29,
+                  "Optional: make the channel webhook that posts stories under the outlet's name and icon "
+                  "(`/feed edit webhook:True`); without it those stories are posted as Newsdesk itself."),
 )
 
 
@@ -60,6 +63,27 @@ def invite_url(client_id: int | str) -> str:
     query = urlencode({"client_id": str(client_id), "scope": " ".join(OAUTH_SCOPES),
                        "permissions": str(permissions_integer())})
     return f"{AUTHORIZE_URL}?{query}"
+
+
+def user_install_url(client_id: int | str) -> str:
+    """The link that adds the app to a person's account (integration type 1, USER_INSTALL): no bot, no
+    permissions, only its user-installable commands (/summarize and the Summarize menu), which then work in their
+    DMs and in servers without Newsdesk."""
+    query = urlencode({"client_id": str(client_id), "integration_type": "1", "scope": "applications.commands"})
+    return f"{AUTHORIZE_URL}?{query}"
+
+
+USER_INSTALL_STEPS = (
+    "User install (optional): /summarize and the Summarize message menu also work as a personal app, in DMs and "
+    "in servers without Newsdesk (what needs a server's database, such as a thread's discussion, only where "
+    "Newsdesk posts).",
+    "  1. Developer portal > your application > Installation > Installation Contexts: tick User Install "
+    "(keep Guild Install), then Save Changes.",
+    "  2. Leave DEV_GUILD_ID empty, so the commands are synced globally: commands synced to one server are never "
+    "offered to user installs.",
+    "  3. Each person adds the app to their account with the user install link (`newsdesk invite-url --user`); "
+    "Discord's Install Link on that page (Discord Provided Link) works too.",
+)
 
 
 def client_id_from_token(token: str) -> int | None:
@@ -90,11 +114,15 @@ async def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("give --client-id ID (the Application ID on the developer portal's General "
                        "Information page), or set DISCORD_TOKEN so it can be read from the token")
     if client_id is not None:
-        print(invite_url(client_id))
+        print(user_install_url(client_id) if args.user else invite_url(client_id))
     if args.explain:
-        print(("\n" if client_id is not None else "") + f"permissions={permissions_integer()}:")
-        for permission in BOT_PERMISSIONS:
-            print(f"  {permission.name}: {permission.why}")
+        if not args.user:
+            print(("\n" if client_id is not None else "") + f"permissions={permissions_integer()}:")
+            for permission in BOT_PERMISSIONS:
+                print(f"  {permission.name}: {permission.why}")
+        print(("\n" if client_id is not None or not args.user else "") + "\n".join(USER_INSTALL_STEPS))
+        if client_id is not None and not args.user:
+            print(f"     {user_install_url(client_id)}")
         if client_id is None:
             print("\n(no link: give --client-id ID or set DISCORD_TOKEN to get the invite link itself)")
     return 0
@@ -103,5 +131,8 @@ async def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("invite-url", help="print the link that adds the bot to a server")
     parser.add_argument("--client-id", help="the application id (default: read from DISCORD_TOKEN)")
-    parser.add_argument("--explain", action="store_true", help="also list each permission and why it is needed")
+    parser.add_argument("--explain", action="store_true",
+                        help="also list each permission and why it is needed, and how to enable user install")
+    parser.add_argument("--user", action="store_true",
+                        help="print the user install link instead (adds /summarize to a person's account)")
     parser.set_defaults(handler=_invite_url)

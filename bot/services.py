@@ -39,10 +39,12 @@ from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
+from bot.storage.webhooks import WebhookStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
+from bot.templates.service import StoryTemplates
 from bot.timer_runner import TimerRunner
 
 __all__ = ["Services", "Stores"]
@@ -70,6 +72,7 @@ class Stores:
     moderation: ModerationStore
     timers: TimerStore
     deliveries: DeliveryStore
+    webhooks: WebhookStore  # the channel webhooks Newsdesk made (their tokens are secrets)
 
 
 @dataclass
@@ -101,3 +104,4 @@ class Services:
     bans: CommentBans
     member_export: MemberHistoryExport
     discussions: DiscussionSummaries
+    story_templates: StoryTemplates  # per-subscription message templates and post styles (issue 15)

@@ -94,6 +94,10 @@ class NewsdeskBot(commands.Bot):
             tree_cls=NewsdeskTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            # Every command is installed with the bot in a server and used there, unless it says otherwise
+            # (only /summarize and the Summarize menu are offered to user installs, DMs included).
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             **options,
         )
         self.services = services

@@ -86,7 +86,7 @@ class CommentListener(commands.Cog):
     def on_message_now(self, message: discord.Message) -> None:
         """The hot path, called synchronously for every message: record it, or hand off when unsure."""
         known = self.recorder.known_article_thread(message.channel.id)
-        if known is False or message.guild is None or message.author.bot:
+        if known is False or message.guild is None or message.author.bot or message.webhook_id is not None:
             return
         self.messages_seen += 1
         incoming = incoming_from_message(message)
@@ -294,7 +294,8 @@ class CommentListener(commands.Cog):
             count += 1
             await self._reconcile_reactions(message, history.reactions_on(message.id))
             step = history.step(HistoryMessage(
-                id=message.id, author_is_bot=message.author.bot, content=message.content,
+                id=message.id, author_is_bot=message.author.bot or message.webhook_id is not None,
+                content=message.content,
                 created_at=message.created_at.timestamp(),
                 edited_at=message.edited_at.timestamp() if message.edited_at else None))
             if step is Step.RECORD:

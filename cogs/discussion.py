@@ -1,4 +1,4 @@
-""""What readers are saying" on Discord: the reply to `/summarize discussion:` and the Summarize discussion button.
+""""What readers are saying" on Discord: the reply to `/summarize discussion` and the Summarize discussion button.
 
 The summarize cog owns both (it registers the button's DynamicItem, whose custom_id carries the thread id, so
 the button works across restarts); this module turns a `DiscussionResult` into an embed and answers.
@@ -17,6 +17,7 @@ from bot.comments.discussion_service import DiscussionResult, DiscussionSummarie
 from bot.formats import plural
 from bot.posting.format import escape_text, fit_escaped, truncate_words
 from bot.storage.posts import Post
+from cogs.publishing.webhooks import PostEditor
 from cogs.support.embeds import NEWS_COLOUR
 from cogs.support.views import ButtonHandler, IdButtonType, id_button_type, story_view
 
@@ -80,9 +81,11 @@ class DiscussionButtons:
     embed, so they keep the button. Posts done are remembered for the process's life.
     """
 
-    def __init__(self, client: discord.Client, discussions: DiscussionSummaries, *, every: float = 30.0) -> None:
+    def __init__(self, client: discord.Client, discussions: DiscussionSummaries, *, editor: PostEditor,
+                 every: float = 30.0) -> None:
         self._client = client
         self._discussions = discussions
+        self._editor = editor  # through the webhook that sent a post, else as the bot
         self._mark: int | None = None
         self._done: set[int] = set()
         self.background = BackgroundTask("newsdesk-discussion-buttons", self._step, every=every)
@@ -98,16 +101,8 @@ class DiscussionButtons:
         assert post.message_id is not None and post.thread_id is not None
         view = story_view(post.article_id)
         view.add_item(discussion_button(post.thread_id))
-        channel = self._client.get_channel(post.channel_id)
         try:
-            if isinstance(channel, discord.TextChannel):
-                await channel.get_partial_message(post.message_id).edit(view=view)
-            elif isinstance(channel, discord.ForumChannel):
-                thread = channel.get_thread(post.thread_id) or await self._client.fetch_channel(post.thread_id)
-                if isinstance(thread, discord.Thread):
-                    await thread.get_partial_message(post.message_id).edit(view=view)
-        except discord.NotFound:
-            return True  # the post is gone: nothing to add the button to
+            await self._editor.edit(post, view=view)  # False: the post is gone, nothing to add the button to
         except discord.HTTPException as exc:
             log.warning("guild %s: could not add the Summarize discussion button to post %s: %s",
                         post.guild_id, post.id, exc)

@@ -1,4 +1,5 @@
-"""/feed add|list|remove|pause|resume|test|edit|why|import|export (OPML: cogs/feed_opml.py)."""
+"""/feed add|list|remove|pause|resume|test|edit|template|why|import|export (OPML: cogs/feed_opml.py; templates:
+cogs/feed_templates.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from bot.formats import plural
 from bot.posting.format import LIMITS, build_story_post, escape_text, fit_escaped, truncate_words
 from bot.storage.feeds import Subscription
 from bot.stories.service import StorySettingsError
+from bot.templates.styled import STYLE_NAMES
 from cogs.feed_opml import export_feeds, preview_import
+from cogs.feed_templates import edit_template
 from cogs.support.embeds import story_embed
 from cogs.support.replies import UserFacingError
 from cogs.support.views import PagerView
@@ -30,6 +33,8 @@ __all__ = ["FeedsCog"]
 log = logging.getLogger(__name__)
 Mode = Literal["thread", "forum", "plain"]
 Match = Literal["all", "any"]
+Style = Literal["embed", "text", "card", "compact"]
+_WEBHOOK_HELP = {"webhook": "Post under the outlet's name and icon through a channel webhook (needs Manage Webhooks)"}
 _STORY_HELP = {"stories": "Add this feed's reports of a story already posted here to that post (default on)",
                "story_window_hours": "How old a story its reports may join, in hours (default 36)"}
 _RULE_HELP = {"rules": "Filter rules: title: ai, robots; -author: sponsor; link: /example\\.com/ (see README)",
@@ -141,7 +146,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                 f"**{escape_text(truncate_words(feed.title or feed.url, 80))}** → <#{sub.channel_id}> ({sub.mode}) {status}\n"
                 f"  last success {_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}, {plural(posts, 'post')}"
                 + (f", last error: {escape_text(truncate_words(feed.last_error, 120))}" if feed.last_error else "")
-                + _delivery_line(sub), 900))
+                + _delivery_line(sub) + _webhook_line(sub), 900))
         pages = paginate(lines)  # a server following many feeds pages through them instead of losing the rest
         view = PagerView(pages, interaction.user.id, title=f"Feeds followed here ({len(lines)})")
         await interaction.response.send_message(view.render(), view=view if len(pages) > 1 else discord.utils.MISSING,
@@ -199,7 +204,7 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.autocomplete(feed=feed_autocomplete)
     @app_commands.describe(interval_minutes="Minutes between polls (5 to 1440)", clear_mention="Stop pinging a role",
-                           **_RULE_HELP, **_STORY_HELP)
+                           **_RULE_HELP, **_STORY_HELP, **_WEBHOOK_HELP)
     async def edit(self, interaction: discord.Interaction, feed: str, mode: Mode | None = None,
                    summary: bool | None = None, mention: discord.Role | None = None, clear_mention: bool = False,
                    include: str | None = None, exclude: str | None = None,
@@ -207,7 +212,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
                    match: Match | None = None, daily_cap: app_commands.Range[int, 0, 1000] | None = None,
                    min_gap_minutes: app_commands.Range[int, 0, 1440] | None = None,
                    stories: bool | None = None,
-                   story_window_hours: app_commands.Range[int, 1, 336] | None = None) -> None:
+                   story_window_hours: app_commands.Range[int, 1, 336] | None = None,
+                   webhook: bool | None = None) -> None:
         sub = await self._own_subscription(interaction, feed)
         changes: dict[str, object] = {}
         if mode is not None:
@@ -226,6 +232,8 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         delivery = {"filter_rules": rules, "filter_match": match, "daily_cap": daily_cap,
                      "min_gap_minutes": min_gap_minutes}
         changes.update({k: v for k, v in delivery.items() if v is not None})
+        if webhook is not None:
+            changes["webhook"] = webhook
         story_change = stories is not None or story_window_hours is not None
         if not changes and interval_minutes is None and not story_change:
             raise UserFacingError("Nothing to change: give at least one option.")
@@ -243,8 +251,22 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
         self.publisher.wake()
         channel = self.bot.get_channel(sub.channel_id)
         note = _mention_note(mention, channel) if isinstance(channel, discord.abc.GuildChannel) else ""
+        if webhook and isinstance(channel, discord.TextChannel | discord.ForumChannel):
+            note += _webhook_note(channel)
         await interaction.response.send_message("Saved." + note, ephemeral=True)
 
+
+    @app_commands.command(name="template", description="How a feed's stories look: a template and a style, "
+                                                       "previewed before saving")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    @app_commands.describe(style="embed (today's look), text (plain), card or compact (Components V2 cards)",
+                           template="The template on one line (\\n breaks a line); leave out to write it in a form",
+                           reset="Back to today's embed, without a template")
+    async def template(self, interaction: discord.Interaction, feed: str, style: Style | None = None,
+                       template: app_commands.Range[str, 1, 2000] | None = None, reset: bool = False) -> None:
+        sub = await self._own_subscription(interaction, feed)
+        await edit_template(self.services, interaction, sub, style=style, template=template, reset=reset)
 
     @app_commands.command(name="import", description="Follow the feeds an OPML file lists (a preview first)")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -291,9 +313,30 @@ class FeedsCog(commands.GroupCog, group_name="feed", group_description="News fee
             lines.append(f"<#{d.channel_id}>: {_WHY.get(d.outcome, d.outcome)}"
                          + (f" — https://discord.com/channels/{d.guild_id}/{d.channel_id}/{d.message_id}"
                             if d.outcome == "posted" else "")
+                         + (" as Newsdesk itself, not through the webhook"
+                            + (f" ({escape_text(d.webhook_note)})" if d.webhook_note else "")
+                            if d.outcome == "posted" and d.webhook_note is not None else "")
                          + (f" ({escape_text(d.failing_reason)})" if d.outcome == "waiting" and d.failing_reason
                             else f" ({escape_text(d.detail)})" if d.detail and d.outcome != "posted" else ""))
         await interaction.response.send_message(truncate_words("\n".join(lines), 2000), ephemeral=True)
+
+
+def _webhook_note(channel: discord.TextChannel | discord.ForumChannel) -> str:
+    """What /feed edit webhook:True adds to "Saved.": whether a webhook can be made in that channel."""
+    if channel.permissions_for(channel.guild.me).manage_webhooks:
+        return f" Stories in <#{channel.id}> will be posted under the outlet's name and icon."
+    return (f" ⚠️ I am missing **Manage Webhooks** in <#{channel.id}>: until I have it, its stories are posted as "
+            "Newsdesk itself (nothing is lost). Give my role Manage Webhooks in that channel to use the outlet's "
+            "name and icon.")
+
+
+def _webhook_line(sub: Subscription) -> str:
+    """/feed list: whether the feed posts through a webhook, and why it cannot when it cannot."""
+    if not sub.webhook:
+        return ""
+    if sub.webhook_problem:
+        return f"\n  ⚠️ posting as Newsdesk itself: {escape_text(sub.webhook_problem)}"
+    return "\n  posts under the outlet's name (webhook)"
 
 
 def _delivery_line(sub: Subscription) -> str:
@@ -305,6 +348,9 @@ def _delivery_line(sub: Subscription) -> str:
         parts.append(f"at most {plural(sub.daily_cap, 'post')} a day")
     if sub.min_gap_minutes:
         parts.append(f"{sub.min_gap_minutes} min between posts")
+    if sub.card_style != "embed" or sub.template:
+        parts.append(f"posted as {STYLE_NAMES.get(sub.card_style, sub.card_style).split(' (')[0]}"
+                     + (" with a template" if sub.template else ""))
     return ("\n  " + ", ".join(parts)) if parts else ""
 
 

@@ -30,7 +30,7 @@ def build_cogs(bot: NewsdeskBot, services: Services, publisher: StoryPublisher) 
     return [
         SettingsCog(services),
         FeedsCog(bot, services, publisher),
-        SummarizeCog(bot, services),
+        SummarizeCog(bot, services, publisher.editor),
         ArticlesCog(services),
         CommentListener(bot, services),
         CommentsCog(services),

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.formats import plural
 from bot.storage.guilds import GuildSettings, GuildSettingsError
+from bot.times import DEFAULT_TIME_FORMAT
 from cogs.support.replies import UserFacingError
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def render_settings(s: GuildSettings) -> str:
         "Automatic hold: " + (
             f"more than {s.auto_hold_rejected} rejected of the last {plural(s.auto_hold_window, 'comment')} →"
             f" held for {plural(s.auto_hold_hours, 'hour')}" if s.auto_hold_rejected else "off"),
+        f"Times in story templates: {s.time_zone or 'UTC'}, written `{s.time_format or DEFAULT_TIME_FORMAT}`",
     ])
 
 
@@ -71,6 +73,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
         premod_first="Hold each member's first N comments for review (0 = off)",
         auto_hold_rejected="Hold a member whose comments were rejected more than this many times (0 = off)",
         auto_hold_window="... of their last this many comments", auto_hold_hours="How long an automatic hold lasts",
+        time_zone="Time zone of {published} in story templates, e.g. Europe/Paris ('default': UTC)",
+        time_format="How {published} is written, e.g. %d %b %Y, %H:%M %Z ('default' restores that)",
     )
     async def set_(
         self, interaction: discord.Interaction,
@@ -87,6 +91,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
         auto_hold_rejected: app_commands.Range[int, 0, 100] | None = None,
         auto_hold_window: app_commands.Range[int, 1, 200] | None = None,
         auto_hold_hours: app_commands.Range[int, 1, 2160] | None = None,
+        time_zone: app_commands.Range[str, 1, 64] | None = None,
+        time_format: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, Any] = {}
@@ -113,6 +119,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="N
         for name, value in (("premod_first", premod_first), ("auto_hold_rejected", auto_hold_rejected)):
             if value is not None:
                 changes[name] = value or None
+        for name, text in (("time_zone", time_zone), ("time_format", time_format)):
+            if text is not None:
+                changes[name] = None if text.strip().lower() in {"default", "off", "none", ""} else text.strip()
         if not changes:
             raise UserFacingError("Nothing to change: pick at least one option, e.g. `/settings set news_channel:#news`.")
         # Re-planning every open thread's auto-close can take longer than Discord's 3 s to answer.

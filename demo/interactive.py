@@ -31,8 +31,8 @@ You are in the demo server as one of its people. Commands (one per line):
   reply N TEXT               reply to message [N]          react N EMOJI   react to [N], e.g. react 4 👍
   edit N TEXT                edit your message [N]         delete N        delete [N] (yours, or any as mod)
   press N LABEL              press a button on [N], e.g. press 3 Summarize (on the first story post)
-  /COMMAND opt:value ...     a slash command, e.g. /summarize length:short bullets:true
-                             /comments tree   /comments mine   /article info   /trending period:week
+  /COMMAND opt:value ...     a slash command, e.g. /summarize article length:short
+                             /summarize discussion   /comments tree   /comments mine   /article info   /trending period:week
                              /mod remove message:[N] reason:spam   /mod lock   /mod mute user:@bob duration:1h reason:...
                              /feed list (as editor)   /privacy forget-me
                              channels as #name (or here), people as @name, a message as [N]
@@ -52,7 +52,7 @@ def parse_slash(line: str, option_names: Collection[str] | None = None) -> tuple
     first = _OPTION_SPLIT.split(body, maxsplit=1)
     command, rest = first[0].strip(), (first[1] if len(first) > 1 else "")
     if not command or ":" in command.split()[0]:
-        raise ValueError("start with the command name, e.g. /summarize length:short")
+        raise ValueError("start with the command name, e.g. /summarize article length:short")
     if option_names is None:
         splitter = _OPTION_SPLIT
     else:

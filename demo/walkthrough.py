@@ -121,9 +121,9 @@ class Walkthrough:
     async def summaries(self) -> None:
         s, p = self.stage, self.stage.people
         assert self.ban_thread is not None
-        self.t.heading("4. Summaries on demand: /summarize in a thread, and the Summarize button")
-        rec = await self.act.slash(p.bob, self.ban_thread, "summarize", {"length": "short"})
-        _check(rec.messages and rec.messages[-1].embeds, "/summarize", "no summary embed came back")
+        self.t.heading("4. Summaries on demand: /summarize article in a thread, and the Summarize button")
+        rec = await self.act.slash(p.bob, self.ban_thread, "summarize article", {"length": "short"})
+        _check(rec.messages and rec.messages[-1].embeds, "/summarize article", "no summary embed came back")
         other = next(m for m in s.emu.bot_messages(s.news) if m is not self.ban_post)
         rec = await self.act.press(p.alice, other, "Summarize")
         _check(rec.ephemeral and rec.messages and rec.messages[-1].embeds, "Summarize button",

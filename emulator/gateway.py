@@ -22,7 +22,7 @@ from aiohttp import WSMsgType, web
 from emulator import payloads
 
 if TYPE_CHECKING:
-    from emulator.messages import World
+    from emulator.webhooks import World
     from emulator.world import Hidden
 
 __all__ = ["Gateway", "Intents", "Session"]
@@ -239,7 +239,8 @@ class Gateway:
         self.sessions[session.id] = session
         self.identifies += 1
         world = self.world
-        guild_ids = [g for g in world.guilds if (g >> 22) % session.shard[1] == session.shard[0]]
+        guild_ids = [g for g in world.guilds
+                     if (g >> 22) % session.shard[1] == session.shard[0] and world.bot_in(g)]
         ready = {
             "v": 10,
             "user": {**payloads.user(world.bot_user), "verified": True, "mfa_enabled": False, "email": None},

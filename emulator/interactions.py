@@ -16,7 +16,7 @@ from emulator.errors import join_words
 from emulator.model import Channel, Member, Message, Role, User
 
 if TYPE_CHECKING:
-    from emulator.messages import World
+    from emulator.webhooks import World
 
 __all__ = ["CommandRegistry", "InteractionRecord", "Upload", "build_options"]
 
@@ -191,7 +191,7 @@ def build_options(command: dict[str, Any], path: list[str], options: dict[str, A
         defs = sub.get("options") or []
     if any(o["type"] in (1, 2) for o in defs):
         names = join_words([o["name"] for o in defs], "or")
-        raise LookupError(f"/{command['name']} {' '.join(path)} needs a subcommand: {names}")
+        raise LookupError(f"{' '.join(['/' + command['name'], *path])} needs a subcommand: {names}")
     leaf: list[dict[str, Any]] = []
     for key, value in options.items():
         spec = next((o for o in defs if o["name"] == key), None)
@@ -241,6 +241,9 @@ class InteractionRecord:
     data: dict[str, Any]
     message: Message | None = None  # the message a component was on
     opener: InteractionRecord | None = None  # for a modal submit: the interaction the modal answered
+    context: int = 0  # 0 guild, 1 the bot's DM, 2 a private channel (emulator/contexts.py)
+    owners: dict[str, str] = field(default_factory=dict)  # authorizing_integration_owners
+    forced_ephemeral: bool = False  # a user-installed app's answers in a server without Use External Apps
     created: float = field(default_factory=time.time)
     response_type: int | None = None
     original: Message | None = None

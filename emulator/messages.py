@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from emulator import payloads
+from emulator.components import IS_COMPONENTS_V2, check_legacy_fields, validate_components
 from emulator.errors import ApiError, form_error
 from emulator.model import Channel, ChannelKind, Message, Perm, User, iso
 from emulator.world import WorldBase
@@ -123,6 +124,7 @@ class World(WorldBase):
                      attachments: list[dict[str, Any]] | None = None, reply_to: int | None = None,
                      nonce: str | int | None = None, enforce_nonce: bool = False, flags: int = 0,
                      msg_type: int | None = None, webhook_id: int | None = None,
+                     application_id: int | None = None, avatar_url: str | None = None,
                      interaction: dict[str, Any] | None = None, ephemeral_to: int | None = None,
                      tts: bool = False, check: bool = True, dispatch: bool = True,
                      allow_empty: bool = False) -> Message:
@@ -131,8 +133,9 @@ class World(WorldBase):
         if len(content) > 2000:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
         validate_embeds(embeds)
-        if components and len(components) > 5 and not flags & (1 << 15):
-            raise form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+        check_legacy_fields(flags, content=content, embeds=embeds)
+        if components:
+            validate_components(components, flags)
         if not (content or embeds or attachments or components or allow_empty):
             raise ApiError(400, 50006, "Cannot send an empty message")
         if check:
@@ -151,7 +154,8 @@ class World(WorldBase):
             content=content,
             embeds=embeds, components=components or [], attachments=attachments, flags=flags, nonce=nonce, tts=tts,
             type=msg_type if msg_type is not None else (19 if reply_to is not None else 0),
-            reference_id=reply_to, webhook_id=webhook_id, interaction=interaction, ephemeral_to=ephemeral_to,
+            reference_id=reply_to, webhook_id=webhook_id, application_id=application_id, avatar_url=avatar_url,
+            interaction=interaction, ephemeral_to=ephemeral_to,
         )
         self.message_index[message.id] = message
         if ephemeral_to is not None:
@@ -244,6 +248,15 @@ class World(WorldBase):
             raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
         if changes.get("embeds") is not None:
             validate_embeds(changes["embeds"])
+        if changes.get("flags") is not None:
+            # The IS_COMPONENTS_V2 flag cannot be taken off a message that has it.
+            changes["flags"] = int(changes["flags"]) | (message.flags & IS_COMPONENTS_V2)
+        flags = changes["flags"] if changes.get("flags") is not None else message.flags
+        content, embeds = changes.get("content"), changes.get("embeds")
+        check_legacy_fields(flags, content=message.content if content is None else content,
+                            embeds=message.embeds if embeds is None else embeds)
+        if changes.get("components"):
+            validate_components(changes["components"], flags)
         for key, value in changes.items():
             if value is not None:
                 setattr(message, key, value)

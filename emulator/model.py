@@ -26,6 +26,7 @@ __all__ = [
     "Role",
     "Snowflakes",
     "User",
+    "Webhook",
     "iso",
     "snowflake_time",
 ]
@@ -83,6 +84,7 @@ class Perm:
     CREATE_PRIVATE_THREADS = 1 << 36
     SEND_MESSAGES_IN_THREADS = 1 << 38
     MODERATE_MEMBERS = 1 << 40
+    USE_EXTERNAL_APPS = 1 << 50  # public responses of user-installed apps the server has not installed
 
 
 def permission_names(bits: int) -> list[str]:
@@ -113,6 +115,7 @@ DEFAULT_BOT_PERMISSIONS = (
 class ChannelKind:
     TEXT = 0
     DM = 1
+    GROUP_DM = 3
     CATEGORY = 4
     NEWS = 5
     NEWS_THREAD = 10
@@ -199,8 +202,16 @@ class Channel:
     message_count: int = 0
     total_message_sent: int = 0
     member_ids: set[int] = field(default_factory=set)
-    # DM channels only (guild_id is 0)
+    # DM channels only (guild_id is 0): the bot's DM with recipient_id, or a private channel between users
+    # (a DM or group DM without the bot: recipient_ids)
     recipient_id: int | None = None
+    recipient_ids: list[int] = field(default_factory=list)
+    owner_user_id: int | None = None  # a group DM's owner
+
+    @property
+    def is_private(self) -> bool:
+        """A DM or group DM between users, the bot not among them (interaction context PRIVATE_CHANNEL)."""
+        return bool(self.recipient_ids)
 
     @property
     def is_thread(self) -> bool:
@@ -229,6 +240,8 @@ class Message:
     edited_at: float | None = None
     reference_id: int | None = None  # the message this one replies to
     webhook_id: int | None = None
+    application_id: int | None = None  # the application owning the webhook that sent it (channel webhooks)
+    avatar_url: str | None = None  # a webhook execution's avatar_url override, as asked (for tests to read)
     interaction: dict[str, Any] | None = None  # interaction_metadata
     # emoji key -> user ids in the order they reacted (dict keeps insertion order)
     reactions: dict[str, list[int]] = field(default_factory=dict)
@@ -243,6 +256,21 @@ class Message:
     @property
     def is_ephemeral(self) -> bool:
         return self.ephemeral_to is not None
+
+
+@dataclass(eq=False)
+class Webhook:
+    """A channel's incoming webhook (type 1): executed with its token, no bot permission needed."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    name: str
+    token: str
+    creator_id: int
+    application_id: int | None = None  # set when an application (the bot) created it
+    avatar: str | None = None
+    type: int = 1
 
 
 @dataclass(eq=False)

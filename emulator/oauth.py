@@ -1,7 +1,9 @@
 """Discord's OAuth2 authorization-code flow, emulated, so "Login with Discord" runs with no internet.
 
 - `GET /oauth2/authorize`: Discord's consent screen. Here it lists the people of the emulated world, each a
-  one-click "Authorize as ..." link (tests follow the link of the person they want).
+  one-click "Authorize as ..." link (tests follow the link of the person they want). With
+  `integration_type=1` it is the user install ("Add to My Apps"): scope `applications.commands` without `bot`,
+  refused when the application's User Install box is off; the chosen person gets the app (`install_app`).
 - `POST /api/v10/oauth2/token`: code -> bearer token. Checks the client id and secret, the redirect URI and, when
   the code was asked for with one, the PKCE verifier (S256 only, as Discord does). Codes are single-use.
 - `GET /api/v10/users/@me` (a Bot token gets the bot user, as before) and `/users/@me/guilds` with `Authorization: Bearer ...`: the user, and the guilds
@@ -17,6 +19,7 @@ import hashlib
 import html
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -66,6 +69,8 @@ def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: 
         q = request.query
         if q.get("client_id") != str(world.application_id):
             return web.Response(status=400, text="Unknown application (client_id)")
+        if q.get("integration_type", "0") == "1":
+            return user_install(q)
         if q.get("response_type") != "code":
             return web.Response(status=400, text="response_type must be code")
         redirect_uri = q.get("redirect_uri", "")
@@ -92,6 +97,26 @@ def add_oauth_routes(router: web.UrlDispatcher, server: EmulatorServer, prefix: 
                                    q.get("code_challenge"), time.time() + CODE_TTL)
         back = {"code": code, **({"state": q["state"]} if "state" in q else {})}
         raise web.HTTPFound(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(back)}")
+
+    def user_install(q: Mapping[str, str]) -> web.Response:
+        scopes = q.get("scope", "").split()
+        if "applications.commands" not in scopes or "bot" in scopes:
+            return web.Response(status=400, text="A user install takes the applications.commands scope, not bot")
+        if not world.user_install_enabled:
+            return web.Response(status=400, text="This application cannot be installed to a user account")
+        user_id = q.get("login_as")
+        if user_id is None:
+            links = "".join(
+                f'<li><a href="/oauth2/authorize?{html.escape(urlencode({**q, "login_as": str(u.id)}))}" '
+                f'data-user="{u.id}">Add to My Apps as {html.escape(u.username)}</a></li>'
+                for u in world.users.values() if not u.bot and u.id != world.owner_user.id)
+            return web.Response(text=f"<!doctype html><title>Discord - Add app</title><ul>{links}</ul>",
+                                content_type="text/html")
+        if not user_id.isdigit() or int(user_id) not in world.users:
+            return web.Response(status=400, text="Unknown user")
+        world.user_installs.add(int(user_id))
+        return web.Response(text="<!doctype html><title>Discord</title><p>Added to your apps.</p>",
+                            content_type="text/html")
 
     async def token(request: web.Request) -> web.Response:
         form = await request.post()

@@ -6,13 +6,26 @@ Every payload the emulator sends goes through one of these functions, so the con
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
-from emulator.model import Channel, ChannelKind, Guild, Member, Message, Role, User, iso, snowflake_time
+from emulator.model import (
+    Channel,
+    ChannelKind,
+    Guild,
+    Member,
+    Message,
+    Role,
+    User,
+    Webhook,
+    iso,
+    snowflake_time,
+)
 
 __all__ = [
     "application",
+    "avatar_hash",
     "channel",
     "emoji_from_key",
     "guild_create",
@@ -21,10 +34,28 @@ __all__ = [
     "reaction_event",
     "role",
     "user",
+    "webhook",
 ]
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+def avatar_hash(url: str | None) -> str | None:
+    """The avatar hash Discord would store for an avatar fetched from `url` (a stand-in: a digest of it)."""
+    return hashlib.md5(url.encode(), usedforsecurity=False).hexdigest() if url else None
+
+
+def webhook(w: Webhook, *, creator: User | None, with_token: bool) -> dict[str, Any]:
+    """A webhook object. `creator` is omitted when fetched with its token; the token is only for its owner."""
+    data: dict[str, Any] = {"id": str(w.id), "type": w.type, "guild_id": str(w.guild_id),
+                            "channel_id": str(w.channel_id), "name": w.name, "avatar": w.avatar,
+                            "application_id": str(w.application_id) if w.application_id is not None else None}
+    if creator is not None:
+        data["user"] = user(creator)
+    if with_token:
+        data["token"] = w.token
+    return data
 
 
 def user(u: User) -> dict[str, Any]:
@@ -92,7 +123,15 @@ def role(r: Role) -> dict[str, Any]:
     return data
 
 
-def channel(c: Channel, recipient: User | None = None) -> dict[str, Any]:
+def channel(c: Channel, recipient: User | None = None, recipients: list[User] | None = None) -> dict[str, Any]:
+    if c.is_private:
+        group = c.type == ChannelKind.GROUP_DM
+        data = {"id": str(c.id), "type": c.type, "name": (c.name or None) if group else "",
+                "last_message_id": str(c.last_message_id) if c.last_message_id else None,
+                "recipients": [user(u) for u in recipients or []], "flags": 0}
+        if group:
+            data.update(owner_id=str(c.owner_user_id), icon=None)
+        return data
     if c.type == ChannelKind.DM:
         return {"id": str(c.id), "type": 1, "name": "", "last_message_id": str(c.last_message_id) if c.last_message_id else None,
                 "recipients": [user(recipient)] if recipient else [], "flags": 0}
@@ -212,7 +251,14 @@ def message(
         data["nonce"] = m.nonce
     if m.webhook_id is not None:
         data["webhook_id"] = str(m.webhook_id)
-        data["application_id"] = str(m.webhook_id)
+        # Interaction responses come from the application's own webhook; a channel webhook's messages name
+        # the application that owns it, if one does.
+        app = m.application_id if m.application_id is not None else (m.webhook_id if m.webhook_id == me_id else None)
+        if app is not None:
+            data["application_id"] = str(app)
+        if m.webhook_id != me_id:
+            data["author"]["discriminator"] = "0000"
+            data["author"]["avatar"] = avatar_hash(m.avatar_url)
     if m.reference_id is not None:
         ref = {"type": 0, "message_id": str(m.reference_id), "channel_id": str(m.channel_id),
                "fail_if_not_exists": False}
@@ -320,5 +366,5 @@ def application(app_id: int, bot_user: User, owner: User) -> dict[str, Any]:
         "redirect_uris": [],
         "interactions_endpoint_url": None,
         "tags": [],
-        "integration_types_config": {"0": {}},
+        "integration_types_config": {"0": {}, "1": {}},
     }

@@ -48,6 +48,9 @@ def add_core_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str)
         data = payloads.application(world.application_id, bot, world.owner_user)
         if not world.message_content_allowed:
             data["flags"] = 0
+        if not world.user_install_enabled:
+            data["integration_types_config"].pop("1", None)
+        data["approximate_user_install_count"] = len(world.user_installs)
         return json_response(data)
 
     # ---- application commands --------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""Interaction callbacks (`?with_response=1`) and the webhook routes discord.py uses for follow-ups and the
-original response. These routes carry no Authorization header: the interaction token is the credential."""
+"""Interaction callbacks (`?with_response=1`) and the webhook handlers discord.py uses for follow-ups and the
+original response (routed by `emulator.rest_webhooks`). These routes carry no Authorization header: the interaction token is the credential."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -18,14 +20,26 @@ from emulator.wire import Body, json_response, no_content, read_body, snowflake
 if TYPE_CHECKING:
     from emulator.server import EmulatorServer
 
-__all__ = ["add_interaction_routes"]
+__all__ = ["InteractionHooks", "add_interaction_routes"]
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 TOKEN_LIFETIME = 15 * 60
 
 
-def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str) -> None:
+@dataclass(frozen=True)
+class InteractionHooks:
+    """The handlers of the application's own webhook (/webhooks/{application id}/{interaction token}...)."""
+
+    execute: Handler
+    get: Handler
+    edit: Handler
+    delete: Handler
+
+
+def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: str) -> InteractionHooks:
     world = emu.world
     bot = world.bot_user
 
@@ -35,7 +49,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
     def metadata(rec: InteractionRecord) -> dict[str, Any]:
         data: dict[str, Any] = {"id": str(rec.id), "type": rec.type if rec.type != 4 else 2,
                                 "user": payloads.user(rec.user),
-                                "authorizing_integration_owners": {"0": str(rec.guild_id or 0)}}
+                                "authorizing_integration_owners": dict(rec.owners)}
         if rec.type == 2:
             data["name"] = rec.data.get("name", "")
             data["command_type"] = rec.data.get("type", 1)
@@ -49,7 +63,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
 
     def new_message(rec: InteractionRecord, fields: dict[str, Any], *, allow_empty: bool = False) -> Message:
         channel = world.channel(rec.channel_id)
-        flags = int(fields.pop("flags", 0) or 0)
+        flags = int(fields.pop("flags", 0) or 0) | (EPHEMERAL if rec.forced_ephemeral else 0)
         msg_type = {1: 20, 3: 23}.get(rec.data.get("type", 0), 0) if rec.type == 2 else 0
         if allow_empty and not any(fields.get(k) for k in ("content", "embeds", "components", "attachments")):
             fields["content"] = ""
@@ -65,7 +79,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
             raise ApiError.unknown("interaction" if id_key == "interaction_id" else "Webhook")
         if id_key == "interaction_id" and snowflake(request, id_key) != rec.id:
             raise ApiError.unknown("interaction")
-        if id_key == "app_id" and snowflake(request, id_key) != world.application_id:
+        if id_key == "webhook_id" and snowflake(request, id_key) != world.application_id:
             raise ApiError.unknown("Webhook")
         if time.time() - rec.created > TOKEN_LIFETIME:
             raise ApiError(401, 50027, "Invalid Webhook Token")
@@ -84,7 +98,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
         if rtype == 4:
             rec.original = new_message(rec, message_fields(emu, rec.channel_id, _with(body, data)))
         elif rtype == 5:
-            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
+            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL) | (EPHEMERAL if rec.forced_ephemeral else 0)
             rec.original = new_message(rec, {"flags": flags}, allow_empty=True)
         elif rtype in (6, 7):
             if rec.message is None:
@@ -125,7 +139,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
         raise ApiError.unknown("Message")
 
     async def followup(request: web.Request) -> web.Response:
-        rec = record(request, "app_id")
+        rec = record(request, "webhook_id")
         if not rec.acknowledged:
             raise ApiError.unknown("Webhook")
         body = await read_body(request)
@@ -149,11 +163,11 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
         return message
 
     async def get_webhook_message(request: web.Request) -> web.Response:
-        rec = record(request, "app_id")
+        rec = record(request, "webhook_id")
         return json_response(render(target(rec, request.match_info["message_id"])))
 
     async def edit_webhook_message(request: web.Request) -> web.Response:
-        rec = record(request, "app_id")
+        rec = record(request, "webhook_id")
         message = target(rec, request.match_info["message_id"])
         fields = message_fields(emu, rec.channel_id, await read_body(request))
         if message.flags & LOADING:
@@ -165,7 +179,7 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
         return json_response(render(message))
 
     async def delete_webhook_message(request: web.Request) -> web.Response:
-        rec = record(request, "app_id")
+        rec = record(request, "webhook_id")
         raw = request.match_info["message_id"]
         message = target(rec, raw)
         if message.is_ephemeral:
@@ -178,13 +192,11 @@ def add_interaction_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefi
         emu.notify()
         return no_content()
 
-    r = router
-    r.add_post(f"{prefix}/interactions/{{interaction_id}}/{{token}}/callback", callback)
-    hook = f"{prefix}/webhooks/{{app_id}}/{{token}}"
-    r.add_post(hook, followup)
-    r.add_get(f"{hook}/messages/{{message_id}}", get_webhook_message)
-    r.add_patch(f"{hook}/messages/{{message_id}}", edit_webhook_message)
-    r.add_delete(f"{hook}/messages/{{message_id}}", delete_webhook_message)
+    router.add_post(f"{prefix}/interactions/{{interaction_id}}/{{token}}/callback", callback)
+    # /webhooks/{id}/{token} is shared with channel webhooks: emulator.rest_webhooks routes the application's
+    # id here and any other id to the channel webhook it names.
+    return InteractionHooks(execute=followup, get=get_webhook_message, edit=edit_webhook_message,
+                            delete=delete_webhook_message)
 
 
 def _with(body: Body, data: dict[str, Any]) -> Body:

@@ -16,12 +16,13 @@ from emulator.errors import ApiError
 from emulator.faults import Faults
 from emulator.gateway import Gateway
 from emulator.interactions import CommandRegistry, InteractionRecord
-from emulator.messages import World
 from emulator.model import snowflake_time
 from emulator.oauth import OAuthApp, add_oauth_routes
 from emulator.rest_core import add_core_routes
 from emulator.rest_interactions import add_interaction_routes
 from emulator.rest_messages import add_message_routes
+from emulator.rest_webhooks import add_webhook_routes
+from emulator.webhooks import World
 from emulator.wire import API_PREFIX
 from emulator.world import Hidden
 
@@ -83,7 +84,7 @@ class EmulatorServer:
         add_oauth_routes(app.router, self, API_PREFIX)  # first: /users/@me before /users/{user_id}
         add_core_routes(app.router, self, API_PREFIX)
         add_message_routes(app.router, self, API_PREFIX)
-        add_interaction_routes(app.router, self, API_PREFIX)
+        add_webhook_routes(app.router, self, API_PREFIX, add_interaction_routes(app.router, self, API_PREFIX))
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/", self.gateway.handle)
         return app
@@ -157,6 +158,9 @@ class EmulatorServer:
         return att
 
     def _emit(self, event: str, payload: dict[str, Any], guild_id: int | None, hidden: Hidden) -> None:
+        if not self.world.reaches_bot(event, payload, guild_id):
+            self._changed.set()
+            return
         self.gateway.dispatch(event, payload, guild_id, hidden)
         if "__guild__" in payload:  # the gateway renders GUILD_CREATE per session; log the guild id
             payload = {"id": str(payload["__guild__"])}
@@ -164,7 +168,8 @@ class EmulatorServer:
         self._changed.set()
 
     def _emit_json(self, event: str, guild_id: int | None, full_json: str, hidden_json: str | None) -> None:
-        self.gateway.dispatch_json(event, guild_id, full_json, hidden_json)
+        if guild_id is None or self.world.bot_in(guild_id):  # the fast path posts in guild channels only
+            self.gateway.dispatch_json(event, guild_id, full_json, hidden_json)
         self._changed.set()
 
     def notify(self) -> None:

@@ -16,6 +16,7 @@ import httpx
 from aiohttp import web
 
 from emulator import payloads
+from emulator.contexts import interaction_payload, invocation, not_offered
 from emulator.errors import join_words
 from emulator.interactions import InteractionRecord, build_options
 from emulator.model import (
@@ -29,6 +30,7 @@ from emulator.model import (
     Overwrite,
     Role,
     User,
+    Webhook,
     permission_names,
 )
 from emulator.server import EmulatorServer
@@ -61,6 +63,12 @@ class DiscordEmulator(EmulatorServer):
         """A guild the bot is in (GUILD_CREATE is dispatched to connected sessions)."""
         return self.world.new_guild(name, owner=owner, everyone_permissions=everyone_permissions,
                                     bot_permissions=bot_permissions)
+
+    def create_foreign_guild(self, name: str = "Elsewhere", *, owner: User | None = None,
+                             everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS) -> Guild:
+        """A guild the bot is not in: the bot gets none of its events and cannot read it; only a user who
+        installed the app (`install_app`) can use its user-installable commands there."""
+        return self.world.new_guild(name, owner=owner, everyone_permissions=everyone_permissions, with_bot=False)
 
     def remove_bot(self, guild: Guild) -> None:
         """Remove the bot from `guild` (GUILD_DELETE reaches it; its REST calls there then fail)."""
@@ -116,6 +124,10 @@ class DiscordEmulator(EmulatorServer):
         """The DM channel between the bot and `user`: `send(user, emu.dm_channel(user), ...)` DMs the bot."""
         return self.world.dm_channel(user)
 
+    def private_channel(self, *users: User, name: str = "") -> Channel:
+        """A DM between two users or a group DM (three or more), without the bot: context PRIVATE_CHANNEL."""
+        return self.world.private_channel(users, name)
+
     def tag_id(self, forum: Channel, name: str) -> int:
         return next(int(t["id"]) for t in forum.available_tags if t["name"] == name)
 
@@ -160,32 +172,26 @@ class DiscordEmulator(EmulatorServer):
 
     # ---- interactions ------------------------------------------------------------------------------------
     def _interaction(self, user: User, channel: Channel, itype: int, data: dict[str, Any],
-                     message: Message | None = None) -> InteractionRecord:
+                     message: Message | None = None, command: dict[str, Any] | None = None) -> InteractionRecord:
+        """Emit INTERACTION_CREATE from `channel`: a command (`command`, checked against its contexts and
+        installations) or a component/modal on `message` (under the installations of the interaction that
+        made that message)."""
         world = self.world
-        guild = world.guild(channel.guild_id)
-        member = world.member(guild, user.id)
-        perms = world.permissions(user.id, channel)
-        if not perms:
-            raise PermissionError(f"{user.username} cannot see #{channel.name}")
+        if not world.permissions(user.id, channel):
+            raise PermissionError(f"{user.username} cannot see #{channel.name or channel.id}")
+        made_by = (message.interaction or {}).get("authorizing_integration_owners") if message else None
+        how = invocation(world, user, channel, command, made_by)
         rec = InteractionRecord(id=world.ids.next(), token=InteractionRecord.new_token(), type=itype, user=user,
-                                guild_id=guild.id, channel_id=channel.id, data=data, message=message)
-        ch = payloads.channel(channel)
-        ch["permissions"] = str(perms)
-        payload: dict[str, Any] = {
-            "id": str(rec.id), "application_id": str(world.application_id), "type": itype, "data": data,
-            "guild_id": str(guild.id), "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-            "channel_id": str(channel.id), "channel": ch,
-            "member": {**payloads.member(member), "permissions": str(perms)},
-            "token": rec.token, "version": 1, "app_permissions": str(world.permissions(world.bot_user.id, channel)),
-            "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(guild.id)}, "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
-        }
+                                guild_id=how.guild.id if how.guild else None, channel_id=channel.id, data=data,
+                                message=message, context=how.context, owners=how.owners,
+                                forced_ephemeral=how.forced_ephemeral)
+        payload = interaction_payload(world, how, interaction_id=rec.id, token=rec.token, itype=itype, data=data,
+                                      user=user, channel=channel)
         if message is not None:
             payload["message"] = world.message_payload(message)
         self.interactions.append(rec)
         self.interactions_by_token[rec.token] = rec
-        world.emit("INTERACTION_CREATE", payload, guild.id, None)
+        world.emit("INTERACTION_CREATE", payload, rec.guild_id, None)
         return rec
 
     def allow_command(self, guild: Guild, name: str, user: User) -> None:
@@ -195,16 +201,35 @@ class DiscordEmulator(EmulatorServer):
         overrides.add((guild.id, name, user.id))
 
     def _command(self, user: User, channel: Channel, name: str, kind: int) -> dict[str, Any]:
-        cmd = self.commands.find(name, channel.guild_id, kind)
+        guild_id = channel.guild_id if self.world.bot_in(channel.guild_id) else None
+        cmd = self.commands.find(name, guild_id, kind)
+        problem = not_offered(self.world, user, channel, cmd)
+        if problem is not None:
+            raise PermissionError(problem)
         required = cmd.get("default_member_permissions")
-        if (channel.guild_id, name, user.id) in self.__dict__.get("command_overrides", ()):
-            required = None
+        if (channel.guild_id, name, user.id) in self.__dict__.get("command_overrides", ()) or guild_id is None:
+            required = None  # default_member_permissions are a server's (installed) setting
         if required is not None:
             perms = self.world.base_permissions(self.world.guild(channel.guild_id), user.id)
             if perms & int(required) != int(required):
                 needed = join_words(permission_names(int(required) & ~perms))
                 raise PermissionError(f"{user.username} may not use /{name} (it needs {needed})")
         return cmd
+
+    def offered_commands(self, user: User, channel: Channel) -> list[str]:
+        """What Discord's client lists for `user` in `channel` (slash commands by name, menus by their label)."""
+        guild_id = channel.guild_id if self.world.bot_in(channel.guild_id) else None
+        tables = ([self.commands.guilds.get(guild_id, {})] if guild_id else []) + [self.commands.global_]
+        return sorted(c["name"] for t in tables for c in t.values()
+                      if not_offered(self.world, user, channel, c) is None)
+
+    def install_app(self, user: User) -> None:
+        """`user` adds the app to their account (the portal's user install link): its user-installable
+        commands then follow them into DMs and servers the bot is not in."""
+        if not self.world.user_install_enabled:
+            raise PermissionError("this application cannot be installed to a user: turn on Installation > "
+                                  "Installation Contexts > User Install")
+        self.world.user_installs.add(user.id)
 
     async def run_slash_command(self, user: User, channel: Channel, command: str,
                                 options: Mapping[str, Any] | None = None, *, wait: bool = True,
@@ -220,11 +245,12 @@ class DiscordEmulator(EmulatorServer):
         opts, resolved = build_options(
             cmd, path, dict(options or {}), self.world, channel.guild_id, validate=validate,
             store_upload=lambda up: self._attachment(channel.id, up.filename, up.data, up.content_type, None))
-        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts,
-                                "guild_id": str(channel.guild_id)}
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
         if resolved:
             data["resolved"] = resolved
-        rec = self._interaction(user, channel, 2, data)
+        rec = self._interaction(user, channel, 2, data, command=cmd)
         return await rec.wait(timeout) if wait else rec
 
     async def autocomplete(self, user: User, channel: Channel, command: str,
@@ -236,7 +262,7 @@ class DiscordEmulator(EmulatorServer):
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
-        rec = await self._interaction(user, channel, 4, data).wait(timeout)
+        rec = await self._interaction(user, channel, 4, data, command=cmd).wait(timeout)
         return rec.choices or []
 
     async def use_message_command(self, user: User, message: Message, name: str, *,
@@ -246,7 +272,7 @@ class DiscordEmulator(EmulatorServer):
         cmd = self._command(user, channel, name, 3)
         data = {"id": cmd["id"], "name": name, "type": 3, "target_id": str(message.id),
                 "resolved": {"messages": {str(message.id): self.world.message_payload(message)}}}
-        rec = self._interaction(user, channel, 2, data)
+        rec = self._interaction(user, channel, 2, data, command=cmd)
         return await rec.wait(timeout) if wait else rec
 
     async def consent(self, client: httpx.AsyncClient, authorize_url: str, user: User) -> str:
@@ -278,7 +304,7 @@ class DiscordEmulator(EmulatorServer):
             member["permissions"] = str(self.world.base_permissions(guild, target.id))
             resolved["members"] = {str(target.id): member}
         data = {"id": cmd["id"], "name": name, "type": 2, "target_id": str(target.id), "resolved": resolved}
-        rec = self._interaction(user, channel, 2, data)
+        rec = self._interaction(user, channel, 2, data, command=cmd)
         return await rec.wait(timeout) if wait else rec
 
     def find_component(self, message: Message, *, custom_id: str | None = None,
@@ -346,6 +372,19 @@ class DiscordEmulator(EmulatorServer):
         rec = self._interaction(user, channel, 5, data, opened.message)
         rec.opener = opened
         return await rec.wait(timeout) if wait else rec
+
+    # ---- webhooks ---------------------------------------------------------------------------------------------
+    def create_webhook(self, user: User, channel: Channel, name: str = "Captain Hook") -> Webhook:
+        """`user` makes a webhook in `channel` (Manage Webhooks needed, as in the Discord client)."""
+        return self.world.create_webhook(user, channel, name)
+
+    def delete_webhook(self, user: User, hook: Webhook) -> None:
+        """`user` deletes `hook` (Server Settings > Integrations > Webhooks): executing it now answers 10015."""
+        self.world.manageable(user, hook)
+        self.world.delete_webhook(hook)
+
+    def webhooks(self, channel: Channel) -> list[Webhook]:
+        return self.world.channel_webhooks(channel)
 
     # ---- inspecting -----------------------------------------------------------------------------------------
     def messages(self, channel: Channel) -> list[Message]:

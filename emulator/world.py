@@ -2,7 +2,8 @@
 
 `World` owns every entity; changes go through its methods so each one emits the gateway event Discord
 would send (through `emit`, wired to the gateway by the server). Message, reaction and thread rules live in
-`emulator.messages` (a mixin of this class) to keep each module readable.
+`emulator.messages`, channel webhooks in `emulator.webhooks` (the `World` the server uses: each subclasses
+the one before), to keep each module readable.
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ class WorldBase:
         # The application's "Message Content Intent" switch in the developer portal.
         self.message_content_allowed = message_content_allowed
         self.members_intent_allowed = True
+        # The portal's Installation > Installation Contexts > "User Install" box, and the users who installed
+        # the app to their account (emulator/contexts.py decides where its commands are offered).
+        self.user_install_enabled = True
+        self.user_installs: set[int] = set()
 
     # ---- users -------------------------------------------------------------------------------------------
     def _new_user(self, name: str, *, bot: bool = False, user_id: int | None = None) -> User:
@@ -100,6 +105,20 @@ class WorldBase:
         """The bot was kicked / the guild went away for it: GUILD_DELETE, as Discord sends it."""
         guild.members.pop(self.bot_user.id, None)
         self.emit("GUILD_DELETE", {"id": str(guild.id), "unavailable": False}, guild.id, None)
+
+    def bot_in(self, guild_id: int | None) -> bool:
+        guild = self.guilds.get(guild_id or 0)
+        return guild is not None and self.bot_user.id in guild.members
+
+    def reaches_bot(self, event: str, payload: dict[str, Any], guild_id: int | None) -> bool:
+        """Whether the bot's gateway gets this event: nothing from a guild it is not in (a user-installed app
+        answers there without being a member), nor from private channels between other users."""
+        if event in ("INTERACTION_CREATE", "GUILD_DELETE"):
+            return True
+        if guild_id is not None:
+            return guild_id not in self.guilds or self.bot_user.id in self.guilds[guild_id].members
+        channel = self.channels.get(int(payload.get("channel_id") or 0))
+        return channel is None or not channel.is_private
 
     def guild(self, guild_id: int) -> Guild:
         try:
@@ -242,7 +261,21 @@ class WorldBase:
         self.messages[channel.id] = {}
         return channel
 
+    def private_channel(self, users: Iterable[User], name: str = "") -> Channel:
+        """A DM between two users, or a group DM of three or more, without the bot (context PRIVATE_CHANNEL)."""
+        members = list(dict.fromkeys(users))
+        if len(members) < 2 or any(u.id == self.bot_user.id for u in members):
+            raise ValueError("a private channel is between two or more users, the bot not among them")
+        kind = ChannelKind.DM if len(members) == 2 else ChannelKind.GROUP_DM
+        channel = Channel(id=self.ids.next(), guild_id=0, type=kind, name=name if kind == ChannelKind.GROUP_DM else "",
+                          recipient_ids=[u.id for u in members], owner_user_id=members[0].id)
+        self.channels[channel.id] = channel
+        self.messages[channel.id] = {}
+        return channel
+
     def channel_payload(self, channel: Channel) -> dict[str, Any]:
+        if channel.is_private:
+            return payloads.channel(channel, recipients=[self.users[u] for u in channel.recipient_ids])
         return payloads.channel(channel, self.users.get(channel.recipient_id or 0))
 
     def guild_channels(self, guild: Guild) -> list[Channel]:
@@ -266,15 +299,19 @@ class WorldBase:
         """Guild base permissions, then @everyone, role and member overwrites of the channel (threads use
         their parent's), then the implicit rules (no View Channel means nothing; no Send Messages means no
         mentions/attachments/embeds). In a DM both ends may read, write and react."""
+        if channel.is_private:
+            return _DM_PERMISSIONS if user_id in channel.recipient_ids else 0
         if channel.type == ChannelKind.DM:
             return _DM_PERMISSIONS if user_id in (self.bot_user.id, channel.recipient_id) else 0
         guild = self.guild(channel.guild_id)
         perms = self.base_permissions(guild, user_id)
         if perms == ALL_PERMISSIONS:
             return perms
+        member = guild.members.get(user_id)
+        if member is None:  # not in the guild (the bot where only a user installed it): sees nothing
+            return 0
         source = self.channels.get(channel.parent_id or 0) if channel.is_thread else channel
         overwrites = source.overwrites if source is not None else []
-        member = guild.members[user_id]
         for ow in overwrites:
             if ow.type == 0 and ow.id == guild.id:
                 perms = (perms & ~ow.deny) | ow.allow
@@ -291,6 +328,16 @@ class WorldBase:
             return 0
         if not perms & Perm.SEND_MESSAGES and not channel.is_thread:
             perms &= ~(Perm.MENTION_EVERYONE | Perm.ATTACH_FILES | Perm.EMBED_LINKS)
+        return perms
+
+    def everyone_permissions(self, channel: Channel) -> int:
+        """@everyone's permissions in `channel` (the guild's, then the channel's @everyone overwrite)."""
+        guild = self.guild(channel.guild_id)
+        perms = guild.everyone.permissions
+        source = self.channels.get(channel.parent_id or 0) if channel.is_thread else channel
+        for ow in source.overwrites if source is not None else []:
+            if ow.type == 0 and ow.id == guild.id:
+                perms = (perms & ~ow.deny) | ow.allow
         return perms
 
     def require(self, user_id: int, channel: Channel, needed: int) -> int:

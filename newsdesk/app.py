@@ -31,7 +31,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
-from bot.health import write_heartbeat
+from bot.health import heartbeat_key, write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.bans import CommentBans
@@ -63,10 +63,12 @@ from bot.storage.stories import StoryStore
 from bot.storage.summaries import SummaryStore
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
+from bot.storage.webhooks import WebhookStore
 from bot.storage.writer import BatchWriter, ThreadedBatchWriter
 from bot.stories.service import StoryService
 from bot.summarize.articles import ArticleSummaries
 from bot.summarize.service import SummaryService
+from bot.templates.service import StoryTemplates
 from bot.timer_runner import TimerRunner
 from cogs.client import NewsdeskBot, create_bot
 from cogs.publishing import AdminNotices, StoryPublisher
@@ -74,6 +76,7 @@ from cogs.publishing.merge import StoryMerger
 from cogs.publishing.publisher import PASS_INTERVAL
 from cogs.publishing.story import StorySender
 from cogs.publishing.threads import StoryThreads, SummaryText
+from cogs.publishing.webhooks import ChannelWebhooks, PostEditor
 from cogs.status import ConnectionStatus
 from cogs.support.channels import GuildChannels
 from cogs.support.endpoints import discord_endpoints
@@ -122,7 +125,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         stores = Stores(
             db=db, writer=writer, meta=MetaStore(db), guild_settings=GuildSettingsStore(db), feeds=feeds,
             subscriptions=subscriptions, articles=articles, posts=posts, threads=threads, comments=comments,
-            reactions=reactions, moderation=moderation_store, timers=timers, deliveries=deliveries)
+            reactions=reactions, moderation=moderation_store, timers=timers, deliveries=deliveries,
+            webhooks=WebhookStore(db))
+        for token in await stores.webhooks.tokens():  # never in a log line, even a library's debug one
+            register_secret(token)
         moderation = ModerationService(moderation=moderation_store, comments=comments, timers=timers,
                                        recorder=recorder, threads=threads)
         review = CommentReview(store=ReviewStore(db), comments=comments, recorder=recorder, moderation=moderation,
@@ -134,6 +140,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         story_store = StoryStore(db)
         stories = StoryService(story_store)
         moderation.on_record(featured.on_record)  # a removed featured comment leaves its story's post
+        article_summaries = ArticleSummaries(articles, article_texts, summaries)
         yield Services(
             settings=settings, stores=stores,
             guild_settings=GuildSettingsService(store=stores.guild_settings, subscriptions=feed_subscriptions,
@@ -149,7 +156,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             feed_events=relay,
             summaries=summaries,
             article_texts=article_texts,
-            article_summaries=ArticleSummaries(articles, article_texts, summaries),
+            article_summaries=article_summaries,
+            story_templates=StoryTemplates(subscriptions=subscriptions, feeds=feeds, articles=articles,
+                                           guilds=stores.guild_settings, summary=article_summaries.template_text),
             retention=RetentionSweeper(comments, settings.comment_retention_days,
                                        records=(deliveries.prune, story_store.forget_before)),
             featured=featured,
@@ -181,13 +190,17 @@ def build_publisher(client: discord.Client, services: Services, *, summary_text:
                            summary_text=summary_text or services.article_summaries.thread_text)
     outbox = PostingOutbox(articles=stores.articles, posts=stores.posts, subscriptions=stores.subscriptions,
                            deliveries=stores.deliveries)
+    notices = AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions)
+    webhooks = ChannelWebhooks(client, stores.webhooks)
+    editor = PostEditor(client, webhooks)
     sender = StorySender(client, posts=stores.posts, feeds=stores.feeds, recorder=services.recorder,
-                         threads=threads, featured=services.featured, stories=services.stories)
+                         threads=threads, editor=editor, subscriptions=stores.subscriptions,
+                         featured=services.featured, stories=services.stories, webhooks=webhooks, notices=notices,
+                         templates=services.story_templates)
     return StoryPublisher(
-        client, outbox=outbox, sender=sender,
+        client, outbox=outbox, sender=sender, editor=editor,
         merger=StoryMerger(client, stories=services.stories, posts=stores.posts, outbox=outbox, sender=sender),
-        notices=AdminNotices(GuildChannels(client, services.guild_settings), subscriptions=stores.subscriptions),
-        subscriptions=stores.subscriptions, interval=pass_interval)
+        notices=notices, subscriptions=stores.subscriptions, interval=pass_interval)
 
 
 def build_bot(services: Services, **client_options: Any) -> NewsdeskBot:
@@ -219,7 +232,8 @@ async def launch_bot(settings: Settings, *, ready_timeout: float | None = 20.0, 
     with discord_endpoints(settings.discord_api_base, settings.discord_gateway_url):
         async with open_services(settings) as services:
             bot = build_bot(services, **client_options)
-            status = (ConnectionStatus(bot, functools.partial(write_heartbeat, services.stores.meta))
+            status = (ConnectionStatus(bot, functools.partial(
+                write_heartbeat, services.stores.meta, key=heartbeat_key(settings.shard_ids)))
                       if report_status else None)
             task = asyncio.create_task(bot.start(settings.discord_token.reveal()), name="newsdesk-bot")
             try:

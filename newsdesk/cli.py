@@ -84,8 +84,45 @@ async def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.copy import CopyFailed, copy_database
+    from bot.storage.database import database_target, redact
+    from bot.storage.engines import open_database
+
+    dialect, location = database_target(args.source)
+    if dialect == "sqlite" and not Path(location).is_file():
+        raise CliError(f"no database at {location} to copy from")
+
+    def progress(table: str, done: int, total: int) -> None:
+        print(f"  {table}: {done:,}/{total:,} rows", file=sys.stderr)
+
+    source = await open_database(args.source, read_only=True)
+    try:
+        destination = await open_database(args.destination)
+        try:
+            report = await copy_database(source, destination, replace=args.replace, progress=progress)
+        except CopyFailed as exc:
+            raise CliError(f"not copied: {exc}") from None
+        finally:
+            await destination.close()
+    finally:
+        await source.close()
+    total = sum(report.rows.values())
+    print(f"copied {total:,} rows in {len(report.rows)} tables from {source.location} to "
+          f"{redact(args.destination)}; row counts and checksums match")
+    return 0
+
+
 async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.backup import BackupRefused, backup_database
+    from bot.storage.backup import BackupRefused, backup_database, backup_postgres
+
+    if settings.shared_database:
+        try:
+            written = await asyncio.to_thread(backup_postgres, settings.database, Path(args.path), force=args.force)
+        except BackupRefused as exc:
+            raise CliError(f"not backed up: {exc}") from None
+        print(f"backed up {settings.database_label} to {written} (pg_dump custom format: restore with pg_restore)")
+        return 0
 
     try:
         written = await asyncio.to_thread(backup_database, Path(settings.database_path), Path(args.path),
@@ -99,7 +136,7 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _health(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.health import judge, read_heartbeat
+    from bot.health import heartbeat_key, judge, read_heartbeat
     from bot.storage.engines import open_database
     from bot.storage.meta import MetaStore
 
@@ -110,7 +147,7 @@ async def _health(args: argparse.Namespace, settings: Settings) -> int:
     except (DatabaseUnusable, StorageUnavailable) as exc:
         raise CliError(f"unhealthy: {exc}", code=1) from None
     try:
-        beat = await read_heartbeat(MetaStore(db))
+        beat = await read_heartbeat(MetaStore(db), key=heartbeat_key(settings.shard_ids))
     finally:
         await db.close()
     healthy, line = judge(beat, max_age=args.max_age)
@@ -139,12 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
-    migrate = db_sub.add_parser("migrate", help="apply pending schema migrations at DATABASE_PATH")
+    migrate = db_sub.add_parser("migrate", help="apply pending schema migrations (DATABASE_URL or DATABASE_PATH)")
     migrate.set_defaults(handler=_db_migrate)
-    backup = db_sub.add_parser("backup", help="copy the database with SQLite's online backup API")
+    backup = db_sub.add_parser("backup", help="a consistent copy: SQLite's online backup API, or pg_dump")
     backup.add_argument("path", help="destination file (or a folder: a dated file inside it)")
     backup.add_argument("--force", action="store_true", help="replace the destination file if it exists")
     backup.set_defaults(handler=_db_backup)
+    copy = db_sub.add_parser("copy", help="copy a whole database to another (SQLite <-> PostgreSQL), verified")
+    copy.add_argument("source", help="sqlite:///path, a file path, or postgresql://user@host:port/database")
+    copy.add_argument("destination", help="the same forms; migrated to the current schema first")
+    copy.add_argument("--replace", action="store_true", help="empty a destination that already holds rows")
+    copy.set_defaults(handler=_db_copy)
     db.set_defaults(handler=None, help_parser=db)
 
     for module_name in _EXTENSIONS:

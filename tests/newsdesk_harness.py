@@ -51,6 +51,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.items: list[FeedItemSpec] = []
         self.title = "Loopback News"
+        self.icon: str | None = None  # the feed's <image> (its outlet's icon), when set
         self.requests = 0
         self.delay = 0.0  # seconds before the feed answers (a slow site)
         self._stack = AsyncExitStack()
@@ -84,8 +85,10 @@ class FeedServer:
             f"<description>{escape(i.description)}</description>"
             f"<pubDate>{format_datetime(datetime.fromtimestamp(i.published, tz=UTC))}</pubDate></item>"
             for i in self.items)
+        image = (f"<image><url>{escape(self.icon)}</url><title>{escape(self.title)}</title><link>{self.base}/</link>"
+                 "</image>" if self.icon else "")
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(self.title)}'
-                f"</title><link>{self.base}/</link><description>test</description>{entries}</channel></rss>")
+                f"</title><link>{self.base}/</link><description>test</description>{image}{entries}</channel></rss>")
 
     async def start(self) -> None:
         async def feed(request: web.Request) -> web.Response:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.comments.discussion import MAX_COMMENTS, ThreadComment, summarize_discussion, thread_comments
+from bot.comments.discussion import (
+    MAX_COMMENTS,
+    ThreadComment,
+    Weights,
+    summarize_discussion,
+    thread_comments,
+)
 
 
 def c(mid: int, text: str, *, parent: int | None = None, reactions: int = 0, status: str = "visible",
@@ -22,18 +28,30 @@ TRANSIT_2 = "Commute times from the eastern districts should drop a lot once the
 COST = "The budget for the tram line doubled since the vote and nobody explains where the money went."
 
 
-def test_reactions_and_replies_decide_between_two_equal_comments() -> None:
-    plain = [c(1, TRANSIT), c(2, TRANSIT_2), c(3, COST)]
-    winner = summarize_discussion(plain, points=1).points[0].message_id
-    loser = 3 - winner
+def _equal_pair() -> tuple[int, int, dict[int, str]]:
+    """Two comments saying the same thing: which one wins with no engagement at all, and which loses."""
+    winner = summarize_discussion([c(1, TRANSIT), c(2, TRANSIT_2), c(3, COST)], points=1).points[0].message_id
     assert winner in (1, 2)
-    texts = {1: TRANSIT, 2: TRANSIT_2}
-    reacted = [c(winner, texts[winner]), c(loser, texts[loser], reactions=9), c(3, COST)]
-    assert summarize_discussion(reacted, points=1).points[0].message_id == loser
+    return winner, 3 - winner, {1: TRANSIT, 2: TRANSIT_2}
+
+
+def test_replies_decide_between_two_equal_comments() -> None:
+    winner, loser, texts = _equal_pair()
     replies = [c(winner, texts[winner]), c(loser, texts[loser]), c(3, COST)]
     replies += [c(10 + i, "Yes, exactly.", parent=loser) for i in range(4)]
     top = summarize_discussion(replies, points=1).points[0]
     assert (top.message_id, top.replies) == (loser, 4)
+
+
+def test_reactions_are_reported_but_do_not_rank_with_the_shipped_weights() -> None:
+    """Shipped reaction weight is 0 (TechSumBench, BENCHMARKS.md); the knob still works when set."""
+    winner, loser, texts = _equal_pair()
+    reacted = [c(winner, texts[winner]), c(loser, texts[loser], reactions=9), c(3, COST)]
+    points = summarize_discussion(reacted, points=3).points
+    assert points[0].message_id == winner
+    assert {p.message_id: p.reactions for p in points}.get(loser, 9) == 9
+    weighted = summarize_discussion(reacted, points=1, weights=Weights(reactions=0.5)).points[0]
+    assert (weighted.message_id, weighted.reactions) == (loser, 9)
 
 
 def test_near_duplicates_make_one_point_and_are_counted_under_it() -> None:
@@ -85,6 +103,15 @@ def test_a_huge_thread_is_read_up_to_the_bound_most_engaged_first() -> None:
     summary = summarize_discussion(comments, points=5)
     assert summary.considered == MAX_COMMENTS
     assert len(summary.points) == 5
+
+
+def test_the_bound_keeps_reacted_comments_whatever_the_reaction_weight() -> None:
+    """Past MAX_COMMENTS the comments with the most replies plus reactions are read, even though reactions weigh
+    0 in the ranking: the one reacted comment (the last by id) is read and is the only one with words."""
+    comments = [c(i, "👍") for i in range(1, MAX_COMMENTS + 501)] + [c(10**6, COST, reactions=3)]
+    summary = summarize_discussion(comments, points=5)
+    assert summary.considered == MAX_COMMENTS
+    assert [p.message_id for p in summary.points] == [10**6]
 
 
 def test_a_2000_comment_reddit_thread() -> None:

@@ -34,7 +34,7 @@ async def test_summarize_discussion_quotes_and_links_visible_comments_only(newsr
     assert "removed" in rec.content
     await eventually(room, lambda: _is_removed(room, bad.id), what="removal recorded")
 
-    rec = await room.slash(room.alice, "summarize", {"discussion": True}, channel=thread)
+    rec = await room.slash(room.alice, "summarize discussion", channel=thread)
     await room.settled(rec)
     message = rec.messages[-1]
     embed = message.embeds[0]
@@ -56,7 +56,7 @@ async def _is_removed(room: Newsroom, message_id: int) -> bool:
 async def test_summarize_discussion_outside_a_thread_says_where_to_use_it(newsroom: Newsroom) -> None:
     room = newsroom
     await room.start()
-    rec = await room.slash(room.alice, "summarize", {"discussion": True})
+    rec = await room.slash(room.alice, "summarize discussion")
     assert rec.ephemeral and "article's thread" in rec.content
 
 

@@ -14,14 +14,15 @@ __all__ = ["newsroom"]
 
 
 @pytest.mark.parametrize(("command", "options", "message"), [
-    ("summarize", {"length": "huge"},
-     "/summarize length: 'huge' is not one of the choices (short, medium or long)"),
-    ("summarize", {"bullets": "maybe"}, "/summarize bullets: 'maybe' is not true or false"),
+    ("summarize article", {"length": "huge"},
+     "/summarize article length: 'huge' is not one of the choices (short, medium or long)"),
+    ("summarize article", {"bullets": "maybe"}, "/summarize article bullets: 'maybe' is not true or false"),
     ("mod slowmode", {"seconds": 99999}, "/mod slowmode seconds: 99999 is out of range (it must be from 0 to 21600)"),
     ("mod slowmode", {"seconds": "ten"}, "/mod slowmode seconds: 'ten' is not a whole number"),
     ("mod slowmode", {}, "/mod slowmode: seconds is required"),
-    ("summarize", {"colour": "red"},
-     "/summarize colour: there is no such option; its options are article, url, length, bullets, private and discussion"),
+    ("summarize article", {"colour": "red"},
+     "/summarize article colour: there is no such option; its options are article, url, length, bullets and private"),
+    ("summarize", {}, "/summarize needs a subcommand: article or discussion"),
 ])
 async def test_the_emulator_refuses_what_discords_client_refuses(
         newsroom: Newsroom, command: str, options: dict[str, object], message: str) -> None:
@@ -35,7 +36,8 @@ async def test_the_emulator_refuses_what_discords_client_refuses(
 async def test_a_bad_value_that_arrives_gets_a_private_sentence(newsroom: Newsroom) -> None:
     room = newsroom
     await room.start()
-    rec = await room.emu.run_slash_command(room.alice, room.news, "summarize", {"length": "huge"}, validate=False)
+    rec = await room.emu.run_slash_command(room.alice, room.news, "summarize article", {"length": "huge"},
+                                           validate=False)
     await room.settled(rec)
     assert rec.ephemeral and rec.content == "`length` must be `short`, `medium` or `long`, not `huge`."
     rec = await room.emu.run_slash_command(room.moderator, room.news, "mod slowmode", {"seconds": 99999},
@@ -47,7 +49,7 @@ async def test_a_bad_value_that_arrives_gets_a_private_sentence(newsroom: Newsro
 async def test_a_failed_public_summarize_answers_privately(newsroom: Newsroom) -> None:
     room = newsroom
     await room.start()
-    rec = await room.slash(room.alice, "summarize", {"url": f"{room.feeds.base}/articles/none"})
+    rec = await room.slash(room.alice, "summarize article", {"url": f"{room.feeds.base}/articles/none"})
     await room.emu.wait_for(lambda: rec.followups, 10, what="the error")
     assert "I could not read that page" in rec.content and rec.ephemeral is False  # the thinking message went
     assert all(m.is_ephemeral for m in rec.messages) and rec.visible_to(room.bob) == []

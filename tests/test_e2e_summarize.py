@@ -1,4 +1,4 @@
-"""/summarize, the Summarize menu and button, and summaries in new threads — end to end."""
+"""/summarize article, the Summarize menu and button, and summaries in new threads — end to end."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ async def test_thread_gets_summary_and_slash_summarize_in_thread(newsroom: Newsr
     first = await room.emu.wait_for_message(thread, lambda m: m.author.bot)
     assert first.content.startswith("**Summary**") and "transit" in first.content
 
-    rec = await room.slash(room.alice, "summarize", {"bullets": True}, channel=thread)
+    rec = await room.slash(room.alice, "summarize article", {"bullets": True}, channel=thread)
     embed = rec.messages[-1].embeds[0]
     assert embed["url"].endswith("/articles/transit") and "Reduced by" in embed["footer"]["text"]
     assert embed["description"].startswith("•")
@@ -50,7 +50,7 @@ async def test_summarize_url_and_message_menu(newsroom: Newsroom) -> None:
     await room.start()
     room.feeds.add("other", "Unposted story about rivers", BODY)
     url = room.feeds.base + "/articles/other"
-    rec = await room.slash(room.alice, "summarize", {"url": url})
+    rec = await room.slash(room.alice, "summarize article", {"url": url})
     assert "council" in rec.messages[-1].embeds[0]["description"].lower()
     message = room.emu.send(room.alice, room.news, f"Look at this {url} !")
     rec = await room.emu.use_message_command(room.bob, message, "Summarize")
@@ -61,11 +61,11 @@ async def test_summarize_url_and_message_menu(newsroom: Newsroom) -> None:
 async def test_summarize_errors_are_private_and_helpful(newsroom: Newsroom) -> None:
     room = newsroom
     await room.start()
-    rec = await room.slash(room.alice, "summarize")
+    rec = await room.slash(room.alice, "summarize article")
     assert rec.ephemeral and "article's thread" in rec.content
-    rec = await room.slash(room.alice, "summarize", {"url": room.feeds.base + "/articles/missing"})
+    rec = await room.slash(room.alice, "summarize article", {"url": room.feeds.base + "/articles/missing"})
     assert "could not read" in rec.content and rec.ephemeral is not None
-    rec = await room.slash(room.alice, "summarize", {"url": "not a link"})
+    rec = await room.slash(room.alice, "summarize article", {"url": "not a link"})
     assert "does not look like a link" in rec.content
 
 
@@ -77,7 +77,7 @@ async def test_summary_of_a_story_with_a_long_markdown_title_fits_discord(newsro
     room.feeds.add("long", title, BODY)
     assert (await room.publish_pass())[0] == 1
     [thread] = room.emu.threads(room.news)
-    rec = await room.slash(room.alice, "summarize", channel=thread)
+    rec = await room.slash(room.alice, "summarize article", channel=thread)
     [embed] = rec.messages[-1].embeds
     assert len(embed["title"]) <= 256 and embed["title"].startswith("Live \\(updates\\)")
 

@@ -20,7 +20,7 @@ from tests.typed_contract import contract_errors, load_discord_types
 _T = load_discord_types()
 gateway, appinfo, command, interactions = _T["gateway"], _T["appinfo"], _T["command"], _T["interactions"]
 member, message, threads, user = _T["member"], _T["message"], _T["threads"], _T["user"]
-channel_types, guild_types = _T["channel"], _T["guild"]
+channel_types, guild_types, webhook = _T["channel"], _T["guild"], _T["webhook"]
 
 pytestmark = E2E_MARKS
 
@@ -54,6 +54,7 @@ GATEWAY_TYPES: dict[str, Any] = {
     "MESSAGE_REACTION_REMOVE_ALL": gateway.MessageReactionRemoveAllEvent,
     "MESSAGE_REACTION_REMOVE_EMOJI": gateway.MessageReactionRemoveEmojiEvent,
     "INTERACTION_CREATE": gateway.InteractionCreateEvent,
+    "WEBHOOKS_UPDATE": gateway.WebhooksUpdateEvent,
 }
 # Channel events additionally carry a full guild channel; check that too.
 CHANNEL_EVENTS = {"CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE"}
@@ -79,6 +80,8 @@ REST_TYPES: list[tuple[str, str, Any]] = [
     ("PUT", f"/applications/{S}/commands", list[command.ApplicationCommand]),
     ("PUT", f"/applications/{S}/guilds/{S}/commands", list[command.ApplicationCommand]),
     ("POST", f"/interactions/{S}/[^/]+/callback", interactions.InteractionCallback),
+    ("POST", f"/channels/{S}/webhooks", webhook.Webhook),
+    ("GET", f"/channels/{S}/webhooks", list[webhook.Webhook]),
     ("POST", f"/webhooks/{S}/[^/]+", message.Message),
     ("PATCH", f"/webhooks/{S}/[^/]+/messages/[^/]+", message.Message),
     ("GET", f"/webhooks/{S}/[^/]+/messages/[^/]+", message.Message),
@@ -119,6 +122,12 @@ async def _scenario(emulator: DiscordEmulator, bot: Any) -> None:
         await interaction.followup.send("buttons", view=Buttons())
         original = await interaction.original_response()
         await interaction.edit_original_response(content=f"{original.content} done")
+
+    @bot.tree.command(description="anywhere")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def anywhere(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"{interaction.is_user_integration()} {interaction.guild_id}")
 
     @bot.tree.context_menu(name="Ask")
     async def ask(interaction: discord.Interaction, msg: discord.Message) -> None:
@@ -176,6 +185,14 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     await bot.fetch_channel(created.id)
     await created.delete()
     await thread.delete()
+    # channel webhooks: made, executed (a forum post too), listed, edited, deleted
+    hook = await channel.create_webhook(name="Newsdesk")
+    said = await hook.send("as an outlet", username="Evening Post", avatar_url="https://ex.org/i.png", wait=True)
+    await hook.edit_message(said.id, content="as an outlet, edited")
+    forum_hook = await forum_ch.create_webhook(name="Newsdesk")
+    await forum_hook.send("forum body", thread_name="webhook post", wait=True)
+    await channel.webhooks()
+    await hook.delete()
     # members, roles, guilds
     bob = emulator.create_user("bob")
     emulator.add_member(guild, bob)
@@ -201,6 +218,17 @@ async def test_every_payload_fits_discord_py_types(emulator: DiscordEmulator, bo
     await emulator.select(alice, buttons, ["x"], custom_id="pick")
     opened = await emulator.use_message_command(alice, starter_message(emulator, news), "Ask")
     await emulator.submit_modal(alice, opened, {"text": "hi"})
+    # a user-installed command in the bot's DM, a DM between users and a server the bot is not in
+    emulator.install_app(alice)
+    outside = emulator.create_foreign_guild("Outside")
+    emulator.add_member(outside, alice)
+    lounge = emulator.create_channel(outside, "lounge")
+    carol, dave = emulator.create_user("carol"), emulator.create_user("dave")
+    group = emulator.private_channel(alice, carol, dave, name="plans")
+    for where, guild_id in ((emulator.dm_channel(alice), None), (emulator.private_channel(alice, carol), None),
+                            (group, None), (lounge, outside.id)):
+        rec = await emulator.run_slash_command(alice, where, "anywhere")
+        assert rec.content == f"True {guild_id}"
     # resume
     await emulator.disconnect(resumable=True)
     emulator.send(alice, news, "after resume")

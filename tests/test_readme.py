@@ -11,7 +11,13 @@ import pytest
 from discord import Permissions, app_commands
 
 from bot.config import OPTIONS, load_settings
-from bot.permissions import BOT_PERMISSIONS, client_id_from_token, invite_url, permissions_integer
+from bot.permissions import (
+    BOT_PERMISSIONS,
+    client_id_from_token,
+    invite_url,
+    permissions_integer,
+    user_install_url,
+)
 from cogs.loader import load_cogs
 from newsdesk.app import build_bot, open_services
 from newsdesk.cli import main
@@ -73,6 +79,24 @@ def test_invite_url_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     assert main(["--env-file", "/dev/null", "invite-url", "--explain"]) == 0
     out = capsys.readouterr().out
     assert "client_id=123456789012345678" in out and "Manage Threads: Lock, close" in out
+
+
+def test_user_install_link_and_how_to_enable_it(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    query = parse_qs(urlsplit(user_install_url(1234567890123456789)).query)
+    # Discord's user install: integration type 1 and only the commands scope (no bot user, no permissions).
+    assert query == {"client_id": ["1234567890123456789"], "integration_type": ["1"],
+                     "scope": ["applications.commands"]}
+    for option in OPTIONS:
+        monkeypatch.delenv(option.env, raising=False)
+    assert main(["--env-file", "/dev/null", "invite-url", "--client-id", "42424242424242424", "--user"]) == 0
+    assert capsys.readouterr().out.strip() == user_install_url(42424242424242424)
+    assert main(["--env-file", "/dev/null", "invite-url", "--client-id", "42424242424242424", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "Installation Contexts: tick User Install" in out and "Leave DEV_GUILD_ID empty" in out
+    assert out.strip().endswith(user_install_url(42424242424242424))
+    flat = " ".join(README.split())
+    assert "newsdesk invite-url --user" in flat and "User Install" in flat
 
 
 def test_client_id_from_token() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.health import Heartbeat, judge, read_heartbeat, write_heartbeat
+from bot.health import Heartbeat, heartbeat_key, judge, read_heartbeat, write_heartbeat
 from bot.logs import OWN_LOGGERS, STATUS_LOGGER, configure_logging
 from bot.storage.engines import open_database
 from bot.storage.meta import MetaStore
@@ -122,6 +122,22 @@ def test_health_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert main(["--env-file", "/dev/null", "health"]) == 0
     assert capsys.readouterr().out.startswith("ok: connected to Discord, 3 servers")
     asyncio.run(beat(False))
+    assert main(["--env-file", "/dev/null", "health"]) == 1
+
+    # gateway processes sharing one database each read their own shards' heartbeat
+    async def shard_beat(shards: tuple[int, ...], connected: bool) -> None:
+        db = await open_database(path)
+        await write_heartbeat(MetaStore(db), Heartbeat(time.time(), connected, 2), key=heartbeat_key(shards))
+        await db.close()
+
+    asyncio.run(shard_beat((0, 1), True))
+    asyncio.run(shard_beat((2, 3), False))
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", "0,1")
+    capsys.readouterr()
+    assert main(["--env-file", "/dev/null", "health"]) == 0
+    assert capsys.readouterr().out.startswith("ok: connected to Discord, 2 servers")
+    monkeypatch.setenv("SHARD_IDS", "2,3")
     assert main(["--env-file", "/dev/null", "health"]) == 1
 
 

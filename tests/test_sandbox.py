@@ -54,7 +54,8 @@ SCRIPT = [
     "as bob",
     "reply 20 Agreed, my sister works nights at the hospital.",
     "react 20 ❤️",
-    "/summarize length:short bullets:true",
+    "/summarize article length:short bullets:true",
+    "/summarize discussion",
     "/mod lock",                             # bob is not a moderator
     "as mod",
     "/mod remove message:[21] reason:Off topic",
@@ -70,7 +71,7 @@ SCRIPT = [
     "This thread is locked, so this is refused.",
     HELP_PRESS_EXAMPLE,                      # the help's own example works
     "press 1 Summarize",                     # [1] is a settings reply: no buttons
-    "/summarize length:huge",                # not one of the choices: refused as Discord's client would
+    "/summarize article length:huge",        # not one of the choices: refused as Discord's client would
     "go 2",
     "Long " * 500,                           # 2,500 characters
 ]
@@ -149,6 +150,8 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     assert "[21] bob, replying to [20]: Agreed, my sister works nights" in session
     assert "bob › reacts ❤️ to [20]" in session
     assert "— Reduced by" in session
+    assert "┃ What readers are saying: Riverside council" in session
+    assert "┃ • > Night buses are great news for nurses." in session  # /summarize discussion quotes alice
     assert "Discord refused: bob may not use /mod" in session  # /mod is hidden from non-moderators
     assert "(only mod sees this): Comment removed." in session and "reason: Off topic" in session
     assert "• alice: Night buses are great news for nurses." in session
@@ -163,7 +166,7 @@ def test_interactive_mode_through_a_pipe(sandbox_run: SandboxRun) -> None:
     pressed = session.split(f"alice › presses [Summarize] on [{HELP_PRESS_EXAMPLE.split()[1]}]", 1)[1]
     assert "(only alice sees this)" in pressed.split("›", 1)[0] and "✗" not in pressed.split("›", 1)[0]
     assert "✗ no button 'Summarize' on that message (it has no buttons)" in session
-    assert "✗ /summarize length: 'huge' is not one of the choices (short, medium or long)" in session
+    assert "✗ /summarize article length: 'huge' is not one of the choices (short, medium or long)" in session
     assert "Discord refused: Invalid Form Body: content: Must be 2000 or fewer in length." in session
 
     night = rows(sandbox_run.db, "SELECT c.author_name, c.status, c.content FROM comments c "
@@ -216,7 +219,8 @@ def test_db_option_must_be_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(("line", "expected"), [
     ("/summarize", ("summarize", {})),
     ("/comments  tree", ("comments tree", {})),
-    ("/summarize length:short bullets:true", ("summarize", {"length": "short", "bullets": "true"})),
+    ("/summarize article length:short bullets:true",
+     ("summarize article", {"length": "short", "bullets": "true"})),
     ("/feed add url:http://127.0.0.1:8080/feed.xml channel:#news",
      ("feed add", {"url": "http://127.0.0.1:8080/feed.xml", "channel": "#news"})),
 ])

@@ -567,6 +567,14 @@ async def test_settings_change_through_the_same_rules_as_slash_settings(site: Si
                                                                 "premod_first": "0"})
         cleared = await site.services.guild_settings.get(gid)
         assert cleared.auto_close_days is None and cleared.digest_time is None and cleared.premod_first is None
+        # The time zone and format of story templates, checked as /settings set checks them.
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "time_zone": "Europe/Paris",
+                                                                "time_format": "%H:%M"})
+        times = await site.services.guild_settings.get(gid)
+        assert (times.time_zone, times.time_format) == ("Europe/Paris", "%H:%M")
+        await client.post(f"{site.url}/g/{gid}/settings", data={**form, "time_zone": "Moon/Base"})
+        assert "is not a time zone" in (await client.get(f"{site.url}/g/{gid}/settings")).text
+        assert (await site.services.guild_settings.get(gid)).time_zone == "Europe/Paris"
     async with httpx.AsyncClient() as client:
         await site.login(client, site.server.moderator)  # Manage Messages only
         assert (await client.get(f"{site.url}/g/{gid}/settings")).status_code == 403

@@ -113,7 +113,7 @@ class FeedPages:
                 await subs.edit(sub.id, summary=fields["summary"], include_filter=fields["include"],
                                 exclude_filter=fields["exclude"], filter_rules=fields["rules"] or "",
                                 filter_match=fields["match"], daily_cap=fields["daily_cap"] or 0,
-                                min_gap_minutes=fields["min_gap_minutes"] or 0)
+                                min_gap_minutes=fields["min_gap_minutes"] or 0, webhook=fields["webhook"])
             except FeedProblem as exc:
                 return await self._back(request, access.guild_id, f"Not saved: {exc}")
             logged, message = actions.FEED_EDIT, "Saved."
@@ -162,6 +162,7 @@ def _fields(form: Any) -> dict[str, Any]:
     match = str(form.get("match", "all"))
     return {"url": str(form.get("url", "")).strip()[:2000], "channel_id": str(form.get("channel_id", "")),
             "mode": str(form.get("mode", "thread")), "summary": form.get("summary") == "on",
+            "webhook": form.get("webhook") == "on",
             "include": _filter(form.get("include")), "exclude": _filter(form.get("exclude")),
             "rules": str(form.get("rules") or "").strip()[:MAX_RULES_TEXT] or None,
             "match": match if match in MATCHES else "all",

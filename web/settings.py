@@ -20,7 +20,7 @@ LABELS = {"news_channel_id": "default channel", "default_mode": "default mode", 
           "auto_close_days": "auto-close", "digest_channel_id": "digest channel", "digest_time": "digest time",
           "report_threshold": "reports that hold a comment", "premod_first": "pre-moderation of new members",
           "auto_hold_rejected": "automatic holds", "auto_hold_window": "automatic hold window",
-          "auto_hold_hours": "automatic hold length"}
+          "auto_hold_hours": "automatic hold length", "time_zone": "time zone", "time_format": "time format"}
 
 
 class SettingsPage:
@@ -77,4 +77,8 @@ def _changes(form: Any) -> dict[str, Any]:
             changes[name] = int(raw) or None if raw else None
         elif raw:
             changes[name] = int(raw)
+    # How story templates write {published}; empty: UTC and the default format.
+    for name in ("time_zone", "time_format"):
+        if name in form:
+            changes[name] = str(form.get(name, "")).strip() or None
     return changes

@@ -22,7 +22,7 @@ from bot.summarize.service import SummaryService
 
 __all__ = ["DiscussionResult", "DiscussionSummaries"]
 
-LLM_COMMENTS = 40  # the most engaged comments shown to the model, each cut to 400 characters
+LLM_COMMENTS = 40  # the best-ranked comments shown to the model, each cut to 400 characters
 _CITED = re.compile(r"\[(\d{1,3})\]\s*\.?\s*$")
 SYSTEM_PROMPT = (
     "You summarize what readers say in a news article's comment thread. Report only views stated in the "
@@ -69,7 +69,7 @@ class DiscussionSummaries:
         extractive = await asyncio.to_thread(summarize_discussion, thread, points=points)
         if not extractive.points:
             return DiscussionResult(extractive, "extractive", {})
-        # The model sees the most engaged visible comments; the extractive pass already ordered by merit.
+        # The model sees the best-ranked visible comments; the extractive pass already ordered by merit.
         listed = await asyncio.to_thread(summarize_discussion, thread, points=LLM_COMMENTS)
         lines = [f"[{n}] {truncate_words(' '.join(p.quote.split()), 400)}" for n, p in enumerate(listed.points, 1)]
         messages = [{"role": "system", "content": SYSTEM_PROMPT},

@@ -22,6 +22,7 @@ class ParsedFeed:
     items: list[FeedItem]          # in feed order (usually newest first)
     problems: list[str] = field(default_factory=list)   # what was wrong but survivable, one line each
     format: str = ""               # 'rss20', 'atom10', 'rss10', 'json1', ... (feedparser's names)
+    icon_url: str | None = None    # RSS <image>, Atom <icon>/<logo>, JSON Feed icon/favicon (an http(s) URL)
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,7 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
         items=items,
         problems=problems[:MAX_PROBLEMS],
         format=version,
+        icon_url=_icon(base, _href(feed.get("image")), feed.get("icon"), feed.get("logo")),
     )
 
 
@@ -410,7 +411,25 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         items=items,
         problems=problems[:MAX_PROBLEMS],
         format="json11" if version.endswith("1.1") else "json1",
+        icon_url=_icon(base, _str(data.get("icon")), _str(data.get("favicon"))),
     )
+
+
+def _href(image: Any) -> str | None:
+    """RSS <image><url> (and itunes:image), as feedparser gives it."""
+    return image.get("href") or image.get("url") if isinstance(image, dict) else None
+
+
+def _icon(base: str | None, *candidates: Any) -> str | None:
+    """The first usable icon URL: absolute http(s), at most MAX_ICON_URL characters (Discord fetches it)."""
+    for raw in candidates:
+        url = canonical_url(raw, base, strip_tracking=False) if isinstance(raw, str) and raw.strip() else None
+        if url and url.startswith(("https://", "http://")) and len(url) <= MAX_ICON_URL:
+            return url
+    return None
+
+
+MAX_ICON_URL = 1000
 
 
 def _str(value: Any) -> str:

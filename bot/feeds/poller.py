@@ -185,7 +185,7 @@ class FeedPoller:
         await self._feeds.record_success(
             feed.id, now=now, etag=etag, last_modified=last_modified, min_interval=min_interval,
             next_poll_at=self.next_poll_at(feed, now, min_interval), title=parsed.title, site_url=parsed.site_url,
-            body_hash=body_hash, baseline_done=feed.baseline_pending)
+            body_hash=body_hash, baseline_done=feed.baseline_pending, icon_url=parsed.icon_url)
         return PollOutcome(feed.id, status, events, items=len(parsed.items))
 
     async def _record_duplicates(self, feed_id: int, outcomes: Sequence[IngestOutcome]) -> None:

@@ -226,6 +226,8 @@ class FeedSubscriptions:
         changes.update(_delivery_changes(**{k: changes.pop(k) for k in _DELIVERY_KEYS if k in changes}))
         if changes:
             await self._subscriptions.update(subscription_id, **changes)
+        if changes.get("webhook") is False:  # posting as the bot again: a webhook problem no longer applies
+            await self._subscriptions.set_webhook_problem(subscription_id, None)
         if poll_interval_seconds is not None:
             await self._feeds.set_interval(sub.feed_id, poll_interval_seconds)
         await self._subscriptions.clear_failing(subscription_id)

@@ -16,6 +16,8 @@ from datetime import datetime
 __all__ = [
     "ALSO_REPORTED",
     "LIMITS",
+    "STYLES",
+    "CardSpec",
     "EmbedSpec",
     "StoryPost",
     "also_reported_lines",
@@ -37,6 +39,8 @@ LIMITS = {
     "embed_footer": 2048,
     "embed_field_value": 1024,
     "embed_total": 6000,
+    "card_text": 4000,  # a Components V2 message: all its text displays together
+    "card_components": 40,
     "thread_name": 100,
 }
 # Keep story excerpts readable rather than filling the 4096 allowed.
@@ -116,12 +120,30 @@ class EmbedSpec:
 ALSO_REPORTED = "Also reported by"
 
 
+STYLES = ("embed", "text", "card", "compact")  # how a story is posted (bot/templates): today's embed is "embed"
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """A Components V2 story card (`cogs/support/cards.py` builds it): the template's text, the image as a
+    full-width gallery under it or (`compact`) a thumbnail beside it, then titled extras ("Featured", "Also
+    reported by"). `mention` ("<@&id>") is shown first: a V2 message has no content to carry it."""
+
+    text: str
+    image_url: str | None = None
+    compact: bool = False
+    extras: tuple[tuple[str, str], ...] = ()
+    mention: str | None = None
+
+
 @dataclass(frozen=True)
 class StoryPost:
     content: str | None          # the message text outside the embed (a role mention, if configured)
     embed: EmbedSpec
     thread_name: str
     mention_role_id: int | None
+    style: str = "embed"         # "text": `content` is the whole post, no embed; "card"/"compact": `card`
+    card: CardSpec | None = None
 
 
 def featured_line(author_name: str, content: str) -> str:

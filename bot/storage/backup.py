@@ -11,7 +11,9 @@ The copy is written to `<target>.partial` and renamed, so a failed copy never si
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
 import time
 import urllib.parse
 from pathlib import Path
@@ -20,7 +22,7 @@ from bot.files import create_private, private_folder
 from bot.storage.database import load_migrations, schema_problem
 from bot.storage.errors import DatabaseUnusable, classify, describe_sqlite_error
 
-__all__ = ["BackupRefused", "backup_database", "backup_target"]
+__all__ = ["BackupRefused", "backup_database", "backup_postgres", "backup_target"]
 
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
 _BUSY_TIMEOUT_S = 5.0
@@ -116,3 +118,35 @@ def _migrated_version(conn: sqlite3.Connection) -> int:
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone():
         return int(conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
     return 0
+
+
+def backup_postgres(url: str, target: Path, *, force: bool = False) -> Path:
+    """`pg_dump` of the PostgreSQL database at `url` to `target` (custom format, for `pg_restore`).
+
+    Blocking: run it in a thread. PostgreSQL's own dump is the right tool (a consistent snapshot, restorable
+    into any newer server); without it installed, say how else to get a copy.
+    """
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise BackupRefused("pg_dump is not installed here: install the PostgreSQL client tools (Debian: "
+                            "postgresql-client), use your host's backups, or copy the data into an SQLite file "
+                            "with `newsdesk db copy DATABASE_URL sqlite:///backup.db`")
+    target = target.expanduser()
+    if target.is_dir():
+        target = target / f"newsdesk-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.dump"
+    if target.exists() and not force:
+        raise BackupRefused(f"{target} already exists; choose a new file or pass --force to replace it")
+    private_folder(target.parent)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    create_private(partial)
+    try:
+        done = subprocess.run([pg_dump, "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={url}"],
+                              capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise BackupRefused(f"pg_dump failed: {reason}")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target

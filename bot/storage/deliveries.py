@@ -43,6 +43,8 @@ class Delivery:
     created_at: float
     message_id: int | None  # the post, when it was sent
     failing_reason: str | None  # the subscription's, while its channel refuses posts
+    # A webhook subscription's story sent as the bot itself: why ("" when the reason has passed since).
+    webhook_note: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -121,6 +123,8 @@ class DeliveryStore:
 
 
 _SELECT = ("SELECT d.subscription_id, s.guild_id, s.channel_id, d.article_id, d.url, d.title, d.fate, d.detail, "
-           "d.created_at, p.message_id, s.failing_reason "
+           "d.created_at, p.message_id, s.failing_reason, "
+           "CASE WHEN s.webhook = 1 AND p.message_id IS NOT NULL AND p.webhook_id IS NULL "
+           "THEN COALESCE(s.webhook_problem, '') END AS webhook_note "
            "FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
            "LEFT JOIN posts p ON p.article_id = d.article_id AND p.channel_id = s.channel_id")

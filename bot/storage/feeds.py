@@ -41,6 +41,7 @@ class Feed:
     created_at: float
     baseline_pending: bool
     body_hash: str | None
+    icon_url: str | None = None  # the feed's own icon (RSS <image>, Atom <icon>/<logo>, JSON Feed icon)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class Subscription:
     filter_match: str = "all"         # how filter_rules combine: "all" (AND) or "any" (OR)
     daily_cap: int | None = None      # at most this many posts in 24 hours
     min_gap_minutes: int | None = None  # at least this long between two posts
+    template: str | None = None       # bot/templates/language.py; None: the style's default
+    card_style: str = "embed"         # embed (today's), text, card, compact (bot/posting/format.STYLES)
+    webhook: bool = False             # post through a channel webhook under the outlet's name and icon
+    webhook_problem: str | None = None  # why its stories go out as the bot itself instead (no Manage Webhooks)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ def _feed(row: Row) -> Feed:
 
 def _subscription(row: Row) -> Subscription:
     values = dict(row)
-    for key in ("summary", "paused", "failing_announced"):
+    for key in ("summary", "paused", "failing_announced", "webhook"):
         values[key] = bool(values[key])
     return Subscription(**values)
 
@@ -188,15 +193,17 @@ class FeedStore:
         site_url: str | None = None,
         body_hash: str | None = None,
         baseline_done: bool = False,
+        icon_url: str | None = None,
     ) -> None:
         """A poll worked (200 or 304): reset failures, keep the validators and the next poll time.
-        `title`/`site_url`/`body_hash` of None keep the stored values (a 304 carries none)."""
+        `title`/`site_url`/`body_hash`/`icon_url` of None keep the stored values (a 304 carries none)."""
         await self._db.execute(
             "UPDATE feeds SET etag = ?, last_modified = ?, next_poll_at = ?, min_interval_seconds = ?, "
             "last_polled_at = ?, last_success_at = ?, consecutive_failures = 0, last_error = NULL, "
             "title = COALESCE(?, title), site_url = COALESCE(?, site_url), body_hash = COALESCE(?, body_hash), "
+            "icon_url = COALESCE(?, icon_url), "
             "baseline_pending = CASE WHEN ? = 1 THEN 0 ELSE baseline_pending END WHERE id = ?",
-            (etag, last_modified, next_poll_at, min_interval, now, now, title, site_url, body_hash,
+            (etag, last_modified, next_poll_at, min_interval, now, now, title, site_url, body_hash, icon_url,
              int(baseline_done), feed_id))
 
     async def record_failure(
@@ -245,7 +252,8 @@ class FeedStore:
 
 
 _UPDATABLE = frozenset({"channel_id", "mode", "include_filter", "exclude_filter", "mention_role_id", "summary",
-                        "paused", "filter_rules", "filter_match", "daily_cap", "min_gap_minutes"})
+                        "paused", "filter_rules", "filter_match", "daily_cap", "min_gap_minutes", "template",
+                        "card_style", "webhook"})
 
 
 class SubscriptionStore:
@@ -301,7 +309,7 @@ class SubscriptionStore:
 
     async def update(self, subscription_id: int, **changes: Any) -> Subscription | None:
         """Change some of channel_id, mode, include_filter, exclude_filter, mention_role_id, summary, paused,
-        filter_rules, filter_match, daily_cap, min_gap_minutes."""
+        filter_rules, filter_match, daily_cap, min_gap_minutes, template, card_style, webhook."""
         unknown = set(changes) - _UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))} of a subscription")
@@ -319,6 +327,13 @@ class SubscriptionStore:
         if not first:
             await self._db.execute("UPDATE subscriptions SET failing_reason = ? WHERE id = ?", (reason, subscription_id))
         return first > 0
+
+    async def set_webhook_problem(self, subscription_id: int, problem: str | None) -> bool:
+        """Why the subscription's stories go out as the bot instead of through a webhook (None: they do not).
+        True when that changed (tell the admins once, not at every post)."""
+        return await self._db.execute_rowcount(
+            "UPDATE subscriptions SET webhook_problem = ? WHERE id = ? AND webhook_problem IS DISTINCT FROM ?",
+            (problem, subscription_id, problem)) > 0
 
     async def clear_failing(self, subscription_id: int) -> None:
         await self._db.execute(

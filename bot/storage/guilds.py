@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.storage.database import Database
+from bot.times import TimeSettingError, check_time_format, check_time_zone
 
 __all__ = ["GuildSettings", "GuildSettingsError", "GuildSettingsStore"]
 
@@ -35,6 +37,8 @@ class GuildSettings:
     auto_hold_rejected: int | None = None  # hold a member with more than X rejected ...
     auto_hold_window: int = 10          # ... of their last Y comments ...
     auto_hold_hours: int = 24           # ... for this long (None above: off)
+    time_zone: str | None = None        # IANA name for times in story templates (None: UTC)
+    time_format: str | None = None      # strftime subset for them (None: bot.templates.values default)
 
 
 _COUNTS = {
@@ -66,9 +70,20 @@ def validate(name: str, value: Any) -> Any:
         low, high, text = _COUNTS[name]
         if not (isinstance(value, int) and low <= value <= high):
             raise GuildSettingsError(f"{name} must be a whole number from {low} to {high} ({text})")
+    if name == "time_zone":
+        return _checked(check_time_zone, value)
+    if name == "time_format":
+        return _checked(check_time_format, value)
     if name == "auto_summary":
         return bool(value)
     return value
+
+
+def _checked(check: Callable[[str], str], value: Any) -> str:
+    try:
+        return check(str(value))
+    except TimeSettingError as exc:
+        raise GuildSettingsError(str(exc)) from None
 
 
 class GuildSettingsStore:

@@ -10,10 +10,14 @@ may start at once. `listen`/`notify` carry LISTEN/NOTIFY wake-ups between proces
 from __future__ import annotations
 
 import logging
+import re
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,6 +37,7 @@ from bot.storage.errors import ConstraintViolation, DatabaseUnusable, MigrationE
 __all__ = ["PostgresDatabase"]
 
 _MIGRATION_LOCK = 7_340_117  # advisory lock key: "migrations of this database" (any fixed number)
+_COPY_FROM = 50  # rows of one INSERT in a batch from which COPY beats executemany
 _CONSTRAINTS = {"23505": "unique", "23503": "foreign_key", "23502": "not_null", "23514": "check"}
 log = logging.getLogger(__name__)
 
@@ -145,11 +150,13 @@ class PostgresDatabase(Database):
                 groups.append((sql, [params]))
         async with self._connection(barrier=barrier) as conn, conn.transaction():
             for sql, rows in groups:
-                query, _ = placeholders(sql)
-                if len(rows) == 1:
-                    await conn.execute(query, *rows[0])
+                bulk = _bulk_insert(sql) if len(rows) >= _COPY_FROM else None
+                if bulk is not None:
+                    await _copy_insert(conn, bulk, rows)
+                elif len(rows) == 1:
+                    await conn.execute(placeholders(sql)[0], *rows[0])
                 else:
-                    await conn.executemany(query, rows)
+                    await conn.executemany(placeholders(sql)[0], rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         query, args = _bind(sql, params)
@@ -248,6 +255,43 @@ def _next_pending(migrations: list[Migration], applied: dict[int, str], where: s
             raise MigrationError(f"migration {migration.version:04d}_{migration.name} was edited after it was "
                                  f"applied to {where}; add a new migration instead of changing an applied one")
     return pending
+
+
+@dataclass(frozen=True)
+class _BulkInsert:
+    table: str
+    columns: tuple[str, ...]
+    tail: str  # ON CONFLICT ... or empty
+
+
+_INSERT_VALUES = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)\)(.*)$", re.S)
+
+
+@lru_cache(maxsize=256)
+def _bulk_insert(sql: str) -> _BulkInsert | None:
+    """An `INSERT INTO t (cols) VALUES (?, ...) [ON CONFLICT ...]` that can take many rows by COPY, or None."""
+    match = _INSERT_VALUES.match(sql.strip())
+    # DO UPDATE would fail on two rows of one key in one statement ("cannot affect row a second time"), where
+    # row-by-row statements each update in turn: those stay on executemany.
+    if match is None or any(word in match.group(4).upper() for word in ("RETURNING", "DO UPDATE")):
+        return None
+    columns = tuple(c.strip() for c in match.group(2).split(","))
+    if match.group(3).count("?") != len(columns):
+        return None
+    return _BulkInsert(match.group(1), columns, match.group(4).strip())
+
+
+async def _copy_insert(conn: Any, bulk: _BulkInsert, rows: list[Sequence[Any]]) -> None:
+    """Many rows of one INSERT: COPY them into a session-private staging table (binary, one round trip), then
+    one INSERT ... SELECT with the statement's own ON CONFLICT. Row triggers still fire for each row; what is
+    saved is a statement per row."""
+    columns = ", ".join(bulk.columns)
+    # Only the statement's columns, without the table's constraints: the real INSERT checks those.
+    stage = f"newsdesk_stage_{bulk.table}_{zlib.crc32(columns.encode()):08x}"
+    await conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+                       f"SELECT {columns} FROM {bulk.table} WITH NO DATA")
+    await conn.copy_records_to_table(stage, records=rows, columns=list(bulk.columns))
+    await conn.execute(f"INSERT INTO {bulk.table} ({columns}) SELECT {columns} FROM {stage} {bulk.tail}")
 
 
 def _bind(sql: str, params: Params) -> tuple[str, Sequence[Any]]:

@@ -34,6 +34,7 @@ class Post:
     edited_at: float | None
     created_at: float
     merged_into: int | None = None  # the story post this article was added to instead of being posted
+    webhook_id: int | None = None   # the channel webhook that sent it (or is sending it); None: the bot itself
 
 
 def _post(row: Row) -> Post:
@@ -61,13 +62,20 @@ class PostStore:
 
     async def mark_posted(
         self, post_id: int, *, message_id: int, thread_id: int | None, content_hash: str | None,
-        at: float | None = None,
+        at: float | None = None, webhook_id: int | None = None,
     ) -> None:
+        """The post is on Discord: its message (and thread), sent by the bot or by the webhook `webhook_id`."""
         await self._db.execute(
             "UPDATE posts SET message_id = ?, thread_id = COALESCE(?, thread_id), content_hash = ?,"
-            " posted_at = ? WHERE id = ?",
-            (message_id, thread_id, content_hash, time.time() if at is None else at, post_id),
+            " posted_at = ?, webhook_id = ? WHERE id = ?",
+            (message_id, thread_id, content_hash, time.time() if at is None else at, webhook_id, post_id),
         )
+
+    async def sending_through(self, post_id: int, webhook_id: int | None) -> None:
+        """Before a webhook send: a webhook takes no nonce, so a retry of this reservation looks for a message of
+        this webhook in the channel instead of trusting Discord to deduplicate it."""
+        await self._db.execute("UPDATE posts SET webhook_id = ? WHERE id = ? AND message_id IS NULL",
+                               (webhook_id, post_id))
 
     async def mark_edited(self, post_id: int, *, content_hash: str, at: float | None = None) -> None:
         await self._db.execute(
@@ -139,10 +147,11 @@ class PostStore:
         await self._db.execute("DELETE FROM announcements WHERE article_id = ? AND kind = ?", (article_id, kind))
 
     async def recent_usage(self, subscription_id: int, since: float) -> tuple[int, float | None]:
-        """How many posts were reserved for the subscription since `since`, and when its latest was (caps)."""
+        """How many posts were reserved for the subscription since `since`, and when its latest was (caps).
+        A report merged into a story already posted took no post of its own, so it uses up no cap."""
         row = await self._db.fetchone(
             "SELECT COUNT(*) FILTER (WHERE created_at >= ?) AS n, MAX(created_at) AS last_at FROM posts "
-            "WHERE subscription_id = ?", (since, subscription_id))
+            "WHERE subscription_id = ? AND merged_into IS NULL", (since, subscription_id))
         return (int(row["n"]), row["last_at"]) if row is not None else (0, None)
 
     async def count_for_subscription(self, subscription_id: int) -> int:

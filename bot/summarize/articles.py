@@ -43,6 +43,16 @@ class ArticleSummaries:
             raise CannotSummarize(f"I cannot summarize that article: {exc}") from None
         return result, text
 
+    async def template_text(self, article_id: int) -> str | None:
+        """The plain summary a story template's `{summary}` shows (markdown and mentions are the template's
+        to make inert), or None when the article cannot be summarized."""
+        try:
+            result, _ = await self.for_article(article_id, SummaryOptions(length="short"))
+        except CannotSummarize as exc:
+            log.info("no summary for article %s: %s", article_id, exc)
+            return None
+        return result.summary
+
     async def thread_text(self, article_id: int) -> str | None:
         """The first message of a new story thread, or None when the article cannot be summarized."""
         try:

@@ -6,12 +6,13 @@ numbers, capitalised words, and whether the sentence leans on the one before it 
 
 The weights are learned from public news summarization data, never from the shared validation sample
 (`benchmarks/tune_summarize.py`, BENCHMARKS.md) and ship in `weights.json` beside this module: one set for
-one-sentence summaries (trained on XSum-style single-sentence references) and one for longer ones (CNN/DM
-highlights), since what makes the single best sentence differs from what makes a good set of three.
+one-sentence summaries (trained on XSum-style single-sentence references), one to choose a set of k
+sentences (CNN/DM highlights; `choose.py`: LEAD-k unless the model expects a better set), and one for greedy
+selection within a word budget, since what makes the single best sentence differs from what makes a good set.
 
-Selection is greedy maximal marginal relevance (score minus similarity to what is already chosen) within a
-sentence or word budget. Summaries of two or more sentences open with the article's first sentence (the lede)
-when it can stand alone. A sentence that depends on the previous one is taken only together with it (the
+A summary of k sentences is chosen as a whole set by `choose.py`; a word budget (or an article the set chooser
+cannot handle) uses greedy maximal marginal relevance (score minus similarity to what is already chosen).
+Summaries of two or more sentences open with the article's first sentence (the lede) when it can stand alone. A sentence that depends on the previous one is taken only together with it (the
 pair costs two sentences of the budget and is worth their mean score), else skipped; the chosen sentences are
 returned verbatim in article order. Everything is linear in the tokens of the first `max_candidates` sentences.
 """
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from bot.summarize.choose import SET_FEATURE_NAMES, ArticleStats, choose_set
 from bot.summarize.coherence import depends_on_previous
 from bot.summarize.language import needs_bigrams, tokenize
 
@@ -38,6 +40,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lead_sim", "title_sim", "quote", "question", "digits", "caps", "content_ratio", "stop_start",
     "dependent", "no_end", "attribution", "early_terms", "lead3_sim", "len_dev",
 )
+_CENTRALITY = FEATURE_NAMES.index("centrality")
 _IDEAL_LOG_LEN = math.log1p(25)  # a highlight-sized sentence, about 25 words
 _END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|added)\b", re.IGNORECASE)
@@ -50,30 +53,37 @@ _CAPITALISED = re.compile(r"\s[\"'“‘(]?[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]")
 
 @dataclass(frozen=True)
 class Model:
-    """Weights for one-sentence summaries (`one`) and longer ones (`many`), and the redundancy penalties."""
+    """Weights for one-sentence summaries (`one`), for choosing a whole set of k sentences (`set_sentence`
+    scores each sentence, `set_summary` the set: see `choose.py`), and for the greedy selection that word
+    budgets use (`many`, with the redundancy penalties)."""
 
     one: tuple[float, ...]
     many: tuple[float, ...]
     redundancy_one: float = 0.0
     redundancy_many: float = 0.2
+    set_sentence: tuple[float, ...] = (0.0,) * len(FEATURE_NAMES)
+    set_summary: tuple[float, ...] = (0.0,) * len(SET_FEATURE_NAMES)
 
     def __post_init__(self) -> None:
-        for weights in (self.one, self.many):
-            if len(weights) != len(FEATURE_NAMES):
-                raise ValueError(f"expected {len(FEATURE_NAMES)} weights, got {len(weights)}")
+        for weights, names in ((self.one, FEATURE_NAMES), (self.many, FEATURE_NAMES),
+                               (self.set_sentence, FEATURE_NAMES), (self.set_summary, SET_FEATURE_NAMES)):
+            if len(weights) != len(names):
+                raise ValueError(f"expected {len(names)} weights, got {len(weights)}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Model:
-        """From `as_dict()`'s shape. A feature the weights do not name weighs 0 (an older file still loads)."""
+        """From `as_dict()`'s shape. A feature the weights do not name weighs 0 (an older file still loads;
+        without set weights, summaries of k sentences fall back to the greedy selection)."""
 
-        def weights(key: str) -> tuple[float, ...]:
-            named = data.get(key)
+        def weights(key: str, names: tuple[str, ...], required: bool = True) -> tuple[float, ...]:
+            named = data.get(key, None if required else {})
             if not isinstance(named, dict):
                 raise ValueError(f"weights: {key!r} must map feature names to numbers")
-            return tuple(float(named.get(name, 0.0)) for name in FEATURE_NAMES)
+            return tuple(float(named.get(name, 0.0)) for name in names)
 
-        return cls(weights("one"), weights("many"), float(data.get("redundancy_one", 0.0)),
-                   float(data.get("redundancy_many", 0.2)))
+        return cls(weights("one", FEATURE_NAMES), weights("many", FEATURE_NAMES),
+                   float(data.get("redundancy_one", 0.0)), float(data.get("redundancy_many", 0.2)),
+                   weights("set_sentence", FEATURE_NAMES, False), weights("set_summary", SET_FEATURE_NAMES, False))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +91,8 @@ class Model:
             "many": dict(zip(FEATURE_NAMES, self.many, strict=True)),
             "redundancy_one": self.redundancy_one,
             "redundancy_many": self.redundancy_many,
+            "set_sentence": dict(zip(FEATURE_NAMES, self.set_sentence, strict=True)),
+            "set_summary": dict(zip(SET_FEATURE_NAMES, self.set_summary, strict=True)),
         }
 
 
@@ -115,9 +127,10 @@ class ExtractiveRanker:
 
     def features(
         self, sentences: Sequence[str], stops: frozenset[str], title: str | None = None, language: str = "en"
-    ) -> tuple[list[list[float]], list[Counter[str]], list[bool]]:
-        """One feature row per candidate sentence, each sentence's bag of stemmed content words, and whether
-        it depends on the sentence before it."""
+    ) -> tuple[list[list[float]], ArticleStats]:
+        """One feature row per candidate sentence, and what the set chooser needs of the article (each
+        sentence's bag of stemmed content words, word count, centrality, whether it depends on the one
+        before it; the article's IDF and centroid)."""
         candidates = list(sentences[: self.max_candidates])
         dependent = depends_on_previous(candidates, language)
         n = len(candidates)
@@ -190,7 +203,9 @@ class ExtractiveRanker:
                 len(bag.keys() & lead3) / size if i > 2 else 1.0,
                 (math.log1p(length) - _IDEAL_LOG_LEN) ** 2,
             ])
-        return rows, bags, dependent
+        stats = ArticleStats(bags, [len(s.split()) for s in candidates], [row[_CENTRALITY] for row in rows], dependent,
+                             idf, centroid, centroid_norm)
+        return rows, stats
 
     @staticmethod
     def score(weights: Sequence[float], rows: Sequence[Sequence[float]]) -> list[float]:
@@ -211,13 +226,20 @@ class ExtractiveRanker:
         """Choose sentences within the budget (both limits apply when both are given)."""
         if not sentences:
             return Ranked([], [])
-        rows, bags, dependent = self.features(sentences, stops, title, language)
+        rows, stats = self.features(sentences, stops, title, language)
         one = max_sentences == 1 or (max_sentences is None and max_words is not None and max_words <= 40)
+        if not one and max_words is None and max_sentences is not None:
+            scores = self.score(self.model.set_sentence, rows)
+            start = stats.standing_start()
+            if start is not None:
+                chosen = choose_set(stats.starting_at(start), scores[start:], self.model.set_summary, max_sentences)
+                if chosen is not None:
+                    return Ranked([start + i for i in chosen], scores)
         weights = self.model.one if one else self.model.many
         redundancy = self.model.redundancy_one if one else self.model.redundancy_many
         scores = self.score(weights, rows)
-        word_counts = [len(s.split()) for s in sentences[: len(rows)]]
-        chosen = select(scores, bags, word_counts, dependent, max_sentences, max_words, redundancy, lede=not one)
+        chosen = select(scores, stats.bags, stats.words, stats.dependent, max_sentences, max_words, redundancy,
+                        lede=not one)
         return Ranked(chosen, scores)
 
 

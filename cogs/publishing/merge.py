@@ -54,16 +54,12 @@ class StoryMerger:
         return True
 
     async def _note(self, story: PostJob, job: PostJob) -> None:
-        """"Also reported by <outlet>: <link>" in the story's thread; a failure loses only the note."""
-        thread_id = story.post.thread_id
-        if thread_id is None:
-            return
+        """"Also reported by <outlet>: <link>" in the story's thread (under that outlet's name when the post was
+        made by a webhook); a failure loses only the note."""
         outlet = await self._sender.outlet(job.article)
         text = truncate_words(f"Also reported by {escape_text(outlet)}: <{job.article.url}>", 2000)
         try:
-            thread = self._client.get_channel(thread_id) or await self._client.fetch_channel(thread_id)
-            if isinstance(thread, discord.Thread):
-                await thread.send(text, allowed_mentions=discord.AllowedMentions.none())
+            await self._sender.note(story, job.article, text)
         except discord.HTTPException as exc:
             log.warning("guild %s: note of article %s in thread %s failed: %s", job.post.guild_id, job.article.id,
-                        thread_id, exc)
+                        story.post.thread_id, exc)

@@ -44,6 +44,10 @@ class AdminNotices:
         await self.tell(sub.guild_id, f"⚠️ I cannot post stories in <#{sub.channel_id}>: {reason} Stories wait "
                         "until this is fixed; then run `/feed resume` for that feed.")
 
+    async def webhook_unavailable(self, sub: Subscription, reason: str) -> None:
+        await self.tell(sub.guild_id, f"ℹ️ {reason} Give me Manage Webhooks there to post under the outlet's "
+                        "name, or turn it off with `/feed edit webhook: False`. No story is lost.")
+
     async def story_skipped(self, job: PostJob, reason: str) -> None:
         await self.tell(job.post.guild_id, f"⚠️ Discord refused the story <{shown_url(job.article.url)}> in "
                         f"<#{job.post.channel_id}> ({reason}); I skipped it and went on with the next ones.")

@@ -23,6 +23,7 @@ from cogs.publishing.merge import StoryMerger
 from cogs.publishing.notices import AdminNotices
 from cogs.publishing.problems import PermissionProblem, RefusedStory
 from cogs.publishing.story import StorySender
+from cogs.publishing.webhooks import PostEditor
 
 __all__ = ["PASS_INTERVAL", "StoryPublisher"]
 
@@ -32,11 +33,12 @@ PASS_INTERVAL = 30.0  # seconds between passes without a wake-up (another proces
 
 class StoryPublisher:
     def __init__(self, client: discord.Client, *, outbox: PostingOutbox, sender: StorySender,
-                 notices: AdminNotices, subscriptions: SubscriptionStore,
+                 notices: AdminNotices, subscriptions: SubscriptionStore, editor: PostEditor,
                  merger: StoryMerger | None = None, interval: float = PASS_INTERVAL) -> None:
         self._client = client
         self.outbox = outbox
         self._sender = sender
+        self.editor = editor  # edits a story post however it was sent (the discussion button uses it too)
         self._merger = merger
         self.notices = notices
         self._subscriptions = subscriptions

@@ -17,6 +17,7 @@ from bot.posting.outbox import PostJob
 from bot.storage.guilds import GuildSettingsStore
 from bot.storage.threads import ThreadStore
 from bot.timer_runner import TimerRunner
+from cogs.publishing.problems import PermissionProblem
 from cogs.publishing.recovery import adopt_thread
 
 __all__ = ["THREAD_ALREADY_CREATED", "StoryThreads", "SummaryText"]
@@ -40,7 +41,7 @@ class StoryThreads:
         self._timer_runner = timer_runner
         self._summary_text = summary_text
 
-    async def open(self, message: discord.Message, story: StoryPost) -> discord.Thread | None:
+    async def open(self, message: discord.Message | discord.PartialMessage, story: StoryPost) -> discord.Thread | None:
         """The story's thread. 429/5xx (after discord.py's own retries) and a refused permission raise (the
         post stays pending and is retried, or the subscription marked failing); a request Discord rejects as
         invalid (400) would fail the same way forever, so the story stays posted without a thread rather
@@ -55,6 +56,13 @@ class StoryThreads:
                           message.guild and message.guild.id, message.id, story.thread_name, exc)
                 return None
         return await adopt_thread(self._client, message)
+
+    async def forum_post(self, forum: discord.ForumChannel, thread_id: int) -> discord.Thread:
+        """The forum post a webhook just created (its THREAD_CREATE may not be cached yet)."""
+        found = forum.get_thread(thread_id) or await self._client.fetch_channel(thread_id)
+        if not isinstance(found, discord.Thread):
+            raise PermissionProblem("the story's forum post cannot be found.")
+        return found
 
     async def register(self, job: PostJob, thread: discord.Thread) -> None:
         """Known as an article thread before the post is marked done, so no comment goes unrecorded."""

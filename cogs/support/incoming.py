@@ -29,6 +29,7 @@ def incoming(*, message_id: int, guild_id: int, channel_id: int, author_id: int,
 
 
 def incoming_from_message(message: discord.Message) -> IncomingMessage:
+    """A message as the recorder takes it; a webhook's (Newsdesk's own story posts and notes) counts as a bot's."""
     reference = message.reference
     author = message.author
     guild = message.guild
@@ -37,7 +38,7 @@ def incoming_from_message(message: discord.Message) -> IncomingMessage:
     return incoming(
         message_id=message.id, guild_id=guild.id if guild is not None else 0, channel_id=message.channel.id,
         author_id=author.id, author_name=getattr(author, "display_name", None) or author.name,
-        author_is_bot=author.bot, content=message.content,
+        author_is_bot=author.bot or message.webhook_id is not None, content=message.content,
         reply_to_id=reference.message_id if reference is not None and message.type is _REPLY else None,
         attachments=tuple(Attachment(a.filename, a.url, a.size, a.content_type) for a in attachments)
         if attachments else (),
