@@ -246,6 +246,8 @@ class BatchWriter:
                 continue
             if self._failure is not None:
                 self._recovered()
+                if self._pending:  # queued during the outage, when no clock was started for them
+                    self._wakeup.set()
             if not self._pending:
                 self._idle.set()
 
