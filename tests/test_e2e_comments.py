@@ -11,7 +11,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.comments_support import db_rows, eventually, story_thread
+from tests.comments_support import db_rows, eventually, integer_columns, story_thread
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
 
@@ -209,15 +209,7 @@ async def _attachment(room: Newsroom, rec: object) -> bytes:
 async def _rows_mentioning(room: Newsroom, user_id: int) -> list[tuple[str, str]]:
     """Every (table, column) holding `user_id` in any INTEGER column, across the whole database."""
     found = []
-    if room.svc.stores.db.dialect == "postgresql":
-        columns = [(c["table_name"], c["column_name"]) for c in await db_rows(
-            room, "SELECT table_name, column_name FROM information_schema.columns"
-                  " WHERE table_schema = current_schema() AND data_type = 'bigint'")]
-    else:
-        columns = [(t["name"], col["name"])
-                   for t in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table'")
-                   for col in await db_rows(room, f"PRAGMA table_info({t['name']})")
-                   if "INT" in (col["type"] or "").upper()]
+    columns = await integer_columns(room)
     for table, column in columns:
         if await db_rows(room, f"SELECT 1 FROM {table} WHERE {column} = ?", (user_id,)):
             found.append((table, column))
