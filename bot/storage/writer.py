@@ -1,11 +1,12 @@
 """How high-rate stores (comments, reactions, thread state) get their rows to disk.
 
 Callers hand a store a record; the store turns it into ordered SQL statements and gives them to a
-`Writer`. `DirectWriter` commits each write at once; `BatchWriter` (write-behind on the event loop) and
-`ThreadedBatchWriter` (`writer_thread.py`: write-behind on a dedicated thread with its own sqlite3
-connection, what the bot uses) queue them and commit many in one transaction every few tens of milliseconds or N statements, and
-on `flush()`/`close()`. Any of them can sit behind the same store, so callers never change when the
-strategy does.
+`Writer`. `DirectWriter` commits each write at once; `BatchWriter` (write-behind on the event loop, what the
+bot uses on PostgreSQL) and `ThreadedBatchWriter` (`writer_thread.py`: write-behind on a dedicated thread with
+its own sqlite3 connection, what the bot uses on a SQLite file) queue them and commit many in one transaction
+every few tens of milliseconds or N statements, and on `flush()`/`close()`. Both keep and retry what a failure
+outside the data stops. Any of them can sit behind the same store, so callers never change when the strategy
+does.
 
 `submit()` is the hot path: it queues without awaiting anything. `write()` is the same as an awaitable.
 `flush()` returns once everything submitted before it is committed. Callers need not flush to read their
