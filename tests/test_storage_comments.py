@@ -233,3 +233,17 @@ async def test_a_value_sqlite_cannot_bind_sinks_only_its_own_write(database_url:
     finally:
         await writer.close()
         await db.close()
+
+
+async def test_submitted_units_land_in_the_order_they_were_submitted(env: tuple[Database, Writer]) -> None:
+    # submit() does not wait: on PostgreSQL each unit could take its own pooled connection, and an edit that
+    # landed before its comment would be lost.
+    db, writer = env
+    store = CommentStore(db, writer)
+    for mid in range(1, 101):
+        store.submit(mid, 1, 10, None, 7, "Reader", f"text {mid}", None, (), 1000.0 + mid, None)
+        store.submit_edit(mid, f"edited {mid}", 5000.0 + mid)
+    await writer.flush()
+    rows = await db.fetchall("SELECT content FROM comments ORDER BY message_id")
+    assert [r[0] for r in rows] == [f"edited {mid}" for mid in range(1, 101)]
+    assert await db.fetchval("SELECT COUNT(*) FROM comment_revisions") == 100
