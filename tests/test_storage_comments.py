@@ -168,7 +168,7 @@ async def test_batch_writer_isolates_a_bad_unit(database_url: str, kind: str) ->
 
 async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "t.db")
-    writer = ThreadedBatchWriter(db.path, interval=0.5)  # a long interval: flush must not wait for it
+    writer = ThreadedBatchWriter(db.location, interval=0.5)  # a long interval: flush must not wait for it
     store = CommentStore(db, writer)
     try:
         for mid in range(1, 2001):
