@@ -129,7 +129,7 @@ async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> No
     task = asyncio.create_task(writer())
     await asyncio.sleep(0.05)
     try:
-        await asyncio.to_thread(backup_database, db.location, tmp_path / "backup.db")
+        await asyncio.to_thread(backup_database, Path(db.location), tmp_path / "backup.db")
     finally:
         stop.set()
         written = await task
