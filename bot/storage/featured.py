@@ -65,7 +65,7 @@ class FeaturedStore:
 
     async def by_author(self, guild_id: int, author_id: int) -> list[FeaturedComment]:
         rows = await self._db.fetchall(
-            "SELECT * FROM featured_comments WHERE guild_id = ? AND author_id = ? ORDER BY featured_at",
+            "SELECT * FROM featured_comments WHERE guild_id = ? AND author_id = ? ORDER BY featured_at, message_id",
             (guild_id, author_id))
         return [FeaturedComment(**dict(r)) for r in rows]
 
