@@ -120,7 +120,8 @@ class PostgresDatabase(Database):
         state = getattr(exc, "sqlstate", None)
         if isinstance(exc, asyncpg.IntegrityConstraintViolationError) and isinstance(state, str):
             raise ConstraintViolation(str(exc), _CONSTRAINTS.get(state, "other")) from exc
-        if isinstance(exc, (OSError, asyncpg.InterfaceError, asyncpg.exceptions.InsufficientResourcesError,
+        if isinstance(exc, (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                            asyncpg.exceptions.InsufficientResourcesError,
                             asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.CannotConnectNowError)):
             raise StorageUnavailable(f"PostgreSQL at {self.location}: {exc}") from exc
         raise exc
