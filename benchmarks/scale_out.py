@@ -116,7 +116,8 @@ async def engine_cycles(target: str, base: str, feeds_count: int, rounds: int, *
     """Best 5%-changed cycle on the database at `target`."""
     settings = fetch_settings()
     clock = {"now": time.time()}
-    db = await open_database(target, asynchronous_commit=leases)  # as `newsdesk run --role feeds` opens it
+    db = await open_database(target, asynchronous_commit=leases,  # as `newsdesk run --role feeds` opens it
+                             connections=CONCURRENCY if leases else 8)
     try:
         await add_feeds(db, base, feeds_count, clock["now"])
         feeds = FeedStore(db)
@@ -173,7 +174,8 @@ async def bench_engines(admin_url: str, feeds_count: int, rounds: int) -> None:
 def worker_process(url: str, ready: Any, go: Any, results: Any) -> None:
     async def run() -> None:
         settings = fetch_settings()
-        db = await open_database(url, asynchronous_commit=True)  # as `newsdesk run --role feeds` opens it
+        db = await open_database(url, asynchronous_commit=True,  # as `newsdesk run --role feeds` opens it
+                                 connections=CONCURRENCY)
         try:
             async with FeedFetcher(settings) as fetcher:
                 feeds = FeedStore(db)
