@@ -9,6 +9,8 @@ may start at once. `listen`/`notify` carry LISTEN/NOTIFY wake-ups between proces
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -65,6 +67,8 @@ class PostgresDatabase(Database):
         self._migrations_dir = migrations_dir
         self._read_barrier: ReadBarrier | None = None
         self._listeners: list[tuple[Any, str, Callable[..., None]]] = []
+        self._relistening: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, migrations_dir: Path | None = None,
@@ -93,6 +97,9 @@ class PostgresDatabase(Database):
         return db
 
     async def close(self) -> None:
+        self._closing = True
+        for task in list(self._relistening):
+            task.cancel()
         for conn, channel, callback in self._listeners:
             try:
                 await conn.remove_listener(channel, callback)
@@ -175,14 +182,42 @@ class PostgresDatabase(Database):
     # --- notifications -------------------------------------------------------------------------------
 
     async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
-        """Call `callback(payload)` for every NOTIFY on `channel`, from any process, until `close()`."""
+        """Call `callback(payload)` for every NOTIFY on `channel`, from any process, until `close()`.
+
+        The listening connection is held for good; when it is lost (the server restarted, a proxy or an admin
+        closed it) it is replaced, retried with a growing pause, so wake-ups resume without a restart.
+        Notifications sent while no connection listened are lost: listeners must also look on their own
+        schedule (the publisher's pass, the scheduler's cycle)."""
         conn = await self._pool.acquire()
 
         def deliver(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
             callback(payload)
 
+        def lost(_conn: Any) -> None:
+            self._listeners = [entry for entry in self._listeners if entry[0] is not conn]
+            if not self._closing:
+                task = asyncio.get_running_loop().create_task(self._relisten(channel, callback, conn),
+                                                              name=f"newsdesk-relisten-{channel}")
+                self._relistening.add(task)
+                task.add_done_callback(self._relistening.discard)
+
         await conn.add_listener(channel, deliver)
+        conn.add_termination_listener(lost)
         self._listeners.append((conn, channel, deliver))
+
+    async def _relisten(self, channel: str, callback: Callable[[str], None], lost: Any) -> None:
+        with contextlib.suppress(Exception):  # the pool replaces a closed connection it gets back
+            await self._pool.release(lost)
+        pause = 0.5
+        while not self._closing:
+            try:
+                await self.listen(channel, callback)
+                log.warning("listening for %s again after the connection was lost", channel)
+                return
+            except Exception as exc:  # the server may be down for a while: keep trying
+                log.warning("cannot listen for %s yet (%s); retrying in %.0f s", channel, exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
 
     async def notify(self, channel: str, payload: str = "") -> None:
         async with self._connection(barrier=False) as conn:
