@@ -11,10 +11,13 @@ import contextlib
 import functools
 import logging
 import signal
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.background import BackgroundTask
 from bot.comments.discussion_service import DiscussionSummaries
 from bot.comments.export import CommentExporter
 from bot.comments.recorder import CommentRecorder
@@ -32,7 +35,7 @@ from bot.feeds.relay import EventRelay
 from bot.feeds.scheduler import FeedLeases, FeedScheduler
 from bot.feeds.subscriptions import FeedSubscriptions
 from bot.guild_settings import GuildSettingsService
-from bot.health import heartbeat_key, write_heartbeat
+from bot.health import HEARTBEAT_EVERY, Heartbeat, feed_worker_key, heartbeat_key, write_heartbeat
 from bot.insights import ServerInsights
 from bot.logs import STATUS_LOGGER, register_secret
 from bot.moderation.bans import CommentBans
@@ -344,16 +347,28 @@ async def run_feed_worker(settings: Settings) -> None:
     with no Discord connection, until SIGINT/SIGTERM."""
     stopping = _stop_event()
     async with open_services(settings, role=FEEDS_ROLE) as services:
+        beat_key = feed_worker_key(socket.gethostname())
+
+        async def beat(stopped: bool = False) -> float:
+            await write_heartbeat(services.stores.meta, Heartbeat(time.time(), True, 0, stopped=stopped),
+                                  key=beat_key)
+            return HEARTBEAT_EVERY
+
+        heartbeat = BackgroundTask("newsdesk-heartbeat", beat, every=HEARTBEAT_EVERY)
         services.scheduler.start()
         services.retention.start()
+        heartbeat.start()
         logging.getLogger(STATUS_LOGGER).info("feed worker ready: polling the feeds due on %s",
                                               settings.database_label)
         try:
             await stopping.wait()
             logging.getLogger(STATUS_LOGGER).info("shutting down: finishing pending writes")
         finally:
+            await heartbeat.stop()
             await services.scheduler.stop()
             await services.retention.stop()
+            with contextlib.suppress(Exception):  # best effort: `newsdesk health` then says it stopped
+                await beat(stopped=True)
 
 
 async def run_bot(settings: Settings, *, role: str = ALL) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -21,10 +23,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.health import feed_worker_key
 from bot.storage.database import Database
 from bot.storage.engines import open_database
 from bot.storage.feeds import FeedStore, SubscriptionStore
 from bot.storage.guilds import GuildSettingsStore
+from bot.storage.meta import MetaStore
 from bot.storage.signals import FEEDS, ClusterSignals
 from emulator import Channel, DiscordEmulator, Guild, User
 from emulator.model import DISCORD_EPOCH_MS
@@ -285,6 +289,9 @@ async def test_two_gateways_and_two_feed_workers_on_postgresql(tmp_path: Path) -
                                      f"\n{logs()}") from None
             rows = await db.fetchval("SELECT COUNT(*) FROM posts WHERE message_id IS NOT NULL")
             assert rows == sum(len(expected(g)) for g in guilds)
+            # the feed workers beat for `newsdesk health --role feeds` (both on this host: one key)
+            beat = await MetaStore(db).get(feed_worker_key(socket.gethostname()))
+            assert beat is not None and json.loads(beat)["connected"] is True
 
             # Cycle 3, everyone back: fetched exactly once each again. One feed is gone: the worker pauses it
             # and the gateways tell the admin channel of each server following it, once.
