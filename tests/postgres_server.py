@@ -2,7 +2,7 @@
 
 Where the server comes from, in order: `NEWSDESK_TEST_DATABASE_URL`; a server on 127.0.0.1:5432 that answers
 (trust auth, database `test`, as this machine kind and CI run one); a throwaway cluster started with the
-`initdb`/`pg_ctl` binaries when installed; else the PostgreSQL tests skip saying why (`.ci/run` sets
+`initdb`/`pg_ctl` binaries when installed (`NEWSDESK_TEST_POSTGRES=throwaway` skips the first two); else the PostgreSQL tests skip saying why (`.ci/run` sets
 `NEWSDESK_REQUIRE_POSTGRES=1`, which turns that skip into a failure).
 
 Each test process (pytest-xdist worker) gets its own database, created once from a template that holds the
@@ -18,6 +18,7 @@ import atexit
 import concurrent.futures
 import hashlib
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -50,17 +51,37 @@ def _answers(url: str) -> bool:
 
 
 def _throwaway_cluster() -> str | None:
+    """Start a private cluster in a temporary folder with the installed `initdb`/`pg_ctl` (stopped at exit).
+    PostgreSQL refuses to run as root: then it runs as the `postgres` system user, through `runuser`."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not initdb or not pg_ctl or os.geteuid() == 0:  # initdb refuses to run as root
+    if not initdb or not pg_ctl:
         return None
+    as_user: list[str] = []
     folder = tempfile.mkdtemp(prefix="newsdesk-pg-")
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            return None
+        if runuser is None:
+            return None
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_user = [runuser, "-u", "postgres", "--"]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    subprocess.run([initdb, "-D", folder, "-A", "trust", "-U", "postgres"], check=True, capture_output=True)
-    subprocess.run([pg_ctl, "-D", folder, "-o", f"-p {port} -k {folder} -h 127.0.0.1", "-w", "start"],
-                   check=True, capture_output=True)
-    atexit.register(lambda: subprocess.run([pg_ctl, "-D", folder, "-m", "immediate", "stop"], capture_output=True))
+    subprocess.run([*as_user, initdb, "-D", folder, "-A", "trust", "-U", "postgres"], check=True,
+                   capture_output=True)
+    # The server's output goes to a log file: a pipe would be held open by the server and never end the run.
+    subprocess.run([*as_user, pg_ctl, "-D", folder, "-l", f"{folder}/server.log", "-o",
+                    f"-p {port} -k {folder} -h 127.0.0.1 -F", "-w", "start"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def stop() -> None:
+        subprocess.run([*as_user, pg_ctl, "-D", folder, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(stop)
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
@@ -75,7 +96,7 @@ def server_url() -> tuple[str | None, str]:
     if configured:
         return (configured, "") if _answers(configured) else (None, f"NEWSDESK_TEST_DATABASE_URL={configured} "
                                                                     "does not answer")
-    if _answers(DEFAULT_URL):
+    if os.environ.get("NEWSDESK_TEST_POSTGRES") != "throwaway" and _answers(DEFAULT_URL):
         return DEFAULT_URL, ""
     started = _throwaway_cluster()
     if started:
