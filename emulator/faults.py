@@ -89,9 +89,17 @@ class Faults:
     def drop_delayed(self) -> None:
         """End every delay under way: those requests are dropped unanswered, as by a server that went away
         (`DiscordEmulator.stop` calls this, so it does not wait out a slow fault nobody is waiting for)."""
+        self._end_delays(False)
+
+    def release_delayed(self) -> None:
+        """End every delay under way now: those requests are handled at once. With a long `slow` fault, a
+        test holds a request for exactly as long as it needs to (no guessed duration to wait out)."""
+        self._end_delays(True)
+
+    def _end_delays(self, proceed: bool) -> None:
         for waiter in self._delayed:
             if not waiter.done():
-                waiter.set_result(False)
+                waiter.set_result(proceed)
 
     async def _delay(self, seconds: float) -> bool:
         """Wait `seconds`; False if `drop_delayed` ended the wait first."""
