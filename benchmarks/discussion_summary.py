@@ -18,6 +18,7 @@ questions are held out. Answers reply to a question, never to each other, so the
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -27,8 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-
-from rouge_score import rouge_scorer
+from typing import Any
 
 from benchmarks.discussion_data import (
     CONVOSUMM_DOMAINS,
@@ -42,7 +42,14 @@ from bot.comments.discussion import ThreadComment, Weights, summarize_discussion
 System = Callable[[list[ThreadComment], int], str]
 UNWEIGHTED = replace(Weights(), replies=0.0, reactions=0.0)
 REACTION_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
-_SCORER = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+
+
+@functools.cache
+def rouge() -> Any:
+    """rouge-score's scorer (the `bench` extra), made on first use."""
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
 
 
 def cut(texts: Sequence[str], words: int) -> str:
@@ -73,12 +80,14 @@ def ours(weights: Weights) -> System:
     return run
 
 
-def per_thread(threads: Sequence[Thread], system: System, words: int) -> list[tuple[float, float, float]]:
-    """ROUGE-1/2/L F1 ×100 of each thread, each the mean over that thread's references."""
+def per_thread(threads: Sequence[Thread], system: System, words: int,
+               scorer: Any = None) -> list[tuple[float, float, float]]:
+    """ROUGE-1/2/L F1 ×100 of each thread, each the mean over that thread's references (`scorer`: rouge())."""
+    scorer = scorer or rouge()
     out = []
     for thread in threads:
         summary = system(thread.comments, words)
-        scores = [_SCORER.score(ref, summary) for ref in thread.references]
+        scores = [scorer.score(ref, summary) for ref in thread.references]
         out.append(tuple(statistics.fmean(s[k].fmeasure for s in scores) * 100
                          for k in ("rouge1", "rouge2", "rougeL")))
     return out  # type: ignore[return-value]

@@ -198,6 +198,9 @@ OPTIONS: tuple[Option, ...] = (
            "an integer from 60 to 86400", "Default time between two polls of a feed."),
     Option("FEED_MAX_FAILURES", "feed_max_failures", _int(1, 1000), "10", "an integer from 1 to 1000",
            "Consecutive failures after which a feed is paused (with the reason stored)."),
+    Option("FEED_LEASE_SECONDS", "feed_lease_seconds", _float(), "300", "a positive number of seconds",
+           "On a shared database, how long a feed worker's claim on a feed holds; a worker that dies mid-poll "
+           "has its feeds taken over by another after this."),
     Option("HTTP_CONNECT_TIMEOUT", "http_connect_timeout", _float(), "10", "a positive number of seconds",
            "Seconds to wait for a TCP/TLS connection."),
     Option("HTTP_READ_TIMEOUT", "http_read_timeout", _float(), "20", "a positive number of seconds",
@@ -260,6 +263,7 @@ class Settings:
     log_level_libraries: str
     poll_interval_seconds: int
     feed_max_failures: int
+    feed_lease_seconds: float
     http_connect_timeout: float
     http_read_timeout: float
     http_total_timeout: float

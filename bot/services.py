@@ -37,6 +37,7 @@ from bot.storage.guilds import GuildSettingsStore
 from bot.storage.meta import MetaStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.posts import PostStore
+from bot.storage.signals import ClusterSignals
 from bot.storage.threads import ThreadStore
 from bot.storage.timers import TimerStore
 from bot.storage.webhooks import WebhookStore
@@ -105,3 +106,4 @@ class Services:
     member_export: MemberHistoryExport
     discussions: DiscussionSummaries
     story_templates: StoryTemplates  # per-subscription message templates and post styles (issue 15)
+    signals: ClusterSignals  # wake-ups between processes on a shared database (the composition root wires them)

@@ -84,7 +84,8 @@ class NewsdeskTree(app_commands.CommandTree):
 
 
 class NewsdeskBot(commands.Bot):
-    def __init__(self, services: Services, *, publisher: PublisherFactory, **options: Any) -> None:
+    def __init__(self, services: Services, *, publisher: PublisherFactory, poll_feeds: bool = True,
+                 **options: Any) -> None:
         settings = services.settings
         # Newsdesk has no voice features: skip discord.py's start-up warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -102,6 +103,8 @@ class NewsdeskBot(commands.Bot):
         )
         self.services = services
         self.publisher: StoryPublisher = publisher(self)
+        # False in a gateway process (`newsdesk run --role gateway`): feed workers poll, this one posts.
+        self.poll_feeds = poll_feeds
         self.dev_guild_id = settings.dev_guild_id
         # Errors nobody expected (bugs). Tests assert this stays empty; operators see them in the log.
         self.unexpected_errors: list[BaseException] = []
@@ -126,7 +129,8 @@ class NewsdeskBot(commands.Bot):
         # The background loops (bot/background.py), each waiting for Discord where it needs it.
         self.services.feed_events.listen(self.publisher.on_feed_event)
         self.publisher.start()
-        self.services.scheduler.start(after=self.wait_until_ready)
+        if self.poll_feeds:
+            self.services.scheduler.start(after=self.wait_until_ready)
         self.services.timer_runner.start()
         self.services.retention.start()
         self.commands_synced = await self.sync_commands_if_changed()
@@ -212,9 +216,11 @@ def explain_startup_error(error: BaseException) -> str | None:
     return None
 
 
-def create_bot(services: Services, *, publisher: PublisherFactory, **options: Any) -> NewsdeskBot:
+def create_bot(services: Services, *, publisher: PublisherFactory, poll_feeds: bool = True,
+               **options: Any) -> NewsdeskBot:
     settings = services.settings
     if settings.shard_count:
-        return ShardedNewsdeskBot(services, publisher=publisher, shard_count=settings.shard_count,
+        return ShardedNewsdeskBot(services, publisher=publisher, poll_feeds=poll_feeds,
+                                  shard_count=settings.shard_count,
                                   shard_ids=list(settings.shard_ids) if settings.shard_ids else None, **options)
-    return NewsdeskBot(services, publisher=publisher, **options)
+    return NewsdeskBot(services, publisher=publisher, poll_feeds=poll_feeds, **options)

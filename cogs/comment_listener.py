@@ -276,6 +276,15 @@ class CommentListener(commands.Cog):
             self.backfills_done += 1
             return sum(counts)
 
+    async def catch_up(self, thread_id: int) -> int:
+        """Backfill one thread now: a story thread that existed before it was registered (adopted after a
+        crash between creating and storing it) may already hold comments nobody recorded."""
+        try:
+            return await self._backfill_thread(thread_id)
+        except discord.HTTPException as exc:
+            log.warning("backfill of adopted thread %s failed (the next reconnect retries): %s", thread_id, exc)
+            return 0
+
     async def _backfill_thread(self, thread_id: int) -> int:
         channel = self.bot.get_channel(thread_id)
         if channel is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from emulator.errors import ApiError, form_error
 
-__all__ = ["IS_COMPONENTS_V2", "check_legacy_fields", "validate_components"]
+__all__ = ["IS_COMPONENTS_V2", "check_legacy_fields", "validate_components", "walk_components"]
 
 IS_COMPONENTS_V2 = 1 << 15
 MAX_V2_COMPONENTS = 40
@@ -43,12 +43,15 @@ def check_legacy_fields(flags: int, *, content: str | None, embeds: list[dict[st
                              f"The '{name}' field cannot be used when using MessageFlags.IS_COMPONENTS_V2")
 
 
-def _walk(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def walk_components(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every component, nested ones included: a row's or container's `components`, a label's `component`
+    (modals), a section's `accessory`."""
     for item in items:
         yield item
-        yield from _walk(item.get("components") or [])
-        if isinstance(item.get("accessory"), dict):
-            yield item["accessory"]
+        yield from walk_components(item.get("components") or [])
+        for key in ("component", "accessory"):
+            if isinstance(item.get(key), dict):
+                yield from walk_components([item[key]])
 
 
 def validate_components(components: list[dict[str, Any]], flags: int) -> None:
@@ -61,7 +64,7 @@ def validate_components(components: list[dict[str, Any]], flags: int) -> None:
     top = _V2_TOP if v2 else frozenset({ACTION_ROW})
     for i, item in enumerate(components):
         _check(item, f"components.{i}", top)
-    every = list(_walk(components))
+    every = list(walk_components(components))
     if v2 and len(every) > MAX_V2_COMPONENTS:
         raise form_error("components", "MAX_COMPONENTS", f"Must be {MAX_V2_COMPONENTS} or fewer in total.")
     text = sum(len(str(c.get("content") or "")) for c in every if c.get("type") == TEXT_DISPLAY)

@@ -1,19 +1,18 @@
 """Message, reaction and thread rules, enforced as Discord enforces them (limits, permissions, thread locks).
 
 `World` = `WorldBase` (entities, permissions) + this mixin. Every change emits the matching gateway event.
+The load-test path that skips these rules is `emulator.fastpath`.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from emulator import payloads
 from emulator.components import IS_COMPONENTS_V2, check_legacy_fields, validate_components
 from emulator.errors import ApiError, form_error
-from emulator.model import Channel, ChannelKind, Message, Perm, User, iso
+from emulator.model import Channel, ChannelKind, Message, Perm, User
 from emulator.world import WorldBase
 
 __all__ = ["World", "validate_embeds"]
@@ -22,11 +21,6 @@ REQUIRE_TAG = 1 << 4  # forum channel flag: every post needs a tag
 NONCE_WINDOW_SECONDS = 120.0  # Discord dedupes enforce_nonce sends "within the past few minutes"
 BULK_DELETE_MAX_AGE = 14 * 24 * 3600
 _EMBED_LIMITS = {"title": 256, "description": 4096}
-_CONTENT_MARK = "\u0001content\u0001"
-_TS_MARK = "\u0001timestamp\u0001"
-_REF_MARK = "\u0001reference\u0001"
-_REFMSG_MARK = "\u0001referenced\u0001"
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def validate_embeds(embeds: list[dict[str, Any]]) -> None:
@@ -62,15 +56,6 @@ def validate_embeds(embeds: list[dict[str, Any]]) -> None:
                 raise form_error(f"embeds.{i}.{path}", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
     if total > 6000:
         raise form_error("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
-
-
-def _split_template(text: str, marks: list[str]) -> list[str]:
-    """`text` cut at each of `marks` (in the order they appear): len(marks) + 1 pieces."""
-    parts = []
-    for mark in marks:
-        before, text = text.split(mark, 1)
-        parts.append(before)
-    return [*parts, text]
 
 
 class World(WorldBase):
@@ -169,64 +154,6 @@ class World(WorldBase):
         if dispatch:
             self.emit_message("MESSAGE_CREATE", message)
         return message
-
-    def inject_messages(self, author: User, channel: Channel, contents: Iterable[str],
-                        reply_to: Sequence[int | None] | None = None) -> int:
-        """Fast path for load tests: store and dispatch many plain user messages (no permission checks).
-
-        The MESSAGE_CREATE JSON is rendered once as a template and only id, content and timestamp are
-        spliced in per message; contents with mentions go through the normal path. `reply_to[i]`, when
-        given and not None, is the index of an earlier message of this call that message i replies to
-        (type 19 with message_reference and the parent as referenced_message, as Discord sends it).
-        """
-        template = Message(id=0, channel_id=channel.id, guild_id=channel.guild_id, author=author,
-                           content=_CONTENT_MARK)
-        payload = self.message_payload(template)
-        payload["timestamp"] = _TS_MARK
-        head, middle, mid_a, mid_b = _split_template(_dumps(payload), ['"0"', _dumps(_CONTENT_MARK),
-                                                                      _dumps(_TS_MARK)])
-        reply_payload = {**payload, "type": 19, "message_reference": {
-            "type": 0, "message_id": _REF_MARK, "channel_id": str(channel.id), "guild_id": str(channel.guild_id),
-            "fail_if_not_exists": False}, "referenced_message": _REFMSG_MARK}
-        r_parts = _split_template(_dumps(reply_payload), ['"0"', _dumps(_CONTENT_MARK), _dumps(_TS_MARK),
-                                                          _dumps(_REF_MARK), _dumps(_REFMSG_MARK)])
-        hidden_ok = self.content_visible_to_bot(template)
-        store = self.messages[channel.id]
-        index = self.message_index
-        dispatch_json = self.emit_json
-        rendered: list[tuple[int, str]] = []  # (id, full JSON) of each message of this call, for replies
-        n = 0
-        for i, content in enumerate(contents):
-            parent = reply_to[i] if reply_to is not None and i < len(reply_to) else None
-            if "<@" in content or "@everyone" in content:
-                ref = rendered[parent][0] if parent is not None else None
-                m = self.post_message(author, channel, content, check=False, reply_to=ref)
-                rendered.append((m.id, _dumps(self.message_payload(m, with_reference=False))))
-                n += 1
-                continue
-            message = Message(id=self.ids.next(), channel_id=channel.id, guild_id=channel.guild_id, author=author,
-                              content=content)
-            store[message.id] = index[message.id] = message
-            sid = f'"{message.id}"'
-            ts = f'"{iso(message.created_at)}"'
-            body = _dumps(content)
-            if parent is None:
-                full = f"{head}{sid}{middle}{body}{mid_a}{ts}{mid_b}"
-                hidden = None if hidden_ok else f'{head}{sid}{middle}""{mid_a}{ts}{mid_b}'
-            else:
-                parent_id, parent_json = rendered[parent]
-                message.type, message.reference_id = 19, parent_id
-                a, b, c, d, e, f = r_parts
-                full = f'{a}{sid}{b}{body}{c}{ts}{d}"{parent_id}"{e}{parent_json}{f}'
-                hidden = None if hidden_ok else f'{a}{sid}{b}""{c}{ts}{d}"{parent_id}"{e}null{f}'
-            # As someone else's referenced_message a reply keeps its reference, without the nested message.
-            rendered.append((message.id, full if parent is None else
-                             f'{a}{sid}{b}{body}{c}{ts}{d}"{parent_id}"{e}null{f}'))
-            dispatch_json("MESSAGE_CREATE", channel.guild_id, full, hidden)
-            n += 1
-        if store:
-            channel.last_message_id = next(reversed(store))
-        return n
 
     def emit_message(self, event: str, message: Message) -> None:
         full = self.message_payload(message)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from emulator.errors import form_error
-from emulator.model import Message, Perm, Webhook
+from emulator.model import Channel, Message, Perm, Webhook
 from emulator.rest_interactions import Handler, InteractionHooks
 from emulator.rest_messages import message_fields
 from emulator.wire import json_response, no_content, read_body, snowflake
@@ -45,6 +45,17 @@ def add_webhook_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: s
     def with_token(request: web.Request) -> Webhook:
         return world.webhook(snowflake(request, "webhook_id"), request.match_info["token"])
 
+    def channel_of(request: web.Request) -> Channel:
+        emu.authorize(request)
+        return world.channel(snowflake(request, "channel_id"))
+
+    def managed(request: web.Request) -> Webhook:
+        """The webhook of the path, if the bot may manage it (its own, or Manage Webhooks)."""
+        emu.authorize(request)
+        hook = world.webhook(snowflake(request, "webhook_id"))
+        world.manageable(bot, hook)
+        return hook
+
     def interaction_or(own: Handler, channel_hook: Handler) -> Handler:
         async def handle(request: web.Request) -> web.Response:
             if snowflake(request, "webhook_id") == world.application_id:
@@ -54,8 +65,7 @@ def add_webhook_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: s
 
     # ---- managing (bot token + Manage Webhooks) ----------------------------------------------------------------
     async def create(request: web.Request) -> web.Response:
-        emu.authorize(request)
-        channel = world.channel(snowflake(request, "channel_id"))
+        channel = channel_of(request)
         data = (await read_body(request)).json
         if not isinstance(data.get("name"), str):
             raise form_error("name", "BASE_TYPE_REQUIRED", "This field is required")
@@ -63,23 +73,17 @@ def add_webhook_routes(router: web.UrlDispatcher, emu: EmulatorServer, prefix: s
         return json_response(world.webhook_payload(hook, with_token=True))
 
     async def list_channel(request: web.Request) -> web.Response:
-        emu.authorize(request)
-        channel = world.channel(snowflake(request, "channel_id"))
+        channel = channel_of(request)
         world.require(bot.id, channel, Perm.MANAGE_WEBHOOKS)
         return json_response([world.webhook_payload(w, with_token=w.type == 1)
                               for w in world.channel_webhooks(channel)])
 
     async def get(request: web.Request) -> web.Response:
-        emu.authorize(request)
-        hook = world.webhook(snowflake(request, "webhook_id"))
-        world.manageable(bot, hook)
+        hook = managed(request)
         return json_response(world.webhook_payload(hook, with_token=hook.type == 1))
 
     async def delete(request: web.Request) -> web.Response:
-        emu.authorize(request)
-        hook = world.webhook(snowflake(request, "webhook_id"))
-        world.manageable(bot, hook)
-        world.delete_webhook(hook)
+        world.delete_webhook(managed(request))
         return no_content()
 
     # ---- with the token (no Authorization) ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ import inspect
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,13 +48,17 @@ NO_TOKEN_MESSAGE = (
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.discord_token is None:
+    from newsdesk.app import FEEDS_ROLE, role_problem, run_bot  # imported late: it pulls in discord.py
+
+    problem = role_problem(settings, args.role)
+    if problem is not None:
+        raise CliError(problem)
+    if settings.discord_token is None and args.role != FEEDS_ROLE:
         raise CliError(NO_TOKEN_MESSAGE)
     from cogs.client import explain_startup_error
-    from newsdesk.app import run_bot  # imported late: it pulls in discord.py
 
     try:
-        await run_bot(settings)
+        await run_bot(settings, role=args.role)
     except Exception as exc:
         message = explain_startup_error(exc)
         if message is None:
@@ -136,7 +141,7 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _health(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.health import heartbeat_key, judge, read_heartbeat
+    from bot.health import feed_worker_key, heartbeat_key, judge, read_heartbeat
     from bot.storage.engines import open_database
     from bot.storage.meta import MetaStore
 
@@ -147,10 +152,12 @@ async def _health(args: argparse.Namespace, settings: Settings) -> int:
     except (DatabaseUnusable, StorageUnavailable) as exc:
         raise CliError(f"unhealthy: {exc}", code=1) from None
     try:
-        beat = await read_heartbeat(MetaStore(db), key=heartbeat_key(settings.shard_ids))
+        worker = args.role == "feeds"
+        key = feed_worker_key(socket.gethostname()) if worker else heartbeat_key(settings.shard_ids)
+        beat = await read_heartbeat(MetaStore(db), key=key)
     finally:
         await db.close()
-    healthy, line = judge(beat, max_age=args.max_age)
+    healthy, line = judge(beat, max_age=args.max_age, feed_worker=worker)
     if not healthy:
         raise CliError(line, code=1)
     print(line)
@@ -167,11 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
+    run.add_argument("--role", choices=("all", "feeds", "gateway"), default="all",
+                     help="all (default): everything in one process; on a shared PostgreSQL database, feeds: only "
+                          "fetch and store feeds (no Discord token needed), gateway: only the Discord side for "
+                          "SHARD_IDS of SHARD_COUNT (commands, posting, comments)")
     run.set_defaults(handler=_run)
 
     health = sub.add_parser("health", help="exit 0 if `newsdesk run` is connected to Discord (for HEALTHCHECK)")
     health.add_argument("--max-age", type=float, default=120.0, metavar="SECONDS",
                         help="oldest acceptable heartbeat (default 120; the bot beats every 30 s)")
+    health.add_argument("--role", choices=("all", "feeds", "gateway"), default="all",
+                        help="the role of the process to judge: feeds reads the feed worker's beat on this host")
     health.set_defaults(handler=_health)
 
     db = sub.add_parser("db", help="database maintenance")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from emulator import Channel, Message
 from tests.newsdesk_harness import Newsroom
 
-__all__ = ["db_rows", "eventually", "story_thread"]
+__all__ = ["db_rows", "eventually", "integer_columns", "story_thread"]
 
 T = TypeVar("T")
 
@@ -42,6 +42,18 @@ async def eventually(room: Newsroom, check: Callable[[], Awaitable[T]], within: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; last value {value!r}")
         await asyncio.sleep(0.02)
+
+
+async def integer_columns(room: Newsroom) -> list[tuple[str, str]]:
+    """(table, column) of every integer column of the bot's database, on either engine."""
+    if room.svc.stores.db.dialect == "postgresql":
+        return [(c["table_name"], c["column_name"]) for c in await db_rows(
+            room, "SELECT table_name, column_name FROM information_schema.columns"
+                  " WHERE table_schema = current_schema() AND data_type = 'bigint' ORDER BY 1, 2")]
+    return [(t["name"], col["name"])
+            for t in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1")
+            for col in await db_rows(room, f"PRAGMA table_info({t['name']})")
+            if "INT" in (col["type"] or "").upper()]
 
 
 async def db_rows(room: Newsroom, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

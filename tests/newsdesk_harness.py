@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from emulator import Channel, DiscordEmulator, Guild, InteractionRecord, User
 from emulator.newsroom import build_news_server
 from newsdesk.app import launch_bot
 from tests.loopback import serve
+from tests.postgres_server import clean_database
 
 __all__ = ["FeedServer", "Newsroom", "newsroom"]
 
@@ -142,6 +144,7 @@ class Newsroom:
     _stack: AsyncExitStack | None = None
     errors: list[BaseException | str] = field(default_factory=list)
     outlets: list[FeedServer] = field(default_factory=list)  # more loopback feeds, stopped with the room
+    database_url: str | None = None  # a PostgreSQL database instead of the SQLite file at db_path
 
     def __post_init__(self) -> None:
         server = build_news_server(self.emu, forum_tags=["Loopback News", "World"])
@@ -166,7 +169,8 @@ class Newsroom:
             "DATABASE_PATH": str(self.db_path), "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true",
             "DISCORD_TOKEN": self.emu.token, "DISCORD_API_BASE": self.emu.api_base,
             "DISCORD_GATEWAY_URL": self.emu.gateway_url, "HTTP_TOTAL_TIMEOUT": "10", "POLL_INTERVAL_SECONDS": "60",
-            "DEV_GUILD_ID": str(self.guild.id), **overrides,
+            "DEV_GUILD_ID": str(self.guild.id), **({"DATABASE_URL": self.database_url} if self.database_url else {}),
+            **overrides,
         }
         return load_settings(env, env_file=None)
 
@@ -232,13 +236,34 @@ class Newsroom:
         return after - before, edited
 
 
+async def e2e_database_url() -> str | None:
+    """With NEWSDESK_E2E_BACKEND=postgresql, the end-to-end tests run on a PostgreSQL database (emptied first)
+    instead of a SQLite file: the whole bot on the other engine, without doubling every run."""
+    if os.environ.get("NEWSDESK_E2E_BACKEND", "sqlite") == "postgresql":
+        return await clean_database()
+    return None
+
+
 @pytest.fixture
 async def newsroom(tmp_path: Path) -> AsyncIterator[Newsroom]:
+    async with open_newsroom(tmp_path / "newsdesk.db", await e2e_database_url()) as room:
+        yield room
+
+
+@pytest.fixture
+async def newsroom_on_each_engine(backend: str, database_url: str, tmp_path: Path) -> AsyncIterator[Newsroom]:
+    """A newsroom on a SQLite file, then on a PostgreSQL database (`database_url`)."""
+    async with open_newsroom(tmp_path / "newsdesk.db", database_url if backend == "postgresql" else None) as room:
+        yield room
+
+
+@asynccontextmanager
+async def open_newsroom(db_path: Path, database_url: str | None = None) -> AsyncIterator[Newsroom]:
     emu = DiscordEmulator(interaction_response_timeout=30.0)
     await emu.start()
     feeds = FeedServer()
     await feeds.start()
-    room = Newsroom(emu, feeds, tmp_path / "newsdesk.db")
+    room = Newsroom(emu, feeds, db_path, database_url=database_url)
     try:
         yield room
     finally:

@@ -1,4 +1,4 @@
-"""ArticleStore on real SQLite files: dedupe, updates, no floods, races."""
+"""ArticleStore on both engines (SQLite, PostgreSQL): dedupe, updates, no floods, races."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def item(n: int, *, title: str | None = None, text: str | None = None, guid: str
         content_text=text)
 
 
-async def open_db(path: Path) -> Database:
+async def open_db(path: Path | str) -> Database:
     return await open_database(path)
 
 
@@ -40,8 +40,8 @@ async def add_feed(db: Database, url: str) -> int:
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    db = await open_db(tmp_path / "news.db")
+async def store(database_url: str):
+    db = await open_db(database_url)
     await add_feed(db, "https://example.com/feed")
     await add_feed(db, "https://other.example.org/feed")
     yield ArticleStore(db)
@@ -158,8 +158,8 @@ async def test_lookups_search_and_full_text(store: ArticleStore) -> None:
     assert not await store.set_text(999, "x")
 
 
-async def test_concurrent_ingest_two_connections(tmp_path: Path) -> None:
-    path = tmp_path / "race.db"
+async def test_concurrent_ingest_two_connections(database_url: str) -> None:
+    path = database_url
     db1 = await open_db(path)
     await add_feed(db1, "https://example.com/feed")
     db2 = await open_db(path)

@@ -42,6 +42,16 @@ def test_run_without_token_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr + out.stdout
 
 
+def test_roles_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
+    for role in ("feeds", "gateway"):
+        out = newsdesk("run", "--role", role, env={"DISCORD_TOKEN": "x.y.z"}, cwd=tmp_path)
+        err = out.stderr
+        assert out.returncode == 2 and err.strip() == (
+            f"newsdesk: --role {role} needs a database several processes share: set DATABASE_URL to a "
+            "postgresql:// URL (SQLite serves one all-in-one process: run `newsdesk run` without --role)"), err
+    assert not (tmp_path / "data").exists()
+
+
 def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
     out = newsdesk("db", "migrate", env={"POLL_INTERVAL_SECONDS": "often"}, cwd=tmp_path)
     assert out.returncode == 2

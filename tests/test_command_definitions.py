@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from discord import app_commands
 from discord.ext import commands
@@ -50,8 +48,8 @@ def test_default_permissions_are_set_on_top_level_commands_only() -> None:
     assert sum(len(_subcommands(cog)) for cog in COGS) > 20  # the walk found the subcommands
 
 
-async def test_an_article_option_is_an_id_or_a_known_link(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "news.db")
+async def test_an_article_option_is_an_id_or_a_known_link(database_url: str) -> None:
+    db = await open_database(database_url)
     try:
         store = ArticleStore(db)
         [outcome] = await store.ingest(await add_feed(db, "https://example.com/feed"), [item(1)])

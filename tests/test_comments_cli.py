@@ -1,4 +1,4 @@
-"""`newsdesk export` as a real subprocess against a database filled through the real stores."""
+"""`newsdesk export` as a real subprocess against a database (SQLite, PostgreSQL) filled through the real stores."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 GUILD, THREAD = 1111, 2222
 
 
-def newsdesk(db: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(db)}
+def newsdesk(db: Path | str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    where = {"DATABASE_URL": str(db)} if str(db).startswith("postgresql:") else {"DATABASE_PATH": str(db)}
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **where}
     return subprocess.run([sys.executable, "-m", "bot", "--env-file", "/dev/null", "export", *args],
                           capture_output=True, timeout=60, env=env, cwd=ROOT)
 
 
-async def filled(path: Path) -> int:
+async def filled(path: Path | str) -> int:
     db = await open_database(path)
     article = await db.insert("INSERT INTO articles (canonical_url, content_hash, title, first_seen_at, updated_at)"
                                " VALUES ('https://n.example/a', 'h', 'Rail strike, \"day two\"', 0, 0)")
@@ -48,8 +49,8 @@ async def filled(path: Path) -> int:
     return article
 
 
-async def test_export_json_csv_file_and_errors(tmp_path: Path) -> None:
-    db = tmp_path / "n.db"
+async def test_export_json_csv_file_and_errors(tmp_path: Path, database_url: str) -> None:
+    db = database_url
     article = await filled(db)
     out = newsdesk(db, "--guild", str(GUILD))
     assert out.returncode == 0, out.stderr
@@ -68,9 +69,15 @@ async def test_export_json_csv_file_and_errors(tmp_path: Path) -> None:
     assert rows[0]["content"] == 'Is the line closed, "all day"?' and rows[0]["article_title"].startswith("Rail")
     assert json.loads(rows[1]["revisions"])[0]["old_content"] == "Yes,\nuntil 6pm."
 
-    for args, expected in ((["--guild", "999"], b"no comments recorded for guild 999; guilds with comments: 1111"),
-                           (["--guild", str(GUILD), "--article", "77"], b"no comments recorded for article 77"),
-                           (["--guild", "abc"], b"is not a Discord id"),
+    asked_the_database = ((["--guild", "999"], b"no comments recorded for guild 999; guilds with comments: 1111"),
+                          (["--guild", str(GUILD), "--article", "77"], b"no comments recorded for article 77"))
+    for args, expected in asked_the_database:
+        out = newsdesk(db, *args)
+        assert out.returncode == 2 and expected in out.stderr, (args, out.stderr)
+        assert b"Traceback" not in out.stderr and b"unexpected" not in out.stderr and len(out.stderr) < 500
+    if not str(db).endswith(".db"):
+        return  # the rest checks the arguments before the database is opened, and a missing SQLite file
+    for args, expected in ((["--guild", "abc"], b"is not a Discord id"),
                            # Past SQLite's 64-bit integers: was "unexpected error: OverflowError" (issue 12).
                            (["--guild", "99999999999999999999999"], b"is not a Discord id (a whole number from 1"),
                            (["--guild", "0"], b"is not a Discord id"),

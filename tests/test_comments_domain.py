@@ -1,4 +1,4 @@
-"""The comment recorder, tree, stats, export, moderation service and forget-me on real SQLite files."""
+"""The comment recorder, tree, stats, export, moderation service and forget-me on both engines (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -47,8 +46,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    db = await open_database(tmp_path / "d.db")
+async def env(database_url: str) -> AsyncIterator[Env]:
+    db = await open_database(database_url)
     writer = BatchWriter(db, interval=0.005)
     writer.attach(db)
     article_id = await db.insert(

@@ -8,10 +8,10 @@ import httpx
 
 from newsdesk.dashboard import serve_dashboard
 from tests.emulator_fixtures import E2E_MARKS
-from tests.newsdesk_harness import FeedItemSpec, Newsroom, newsroom
+from tests.newsdesk_harness import FeedItemSpec, Newsroom, newsroom_on_each_engine
 
 pytestmark = E2E_MARKS
-__all__ = ["newsroom"]
+__all__ = ["newsroom_on_each_engine"]
 
 
 async def fates(room: Newsroom, subscription_id: int) -> dict[str, tuple[str, str | None]]:
@@ -19,8 +19,8 @@ async def fates(room: Newsroom, subscription_id: int) -> dict[str, tuple[str, st
     return {d.title: (d.outcome, d.detail) for d in await room.svc.feed_subscriptions.history(subscription_id)}
 
 
-async def test_every_item_has_a_recorded_fate_and_the_dashboard_shows_why(newsroom: Newsroom) -> None:
-    room = newsroom
+async def test_every_item_has_a_recorded_fate_and_the_dashboard_shows_why(newsroom_on_each_engine: Newsroom) -> None:
+    room = newsroom_on_each_engine
     room.feeds.add("old", "Yesterday's council news")
     overrides = {"DISCORD_CLIENT_ID": str(room.emu.world.application_id),
                  "DISCORD_CLIENT_SECRET": room.emu.oauth.client_secret, "WEB_SECRET_KEY": "deliveries-test-key"}
@@ -65,8 +65,8 @@ async def test_every_item_has_a_recorded_fate_and_the_dashboard_shows_why(newsro
     assert "not posted: already there when followed" in page.text and "not posted: paused" in page.text
 
 
-async def test_feed_why_answers_in_one_private_message(newsroom: Newsroom) -> None:
-    room = newsroom
+async def test_feed_why_answers_in_one_private_message(newsroom_on_each_engine: Newsroom) -> None:
+    room = newsroom_on_each_engine
     await room.start()
     await room.slash(room.admin, "feed add", {"url": room.feeds.feed_url, "channel": room.news, "exclude": "weather"})
     posted = room.feeds.add("posted", "Council approves night buses")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -93,7 +95,14 @@ def test_baselines_take_comments_in_their_order_within_the_word_budget() -> None
 def test_rouge_is_averaged_over_references_and_paired_intervals_read_sensibly(tmp_path: Path) -> None:
     write_bench(tmp_path)
     thread = load_techsumbench(tmp_path)[0]
-    [(r1, r2, rl)] = per_thread([thread], lambda comments, words: "Summary", 10)
+
+    class Overlap:  # ROUGE-1 as unigram-overlap F1, enough to check the averaging over references
+        def score(self, reference: str, summary: str) -> dict[str, Any]:
+            ref, got = set(reference.lower().split()), set(summary.lower().split())
+            f1 = 2 * len(ref & got) / (len(ref) + len(got)) if ref and got else 0.0
+            return {k: SimpleNamespace(fmeasure=f1 if k != "rouge2" else 0.0) for k in ("rouge1", "rouge2", "rougeL")}
+
+    [(r1, r2, rl)] = per_thread([thread], lambda comments, words: "Summary", 10, scorer=Overlap())
     assert r1 == pytest.approx(100 * 2 / 3) and r2 == 0 and rl == pytest.approx(r1)
     same = [(10.0, 5.0, 1.0), (20.0, 5.0, 1.0)]
     assert paired_ci(same, same) == "R1 +0.00 [+0.00, +0.00], R2 +0.00 [+0.00, +0.00]"

@@ -1,10 +1,9 @@
-"""DiscussionSummaries on a real SQLite file, with the LLM backend against a loopback fake endpoint."""
+"""DiscussionSummaries on both engines (SQLite, PostgreSQL), with the LLM backend against a loopback fake endpoint."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -30,8 +29,8 @@ TEXTS = [
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "newsdesk.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
     comments = CommentStore(database)
     for n, text in enumerate(TEXTS, 1):
         await comments.record(CommentRecord(message_id=1000 + n, guild_id=1, thread_id=THREAD, author_id=n,

@@ -11,7 +11,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.comments_support import db_rows, eventually, story_thread
+from tests.comments_support import db_rows, eventually, integer_columns, story_thread
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
 
@@ -141,6 +141,11 @@ async def test_tree_pages_mine_export_and_forget_me(newsroom: Newsroom) -> None:
     emu.react(room.alice, post, "🎉")
     await eventually(room, lambda: comment(room, previous.id), what="the chain")
 
+    async def edited() -> bool:
+        row = await comment(room, root.id)
+        return row is not None and row["content"] == "Root comment, edited"
+
+    await eventually(room, edited, what="the edit")  # handled beside the chain, not necessarily before its end
     rec = await room.slash(room.alice, "comments tree", channel=thread)
     assert rec.ephemeral and "page 1/2" in rec.content and "25 comments" in rec.content
     assert "• **alice** (edited): Root comment, edited" in rec.content
@@ -204,12 +209,10 @@ async def _attachment(room: Newsroom, rec: object) -> bytes:
 async def _rows_mentioning(room: Newsroom, user_id: int) -> list[tuple[str, str]]:
     """Every (table, column) holding `user_id` in any INTEGER column, across the whole database."""
     found = []
-    for t in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for col in await db_rows(room, f"PRAGMA table_info({t['name']})"):
-            if "INT" in (col["type"] or "").upper():
-                hit = await db_rows(room, f"SELECT 1 FROM {t['name']} WHERE {col['name']} = ?", (user_id,))
-                if hit:
-                    found.append((t["name"], col["name"]))
+    columns = await integer_columns(room)
+    for table, column in columns:
+        if await db_rows(room, f"SELECT 1 FROM {table} WHERE {column} = ?", (user_id,)):
+            found.append((table, column))
     return found
 
 

@@ -14,7 +14,7 @@ from bot.permissions import user_install_url
 from emulator import Channel, DiscordEmulator, Guild, Perm
 from emulator.contexts import RESPONSE_PERMISSIONS
 from emulator.model import DEFAULT_EVERYONE_PERMISSIONS
-from tests.comments_support import db_rows
+from tests.comments_support import db_rows, integer_columns
 from tests.emulator_fixtures import E2E_MARKS
 from tests.newsdesk_harness import Newsroom, newsroom
 
@@ -52,11 +52,10 @@ def elsewhere(room: Newsroom, *, external_apps: bool) -> tuple[Guild, Channel]:
 async def nothing_stored_about(room: Newsroom, ids: set[int]) -> list[tuple[str, str]]:
     """(table, column) of every stored guild or channel id among `ids`."""
     found = []
-    for table in await db_rows(room, "SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for column in await db_rows(room, f"PRAGMA table_info({table['name']})"):
-            if column["name"] in ("guild_id", "channel_id", "thread_id"):
-                rows = await db_rows(room, f"SELECT {column['name']} AS id FROM {table['name']}")
-                found += [(table["name"], column["name"]) for r in rows if r["id"] in ids]
+    for table, column in await integer_columns(room):
+        if column in ("guild_id", "channel_id", "thread_id"):
+            rows = await db_rows(room, f"SELECT {column} AS id FROM {table}")
+            found += [(table, column) for r in rows if r["id"] in ids]
     return found
 
 

@@ -60,6 +60,9 @@ async def test_a_plain_text_template_written_in_the_form_is_previewed_saved_and_
                                f"10:30 · Loopback News @\u200beveryone\n{room.feeds.base}/articles/seen")
     assert not preview.embeds
     assert await _stored(room) == (None, "embed")  # a preview saves nothing
+    stranger = await room.emu.press_button(room.alice, question, label="Save")
+    assert stranger.content == "Only the person who asked can confirm this." and stranger.ephemeral
+    assert await _stored(room) == (None, "embed")
 
     saved = await room.emu.press_button(room.admin, question, label="Save")
     assert saved.original is not None and "Saved: new stories of this feed are posted as plain text" in \

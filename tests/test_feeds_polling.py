@@ -1,4 +1,4 @@
-"""FeedStore / SubscriptionStore on a real SQLite file, and FeedPoller / FeedScheduler against a loopback feed server."""
+"""FeedStore / SubscriptionStore on both engines (SQLite, PostgreSQL), and FeedPoller / FeedScheduler against a loopback feed server."""
 
 from __future__ import annotations
 
@@ -113,9 +113,9 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(database_url: str) -> AsyncIterator[World]:
     site = FeedSite()
-    db = await open_database(tmp_path / "feeds.db")
+    db = await open_database(database_url)
     async with serve(site.setup) as base, FeedFetcher(make_settings()) as fetcher:
         yield World(db, base, site, fetcher)
     await db.close()

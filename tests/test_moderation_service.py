@@ -1,4 +1,4 @@
-"""ModerationService rules on real SQLite files: mute expiry vs newer mutes, approving, filters on edits."""
+"""ModerationService rules on both engines (SQLite, PostgreSQL): mute expiry vs newer mutes, approving, filters on edits."""
 
 from __future__ import annotations
 

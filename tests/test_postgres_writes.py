@@ -36,3 +36,36 @@ async def test_a_burst_and_a_trickle_of_comments_count_and_search_the_same() -> 
     finally:
         await writer.close()
         await db.close()
+
+
+async def test_listening_resumes_after_its_connection_is_killed() -> None:
+    import asyncio
+
+    require_server()
+    url = await clean_database()
+    listener_db, sender_db = await open_database(url), await open_database(url)
+    heard: list[str] = []
+    arrived = asyncio.Event()
+
+    def hear(payload: str) -> None:
+        heard.append(payload)
+        arrived.set()
+
+    try:
+        await listener_db.listen("newsdesk_test_relisten", hear)  # type: ignore[attr-defined]
+        killed = await sender_db.fetchval(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+        assert killed == 1
+        # notify until the new listening connection hears one (it reconnects within about half a second)
+        for attempt in range(50):
+            await sender_db.notify("newsdesk_test_relisten", f"after {attempt}")  # type: ignore[attr-defined]
+            try:
+                await asyncio.wait_for(arrived.wait(), 0.2)
+                break
+            except TimeoutError:
+                continue
+        assert heard and heard[0].startswith("after ")
+    finally:
+        await listener_db.close()
+        await sender_db.close()

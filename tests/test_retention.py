@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.comments.retention import RetentionSweeper
 from bot.storage.comments import Attachment, CommentRecord, CommentStore
 from bot.storage.engines import open_database
@@ -17,8 +15,8 @@ def comment(mid: int, text: str) -> CommentRecord:
                          created_at=NOW - 40 * DAY, attachments=(Attachment("a.png", "https://cdn/a.png", 10),))
 
 
-async def test_sweep_blanks_only_deleted_comments_older_than_the_window(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "r.db")
+async def test_sweep_blanks_only_deleted_comments_older_than_the_window(database_url: str) -> None:
+    db = await open_database(database_url)
     try:
         comments = CommentStore(db)
         for mid, text in ((1, "still here"), (2, "deleted long ago"), (3, "deleted yesterday"), (4, "removed")):
@@ -42,8 +40,8 @@ async def test_sweep_blanks_only_deleted_comments_older_than_the_window(tmp_path
         await db.close()
 
 
-async def test_zero_days_blanks_at_the_next_sweep(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "r.db")
+async def test_zero_days_blanks_at_the_next_sweep(database_url: str) -> None:
+    db = await open_database(database_url)
     try:
         comments = CommentStore(db)
         await comments.record(comment(1, "gone"))
@@ -53,9 +51,9 @@ async def test_zero_days_blanks_at_the_next_sweep(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_sweep_prunes_bookkeeping_records_older_than_thirty_days(tmp_path: Path) -> None:
+async def test_sweep_prunes_bookkeeping_records_older_than_thirty_days(database_url: str) -> None:
     """Delivery records and story decisions are handed the same cutoff, RECORD_DAYS before the sweep."""
-    db = await open_database(tmp_path / "r.db")
+    db = await open_database(database_url)
     try:
         asked: list[float] = []
 

@@ -1,4 +1,4 @@
-"""CommentReview rules on real SQLite files: which rejections count towards an automatic hold, a stale hold
+"""CommentReview rules on both engines (SQLite, PostgreSQL): which rejections count towards an automatic hold, a stale hold
 expiry, pre-moderation counting what stood, the fast path's hand-off, and one re-post when two approve."""
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.health import Heartbeat, heartbeat_key, judge, read_heartbeat, write_heartbeat
+from bot.health import Heartbeat, feed_worker_key, heartbeat_key, judge, read_heartbeat, write_heartbeat
 from bot.logs import OWN_LOGGERS, STATUS_LOGGER, configure_logging
 from bot.storage.engines import open_database
 from bot.storage.meta import MetaStore
@@ -139,6 +140,21 @@ def test_health_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert capsys.readouterr().out.startswith("ok: connected to Discord, 2 servers")
     monkeypatch.setenv("SHARD_IDS", "2,3")
     assert main(["--env-file", "/dev/null", "health"]) == 1
+
+    # a feed worker has no gateway: its beat on this host says it runs
+    capsys.readouterr()
+    assert main(["--env-file", "/dev/null", "health", "--role", "feeds"]) == 1
+    assert "no heartbeat yet from a feed worker on this host" in capsys.readouterr().err
+
+    async def worker_beat() -> None:
+        db = await open_database(path)
+        await write_heartbeat(MetaStore(db), Heartbeat(time.time(), True, 0),
+                              key=feed_worker_key(socket.gethostname()))
+        await db.close()
+
+    asyncio.run(worker_beat())
+    assert main(["--env-file", "/dev/null", "health", "--role", "feeds"]) == 0
+    assert capsys.readouterr().out.startswith("ok: feed worker running, heartbeat ")
 
 
 async def test_the_ready_line_names_this_processs_shards(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,4 +1,5 @@
-"""CommentStore, ReactionStore and ThreadStore on a real SQLite file, with both writers."""
+"""CommentStore, ReactionStore and ThreadStore on both engines (a real SQLite file, a real PostgreSQL database),
+with every writer (the threaded one is SQLite's own)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,26 @@ import pytest
 
 from bot.storage.comments import Attachment, CommentRecord, CommentStore, ReactionStore
 from bot.storage.database import Database
+from bot.storage.dialect import SQLITE
 from bot.storage.engines import open_database
 from bot.storage.threads import ThreadStore
 from bot.storage.writer import BatchWriter, DirectWriter, ThreadedBatchWriter, Writer
 
 
+async def make_writer(db: Database, kind: str) -> BatchWriter | ThreadedBatchWriter:
+    if kind == "batch":
+        return BatchWriter(db, interval=0.01)
+    if db.dialect != SQLITE:
+        await db.close()
+        pytest.skip("ThreadedBatchWriter owns an sqlite3 connection: SQLite only (PostgreSQL uses BatchWriter)")
+    return ThreadedBatchWriter(db.location, interval=0.01)
+
+
 @pytest.fixture(params=["direct", "batch", "threaded"])
-async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Database, Writer]]:
-    db = await open_database(tmp_path / "c.db")
+async def env(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[tuple[Database, Writer]]:
+    db = await open_database(database_url)
     writer: Writer
-    if request.param == "direct":
-        writer = DirectWriter(db)
-    elif request.param == "batch":
-        writer = BatchWriter(db, interval=0.01)
-    else:
-        writer = ThreadedBatchWriter(db.path, interval=0.01)
+    writer = DirectWriter(db) if request.param == "direct" else await make_writer(db, request.param)
     yield db, writer
     if isinstance(writer, BatchWriter | ThreadedBatchWriter):
         await writer.close()
@@ -129,8 +135,8 @@ async def test_deleting_a_comment_ends_the_reactions_on_it(env: tuple[Database, 
     assert await reactions.live_users(channel_id=99) == {(3, "👍"): {7}}
 
 
-async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "t.db")
+async def test_thread_state_changes_are_recorded(database_url: str) -> None:
+    db = await open_database(database_url)
     try:
         threads = ThreadStore(db)
         await threads.register(thread_id=10, guild_id=1, parent_channel_id=5, article_id=None, name="Story")
@@ -145,9 +151,9 @@ async def test_thread_state_changes_are_recorded(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["batch", "threaded"])
-async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path, kind: str) -> None:
-    db = await open_database(tmp_path / "b.db")
-    writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
+async def test_batch_writer_isolates_a_bad_unit(database_url: str, kind: str) -> None:
+    db = await open_database(database_url)
+    writer = await make_writer(db, kind)
     try:
         store = CommentStore(db, writer)
         await store.record(comment(1))
@@ -162,7 +168,7 @@ async def test_batch_writer_isolates_a_bad_unit(tmp_path: Path, kind: str) -> No
 
 async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "t.db")
-    writer = ThreadedBatchWriter(db.path, interval=0.5)  # a long interval: flush must not wait for it
+    writer = ThreadedBatchWriter(db.location, interval=0.5)  # a long interval: flush must not wait for it
     store = CommentStore(db, writer)
     try:
         for mid in range(1, 2001):
@@ -184,13 +190,13 @@ async def test_threaded_writer_keeps_order_flushes_and_closes(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("kind", ["batch", "threaded"])
-async def test_writer_survives_a_batch_that_fails_at_commit(tmp_path: Path, kind: str) -> None:
+async def test_writer_survives_a_batch_that_fails_at_commit(database_url: str, kind: str) -> None:
     # A deferred constraint is checked at COMMIT, and a failed COMMIT leaves the transaction open: the
     # writer must roll it back, or every later BEGIN fails ("within a transaction") and all writes are lost.
-    db = await open_database(tmp_path / "c.db")
+    db = await open_database(database_url)
+    writer = await make_writer(db, kind)
     await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
     await db.execute("CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
-    writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
     store = CommentStore(db, writer)
     try:
         store.submit(1, 1, 10, None, 7, "Reader", "before", None, (), 1000.0, None)
@@ -204,15 +210,17 @@ async def test_writer_survives_a_batch_that_fails_at_commit(tmp_path: Path, kind
         assert not isinstance(writer, ThreadedBatchWriter) or writer.failed_units == 1
     finally:
         await writer.close()
+        await db.execute("DROP TABLE child")  # the PostgreSQL test database is reused by the next test
+        await db.execute("DROP TABLE parent")
         await db.close()
 
 
 @pytest.mark.parametrize("kind", ["batch", "threaded"])
-async def test_a_value_sqlite_cannot_bind_sinks_only_its_own_write(tmp_path: Path, kind: str) -> None:
+async def test_a_value_sqlite_cannot_bind_sinks_only_its_own_write(database_url: str, kind: str) -> None:
     # sqlite3 raises OverflowError (not a sqlite3.Error) for an int beyond 64 bits: the writer must drop that
     # one unit like any other bad record, not die and lose every comment after it.
-    db = await open_database(tmp_path / "o.db")
-    writer = BatchWriter(db, interval=0.01) if kind == "batch" else ThreadedBatchWriter(db.path, interval=0.01)
+    db = await open_database(database_url)
+    writer = await make_writer(db, kind)
     store = CommentStore(db, writer)
     try:
         store.submit(1, 1, 10, None, 7, "Reader", "before", None, (), 1000.0, None)
@@ -225,3 +233,17 @@ async def test_a_value_sqlite_cannot_bind_sinks_only_its_own_write(tmp_path: Pat
     finally:
         await writer.close()
         await db.close()
+
+
+async def test_submitted_units_land_in_the_order_they_were_submitted(env: tuple[Database, Writer]) -> None:
+    # submit() does not wait: on PostgreSQL each unit could take its own pooled connection, and an edit that
+    # landed before its comment would be lost.
+    db, writer = env
+    store = CommentStore(db, writer)
+    for mid in range(1, 101):
+        store.submit(mid, 1, 10, None, 7, "Reader", f"text {mid}", None, (), 1000.0 + mid, None)
+        store.submit_edit(mid, f"edited {mid}", 5000.0 + mid)
+    await writer.flush()
+    rows = await db.fetchall("SELECT content FROM comments ORDER BY message_id")
+    assert [r[0] for r in rows] == [f"edited {mid}" for mid in range(1, 101)]
+    assert await db.fetchval("SELECT COUNT(*) FROM comment_revisions") == 100

@@ -1,17 +1,20 @@
-"""Migrations and backup on real SQLite files."""
+"""Migrations on both engines (a real SQLite file, a real PostgreSQL database), and backup of SQLite files."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.storage.backup import backup_database
-from bot.storage.database import MigrationError, load_migrations
+from bot.storage.database import Database, MigrationError, load_migrations
+from bot.storage.dialect import POSTGRESQL
 from bot.storage.engines import open_database
+from tests.postgres_server import create_database, drop_database
 
 EXPECTED_TABLES = {
     "guild_settings", "feeds", "subscriptions", "articles", "posts", "threads", "thread_events", "comments",
@@ -20,32 +23,52 @@ EXPECTED_TABLES = {
 }
 
 
-async def test_migrate_empty_file_creates_whole_schema(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "news.db"
-    db = await open_database(path)
+@pytest.fixture
+async def empty_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with nothing in it (not even migrations): a new SQLite file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        yield str(tmp_path / "sub" / "news.db")
+        return
+    url = await create_database(migrated=False)
     try:
-        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert EXPECTED_TABLES <= tables
+        yield url
+    finally:
+        await drop_database(url)
+
+
+async def tables_of(db: Database) -> set[str]:
+    if db.dialect == POSTGRESQL:
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return {r[0] for r in await db.fetchall(sql)}
+
+
+async def test_migrate_empty_database_creates_whole_schema(empty_url: str) -> None:
+    db = await open_database(empty_url)
+    try:
+        assert EXPECTED_TABLES <= await tables_of(db)
         assert await db.schema_version() == max(m.version for m in load_migrations())
-        assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
-        assert await db.fetchval("PRAGMA foreign_keys") == 1
-        assert await db.fetchval("PRAGMA busy_timeout") >= 1000
         assert await db.migrate() == []  # idempotent
+        if db.dialect != POSTGRESQL:
+            assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
+            assert await db.fetchval("PRAGMA foreign_keys") == 1
+            assert await db.fetchval("PRAGMA busy_timeout") >= 1000
     finally:
         await db.close()
 
 
-async def test_migrate_file_left_at_older_version(tmp_path: Path) -> None:
+async def test_migrate_database_left_at_older_version(tmp_path: Path, empty_url: str) -> None:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     src = Path(__file__).resolve().parent.parent / "bot" / "storage" / "migrations"
     shutil.copy(src / "0001_initial.sql", migrations)
-    db = await open_database(tmp_path / "old.db", migrations_dir=migrations)
+    db = await open_database(empty_url, migrations_dir=migrations)
     await db.execute("INSERT INTO feeds (url, created_at) VALUES ('https://example.com/feed', 0)")
     await db.close()
 
     (migrations / "0002_add_note.sql").write_text("ALTER TABLE feeds ADD COLUMN note TEXT;\n-- trailing comment\n")
-    db = await open_database(tmp_path / "old.db", migrate=False, migrations_dir=migrations)
+    db = await open_database(empty_url, migrate=False, migrations_dir=migrations)
     try:
         assert await db.schema_version() == 1
         assert await db.migrate() == [2]
@@ -56,26 +79,29 @@ async def test_migrate_file_left_at_older_version(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_edited_applied_migration_is_refused(tmp_path: Path) -> None:
+async def test_edited_applied_migration_is_refused(tmp_path: Path, empty_url: str) -> None:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);\n")
-    db = await open_database(tmp_path / "x.db", migrations_dir=migrations)
+    db = await open_database(empty_url, migrations_dir=migrations)
     await db.close()
     (migrations / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER, y TEXT);\n")
     with pytest.raises(MigrationError, match="edited after it was applied"):
-        await open_database(tmp_path / "x.db", migrations_dir=migrations)
+        await open_database(empty_url, migrations_dir=migrations)
 
 
-async def test_failed_migration_rolls_back(tmp_path: Path) -> None:
+async def test_failed_migration_rolls_back(tmp_path: Path, empty_url: str) -> None:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_bad.sql").write_text("CREATE TABLE a (x INTEGER);\nINSERT INTO nope VALUES (1);\n")
-    with pytest.raises(sqlite3.OperationalError):
-        await open_database(tmp_path / "x.db", migrations_dir=migrations)
-    conn = sqlite3.connect(tmp_path / "x.db")
-    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'a'").fetchone() is None
-    conn.close()
+    with pytest.raises(Exception, match="nope") as failed:  # each engine has its own error type
+        await open_database(empty_url, migrations_dir=migrations)
+    assert type(failed.value).__name__ in ("OperationalError", "UndefinedTableError")
+    db = await open_database(empty_url, migrate=False, migrations_dir=migrations)
+    try:
+        assert "a" not in await tables_of(db) and await db.schema_version() == 0
+    finally:
+        await db.close()
 
 
 def test_badly_named_migration_is_refused(tmp_path: Path) -> None:
@@ -103,7 +129,7 @@ async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> No
     task = asyncio.create_task(writer())
     await asyncio.sleep(0.05)
     try:
-        await asyncio.to_thread(backup_database, db.path, tmp_path / "backup.db")
+        await asyncio.to_thread(backup_database, Path(db.location), tmp_path / "backup.db")
     finally:
         stop.set()
         written = await task
@@ -119,8 +145,8 @@ async def test_backup_while_writing_passes_integrity_check(tmp_path: Path) -> No
         conn.close()
 
 
-async def test_article_update_drops_cached_summaries_and_stale_text(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "a.db")
+async def test_article_update_drops_cached_summaries_and_stale_text(database_url: str) -> None:
+    db = await open_database(database_url)
     try:
         aid = await db.insert(
             "INSERT INTO articles (canonical_url, content_hash, title, text, first_seen_at, updated_at)"

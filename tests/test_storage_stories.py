@@ -1,10 +1,9 @@
-"""StoryStore and StoryService on real SQLite files: decisions per channel, members, restarts, settings."""
+"""StoryStore and StoryService on both engines (SQLite, PostgreSQL): decisions per channel, members, restarts, settings."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,8 @@ from bot.stories.service import StoryService
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "stories.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
     yield database
     await database.close()
 
@@ -58,8 +57,8 @@ async def test_record_members_and_first_decision_wins(db: Database) -> None:
     assert members[1].url == "https://news1.example/a/1" and members[1].title == "Japan quake: tsunami warning"
 
 
-async def test_recent_replays_into_an_index_after_restart(tmp_path: Path) -> None:
-    path = tmp_path / "restart.db"
+async def test_recent_replays_into_an_index_after_restart(database_url: str) -> None:
+    path = database_url
     db = await open_database(path)
     store = StoryStore(db)
     old, a, b = await _articles(db, ["Wildfire near Los Angeles forces evacuations",
@@ -136,8 +135,8 @@ async def _article(db: Database, article_id: int) -> Article:
     return article
 
 
-async def test_service_merges_across_outlets_and_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "service.db"
+async def test_service_merges_across_outlets_and_survives_a_restart(database_url: str) -> None:
+    path = database_url
     db = await open_database(path)
     clock = _Clock(1_000_000.0)
     try:

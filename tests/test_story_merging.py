@@ -10,10 +10,10 @@ import httpx
 
 from newsdesk.dashboard import serve_dashboard
 from tests.emulator_fixtures import E2E_MARKS
-from tests.newsdesk_harness import FeedServer, Newsroom, newsroom
+from tests.newsdesk_harness import FeedServer, Newsroom, newsroom_on_each_engine
 
 pytestmark = E2E_MARKS
-__all__ = ["newsroom"]
+__all__ = ["newsroom_on_each_engine"]
 
 BUSES = [
     ("Council approves five night bus routes for the city centre",
@@ -44,8 +44,8 @@ def also_reported(embed: dict[str, Any]) -> str | None:
     return next((f["value"] for f in embed.get("fields") or [] if f["name"] == "Also reported by"), None)
 
 
-async def test_three_outlets_make_one_post_and_one_thread(newsroom: Newsroom) -> None:
-    room = newsroom
+async def test_three_outlets_make_one_post_and_one_thread(newsroom_on_each_engine: Newsroom) -> None:
+    room = newsroom_on_each_engine
     courier, evening, radio = await three_outlets(room)
     first = courier.add("buses", *BUSES[0], published=1_764_000_000.0)
     assert (await room.publish_pass())[0] == 1
@@ -98,8 +98,8 @@ async def delivery_page(room: Newsroom, outlet: FeedServer) -> str:
     return page.text
 
 
-async def test_stories_off_posts_each_report_alone(newsroom: Newsroom) -> None:
-    room = newsroom
+async def test_stories_off_posts_each_report_alone(newsroom_on_each_engine: Newsroom) -> None:
+    room = newsroom_on_each_engine
     courier, evening, _ = await three_outlets(room)
     subs = {feed.url: sub for sub, feed in await room.svc.feed_subscriptions.for_guild(room.guild.id) if feed}
     answer = await room.slash(room.admin, "feed edit", {"feed": str(subs[evening.feed_url].id), "stories": False,
@@ -117,8 +117,8 @@ async def test_stories_off_posts_each_report_alone(newsroom: Newsroom) -> None:
     assert also_reported(first_post.embeds[0]) is None and len(room.emu.threads(room.news)) == 2
 
 
-async def test_a_story_whose_post_was_deleted_does_not_swallow_a_report(newsroom: Newsroom) -> None:
-    room = newsroom
+async def test_a_story_whose_post_was_deleted_does_not_swallow_a_report(newsroom_on_each_engine: Newsroom) -> None:
+    room = newsroom_on_each_engine
     courier, evening, _ = await three_outlets(room)
     courier.add("buses", *BUSES[0], published=1_764_000_000.0)
     assert (await room.publish_pass())[0] == 1

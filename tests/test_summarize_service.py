@@ -1,4 +1,4 @@
-"""SummaryService with its cache in a real SQLite file."""
+"""SummaryService with its cache in the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +41,8 @@ class CountingSummarizer(ExtractiveSummarizer):
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "newsdesk.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
     now = time.time()
     for article_id in (1, 2):
         await database.execute(
@@ -81,7 +80,7 @@ async def test_unreadable_cached_json_is_ignored(db: Database) -> None:
     assert await SummaryStore(db).get(1, "extractive", "medium", "paragraph") == result.as_dict()
 
 
-async def test_article_summary_is_cached_per_key_in_the_database(db: Database, tmp_path: Path) -> None:
+async def test_article_summary_is_cached_per_key_in_the_database(db: Database, database_url: str) -> None:
     summarizer = CountingSummarizer()
     service = SummaryService(_settings(), SummaryStore(db), extractive=summarizer)
     first = await service.summarize_article(1, ARTICLE, SummaryOptions(sentences=2))
@@ -91,15 +90,15 @@ async def test_article_summary_is_cached_per_key_in_the_database(db: Database, t
     await service.summarize_article(1, ARTICLE, SummaryOptions(words=30))
     await service.summarize_article(2, ARTICLE, SummaryOptions(sentences=2))
     assert summarizer.calls == 4
-    rows = await db.fetchall("SELECT article_id, method, length, style, result FROM summaries ORDER BY rowid")
+    rows = await db.fetchall("SELECT article_id, method, length, style, result FROM summaries ORDER BY created_at")
     assert [tuple(r)[:4] for r in rows] == [
         (1, "extractive", "s2", "paragraph"), (1, "extractive", "s2", "bullets"),
         (1, "extractive", "w30", "paragraph"), (2, "extractive", "s2", "paragraph"),
     ]
     assert SummaryResult.from_dict(json.loads(rows[0]["result"])) == first
 
-    # The cache is in the file: a second connection (as after a restart) and a new service find it.
-    other = await open_database(tmp_path / "newsdesk.db")
+    # The cache is in the database: a second connection (as after a restart) and a new service find it.
+    other = await open_database(database_url)
     try:
         fresh = CountingSummarizer()
         cached = await SummaryService(_settings(), SummaryStore(other), extractive=fresh).summarize_article(

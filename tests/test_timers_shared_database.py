@@ -1,9 +1,8 @@
-"""Timers shared by several bot processes (SHARD_IDS) on one database fire once."""
+"""Timers shared by several bot processes (SHARD_IDS) on one database fire once, on both engines."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from bot.storage.database import Database
 from bot.storage.engines import open_database
@@ -11,9 +10,9 @@ from bot.storage.timers import Timer, TimerStore
 from bot.timer_runner import TimerRunner
 
 
-async def test_two_processes_fire_a_due_timer_once(tmp_path: Path) -> None:
-    first = await open_database(tmp_path / "t.db")
-    second = await open_database(tmp_path / "t.db")  # another process's connection to the same file
+async def test_two_processes_fire_a_due_timer_once(database_url: str) -> None:
+    first = await open_database(database_url)
+    second = await open_database(database_url)  # another process's connection (pool) to the same database
     fired: list[str] = []
 
     def runner(db: Database, name: str) -> TimerRunner:

@@ -31,7 +31,7 @@ from emulator.newsroom import NewsServer, build_news_server
 from newsdesk.app import launch_bot, open_services
 from newsdesk.cli import main
 from newsdesk.dashboard import demo_dashboard, discord_for_dashboard, serve_dashboard
-from tests.newsdesk_harness import FeedServer
+from tests.newsdesk_harness import FeedServer, e2e_database_url
 from web.render import web_link
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,8 +109,8 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
             "DATABASE_PATH": str(tmp_path / "web.db"), "DISCORD_API_BASE": emu.api_base,
             "DISCORD_GATEWAY_URL": emu.gateway_url, "DISCORD_TOKEN": emu.token,
             "DISCORD_CLIENT_ID": str(emu.world.application_id), "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
-            "WEB_SECRET_KEY": "test-secret-key-test-secret-key", "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true"},
-            env_file=None)
+            "WEB_SECRET_KEY": "test-secret-key-test-secret-key", "NEWSDESK_ALLOW_PRIVATE_NETWORKS": "true",
+            **({"DATABASE_URL": url} if (url := await e2e_database_url()) else {})}, env_file=None)
         async with open_services(settings) as services:
             article_id = await seed(services, server)
             async with discord_for_dashboard(services, settings) as discord, \

@@ -104,6 +104,10 @@ class CommentRecorder:
         # must not be stored again when a backfill or an edit shows it to us once more.
         self._forgotten: dict[tuple[int, int | None], float] = {}
         self._lock = asyncio.Lock()
+        # Edits of one message are decided in the order they arrived: each reads the stored text before it
+        # queues its change, and on PostgreSQL two reads run on two connections and may return out of order
+        # (the earlier edit would then look older than the stored one and be lost from the revisions).
+        self._editing: dict[int, tuple[asyncio.Lock, int]] = {}  # message id: (lock, edits using it)
 
     # --- caches ----------------------------------------------------------------------------------
 
@@ -279,6 +283,20 @@ class CommentRecorder:
         """An edit. With the whole `message` (Discord sends it with the update), a comment we never saw
         being created (the bot was down, or crashed before its batch was committed) is recorded first,
         so a backfill that read an older version cannot be the last word."""
+        lock, users = self._editing.get(message_id, (asyncio.Lock(), 0))
+        self._editing[message_id] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._on_edit(guild_id, thread_id, message_id, content, edited_at, message)
+        finally:
+            lock, users = self._editing[message_id]
+            if users == 1:
+                del self._editing[message_id]
+            else:
+                self._editing[message_id] = (lock, users - 1)
+
+    async def _on_edit(self, guild_id: int, thread_id: int, message_id: int, content: str, edited_at: float,
+                       message: IncomingMessage | None) -> Decision:
         if not await self.is_article_thread(thread_id):
             return Decision(Verdict.IGNORED)
         if (message is not None and not message.author_is_bot

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 
 from bot.articles.records import Article, FeedItem
 
-__all__ = ["FeedEvent", "FeedFailing", "FeedPaused", "FeedRecovered", "NewArticle", "UpdatedArticle"]
+__all__ = ["FeedEvent", "FeedFailing", "FeedPaused", "FeedRecovered", "NewArticle", "UpdatedArticle", "notice_from_text",
+           "notice_text"]
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,26 @@ class FeedRecovered:
 
 
 FeedEvent = NewArticle | UpdatedArticle | FeedFailing | FeedPaused | FeedRecovered
+
+
+_NOTICES: dict[str, type[FeedFailing | FeedPaused | FeedRecovered]] = {
+    "failing": FeedFailing, "paused": FeedPaused, "recovered": FeedRecovered}
+
+
+def notice_text(event: FeedEvent) -> str | None:
+    """A feed-health event as JSON for another process (a feed worker tells the gateways); None for stories.
+    Texts are cut so the whole fits a PostgreSQL notification (8,000 bytes)."""
+    for kind, cls in _NOTICES.items():
+        if isinstance(event, cls):
+            fields = {k: (v[:1500] if isinstance(v, str) else v) for k, v in dataclasses.asdict(event).items()}
+            return json.dumps({"kind": kind, **fields})
+    return None
+
+
+def notice_from_text(text: str) -> FeedFailing | FeedPaused | FeedRecovered | None:
+    """The event `notice_text` wrote; None for anything else."""
+    try:
+        data = json.loads(text)
+        return _NOTICES[data.pop("kind")](**data)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

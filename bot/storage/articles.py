@@ -15,6 +15,7 @@ callers sharing the connection cannot collide on BEGIN.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from bot.articles.identity import canonical_url, text_similarity, title_key
 from bot.articles.records import Article, FeedItem, IngestOutcome
 from bot.storage.database import Database, Row
 from bot.storage.dialect import case_insensitive_like
+from bot.storage.errors import ConstraintViolation
 
 __all__ = ["NEAR_DUPLICATE_SIMILARITY", "ArticleStore"]
 
@@ -179,12 +181,13 @@ class ArticleStore:
         if row["id"] in touched or not owned or row["content_hash"] == item.content_hash:
             # Unchanged; a feed that re-keyed its guid gets the new one recorded (so the next poll is a hit).
             if owned and feed_id is not None and row["guid"] != item.guid and row["id"] not in touched:
-                await self._write("UPDATE OR IGNORE articles SET guid = ? WHERE id = ?", (item.guid, row["id"]))
+                with contextlib.suppress(ConstraintViolation):  # another article of the feed has that guid
+                    await self._write("UPDATE articles SET guid = ? WHERE id = ?", (item.guid, row["id"]))
             touched.add(row["id"])
             return IngestOutcome("unchanged", _article(row), item)
         touched.add(row["id"])
         rows = await self._write(
-            "UPDATE OR IGNORE articles SET content_hash = ?, title = ?, title_key = ?, author = COALESCE(?, author), "
+            "UPDATE articles SET content_hash = ?, title = ?, title_key = ?, author = COALESCE(?, author), "
             "published_at = COALESCE(published_at, ?), image_url = COALESCE(?, image_url), excerpt = ?, "
             "language = COALESCE(?, language), updated_at = ?, categories = ? "
             f"WHERE id = ? RETURNING {_COLUMNS}",

@@ -231,8 +231,8 @@ class CommentStore:
         those written since a time, when given. What a purge would remove."""
         rows = await self._db.fetchall(
             "SELECT * FROM comments WHERE guild_id = :guild AND author_id = :author"
-            " AND status IN ('visible', 'flagged') AND (:article IS NULL OR article_id = :article)"
-            " AND (:since IS NULL OR created_at >= :since) ORDER BY message_id",
+            " AND status IN ('visible', 'flagged') AND (CAST(:article AS BIGINT) IS NULL OR article_id = :article)"
+            " AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR created_at >= :since) ORDER BY message_id",
             {"guild": guild_id, "author": author_id, "article": article_id, "since": since},
         )
         return [Comment.from_row(r) for r in rows]

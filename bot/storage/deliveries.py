@@ -104,7 +104,7 @@ class DeliveryStore:
 
     async def for_url(self, guild_id: int, url: str) -> list[Delivery]:
         """This item's fate in every channel of the guild that follows its feed (`/feed why`)."""
-        rows = await self._db.fetchall(_SELECT + " WHERE s.guild_id = ? AND d.url = ? ORDER BY d.created_at DESC",
+        rows = await self._db.fetchall(_SELECT + " WHERE s.guild_id = ? AND d.url = ? ORDER BY d.created_at DESC, d.id DESC",
                                        (guild_id, url))
         return [Delivery(**dict(r)) for r in rows]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 __all__ = ["POSTGRESQL", "SQLITE", "case_insensitive_like", "in_ids", "joined", "least", "placeholders",
-           "postgres_ddl"]
+           "postgres_ddl", "whole"]
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -71,6 +71,14 @@ def postgres_ddl(sql: str) -> str:
 def least(dialect: str) -> str:
     """The two-argument minimum: SQLite's scalar MIN(a, b), PostgreSQL's LEAST(a, b)."""
     return "LEAST" if dialect == POSTGRESQL else "MIN"
+
+
+def whole(dialect: str, expression: str) -> str:
+    """`expression` with its fraction cut off, as an integer: SQLite's CAST(... AS INTEGER) truncates where
+    PostgreSQL's rounds (a time at 13:00 would land in the next day's bucket)."""
+    if dialect == POSTGRESQL:
+        return f"CAST(TRUNC({expression}) AS BIGINT)"
+    return f"CAST({expression} AS INTEGER)"
 
 
 def case_insensitive_like(dialect: str) -> str:

@@ -29,7 +29,7 @@ class ExportStore:
     async def has_comments(self, guild_id: int, article_id: int | None = None) -> bool:
         """Whether any comment is recorded in the guild (on that article, when given)."""
         return bool(await self._db.fetchval(
-            "SELECT 1 FROM comments WHERE guild_id = :guild AND (:article IS NULL OR article_id = :article) LIMIT 1",
+            "SELECT 1 FROM comments WHERE guild_id = :guild AND (CAST(:article AS BIGINT) IS NULL OR article_id = :article) LIMIT 1",
             {"guild": guild_id, "article": article_id}))
 
     async def guilds_with_comments(self) -> list[int]:

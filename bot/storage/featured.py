@@ -53,7 +53,7 @@ class FeaturedStore:
         """An article's featured comments still up (one guild's, when given), oldest pick first."""
         rows = await self._db.fetchall(
             f"SELECT f.* FROM featured_comments f {_STILL_UP} WHERE f.article_id = ?"
-            " AND (? IS NULL OR f.guild_id = ?) ORDER BY f.featured_at, f.message_id", (article_id, guild_id, guild_id))
+            " AND (CAST(? AS BIGINT) IS NULL OR f.guild_id = ?) ORDER BY f.featured_at, f.message_id", (article_id, guild_id, guild_id))
         return [FeaturedComment(**dict(r)) for r in rows]
 
     async def in_window(self, guild_id: int, since: float, until: float, limit: int) -> list[FeaturedComment]:
@@ -65,7 +65,7 @@ class FeaturedStore:
 
     async def by_author(self, guild_id: int, author_id: int) -> list[FeaturedComment]:
         rows = await self._db.fetchall(
-            "SELECT * FROM featured_comments WHERE guild_id = ? AND author_id = ? ORDER BY featured_at",
+            "SELECT * FROM featured_comments WHERE guild_id = ? AND author_id = ? ORDER BY featured_at, message_id",
             (guild_id, author_id))
         return [FeaturedComment(**dict(r)) for r in rows]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.formats import plural
 from bot.storage.database import Database, Row
-from bot.storage.dialect import least
+from bot.storage.dialect import POSTGRESQL, least
 from bot.storage.errors import ConstraintViolation
 
 __all__ = ["Feed", "FeedStore", "ShardFilter", "Subscription", "SubscriptionExistsError", "SubscriptionStore"]
@@ -42,6 +42,8 @@ class Feed:
     baseline_pending: bool
     body_hash: str | None
     icon_url: str | None = None  # the feed's own icon (RSS <image>, Atom <icon>/<logo>, JSON Feed icon)
+    lease_until: float | None = None    # a feed worker's claim lapses then (shared database, migration 0019)
+    lease_owner: str | None = None      # which worker holds it
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,46 @@ class FeedStore:
         condition, params = followed
         return await self._db.fetchval(
             f"SELECT MIN(f.next_poll_at) FROM feeds f WHERE f.paused = 0 AND {condition}", params)
+
+    async def claim_due(self, now: float, limit: int, *, owner: str, lease_seconds: float) -> builtins.list[Feed]:
+        """Claim up to `limit` due feeds (as `due()`: unpaused, followed, oldest-due first) that no worker holds,
+        for `lease_seconds`: one atomic UPDATE, so of any number of workers each feed goes to one."""
+        followed = _followed(None, None)
+        assert followed is not None
+        condition, _ = followed
+        due = (f"SELECT f.id FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= ? AND {condition} "
+               "AND (f.lease_until IS NULL OR f.lease_until <= ?) ORDER BY f.next_poll_at LIMIT ?")
+        if self._db.dialect == POSTGRESQL:
+            # A CTE runs once (a subquery under IN may run again per row, past its LIMIT); its rows stay locked
+            # until the UPDATE commits, and rows another worker is claiming are skipped, not waited for.
+            rows = await self._db.fetchall(
+                f"WITH due AS ({due} FOR UPDATE OF f SKIP LOCKED) UPDATE feeds SET lease_until = ?, lease_owner = ? "
+                "FROM due WHERE feeds.id = due.id RETURNING feeds.*", (now, now, limit, now + lease_seconds, owner))
+        else:  # one writer at a time: the statement is atomic as it is
+            rows = await self._db.fetchall(
+                f"UPDATE feeds SET lease_until = ?, lease_owner = ? WHERE id IN ({due}) RETURNING *",
+                (now + lease_seconds, owner, now, now, limit))
+        return sorted((_feed(r) for r in rows), key=lambda f: (f.next_poll_at, f.id))
+
+    async def release(self, owner: str, feed_ids: Collection[int] | None = None) -> int:
+        """Give up `owner`'s leases (those of `feed_ids`, or all): the feeds are free for any worker at their
+        next poll time. Returns how many were released."""
+        if feed_ids is not None and not feed_ids:
+            return 0
+        only = "" if feed_ids is None else f" AND id IN ({_in(feed_ids)})"
+        return await self._db.execute_rowcount(
+            f"UPDATE feeds SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = ?{only}",
+            (owner, *(feed_ids or ())))
+
+    async def next_claimable_at(self, now: float) -> float | None:
+        """When `claim_due()` could next return a feed: the earliest next poll among followed, unpaused feeds,
+        or for a feed another worker holds, when its lease lapses (if that worker died, it is taken over)."""
+        followed = _followed(None, None)
+        assert followed is not None
+        condition, _ = followed
+        return await self._db.fetchval(
+            "SELECT MIN(CASE WHEN f.lease_until IS NOT NULL AND f.lease_until > ? AND f.lease_until > f.next_poll_at"
+            f" THEN f.lease_until ELSE f.next_poll_at END) FROM feeds f WHERE f.paused = 0 AND {condition}", (now,))
 
     async def record_success(
         self,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
-from bot.storage.dialect import POSTGRESQL, least
+from bot.storage.dialect import POSTGRESQL, least, whole
 
 __all__ = ["MARK_END", "MARK_START", "FeedHealth", "HourCount", "InsightStore", "SearchHit", "StoryRow", "fts_query"]
 
@@ -105,7 +105,7 @@ class InsightStore:
             "       (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.guild_id = p.guild_id "
             "          AND c.status IN ('visible', 'flagged')) AS comments "
             "FROM posts p JOIN articles a ON a.id = p.article_id "
-            "WHERE p.guild_id = ? AND p.posted_at >= ? ORDER BY p.posted_at DESC LIMIT ?",
+            "WHERE p.guild_id = ? AND p.posted_at >= ? ORDER BY p.posted_at DESC, p.id DESC LIMIT ?",
             (guild_id, since, limit))
         return [StoryRow(**dict(r)) for r in rows]
 
@@ -126,25 +126,25 @@ class InsightStore:
         rows = await self._db.fetchall(
             "SELECT c.article_id, a.title, COUNT(*) AS n FROM comments c JOIN articles a ON a.id = c.article_id "
             "WHERE c.guild_id = ? AND c.created_at >= ? AND c.status IN ('visible', 'flagged') "
-            "GROUP BY c.article_id ORDER BY n DESC LIMIT ?", (guild_id, since, limit))
+            "GROUP BY c.article_id, a.title ORDER BY n DESC, c.article_id LIMIT ?", (guild_id, since, limit))
         return [Ranked(r["title"] or f"story {r['article_id']}", r["n"], r["article_id"]) for r in rows]
 
     async def active_commenters(self, guild_id: int, *, since: float, limit: int = 10) -> list[Ranked]:
         rows = await self._db.fetchall(
             "SELECT author_id, MAX(author_name) AS name, COUNT(*) AS n FROM comments "
-            "WHERE guild_id = ? AND created_at >= ? GROUP BY author_id ORDER BY n DESC LIMIT ?",
+            "WHERE guild_id = ? AND created_at >= ? GROUP BY author_id ORDER BY n DESC, author_id LIMIT ?",
             (guild_id, since, limit))
         return [Ranked(r["name"], r["n"], r["author_id"]) for r in rows]
 
     async def reactions_per_day(self, guild_id: int, *, since: float) -> list[DayCount]:
         rows = await self._db.fetchall(
-            "SELECT CAST(added_at / 86400 AS INTEGER) * 86400 AS day, COUNT(*) AS n FROM reactions "
+            f"SELECT {whole(self._db.dialect, 'added_at / 86400')} * 86400 AS day, COUNT(*) AS n FROM reactions "
             "WHERE guild_id = ? AND added_at >= ? GROUP BY day ORDER BY day", (guild_id, since))
         return [DayCount(float(r["day"]), "reactions", r["n"]) for r in rows]
 
     async def moderation_per_day(self, guild_id: int, *, since: float) -> list[DayCount]:
         rows = await self._db.fetchall(
-            "SELECT CAST(created_at / 86400 AS INTEGER) * 86400 AS day, action, COUNT(*) AS n "
+            f"SELECT {whole(self._db.dialect, 'created_at / 86400')} * 86400 AS day, action, COUNT(*) AS n "
             "FROM moderation_actions WHERE guild_id = ? AND created_at >= ? GROUP BY day, action ORDER BY day",
             (guild_id, since))
         return [DayCount(float(r["day"]), r["action"], r["n"]) for r in rows]
@@ -171,7 +171,7 @@ class InsightStore:
         rows = await self._db.fetchall(
             "SELECT r.message_id, r.emoji, COUNT(*) AS n FROM reactions r JOIN comments c ON c.message_id = r.message_id "
             "WHERE c.article_id = ? AND c.guild_id = ? AND r.removed_at IS NULL GROUP BY r.message_id, r.emoji "
-            "ORDER BY n DESC", (article_id, guild_id))
+            "ORDER BY n DESC, r.emoji", (article_id, guild_id))
         out: dict[int, list[tuple[str, int]]] = {}
         for r in rows:
             out.setdefault(r["message_id"], []).append((r["emoji"], r["n"]))

@@ -154,7 +154,7 @@ class ModerationStore:
     async def active_mutes(self, guild_id: int, now: float) -> list[Mute]:
         rows = await self._db.fetchall(
             "SELECT * FROM comment_mutes WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?) "
-            "ORDER BY created_at DESC", (guild_id, now))
+            "ORDER BY created_at DESC, user_id", (guild_id, now))
         return [Mute(**dict(r)) for r in rows]
 
     async def all_mutes(self) -> list[Mute]:

@@ -9,6 +9,8 @@ may start at once. `listen`/`notify` carry LISTEN/NOTIFY wake-ups between proces
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -65,18 +67,22 @@ class PostgresDatabase(Database):
         self._migrations_dir = migrations_dir
         self._read_barrier: ReadBarrier | None = None
         self._listeners: list[tuple[Any, str, Callable[..., None]]] = []
+        self._relistening: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, migrations_dir: Path | None = None,
-                      read_only: bool = False, pool_size: int = 8) -> PostgresDatabase:
+                      read_only: bool = False, pool_size: int = 8,
+                      asynchronous_commit: bool = False) -> PostgresDatabase:
         try:
             import asyncpg
         except ImportError:
             raise DatabaseUnusable("DATABASE_URL is a PostgreSQL URL but asyncpg is not installed: "
                                    "pip install 'newsdesk[postgresql]'") from None
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size, init=_prepare_connection,
-                                             command_timeout=60)
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=pool_size, init=_prepare_connection, command_timeout=60,
+                server_settings={"synchronous_commit": "off"} if asynchronous_commit else None)
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageUnavailable(f"cannot reach PostgreSQL at {redact(url)}: {exc or type(exc).__name__} "
                                      "(check DATABASE_URL and that the server is running)") from None
@@ -91,6 +97,9 @@ class PostgresDatabase(Database):
         return db
 
     async def close(self) -> None:
+        self._closing = True
+        for task in list(self._relistening):
+            task.cancel()
         for conn, channel, callback in self._listeners:
             try:
                 await conn.remove_listener(channel, callback)
@@ -120,7 +129,8 @@ class PostgresDatabase(Database):
         state = getattr(exc, "sqlstate", None)
         if isinstance(exc, asyncpg.IntegrityConstraintViolationError) and isinstance(state, str):
             raise ConstraintViolation(str(exc), _CONSTRAINTS.get(state, "other")) from exc
-        if isinstance(exc, (OSError, asyncpg.InterfaceError, asyncpg.exceptions.InsufficientResourcesError,
+        if isinstance(exc, (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                            asyncpg.exceptions.InsufficientResourcesError,
                             asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.CannotConnectNowError)):
             raise StorageUnavailable(f"PostgreSQL at {self.location}: {exc}") from exc
         raise exc
@@ -172,14 +182,42 @@ class PostgresDatabase(Database):
     # --- notifications -------------------------------------------------------------------------------
 
     async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
-        """Call `callback(payload)` for every NOTIFY on `channel`, from any process, until `close()`."""
+        """Call `callback(payload)` for every NOTIFY on `channel`, from any process, until `close()`.
+
+        The listening connection is held for good; when it is lost (the server restarted, a proxy or an admin
+        closed it) it is replaced, retried with a growing pause, so wake-ups resume without a restart.
+        Notifications sent while no connection listened are lost: listeners must also look on their own
+        schedule (the publisher's pass, the scheduler's cycle)."""
         conn = await self._pool.acquire()
 
         def deliver(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
             callback(payload)
 
+        def lost(_conn: Any) -> None:
+            self._listeners = [entry for entry in self._listeners if entry[0] is not conn]
+            if not self._closing:
+                task = asyncio.get_running_loop().create_task(self._relisten(channel, callback, conn),
+                                                              name=f"newsdesk-relisten-{channel}")
+                self._relistening.add(task)
+                task.add_done_callback(self._relistening.discard)
+
         await conn.add_listener(channel, deliver)
+        conn.add_termination_listener(lost)
         self._listeners.append((conn, channel, deliver))
+
+    async def _relisten(self, channel: str, callback: Callable[[str], None], lost: Any) -> None:
+        with contextlib.suppress(Exception):  # the pool replaces a closed connection it gets back
+            await self._pool.release(lost)
+        pause = 0.5
+        while not self._closing:
+            try:
+                await self.listen(channel, callback)
+                log.warning("listening for %s again after the connection was lost", channel)
+                return
+            except Exception as exc:  # the server may be down for a while: keep trying
+                log.warning("cannot listen for %s yet (%s); retrying in %.0f s", channel, exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
 
     async def notify(self, channel: str, payload: str = "") -> None:
         async with self._connection(barrier=False) as conn:

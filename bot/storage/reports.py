@@ -63,7 +63,7 @@ class ReviewStore:
         held = await self._db.fetchall(
             "SELECT h.message_id, h.guild_id, h.kind, h.held_at, h.decision, h.repost_id FROM comment_holds h "
             "JOIN comments c ON c.message_id = h.message_id WHERE h.guild_id = ? AND c.author_id = ? "
-            "ORDER BY h.held_at DESC LIMIT ?", (guild_id, user_id, limit))
+            "ORDER BY h.held_at DESC, h.message_id DESC LIMIT ?", (guild_id, user_id, limit))
         return MemberReview(reports, [Hold(**dict(r)) for r in held], await self.member_hold(guild_id, user_id))
 
     # --- reports ---------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ class ReviewStore:
             sql += f" AND {chosen}"
             params.append(ids)
         out: dict[int, tuple[int, list[str]]] = {}
-        for r in await self._db.fetchall(sql + " ORDER BY created_at", params):
+        for r in await self._db.fetchall(sql + " ORDER BY created_at, message_id, reporter_id", params):
             count, reasons = out.get(r["message_id"], (0, []))
             reasons.append(r["reason"] + (f": {r['details']}" if r["details"] else ""))
             out[r["message_id"]] = (count + 1, reasons)
@@ -149,12 +149,12 @@ class ReviewStore:
         """How many of the member's last `window` decided comments moderators rejected: removed (but not
         for `not_reason`, a mute), held comments counted once decided."""
         row = await self._db.fetchone(
-            "SELECT COALESCE(SUM(rejected), 0) FROM (SELECT c.status = 'removed' AS rejected FROM comments c"
+            "SELECT COALESCE(SUM(rejected), 0) FROM (SELECT CASE WHEN c.status = 'removed' THEN 1 ELSE 0 END AS rejected FROM comments c"
             " LEFT JOIN comment_holds h ON h.message_id = c.message_id"
             " WHERE c.guild_id = ? AND c.author_id = ? AND c.status IN ('visible', 'flagged', 'removed')"
             " AND (c.removed_reason IS NULL OR c.removed_reason != ?)"
             " AND NOT (h.message_id IS NOT NULL AND h.decision IS NULL)"
-            " ORDER BY c.message_id DESC LIMIT ?)", (guild_id, user_id, not_reason, window))
+            " ORDER BY c.message_id DESC LIMIT ?) AS last_decided", (guild_id, user_id, not_reason, window))
         return int(row[0]) if row else 0
 
     # --- members on hold -------------------------------------------------------------------------

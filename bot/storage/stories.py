@@ -137,9 +137,9 @@ class StoryStore:
         # One statement: the row is created with the defaults where a value is not given.
         await self._db.execute(
             "INSERT INTO story_settings (subscription_id, enabled, window_hours)"
-            " SELECT id, COALESCE(?, 1), COALESCE(?, ?) FROM subscriptions WHERE id = ?"
-            " ON CONFLICT (subscription_id) DO UPDATE SET enabled = COALESCE(?, enabled),"
-            " window_hours = COALESCE(?, window_hours)",
+            " SELECT id, COALESCE(?, 1), COALESCE(CAST(? AS DOUBLE PRECISION), ?) FROM subscriptions WHERE id = ?"
+            " ON CONFLICT (subscription_id) DO UPDATE SET enabled = COALESCE(?, story_settings.enabled),"
+            " window_hours = COALESCE(?, story_settings.window_hours)",
             (None if enabled is None else int(enabled), window_hours, DEFAULT_WINDOW_HOURS, subscription_id,
              None if enabled is None else int(enabled), window_hours),
         )

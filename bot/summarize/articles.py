@@ -43,22 +43,25 @@ class ArticleSummaries:
             raise CannotSummarize(f"I cannot summarize that article: {exc}") from None
         return result, text
 
-    async def template_text(self, article_id: int) -> str | None:
-        """The plain summary a story template's `{summary}` shows (markdown and mentions are the template's
-        to make inert), or None when the article cannot be summarized."""
+    async def _or_none(self, article_id: int, options: SummaryOptions) -> SummaryResult | None:
+        """For the publisher: a summary it can do without (an article that cannot be summarized is logged)."""
         try:
-            result, _ = await self.for_article(article_id, SummaryOptions(length="short"))
+            result, _ = await self.for_article(article_id, options)
         except CannotSummarize as exc:
             log.info("no summary for article %s: %s", article_id, exc)
             return None
-        return result.summary
+        return result
+
+    async def template_text(self, article_id: int) -> str | None:
+        """The plain summary a story template's `{summary}` shows (markdown and mentions are the template's
+        to make inert), or None when the article cannot be summarized."""
+        result = await self._or_none(article_id, SummaryOptions(length="short"))
+        return result.summary if result is not None else None
 
     async def thread_text(self, article_id: int) -> str | None:
         """The first message of a new story thread, or None when the article cannot be summarized."""
-        try:
-            result, _ = await self.for_article(article_id, SummaryOptions(style="bullets"))
-        except CannotSummarize as exc:
-            log.info("no summary for article %s: %s", article_id, exc)
+        result = await self._or_none(article_id, SummaryOptions(style="bullets"))
+        if result is None:
             return None
         return truncate_words(f"**Summary** (reduced by {round(result.reduced_by * 100)}%)\n"
                               f"{escape_mentions(result.summary)}", 2000)

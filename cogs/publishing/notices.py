@@ -38,7 +38,8 @@ class AdminNotices:
     async def _tell_feed_guilds(self, feed_id: int, text: str) -> None:
         guilds = {s.guild_id for s in await self._subscriptions.for_feed(feed_id, active_only=False)}
         for guild_id in guilds:
-            await self.tell(guild_id, text)
+            if self._channels.serves(guild_id):  # the other shards' processes tell theirs
+                await self.tell(guild_id, text)
 
     async def channel_blocked(self, sub: Subscription, reason: str) -> None:
         await self.tell(sub.guild_id, f"⚠️ I cannot post stories in <#{sub.channel_id}>: {reason} Stories wait "

@@ -122,7 +122,7 @@ class StorySender:
         # A crash after Discord created the post but before we stored it: adopt the post, do not duplicate it.
         found = await find_forum_post(forum, story, self._posts, webhook_id=job.post.webhook_id)
         if found is not None:
-            await self._threads.register(job, found)
+            await self._threads.register(job, found, adopted=True)
             await self._posts.mark_posted(job.post.id, message_id=found.id, thread_id=found.id,
                                           content_hash=job.article.content_hash,
                                           webhook_id=found.owner_id if found.owner_id == job.post.webhook_id else None)

@@ -27,12 +27,14 @@ THREAD_ALREADY_CREATED = 160004  # Discord's error code: this message already ha
 ONE_WEEK_MINUTES: Literal[10080] = 10080
 # The summary posted as a new story thread's first message: article id -> text, or None for no summary.
 SummaryText = Callable[[int], Awaitable[str | None]]
+# Records what an adopted thread already holds (the comment listener's backfill of one thread).
+CatchUp = Callable[[int], Awaitable[object]]
 
 
 class StoryThreads:
     def __init__(self, client: discord.Client, *, threads: ThreadStore, recorder: CommentRecorder,
                  guilds: GuildSettingsStore, moderation: ModerationService, timer_runner: TimerRunner,
-                 summary_text: SummaryText) -> None:
+                 summary_text: SummaryText, catch_up: CatchUp | None = None) -> None:
         self._client = client
         self._threads = threads
         self._recorder = recorder
@@ -40,6 +42,8 @@ class StoryThreads:
         self._moderation = moderation
         self._timer_runner = timer_runner
         self._summary_text = summary_text
+        self._catch_up = catch_up
+        self._adopted: set[int] = set()  # threads found existing (a crash came before they were stored)
 
     async def open(self, message: discord.Message | discord.PartialMessage, story: StoryPost) -> discord.Thread | None:
         """The story's thread. 429/5xx (after discord.py's own retries) and a refused permission raise (the
@@ -55,7 +59,10 @@ class StoryThreads:
                 log.error("guild %s: Discord refused a thread for message %s (%r), posted without one: %s",
                           message.guild and message.guild.id, message.id, story.thread_name, exc)
                 return None
-        return await adopt_thread(self._client, message)
+        thread = await adopt_thread(self._client, message)
+        if thread is not None:
+            self._adopted.add(thread.id)
+        return thread
 
     async def forum_post(self, forum: discord.ForumChannel, thread_id: int) -> discord.Thread:
         """The forum post a webhook just created (its THREAD_CREATE may not be cached yet)."""
@@ -64,12 +71,17 @@ class StoryThreads:
             raise PermissionProblem("the story's forum post cannot be found.")
         return found
 
-    async def register(self, job: PostJob, thread: discord.Thread) -> None:
-        """Known as an article thread before the post is marked done, so no comment goes unrecorded."""
+    async def register(self, job: PostJob, thread: discord.Thread, *, adopted: bool = False) -> None:
+        """Known as an article thread before the post is marked done, so no comment goes unrecorded. A thread
+        that existed already (`adopted`, or found by `open`) is backfilled: readers may have commented in it
+        while no process knew it."""
         await self._threads.register(thread_id=thread.id, guild_id=job.post.guild_id,
                                      parent_channel_id=job.post.channel_id, article_id=job.article.id,
                                      name=thread.name)
         self._recorder.track_thread(thread.id, job.article.id)
+        if (adopted or thread.id in self._adopted) and self._catch_up is not None:
+            self._adopted.discard(thread.id)
+            await self._catch_up(thread.id)
 
     async def follow_up(self, job: PostJob, thread: discord.Thread) -> None:
         """After the post is stored: the auto-close timer and the optional summary (at most once)."""

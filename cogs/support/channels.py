@@ -39,6 +39,15 @@ class GuildChannels:
         self._bot = bot
         self._guild_settings = guild_settings
 
+    def _rest_only(self) -> bool:
+        """A client without a gateway (the dashboard's own process); a sharded client's gateways are its shards'."""
+        return self._bot.ws is None and not isinstance(self._bot, discord.AutoShardedClient)
+
+    def serves(self, guild_id: int) -> bool:
+        """Whether this process speaks for the guild: it is on one of our shards (a REST-only client, without a
+        gateway, speaks for every guild)."""
+        return self._rest_only() or self._bot.get_guild(guild_id) is not None
+
     async def post(self, guild_id: int, role: ChannelRole, text: str, *,
                    settings: GuildSettings | None = None) -> discord.Message | None:
         """Send `text` to the guild's `role` channel. None when it is not set, not found or refuses us.
@@ -53,7 +62,9 @@ class GuildChannels:
             return None
         channel: object = self._bot.get_channel(channel_id)
         if channel is None and self._bot.ws is None:
-            # A REST-only client (the dashboard's own process) has no channel cache: send by id.
+            # A REST-only client (the dashboard's own process) has no channel cache: send by id. So does a
+            # sharded client (its gateways are its shards') for a guild on another process's shards: a timer
+            # fired here (a mute's end) still gets its mod-log line.
             channel = self._bot.get_partial_messageable(channel_id, guild_id=guild_id)
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("guild %s: %s channel %s not found", guild_id, _NAME[role], channel_id)

@@ -12,8 +12,8 @@ from typing import Any
 
 import discord
 
-__all__ = ["SUMMARIZE_TEMPLATE", "ButtonHandler", "ConfirmView", "IdButtonType", "PagerView", "id_button_type",
-           "story_view", "summarize_button"]
+__all__ = ["SUMMARIZE_TEMPLATE", "ButtonHandler", "ConfirmView", "IdButtonType", "OwnedView", "PagerView",
+           "id_button_type", "story_view", "summarize_button"]
 
 SUMMARIZE_ID = "newsdesk:summarize:{article_id}"
 # The custom_id pattern of the Summarize button; the summarize cog registers the DynamicItem that answers it.
@@ -65,13 +65,30 @@ def story_view(article_id: int) -> discord.ui.View:
     return view
 
 
-class PagerView(discord.ui.View):
+class OwnedView(discord.ui.View):
+    """A view only the person who asked can use; anyone else is told `refusal`, privately."""
+
+    refusal = "This is for the person who asked."
+
+    def __init__(self, owner_id: int, *, timeout: float | None) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(self.refusal, ephemeral=True)
+            return False
+        return True
+
+
+class PagerView(OwnedView):
     """Previous/next buttons over pre-rendered pages; only the person who asked can turn pages."""
 
+    refusal = "Run the command yourself to page through it."
+
     def __init__(self, pages: list[str], owner_id: int, *, title: str, timeout: float = 600) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(owner_id, timeout=timeout)
         self.pages = pages or ["(nothing yet)"]
-        self.owner_id = owner_id
         self.title = title
         self.index = 0
         self._sync()
@@ -83,12 +100,6 @@ class PagerView(discord.ui.View):
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message("Run the command yourself to page through it.", ephemeral=True)
-            return False
-        return True
 
     @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
@@ -103,21 +114,16 @@ class PagerView(discord.ui.View):
         await interaction.response.edit_message(content=self.render(), view=self)
 
 
-class ConfirmView(discord.ui.View):
+class ConfirmView(OwnedView):
     """A Confirm/Cancel pair for destructive actions; `on_confirm` runs only for the person who asked."""
+
+    refusal = "Only the person who asked can confirm this."
 
     def __init__(self, owner_id: int, on_confirm: Callable[[discord.Interaction], Awaitable[None]],
                  *, confirm_label: str = "Confirm", timeout: float = 120) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
+        super().__init__(owner_id, timeout=timeout)
         self._on_confirm = on_confirm
         self.confirm.label = confirm_label
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message("Only the person who asked can confirm this.", ephemeral=True)
-            return False
-        return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
