@@ -98,13 +98,12 @@ class Faults:
 
     def _end_delays(self, proceed: bool) -> None:
         for waiter in self._delayed:
-            if not waiter.done():
-                waiter.set_result(proceed)
+            _settle(waiter, proceed)
 
     async def _delay(self, seconds: float) -> bool:
         """Wait `seconds`; False if `drop_delayed` ended the wait first."""
         waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        timer = asyncio.get_running_loop().call_later(seconds, lambda: waiter.done() or waiter.set_result(True))
+        timer = asyncio.get_running_loop().call_later(seconds, _settle, waiter, True)
         self._delayed.add(waiter)
         try:
             return await waiter
@@ -186,6 +185,11 @@ class Faults:
             self.capture.append((request.method, path, response.status, json.loads(response.body)))  # type: ignore[arg-type]
         self.requests.append(RequestRecord(request.method, path, response.status))
         return response
+
+
+def _settle(waiter: asyncio.Future[bool], proceed: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(proceed)
 
 
 def _ratelimit_headers(bucket: str, *, remaining: int, reset_after: float) -> dict[str, str]:
