@@ -51,7 +51,7 @@ class FaultRule:
 class RequestRecord:
     method: str
     path: str  # relative to /api/v10
-    status: int
+    status: int  # 0: dropped unanswered (the emulator stopped during a slow fault)
     at: float = field(default_factory=time.time)
 
 
@@ -65,6 +65,7 @@ class Faults:
         self.internal_errors: list[BaseException] = []
         # Set to a list to capture every REST answer as (method, path, status, JSON body) — contract tests.
         self.capture: list[tuple[str, str, int, object]] | None = None
+        self._delayed: set[asyncio.Future[bool]] = set()
 
     def fail(self, route: str, status: int = 500, times: int | None = 1) -> FaultRule:
         """Answer `status` (e.g. 500, 502, 503) to the next `times` requests matching `route`."""
@@ -84,6 +85,31 @@ class Faults:
 
     def clear(self) -> None:
         self.rules.clear()
+
+    def drop_delayed(self) -> None:
+        """End every delay under way: those requests are dropped unanswered, as by a server that went away
+        (`DiscordEmulator.stop` calls this, so it does not wait out a slow fault nobody is waiting for)."""
+        self._end_delays(False)
+
+    def release_delayed(self) -> None:
+        """End every delay under way now: those requests are handled at once. With a long `slow` fault, a
+        test holds a request for exactly as long as it needs to (no guessed duration to wait out)."""
+        self._end_delays(True)
+
+    def _end_delays(self, proceed: bool) -> None:
+        for waiter in self._delayed:
+            _settle(waiter, proceed)
+
+    async def _delay(self, seconds: float) -> bool:
+        """Wait `seconds`; False if `drop_delayed` ended the wait first."""
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        timer = asyncio.get_running_loop().call_later(seconds, _settle, waiter, True)
+        self._delayed.add(waiter)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._delayed.discard(waiter)
 
     def count(self, route: str) -> int:
         """How many requests matching `route` the emulator has received (faulted ones included)."""
@@ -117,7 +143,11 @@ class Faults:
         response: web.StreamResponse
         for rule in self._take(request.method, path):
             if rule.kind == "delay":
-                await asyncio.sleep(rule.delay)
+                if not await self._delay(rule.delay):  # stopping: the connection drops, nothing is answered
+                    if request.transport is not None:
+                        request.transport.abort()
+                    self.requests.append(RequestRecord(request.method, path, 0))
+                    return web.Response(status=503)  # aiohttp cannot send it: the connection is gone
             elif rule.kind == "ratelimit":
                 response = json_response(
                     {"message": "You are being rate limited.", "retry_after": rule.retry_after,
@@ -155,6 +185,11 @@ class Faults:
             self.capture.append((request.method, path, response.status, json.loads(response.body)))  # type: ignore[arg-type]
         self.requests.append(RequestRecord(request.method, path, response.status))
         return response
+
+
+def _settle(waiter: asyncio.Future[bool], proceed: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(proceed)
 
 
 def _ratelimit_headers(bucket: str, *, remaining: int, reset_after: float) -> dict[str, str]:

@@ -109,6 +109,7 @@ class EmulatorServer:
         if self._runner is None:
             return
         await self.gateway.close_all()
+        self.faults.drop_delayed()  # else the graceful shutdown waits for the slow fault to run out
         await self._runner.cleanup()
         self._runner = None
 

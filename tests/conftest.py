@@ -24,3 +24,19 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         yield str(tmp_path / "test.db")
         return
     yield await clean_database()
+
+
+# The slowest files first (measured with `--durations`, 2026-12-06): with `--dist loadfile` a slow file handed out
+# last keeps one worker busy while the other idles. xdist's own order (most tests first, switched off in
+# pyproject's addopts) put exactly these last: they are few, long end-to-end tests. Other files keep their order.
+SLOW_FILES_FIRST = (
+    "test_e2e_scale_out.py", "test_sandbox.py", "test_e2e_posting.py", "test_e2e_moderation.py",
+    "test_feed_extract_bounds.py", "test_e2e_feed_opml.py", "test_e2e_bot_runtime.py", "test_e2e_storage_outage.py",
+    "test_crash_recovery.py", "test_run_status.py", "test_web_browser.py", "test_db_copy.py", "test_feed_parser.py",
+    "test_feed_conformance.py", "test_web_dashboard.py", "test_summarize_coherence.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = {name: rank for rank, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: slow.get(item.path.name, len(slow)))  # stable: each file's tests keep their order

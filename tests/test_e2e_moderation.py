@@ -290,9 +290,12 @@ async def test_a_slow_mod_log_channel_does_not_hold_up_the_command(newsroom: New
     emu = room.emu
     await room.start()
     await room.slash(room.admin, "settings set", {"modlog_channel": room.modlog})
-    emu.faults.slow(f"POST /channels/{room.modlog.id}/messages", 4.0, times=1)
+    # The entry's send is held until released: an answer that waited for it would not come within `slash`'s 15 s.
+    held = emu.faults.slow(f"POST /channels/{room.modlog.id}/messages", 30.0, times=1)
     rec = await room.slash(room.moderator, "mod filter add", {"pattern": "idiot"})
     assert rec.content == "Filter added: `idiot` → remove." and rec.response_type is not None
     assert echoes(room) == []  # still on its way
+    await emu.wait_for(lambda: held.hits, 10, what="the entry's send under way")
+    emu.faults.release_delayed()
     added = f"<@{room.moderator.id}> **added the filter** `idiot` → remove"
     await emu.wait_for(lambda: echoes(room) == [added], 10, what="the entry after the slow send")

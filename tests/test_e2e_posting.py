@@ -325,7 +325,8 @@ async def test_a_story_announced_during_a_pass_gets_the_next_pass_at_once(newsro
     room.svc.feed_events.listen(publisher.on_feed_event)
     publisher.start()
     try:
-        slow_send = emu.faults.slow(f"POST /channels/{room.news.id}/messages", 2.0, times=1)
+        # The first story's send is held until the second story has been announced.
+        slow_send = emu.faults.slow(f"POST /channels/{room.news.id}/messages", 30.0, times=1)
         [feed] = await room.svc.stores.feeds.list()
         room.feeds.add("first", "The story being sent")
         await room.svc.stores.feeds.poll_soon(feed.id)
@@ -334,6 +335,8 @@ async def test_a_story_announced_during_a_pass_gets_the_next_pass_at_once(newsro
         room.feeds.add("second", "The story announced meanwhile")
         await room.svc.stores.feeds.poll_soon(feed.id)
         await room.svc.scheduler.run_cycle()  # announced while the first pass is still sending
+        assert emu.bot_messages(room.news) == []
+        emu.faults.release_delayed()
         await emu.wait_for(lambda: len(emu.bot_messages(room.news)) == 2, 20, what="the second story posted")
         assert [m.embeds[0]["title"] for m in emu.bot_messages(room.news)] == [
             "The story being sent", "The story announced meanwhile"]

@@ -159,3 +159,25 @@ async def test_errors_discord_py_only_logs_are_collected(emulator: DiscordEmulat
         await runner.close()
     with pytest.raises(AssertionError, match="feed poller crashed"):
         runner.raise_errors()
+
+
+async def test_stopping_drops_a_request_held_by_a_slow_fault_at_once() -> None:
+    """A slow fault is not waited out at shutdown: the held request is dropped, as by a server that went away."""
+    import aiohttp
+
+    emu = DiscordEmulator()
+    await emu.start()
+    guild = emu.create_guild("Newsroom")
+    news = emu.create_channel(guild, "news")
+    fault = emu.faults.slow("GET /channels/{channel_id}", 60.0)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {emu.token}"}) as session:
+        held = asyncio.ensure_future(session.get(f"{emu.api_base}/channels/{news.id}"))
+        await emu.wait_for(lambda: fault.hits, 10, what="the request held by the fault")
+        assert not held.done()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await emu.stop()
+        assert loop.time() - started < 30  # not the fault's 60 s (a correctness check, not a benchmark)
+        with pytest.raises(aiohttp.ClientError):
+            await held
+    assert [(r.path, r.status) for r in emu.faults.requests] == [(f"/channels/{news.id}", 0)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -189,16 +190,21 @@ def test_the_run_leaves_only_the_database_and_names_the_guild_to_export(
 
 
 def test_reusing_db_starts_fresh_and_other_files_are_left_alone(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        sandbox_run: SandboxRun, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     for option in OPTIONS:
         monkeypatch.delenv(option.env, raising=False)
+    # The previous run: the module's interactive one (a copy), whose session added comments to the walkthrough's.
     db = tmp_path / "sandbox.db"
-    assert main(["--env-file", os.devnull, "sandbox", "--db", str(db)]) == 0
-    first = printed_counts(capsys.readouterr().out)
+    shutil.copyfile(sandbox_run.db, db)
+    before = printed_counts(sandbox_run.result.stdout)
     assert main(["--env-file", os.devnull, "sandbox", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"--db {db}: replaced the previous sandbox run's database (every run starts fresh)")
-    assert printed_counts(out) == first and rows(db, "SELECT COUNT(*) FROM feeds") == [(1,)]
+    fresh = printed_counts(out)
+    assert fresh == {table: rows(db, f"SELECT COUNT(*) FROM {table}")[0][0] for table in COUNTED_TABLES}
+    assert fresh["comments"] < before["comments"] and rows(db, "SELECT COUNT(*) FROM feeds") == [(1,)]
+    assert rows(db, "SELECT COUNT(*) FROM comments WHERE content LIKE '%Night buses are great news%'") == [(0,)]
     other = tmp_path / "production.db"
     conn = sqlite3.connect(other)
     conn.execute("CREATE TABLE comments (x)")
