@@ -190,8 +190,8 @@ class SqliteDatabase(Database):
             await self._read_barrier()
 
         async def run() -> sqlite3.Row | None:
-            async with self._conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+            rows = await self._conn.execute_fetchall(sql, params)  # one job: see fetchone
+            return next(iter(rows), None)
 
         row = await self._retrying(run, writing=True)
         await self._after_write()
@@ -236,8 +236,10 @@ class SqliteDatabase(Database):
             await self._read_barrier()
 
         async def run() -> sqlite3.Row | None:
-            async with self._conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+            # One job on the connection's thread: a statement left half-read between two jobs would make
+            # another task's COMMIT fail ("cannot commit transaction - SQL statements in progress").
+            rows = await self._conn.execute_fetchall(sql, params)
+            return next(iter(rows), None)
 
         return await self._retrying(run)
 
@@ -246,9 +248,8 @@ class SqliteDatabase(Database):
             await self._read_barrier()
 
         async def run() -> list[Row]:
-            async with self._conn.execute(sql, params) as cursor:
-                rows: list[Row] = list(await cursor.fetchall())
-                return rows
+            rows: list[Row] = list(await self._conn.execute_fetchall(sql, params))  # one job: see fetchone
+            return rows
 
         return await self._retrying(run)
 
