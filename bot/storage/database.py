@@ -29,7 +29,8 @@ from bot.storage.dialect import POSTGRESQL, SQLITE, postgres_ddl
 from bot.storage.errors import DatabaseUnusable, MigrationError, StorageUnavailable
 
 __all__ = ["UNUSED_MIGRATION_VERSIONS", "Database", "DatabaseUnusable", "Migration", "MigrationError", "Row",
-           "StorageUnavailable", "database_target", "load_migrations", "migration_gaps", "schema_problem"]
+           "StorageUnavailable", "database_target", "load_migrations", "migration_gaps", "schema_problem",
+           "schema_refusal"]
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Numbers with no migration, and why. Applied migrations are never renumbered (each database records the
@@ -109,6 +110,16 @@ def schema_problem(where: Path | str, newest: int, known: int) -> str | None:
         return (f"{where} has schema version {newest}, newer than this Newsdesk knows ({known}): upgrade "
                 "Newsdesk, or point DATABASE_URL at a database made by this version")
     return None
+
+
+def schema_refusal(where: Path | str, version: int, newest: int, known: int, *, exact: bool) -> str | None:
+    """Why a database at migration `version` (or a newer `newest` marker) cannot be used by code that knows
+    migrations up to `known`; with `exact` (a command that only reads), any schema but the current one."""
+    problem = schema_problem(where, newest, known)
+    if problem is None and exact and version != known:
+        problem = (f"{where} is not a Newsdesk database (no schema)" if version == 0 else
+                   f"{where} has schema version {version}, this Newsdesk needs {known}: run `newsdesk db migrate` first")
+    return problem
 
 
 def database_target(target: str | Path) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from bot.storage.database import (
     load_migrations,
     redact,
     schema_problem,
+    schema_refusal,
 )
 from bot.storage.dialect import POSTGRESQL, placeholders
 from bot.storage.errors import ConstraintViolation, DatabaseUnusable, MigrationError, StorageUnavailable
@@ -237,11 +238,7 @@ class PostgresDatabase(Database):
     async def check_schema(self, *, exact: bool = False) -> int:
         known = max((m.version for m in load_migrations(self._migrations_dir)), default=0)
         version = await self.schema_version()
-        problem = schema_problem(self.location, version, known)
-        if problem is None and exact and version != known:
-            problem = (f"{self.location} is not a Newsdesk database (no schema)" if version == 0 else
-                       f"{self.location} has schema version {version}, this Newsdesk needs {known}: "
-                       "run `newsdesk db migrate` first")
+        problem = schema_refusal(self.location, version, version, known, exact=exact)
         if problem is not None:
             raise DatabaseUnusable(problem)
         return version

@@ -28,6 +28,7 @@ from bot.storage.database import (
     Row,
     load_migrations,
     schema_problem,
+    schema_refusal,
 )
 from bot.storage.dialect import SQLITE
 from bot.storage.errors import (
@@ -274,11 +275,7 @@ class SqliteDatabase(Database):
         applied = await self._applied_versions()
         version = max(applied, default=0)
         newest = max(version, int(await self._raw_value("PRAGMA user_version") or 0))
-        problem = schema_problem(self.path, newest, known)
-        if problem is None and exact and version != known:
-            problem = (f"{self.path} is not a Newsdesk database (no schema)" if version == 0 else
-                       f"{self.path} has schema version {version}, this Newsdesk needs {known}: "
-                       "run `newsdesk db migrate` first")
+        problem = schema_refusal(self.path, version, newest, known, exact=exact)
         if problem is not None:
             raise DatabaseUnusable(problem)
         return version

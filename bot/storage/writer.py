@@ -24,7 +24,7 @@ from typing import Protocol
 
 from bot.storage.database import Database
 from bot.storage.errors import StorageUnavailable
-from bot.storage.writer_thread import Statement, ThreadedBatchWriter
+from bot.storage.writer_thread import Statement, ThreadedBatchWriter, UnitCounts
 
 __all__ = ["BatchWriter", "DirectWriter", "Statement", "ThreadedBatchWriter", "Writer"]
 
@@ -78,7 +78,7 @@ class DirectWriter:
         pass
 
 
-class BatchWriter:
+class BatchWriter(UnitCounts):
     """Write-behind on the event loop: statements are buffered and committed together through `db.run_batch`
     (on PostgreSQL one transaction per batch, consecutive identical statements as one `executemany`).
 
@@ -118,20 +118,6 @@ class BatchWriter:
         self._dropped_units = 0
         self._refused_units = 0
         self._listeners: list[Callable[[], None]] = []
-
-    @property
-    def dropped_units(self) -> int:
-        """Units dropped because they can never be stored (bad values; logged)."""
-        return self._dropped_units
-
-    @property
-    def failed_units(self) -> int:
-        return self._dropped_units
-
-    @property
-    def refused_units(self) -> int:
-        """Units refused (never acknowledged): by `write` while writing fails, by `submit` when the queue is full."""
-        return self._refused_units
 
     @property
     def pending_units(self) -> int:

@@ -21,14 +21,36 @@ from bot.storage.errors import StorageUnavailable, classify, describe_sqlite_err
 from bot.storage.sqlite import BUSY_TIMEOUT_MS
 from bot.storage.wal import CHECKPOINT, WalWatch
 
-__all__ = ["Statement", "ThreadedBatchWriter"]
+__all__ = ["Statement", "ThreadedBatchWriter", "UnitCounts"]
 
 Statement = tuple[str, Sequence[Any]]
 _CLOSING_RETRY = 0.2  # seconds between retries of a failing writer that is closing
 log = logging.getLogger(__name__)
 
 
-class ThreadedBatchWriter:
+class UnitCounts:
+    """What a write-behind writer could not store, for its owner and the tests (both writers keep these)."""
+
+    _dropped_units = 0
+    _refused_units = 0
+
+    @property
+    def dropped_units(self) -> int:
+        """Units dropped because they can never be stored (bad values; logged)."""
+        return self._dropped_units
+
+    @property
+    def failed_units(self) -> int:
+        """Same as `dropped_units`."""
+        return self._dropped_units
+
+    @property
+    def refused_units(self) -> int:
+        """Units refused (never acknowledged): by `write` while writing fails, by `submit` when the queue is full."""
+        return self._refused_units
+
+
+class ThreadedBatchWriter(UnitCounts):
     """Write-behind on a dedicated thread that owns its own sqlite3 connection.
 
     The event loop only appends to a list (`submit`, a few hundred nanoseconds); the thread wakes every
@@ -72,20 +94,6 @@ class ThreadedBatchWriter:
         self._listeners: list[tuple[asyncio.AbstractEventLoop, Callable[[], None]]] = []
         self._wal = WalWatch(self._path)
         self._last_error: BaseException | None = None
-
-    @property
-    def failed_units(self) -> int:
-        """Units dropped because they can never be stored (bad values; logged). Same as `dropped_units`."""
-        return self._dropped_units
-
-    @property
-    def dropped_units(self) -> int:
-        return self._dropped_units
-
-    @property
-    def refused_units(self) -> int:
-        """Units refused (never acknowledged): by `write` while writing fails, by `submit` when the queue is full."""
-        return self._refused_units
 
     @property
     def pending_units(self) -> int:
