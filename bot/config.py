@@ -9,7 +9,6 @@ expected form, which the CLI prints instead of a traceback.
 from __future__ import annotations
 
 import os
-import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,6 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+
+from bot.storage.database import database_target, redact
+from bot.storage.dialect import POSTGRESQL
+from bot.storage.errors import DatabaseUnusable
 
 __all__ = ["OPTIONS", "Option", "Secret", "Settings", "SettingsError", "load_settings"]
 
@@ -170,9 +173,12 @@ def _database_url(raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
         return None
-    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
-    if scheme not in ("sqlite", "postgresql", "postgres"):
+    if "://" not in raw:  # a bare path belongs in DATABASE_PATH
         raise ValueError(raw)
+    try:
+        database_target(raw)  # the one reading of a database URL, the one `open_database` uses
+    except DatabaseUnusable:
+        raise ValueError(raw) from None
     return raw
 
 
@@ -297,18 +303,15 @@ class Settings:
     @property
     def database_label(self) -> str:
         """Where the data is, for people: the SQLite file's full path, or the URL without its password."""
-        if not self.database_url or not self.shared_database:
-            return str(self.database_path.resolve()) if not self.database_url else self.database_url
-        parts = urllib.parse.urlsplit(self.database_url)
-        if parts.password is None:
-            return self.database_url
-        host = f"{parts.hostname}:{parts.port}" if parts.port else f"{parts.hostname}"
-        return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+        dialect, location = database_target(self.database)
+        if dialect == POSTGRESQL:
+            return redact(location)
+        return location if location == ":memory:" else str(Path(location).resolve())
 
     @property
     def shared_database(self) -> bool:
         """True when other processes can share the database (PostgreSQL), which roles and shards need."""
-        return (self.database_url or "").split(":", 1)[0].lower() in ("postgresql", "postgres")
+        return database_target(self.database)[0] == POSTGRESQL
 
     def replace(self, **changes: Any) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
