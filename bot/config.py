@@ -309,6 +309,12 @@ class Settings:
         return location if location == ":memory:" else str(Path(location).resolve())
 
     @property
+    def database_file(self) -> Path | None:
+        """The SQLite file DATABASE_URL (else DATABASE_PATH) names; None on PostgreSQL."""
+        dialect, location = database_target(self.database)
+        return None if dialect == POSTGRESQL else Path(location)
+
+    @property
     def shared_database(self) -> bool:
         """True when other processes can share the database (PostgreSQL), which roles and shards need."""
         return database_target(self.database)[0] == POSTGRESQL

@@ -121,22 +121,18 @@ async def _db_copy(args: argparse.Namespace, settings: Settings) -> int:
 async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.backup import BackupRefused, backup_database, backup_postgres
 
-    if settings.shared_database:
-        try:
-            written = await asyncio.to_thread(backup_postgres, settings.database, Path(args.path), force=args.force)
-        except BackupRefused as exc:
-            raise CliError(f"not backed up: {exc}") from None
-        print(f"backed up {settings.database_label} to {written} (pg_dump custom format: restore with pg_restore)")
-        return 0
-
+    file = settings.database_file  # None: PostgreSQL, whose own dump tool makes the copy
     try:
-        written = await asyncio.to_thread(backup_database, Path(settings.database_path), Path(args.path),
-                                          force=args.force)
+        if file is None:
+            written = await asyncio.to_thread(backup_postgres, settings.database, Path(args.path), force=args.force)
+        else:
+            written = await asyncio.to_thread(backup_database, file, Path(args.path), force=args.force)
     except BackupRefused as exc:
         raise CliError(f"not backed up: {exc}") from None
     except OSError as exc:
         raise CliError(f"cannot write the backup {args.path}: {exc.strerror or exc}") from None
-    print(f"backed up {settings.database_path} to {written}")
+    how = " (pg_dump custom format: restore with pg_restore)" if file is None else ""
+    print(f"backed up {file if file is not None else settings.database_label} to {written}{how}")
     return 0
 
 
@@ -145,8 +141,9 @@ async def _health(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.engines import open_database
     from bot.storage.meta import MetaStore
 
-    if not settings.shared_database and not Path(settings.database_path).exists():
-        raise CliError(f"unhealthy: no database at {settings.database_path} (DATABASE_PATH)", code=1)
+    file = settings.database_file
+    if file is not None and not file.exists():
+        raise CliError(f"unhealthy: no database at {file} (DATABASE_PATH)", code=1)
     try:
         db = await open_database(settings.database, read_only=True)  # a probe never changes the file
     except (DatabaseUnusable, StorageUnavailable) as exc:

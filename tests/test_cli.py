@@ -60,6 +60,17 @@ def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_sqlite_database_url_wins_over_database_path(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'url.db'}", "DATABASE_PATH": str(tmp_path / "path.db")}
+    assert newsdesk("db", "migrate", env=env, cwd=tmp_path).returncode == 0
+    out = newsdesk("db", "backup", str(tmp_path / "copy.db"), env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"backed up {tmp_path / 'url.db'} to ")
+    assert not (tmp_path / "path.db").exists() and (tmp_path / "copy.db").is_file()
+    bad = newsdesk("db", "migrate", env={"DATABASE_URL": "data/newsdesk.db"}, cwd=tmp_path)
+    assert bad.returncode == 2 and "DATABASE_URL=" in bad.stderr
+
+
 def test_db_migrate_and_backup(tmp_path: Path) -> None:
     db_path = tmp_path / "data" / "news.db"
     env = {"DATABASE_PATH": str(db_path)}

@@ -24,9 +24,10 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.engines import open_database
     from bot.storage.exports import ExportStore
 
+    file = Path(args.db) if args.db else settings.database_file
+    if file is not None and not file.exists():
+        raise CliError(f"no database at {file} ({'--db' if args.db else 'set DATABASE_PATH, or give --db FILE'})")
     path = args.db or settings.database
-    if (args.db or not settings.shared_database) and not Path(path).exists():
-        raise CliError(f"no database at {path} ({'--db' if args.db else 'set DATABASE_PATH, or give --db FILE'})")
     # Read-only: the export never changes the file (no migration, no WAL set-up), and refuses a schema it
     # was not written for.
     db = await open_database(path, read_only=True)

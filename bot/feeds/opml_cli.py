@@ -95,10 +95,10 @@ async def _subscriptions(args: argparse.Namespace, settings: Settings) -> AsyncI
     from bot.storage.feeds import FeedStore, SubscriptionStore
     from bot.storage.posts import PostStore
 
-    path = Path(args.db) if args.db else Path(settings.database_path)
-    if not path.parent.is_dir():
-        raise CliError(f"no folder for the database {path}; give --db FILE or set DATABASE_PATH")
-    db = await open_database(path)
+    file = Path(args.db) if args.db else settings.database_file
+    if file is not None and not file.parent.is_dir():
+        raise CliError(f"no folder for the database {file}; give --db FILE or set DATABASE_PATH")
+    db = await open_database(args.db or settings.database)
     fetcher = FeedFetcher(settings)
     try:
         yield FeedSubscriptions(fetcher=fetcher, feeds=FeedStore(db), subscriptions=SubscriptionStore(db),
