@@ -59,6 +59,7 @@ _DDL_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@lru_cache(maxsize=64)  # checksums ask for it per migration at every migration step
 def postgres_ddl(sql: str) -> str:
     """A SQLite migration's SQL in PostgreSQL's types (see the module docstring for what is not translated)."""
     for pattern, replacement in _DDL_RULES:
